@@ -1,0 +1,282 @@
+// ganzoo: the command line. Training goes through LibTorch (native/train); sampling and
+// interpolation go through the inference core (shared/), exactly as the web page does.
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "export/exporter.hpp"
+#include "ganzoo/error.hpp"
+#include "ganzoo/image.hpp"
+#include "ganzoo/latent.hpp"
+#include "ganzoo/model.hpp"
+#include "train/files.hpp"
+#include "train/trainer.hpp"
+
+namespace fs = std::filesystem;
+using namespace ganzoo;
+using namespace ganzoo::train;
+
+namespace {
+
+std::string joined_command(int argc, char** argv) {
+    std::string command = "ganzoo";
+    for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+    return command;
+}
+
+Model load_model_file(const std::string& path) {
+    const auto bytes = read_file(path);
+    try {
+        return Model::load(bytes.data(), bytes.size());
+    } catch (const Error& e) {
+        throw std::runtime_error(path + ": " + e.what());
+    }
+}
+
+std::string output_path(const std::string& path) {
+    const auto parent = fs::path(path).parent_path();
+    if (!parent.empty()) fs::create_directories(parent);
+    return path;
+}
+
+void add_train(CLI::App& app, int argc, char** argv) {
+    auto* cmd = app.add_subcommand("train", "train a family member (see `ganzoo models`)");
+    static std::string family, out, device, data;
+    static int64_t epochs, steps, batch, width, z_dim, threads, limit, checkpoint_every, log_every;
+    static uint64_t seed;
+    static double lr;
+    static bool resume = false;
+    static std::vector<std::string> settings;
+    cmd->add_option("model", family, "family member, e.g. dcgan")->required();
+    cmd->add_option("--out,-o", out, "run directory (default runs/<model>-<time>)");
+    cmd->add_flag("--resume", resume, "continue the run in --out from its newest checkpoint");
+    struct Int { const char* flag; int64_t* value; const char* key; const char* help; };
+    const Int ints[] = {{"--epochs", &epochs, "epochs", "passes over the data"},
+                        {"--steps", &steps, "steps", "stop after this many steps (overrides --epochs)"},
+                        {"--batch", &batch, "batch", "images per step"},
+                        {"--width", &width, "width", "base channel count of the networks"},
+                        {"--z-dim", &z_dim, "z_dim", "latent dimensions"},
+                        {"--threads", &threads, "threads", "CPU threads (0 = all cores)"},
+                        {"--limit", &limit, "limit", "use only the first N training images (0 = all)"},
+                        {"--checkpoint-every", &checkpoint_every, "checkpoint_every", "steps between checkpoints"},
+                        {"--log-every", &log_every, "log_every", "steps between progress lines off a terminal"}};
+    static std::vector<std::pair<CLI::Option*, std::function<void(json&)>>> given;
+    for (const auto& i : ints) {
+        auto* option = cmd->add_option(i.flag, *i.value, i.help);
+        const std::string key = i.key;
+        int64_t* value = i.value;
+        given.push_back({option, [key, value](json& o) { o[key] = *value; }});
+    }
+    given.push_back({cmd->add_option("--seed", seed, "seed of weights, batches and noise"),
+                     [](json& o) { o["seed"] = seed; }});
+    given.push_back({cmd->add_option("--lr", lr, "learning rate"), [](json& o) { o["lr"] = lr; }});
+    given.push_back({cmd->add_option("--device", device, "auto, cpu, cuda or cuda:N"),
+                     [](json& o) { o["device"] = device; }});
+    given.push_back({cmd->add_option("--data", data, "fashion-mnist (default) or a folder of images"),
+                     [](json& o) { o["data"] = data; }});
+    cmd->add_option("--set", settings, "any recipe option as key=value (JSON value), e.g. --set beta1=0.5");
+    cmd->callback([argc, argv] {
+        TrainRequest request;
+        request.family = family;
+        request.out = out;
+        request.resume = resume;
+        request.command = joined_command(argc, argv);
+        request.overrides = json::object();
+        for (auto& [option, apply] : given)
+            if (option->count() > 0) apply(request.overrides);
+        for (const auto& setting : settings) {
+            const auto eq = setting.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw std::runtime_error("--set " + setting + ": expected key=value");
+            const std::string value = setting.substr(eq + 1);
+            json parsed = json::parse(value, nullptr, /*allow_exceptions=*/false);
+            request.overrides[setting.substr(0, eq)] = parsed.is_discarded() ? json(value) : parsed;
+        }
+        if (request.resume && request.out.empty()) throw std::runtime_error("--resume needs --out RUN_DIR");
+        const auto summary = ganzoo::train::train(request);
+        std::printf("trained %lld steps in %.1f s, %.1f images/s (%s, BLAS %s); run directory %s\n",
+                    static_cast<long long>(summary.steps), summary.wall_s, summary.images_per_s,
+                    summary.device.c_str(), summary.blas.c_str(), summary.run_dir.c_str());
+    });
+}
+
+void add_export(CLI::App& app) {
+    auto* cmd = app.add_subcommand("export", "write a run's generator as a ganzoo .safetensors file");
+    static std::string run, out, dtype = "f16", name;
+    cmd->add_option("run", run, "run directory")->required()->check(CLI::ExistingDirectory);
+    cmd->add_option("-o,--output", out, "output file")->required();
+    cmd->add_option("--dtype", dtype, "f16 (default) or f32")->check(CLI::IsMember({"f16", "f32"}));
+    cmd->add_option("--name", name, "model name (default <family>-<dataset>)");
+    cmd->callback([] {
+        auto loaded = load_run(run);
+        const auto& config = loaded.config;
+        const auto& options = config.at("options");
+        const auto steps_per_epoch =
+            std::max<int64_t>(1, config.at("dataset").at("count").get<int64_t>() / options.at("batch").get<int64_t>());
+        ExportOptions eo;
+        eo.dtype = dtype == "f32" ? DType::F32 : DType::F16;
+        eo.family = config.at("family");
+        eo.name = name.empty() ? eo.family + "-" + config.at("dataset").at("name").get<std::string>() : name;
+        eo.dataset = config.at("dataset");
+        eo.dataset.erase("count");
+        eo.training = {{"command", config.value("command", "")},
+                       {"epochs", static_cast<double>(loaded.step) / steps_per_epoch},
+                       {"steps", loaded.step},
+                       {"batch", options.at("batch")},
+                       {"device", options.value("device", "auto")},
+                       {"wall_time_s", loaded.wall_s},
+                       {"commit", config.value("commit", "unknown")},
+                       {"metrics", json::object()}};
+        if (fs::exists(run + "/summary.json")) {
+            const auto bytes = read_file(run + "/summary.json");
+            const auto summary = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+            if (!summary.is_discarded() && summary.contains("device")) eo.training["device"] = summary["device"];
+        }
+        const auto bytes = export_model(*loaded.family, eo);
+        write_file_atomically(output_path(out), bytes);
+        const auto model = Model::load(bytes.data(), bytes.size());
+        const auto check = model.verify();
+        std::printf("wrote %s (%s, %.2f MB, step %lld); core check: %s (max diff %.2e)\n", out.c_str(), dtype.c_str(),
+                    bytes.size() / 1e6, static_cast<long long>(loaded.step), check.passed ? "passed" : "FAILED",
+                    check.max_abs_diff);
+        if (!check.passed) throw std::runtime_error("the exported file does not reproduce LibTorch: " + check.message);
+    });
+}
+
+std::vector<int64_t> labels_option(const Model& model, int64_t label) {
+    if (label < 0) {
+        if (model.info().num_classes > 0)
+            throw std::runtime_error("this model is conditional: pass --label K (0.." +
+                                     std::to_string(model.info().num_classes - 1) + ")");
+        return {};
+    }
+    if (model.info().num_classes == 0) throw std::runtime_error("--label: this model takes no label");
+    return {label};
+}
+
+void add_sample(CLI::App& app) {
+    auto* cmd = app.add_subcommand("sample", "generate a grid of samples through the inference core");
+    static std::string file, out = "grid.png";
+    static uint64_t seed = 0;
+    static int64_t count = 64, first = 0, label = -1, columns = 0;
+    cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--seed", seed, "latent seed (sample i of seed S is the same everywhere)");
+    cmd->add_option("-n,--count", count, "number of samples")->check(CLI::Range(1, 4096));
+    cmd->add_option("--first", first, "index of the first sample");
+    cmd->add_option("--label", label, "class for conditional models");
+    cmd->add_option("--columns", columns, "grid columns (default: square)");
+    cmd->add_option("-o,--output", out, "PNG file");
+    cmd->callback([] {
+        const Model model = load_model_file(file);
+        GenerateRequest request;
+        request.seed = seed;
+        request.first_index = first;
+        request.count = count;
+        request.labels = labels_option(model, label);
+        const Tensor images = model.generate(request);
+        const int cols = static_cast<int>(columns > 0 ? columns : std::ceil(std::sqrt(static_cast<double>(count))));
+        write_png(output_path(out), tile_grid(images, model.info().range_lo, model.info().range_hi, cols));
+        std::printf("wrote %s: %lld samples of %s, seed %llu\n", out.c_str(), static_cast<long long>(count),
+                    model.info().name.c_str(), static_cast<unsigned long long>(seed));
+    });
+}
+
+void add_interpolate(CLI::App& app) {
+    auto* cmd = app.add_subcommand("interpolate", "a strip of samples between two seeds, through the inference core");
+    static std::string file, out = "strip.png", mode = "slerp";
+    static uint64_t from = 0, to = 1;
+    static int64_t steps = 10, label = -1;
+    static bool slerp = false, lerp = false;
+    cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--from", from, "seed of the first endpoint (its sample 0)");
+    cmd->add_option("--to", to, "seed of the last endpoint (its sample 0)");
+    cmd->add_option("--steps", steps, "images in the strip, endpoints included")->check(CLI::Range(2, 256));
+    cmd->add_option("--mode", mode, "slerp (default) or lerp")->check(CLI::IsMember({"lerp", "slerp"}));
+    cmd->add_flag("--slerp", slerp, "same as --mode slerp");
+    cmd->add_flag("--lerp", lerp, "same as --mode lerp");
+    cmd->add_option("--label", label, "class for conditional models");
+    cmd->add_option("-o,--output", out, "PNG file");
+    cmd->callback([] {
+        const Model model = load_model_file(file);
+        const int64_t dim = model.info().z_dim;
+        if (dim <= 0) throw std::runtime_error("interpolate: this model takes no latent z");
+        const auto m = parse_interpolation_mode(lerp ? "lerp" : slerp ? "slerp" : mode);
+        GenerateRequest request;
+        request.count = steps;
+        request.z = interpolate(normal_latents(from, 0, 1, dim), normal_latents(to, 0, 1, dim), steps, m);
+        request.labels = labels_option(model, label);
+        const Tensor images = model.generate(request);
+        write_png(output_path(out),
+                  tile_grid(images, model.info().range_lo, model.info().range_hi, static_cast<int>(steps)));
+        std::printf("wrote %s: %lld steps from seed %llu to seed %llu (%s)\n", out.c_str(),
+                    static_cast<long long>(steps), static_cast<unsigned long long>(from),
+                    static_cast<unsigned long long>(to), m == InterpolationMode::Slerp ? "slerp" : "lerp");
+    });
+}
+
+void add_inspect(CLI::App& app) {
+    auto* info = app.add_subcommand("info", "print a model file's description");
+    static std::string file;
+    info->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
+    info->callback([] {
+        const Model model = load_model_file(file);
+        auto doc = json::parse(model.info().metadata_json);
+        doc.erase("nets");
+        doc.erase("check");
+        std::cout << doc.dump(2) << "\n";
+    });
+    auto* verify = app.add_subcommand("verify", "re-run the golden case the exporter stored in the file");
+    static std::string vfile;
+    verify->add_option("file", vfile, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
+    verify->callback([] {
+        const Model model = load_model_file(vfile);
+        const auto check = model.verify();
+        std::printf("%s: %s (max diff %.3g, tolerance %.3g) %s\n", vfile.c_str(), check.passed ? "ok" : "FAILED",
+                    check.max_abs_diff, check.tolerance, check.message.c_str());
+        if (!check.passed) throw std::runtime_error("verification failed");
+    });
+}
+
+}  // namespace
+
+// LibTorch's OpenMP threads spin while they wait. With anything else running on the machine
+// that makes training steps ~10x slower here (382 vs ~30 images/s measured on 2 cores with a
+// compiler running beside it). libgomp reads OMP_WAIT_POLICY once, when it is loaded, before
+// main(): so when the user has not chosen a policy, choose PASSIVE and start again.
+void prefer_passive_openmp(char** argv) {
+    if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
+}
+
+int main(int argc, char** argv) {
+    prefer_passive_openmp(argv);
+    CLI::App app{"ganzoo: train GANs with LibTorch, run them anywhere through one small core"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "ganzoo 0.1.0");
+    auto* models = app.add_subcommand("models", "list the family members");
+    models->callback([] {
+        for (const auto& f : families()) std::printf("%-10s %s\n", f.name.c_str(), f.title.c_str());
+    });
+    add_train(app, argc, argv);
+    add_export(app);
+    add_sample(app);
+    add_interpolate(app);
+    add_inspect(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const c10::Error& e) {
+        std::cerr << "ganzoo: error: " << e.what_without_backtrace() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "ganzoo: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

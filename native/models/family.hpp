@@ -1,0 +1,104 @@
+// ganzoo trainer: the interface every GAN family member implements, and the registry.
+//
+// Adding a member = one new file in native/models/ that defines a GanFamily subclass
+// (networks, losses, training step) and registers it with GANZOO_REGISTER_FAMILY.
+// The loop, logging, checkpoints, export and CLI are shared (native/train, native/export).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ganzoo::train {
+
+using json = nlohmann::json;
+
+// One batch on the training device; images scaled to [-1, 1].
+struct Batch {
+    torch::Tensor images;  // [B, C, H, W] float
+    torch::Tensor labels;  // [B] int64; undefined when the dataset is unlabeled
+};
+
+// Named scalars from one step, in a fixed order (they become log.csv columns).
+using StepStats = std::vector<std::pair<std::string, double>>;
+
+struct ImageShape {
+    int64_t channels = 1, height = 28, width = 28;
+};
+
+// A network to export: a Sequential of modules the exporter knows (see export/exporter.cpp).
+struct ExportNet {
+    std::string name;                 // "G"
+    std::vector<std::string> inputs;  // graph inputs, e.g. {"z"}
+    torch::nn::Sequential net;
+};
+
+struct ExportSpec {
+    json inputs;                  // the file's "inputs" document, e.g. {"z": {"dim": 100, ...}}
+    std::vector<ExportNet> nets;  // the first one is what Model::generate runs by default
+};
+
+class GanFamily {
+public:
+    virtual ~GanFamily() = default;
+
+    // The recipe: every hyperparameter with its default. `cuda` selects the GPU recipe.
+    virtual json defaults(bool cuda) const = 0;
+
+    // Builds networks and optimizers from the resolved config (defaults + user overrides).
+    virtual void build(const json& config, const ImageShape& shape, int64_t num_classes,
+                       torch::Device device) = 0;
+
+    // One optimisation step of both networks on `batch`.
+    virtual StepStats train_step(const Batch& batch) = 0;
+
+    // Generator output in eval mode for latents z [N, z_dim] (labels [N] for conditional
+    // members, undefined otherwise), on the training device.
+    virtual torch::Tensor sample(const torch::Tensor& z, const torch::Tensor& labels) = 0;
+
+    virtual int64_t z_dim() const = 0;
+
+    // Networks and optimizer state, for checkpoints.
+    virtual void save(torch::serialize::OutputArchive& archive) = 0;
+    virtual void load(torch::serialize::InputArchive& archive) = 0;
+
+    virtual ExportSpec export_spec() = 0;
+};
+
+struct FamilyInfo {
+    std::string name;     // "dcgan"
+    std::string title;    // "DCGAN (Radford et al. 2016)"
+    std::function<std::unique_ptr<GanFamily>()> make;
+};
+
+// Registration happens at static-initialisation time (GANZOO_REGISTER_FAMILY); the model
+// sources are an OBJECT library so the linker keeps every registration.
+bool register_family(FamilyInfo info);
+const std::vector<FamilyInfo>& families();
+// Throws std::invalid_argument listing the known names when `name` is unknown.
+std::unique_ptr<GanFamily> make_family(const std::string& name);
+
+#define GANZOO_REGISTER_FAMILY(ident, ...) \
+    static const bool ganzoo_registered_##ident = ::ganzoo::train::register_family(__VA_ARGS__)
+
+// Shared helpers for members.
+// DCGAN-style init: conv/linear weights N(0, 0.02), batch-norm weight N(1, 0.02), biases 0.
+void init_dcgan_weights(torch::nn::Module& module);
+// Reads config[key] or throws a one-line error naming the key.
+template <typename T>
+T config_value(const json& config, const std::string& key) {
+    if (!config.contains(key)) throw std::invalid_argument("config: missing '" + key + "'");
+    try {
+        return config.at(key).get<T>();
+    } catch (const json::exception&) {
+        throw std::invalid_argument("config: '" + key + "' has the wrong type: " +
+                                    config.at(key).dump());
+    }
+}
+
+}  // namespace ganzoo::train

@@ -1,0 +1,486 @@
+#include "train/trainer.hpp"
+
+#include <link.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "ganzoo/image.hpp"
+#include "ganzoo/latent.hpp"
+#include "train/files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganzoo::train {
+namespace {
+
+constexpr int64_t kWarmupSteps = 5;
+constexpr int kCheckpointVersion = 1;
+
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) { g_interrupted = true; }
+
+std::string timestamp() {
+    const std::time_t now = std::time(nullptr);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", std::localtime(&now));
+    return text;
+}
+
+std::string format_duration(double seconds) {
+    const auto s = static_cast<int64_t>(std::max(0.0, seconds));
+    char text[32];
+    if (s >= 3600)
+        std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                      static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+    else
+        std::snprintf(text, sizeof text, "%lld:%02lld", static_cast<long long>(s / 60),
+                      static_cast<long long>(s % 60));
+    return text;
+}
+
+json read_json(const std::string& path) {
+    const auto bytes = read_file(path);
+    try {
+        return json::parse(bytes.begin(), bytes.end());
+    } catch (const json::exception& e) {
+        throw std::runtime_error(path + ": not valid JSON (" + e.what() + ")");
+    }
+}
+
+// The same permutation of the dataset for (seed, epoch) on every machine and every resume:
+// Fisher–Yates over splitmix64, not std::shuffle (whose algorithm is unspecified).
+std::vector<int64_t> epoch_order(uint64_t seed, int64_t epoch, int64_t count) {
+    std::vector<int64_t> order(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) order[i] = i;
+    uint64_t state = splitmix64(seed ^ splitmix64(0xE90C0000ull + static_cast<uint64_t>(epoch)));
+    for (int64_t i = count - 1; i > 0; --i) {
+        state = splitmix64(state);
+        const auto j = static_cast<int64_t>(state % static_cast<uint64_t>(i + 1));
+        std::swap(order[i], order[j]);
+    }
+    return order;
+}
+
+// Everything the loop needs about the data, kept on the training device.
+struct DeviceData {
+    data::ImageDataset dataset;
+    torch::Tensor pixels;  // uint8 [N, C, H, W]
+    torch::Tensor labels;  // int64 [N] or undefined
+};
+
+DeviceData load_data(const json& config, torch::Device device) {
+    DeviceData d;
+    d.dataset = data::load_dataset(config_value<std::string>(config, "data"), data::Split::Train);
+    data::truncate(d.dataset, config_value<int64_t>(config, "limit"));
+    const auto& ds = d.dataset;
+    d.pixels = torch::from_blob(const_cast<uint8_t*>(ds.pixels.data()),
+                                {ds.count, ds.channels, ds.height, ds.width}, torch::kUInt8)
+                   .to(device);
+    if (ds.labeled())
+        d.labels = torch::from_blob(const_cast<int64_t*>(ds.labels.data()), {ds.count}, torch::kInt64)
+                       .to(device);
+    if (d.pixels.data_ptr() == ds.pixels.data()) d.pixels = d.pixels.clone();  // own the storage
+    if (d.labels.defined() && d.labels.data_ptr() == ds.labels.data()) d.labels = d.labels.clone();
+    return d;
+}
+
+json dataset_document(const data::ImageDataset& ds) {
+    return {{"name", ds.name},
+            {"classes", ds.class_names},
+            {"image", {ds.channels, ds.height, ds.width}},
+            {"range", {-1.0, 1.0}},
+            {"count", ds.count}};
+}
+
+// Progress on a terminal: one line redrawn in place; otherwise a plain line now and then.
+class Progress {
+public:
+    explicit Progress(int64_t log_every) : tty_(::isatty(STDOUT_FILENO) != 0), log_every_(log_every) {}
+
+    void update(int64_t step, int64_t total, int64_t epoch, int64_t epochs, const StepStats& stats,
+                double images_per_s, double eta_s) {
+        const bool last = step == total;
+        if (!tty_ && step % log_every_ != 0 && !last) return;
+        std::ostringstream line;
+        line << "epoch " << epoch << "/" << epochs << " ";
+        if (tty_) {
+            constexpr int kWidth = 24;
+            const int filled = static_cast<int>(kWidth * step / std::max<int64_t>(total, 1));
+            line << "[" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] ";
+        }
+        line << "step " << step << "/" << total;
+        char number[32];
+        for (const auto& [name, value] : stats) {
+            std::snprintf(number, sizeof number, "%.4f", value);
+            line << " " << name << " " << number;
+        }
+        std::snprintf(number, sizeof number, "%.0f", images_per_s);
+        line << " | " << number << " img/s | ETA " << format_duration(eta_s);
+        if (tty_)
+            std::cout << "\r" << line.str() << "\033[K" << (last ? "\n" : "") << std::flush;
+        else
+            std::cout << line.str() << std::endl;
+    }
+
+    void message(const std::string& text) {
+        if (tty_) std::cout << "\r\033[K";
+        std::cout << text << std::endl;
+    }
+
+private:
+    bool tty_;
+    int64_t log_every_;
+};
+
+// log.csv: a header from the first step's stats, then one row per step. On resume the rows
+// after the checkpoint's step are dropped, so the log never holds a step twice.
+class StepLog {
+public:
+    StepLog(const std::string& path, int64_t resume_step) : path_(path) {
+        if (resume_step > 0 && fs::exists(path)) {
+            std::ifstream in(path);
+            std::string line, kept;
+            std::getline(in, header_);
+            while (std::getline(in, line)) {
+                if (std::stoll(line.substr(0, line.find(','))) <= resume_step) kept += line + "\n";
+            }
+            write_text_atomically(path, header_ + "\n" + kept);
+        } else if (fs::exists(path)) {
+            fs::remove(path);
+        }
+        out_.open(path, std::ios::app);
+        if (!out_) throw std::runtime_error(path + ": cannot open for writing");
+    }
+
+    void append(int64_t step, int64_t epoch, const StepStats& stats, double images_per_s, double elapsed_s) {
+        if (header_.empty()) {
+            header_ = "step,epoch";
+            for (const auto& s : stats) header_ += "," + s.first;
+            header_ += ",images_per_s,elapsed_s";
+            out_ << header_ << "\n";
+        }
+        out_ << step << "," << epoch;
+        char number[32];
+        for (const auto& s : stats) {
+            std::snprintf(number, sizeof number, "%.6g", s.second);
+            out_ << "," << number;
+        }
+        std::snprintf(number, sizeof number, "%.1f,%.2f", images_per_s, elapsed_s);
+        out_ << "," << number << "\n";
+    }
+
+    void flush() { out_.flush(); }
+
+private:
+    std::string path_, header_;
+    std::ofstream out_;
+};
+
+struct Checkpoint {
+    int64_t step = 0;
+    double wall_s = 0.0;
+};
+
+void save_checkpoint(GanFamily& family, const std::string& dir, const Checkpoint& state) {
+    torch::serialize::OutputArchive archive;
+    archive.write("version", torch::tensor(static_cast<int64_t>(kCheckpointVersion)));
+    archive.write("step", torch::tensor(state.step));
+    archive.write("wall_s", torch::tensor(state.wall_s, torch::kDouble));
+    torch::serialize::OutputArchive model;
+    family.save(model);
+    archive.write("model", model);
+    const std::string path = dir + "/latest.pt";
+    archive.save_to(path + ".tmp");
+    commit_file(path + ".tmp", path);
+}
+
+Checkpoint load_checkpoint(GanFamily& family, const std::string& dir, torch::Device device) {
+    const std::string path = dir + "/latest.pt";
+    if (!fs::exists(path))
+        throw std::runtime_error(path + ": no checkpoint to resume from (start without --resume)");
+    torch::serialize::InputArchive archive;
+    Checkpoint state;
+    try {
+        archive.load_from(path, device);
+        torch::Tensor version, step, wall;
+        archive.read("version", version);
+        if (version.item<int64_t>() != kCheckpointVersion)
+            throw std::runtime_error("checkpoint version " + std::to_string(version.item<int64_t>()) +
+                                     " is not " + std::to_string(kCheckpointVersion));
+        archive.read("step", step);
+        archive.read("wall_s", wall);
+        state.step = step.item<int64_t>();
+        state.wall_s = wall.item<double>();
+        torch::serialize::InputArchive model;
+        archive.read("model", model);
+        family.load(model);
+    } catch (const c10::Error& e) {
+        throw std::runtime_error(path + ": cannot load checkpoint (" + std::string(e.what_without_backtrace()) + ")");
+    }
+    return state;
+}
+
+void write_sample_grid(GanFamily& family, const json& config, const std::string& path) {
+    const auto count = config_value<int64_t>(config, "sample_count");
+    const auto latents = normal_latents(config_value<uint64_t>(config, "sample_seed"), 0, count, family.z_dim());
+    const auto z = torch::from_blob(const_cast<float*>(latents.data.data()), {count, family.z_dim()},
+                                    torch::kFloat);
+    const auto images = family.sample(z, torch::Tensor()).to(torch::kCPU, torch::kFloat).contiguous();
+    ganzoo::Tensor batch{std::vector<int64_t>(images.sizes().begin(), images.sizes().end()),
+                         std::vector<float>(images.data_ptr<float>(), images.data_ptr<float>() + images.numel())};
+    const int columns = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(count))));
+    write_png(path, tile_grid(batch, -1.0f, 1.0f, columns));
+}
+
+// The options of a new run (defaults < recipe < user), or of a resumed one (its config.json,
+// where the user may only change how long it runs).
+json resolve_config(const TrainRequest& request, GanFamily& family, const std::string& run_dir) {
+    const std::string config_path = run_dir + "/config.json";
+    if (request.resume) {
+        json config = read_json(config_path);
+        if (config.value("family", "") != request.family)
+            throw std::runtime_error(config_path + ": run is a '" + config.value("family", "?") +
+                                     "' run, not '" + request.family + "'");
+        for (const auto& [key, value] : request.overrides.items()) {
+            if (key != "epochs" && key != "steps" && key != "threads" && key != "log_every")
+                throw std::runtime_error("--" + key + " cannot change when resuming (only --epochs, --steps, --threads)");
+            config["options"][key] = value;
+        }
+        return config;
+    }
+    json options = loop_defaults();
+    const std::string device_name = request.overrides.value("device", std::string("auto"));
+    options.update(family.defaults(resolve_device(device_name).is_cuda()));
+    for (const auto& [key, value] : request.overrides.items()) {
+        if (!options.contains(key))
+            throw std::runtime_error("option '" + key + "' is not known to " + request.family);
+        options[key] = value;
+    }
+    return {{"family", request.family},
+            {"command", request.command},
+            {"commit", source_commit()},
+            {"created", timestamp()},
+            {"options", options}};
+}
+
+}  // namespace
+
+json loop_defaults() {
+    return {{"epochs", 10},      {"steps", 0},        {"batch", 128},        {"seed", 1},
+            {"device", "auto"},  {"threads", 0},      {"data", "fashion-mnist"}, {"limit", 0},
+            {"checkpoint_every", 500}, {"log_every", 50}, {"sample_count", 64}, {"sample_seed", 0}};
+}
+
+torch::Device resolve_device(const std::string& name) {
+    if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    if (name == "cpu") return torch::kCPU;
+    if (name.rfind("cuda", 0) == 0) {
+        if (!torch::cuda::is_available())
+            throw std::runtime_error("--device " + name + ": CUDA is not available in this LibTorch build or machine");
+        return torch::Device(name);
+    }
+    throw std::runtime_error("--device " + name + ": expected auto, cpu, cuda or cuda:N");
+}
+
+std::string loaded_blas() {
+    std::string found;
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, size_t, void* out) {
+            const std::string name = info->dlpi_name ? info->dlpi_name : "";
+            const auto base = fs::path(name).filename().string();
+            if (base.find("blas") != std::string::npos || base.find("mkl") != std::string::npos) {
+                std::error_code ec;
+                const auto real = fs::canonical(name, ec);
+                auto& text = *static_cast<std::string*>(out);
+                const auto shown = ec ? fs::path(name) : real;
+                // Debian's alternatives: /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+                const auto label = shown.parent_path().filename().string() + "/" + shown.filename().string();
+                if (text.find(label) == std::string::npos) text += (text.empty() ? "" : ", ") + label;
+            }
+            return 0;
+        },
+        &found);
+    return found.empty() ? "none loaded" : found;
+}
+
+std::string source_commit() {
+#ifdef GANZOO_SOURCE_DIR
+    const std::string command = "git -C '" GANZOO_SOURCE_DIR "' describe --always --dirty 2>/dev/null";
+    if (FILE* pipe = ::popen(command.c_str(), "r")) {
+        char text[128] = {0};
+        const bool ok = std::fgets(text, sizeof text, pipe) != nullptr;
+        ::pclose(pipe);
+        std::string commit = ok ? text : "";
+        while (!commit.empty() && (commit.back() == '\n' || commit.back() == '\r')) commit.pop_back();
+        if (!commit.empty()) return commit;
+    }
+#endif
+    return "unknown";
+}
+
+uint64_t step_seed(uint64_t seed, int64_t step) {
+    // manual_seed takes 64 bits, but keep the top bit clear for the Python/CUDA generators.
+    return splitmix64(seed ^ splitmix64(static_cast<uint64_t>(step))) >> 1;
+}
+
+torch::Tensor images_to_float(const torch::Tensor& pixels) {
+    return pixels.to(torch::kFloat).div_(127.5).sub_(1.0);
+}
+
+LoadedRun load_run(const std::string& run_dir, torch::Device device) {
+    LoadedRun run;
+    run.config = read_json(run_dir + "/config.json");
+    const auto& options = run.config.at("options");
+    run.family = make_family(run.config.value("family", ""));
+    const auto& dataset = run.config.at("dataset");
+    const auto image = dataset.at("image");
+    ImageShape shape{image[0].get<int64_t>(), image[1].get<int64_t>(), image[2].get<int64_t>()};
+    run.family->build(options, shape, static_cast<int64_t>(dataset.at("classes").size()), device);
+    const Checkpoint state = load_checkpoint(*run.family, run_dir + "/checkpoints", device);
+    run.step = state.step;
+    run.wall_s = state.wall_s;
+    return run;
+}
+
+TrainSummary train(const TrainRequest& request) {
+    auto family = make_family(request.family);
+    const std::string run_dir = request.out.empty() ? "runs/" + request.family + "-" + timestamp() : request.out;
+    const std::string checkpoints = run_dir + "/checkpoints";
+    if (!request.resume && fs::exists(checkpoints + "/latest.pt"))
+        throw std::runtime_error(run_dir + " already holds a run: pass --resume to continue it, or choose another --out");
+    json config = resolve_config(request, *family, run_dir);
+    json& options = config["options"];
+
+    const torch::Device device = resolve_device(config_value<std::string>(options, "device"));
+    const auto threads = config_value<int64_t>(options, "threads");
+    torch::set_num_threads(static_cast<int>(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())));
+
+    DeviceData data = load_data(options, device);
+    const auto& ds = data.dataset;
+    config["dataset"] = dataset_document(ds);
+    const auto batch = config_value<int64_t>(options, "batch");
+    if (batch < 1 || batch > ds.count)
+        throw std::runtime_error("--batch " + std::to_string(batch) + " must be between 1 and the dataset size " +
+                                 std::to_string(ds.count));
+    const int64_t steps_per_epoch = ds.count / batch;  // the last partial batch is dropped
+    const auto epochs = config_value<int64_t>(options, "epochs");
+    const auto step_limit = config_value<int64_t>(options, "steps");
+    const int64_t total_steps = step_limit > 0 ? step_limit : epochs * steps_per_epoch;
+    const int64_t total_epochs = (total_steps + steps_per_epoch - 1) / steps_per_epoch;
+    if (total_steps < 1) throw std::runtime_error("nothing to train: --epochs and --steps are both 0");
+    const auto seed = config_value<uint64_t>(options, "seed");
+
+    torch::manual_seed(step_seed(seed, -1));  // initial weights
+    family->build(options, {ds.channels, ds.height, ds.width}, static_cast<int64_t>(ds.class_names.size()), device);
+
+    fs::create_directories(checkpoints);
+    fs::create_directories(run_dir + "/samples");
+    Checkpoint state;
+    if (request.resume) state = load_checkpoint(*family, checkpoints, device);
+    write_text_atomically(run_dir + "/config.json", config.dump(2) + "\n");
+
+    const std::string blas = device.is_cuda() ? "cuBLAS" : loaded_blas();
+    Progress progress(config_value<int64_t>(options, "log_every"));
+    progress.message("ganzoo: training " + request.family + " on " + ds.name + " (" + std::to_string(ds.count) +
+                     " images " + std::to_string(ds.height) + "x" + std::to_string(ds.width) + ") on " +
+                     device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads, BLAS " + blas +
+                     "; " + std::to_string(total_steps) + " steps of " + std::to_string(batch) + " -> " + run_dir +
+                     (request.resume ? " (resumed at step " + std::to_string(state.step) + ")" : ""));
+    StepLog log(run_dir + "/log.csv", state.step);
+
+    g_interrupted = false;
+    auto previous_handler = std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+
+    using clock = std::chrono::steady_clock;
+    const auto run_start = clock::now();
+    double measured_s = 0.0, rate = 0.0;
+    int64_t measured_images = 0, steps_this_run = 0;
+    std::vector<int64_t> order;
+    int64_t order_epoch = -1;
+    auto elapsed = [&] { return state.wall_s + std::chrono::duration<double>(clock::now() - run_start).count(); };
+    auto checkpoint = [&] {
+        log.flush();
+        save_checkpoint(*family, checkpoints, {state.step, elapsed()});
+    };
+
+    while (state.step < total_steps && !g_interrupted) {
+        const int64_t epoch = state.step / steps_per_epoch;
+        const int64_t position = state.step % steps_per_epoch;
+        if (order_epoch != epoch) {
+            order = epoch_order(seed, epoch, ds.count);
+            order_epoch = epoch;
+        }
+        const auto step_start = clock::now();
+        torch::manual_seed(step_seed(seed, state.step));
+        const auto index = torch::from_blob(order.data() + position * batch, {batch}, torch::kInt64).to(device);
+        Batch b;
+        b.images = images_to_float(data.pixels.index_select(0, index));
+        if (data.labels.defined()) b.labels = data.labels.index_select(0, index);
+        const StepStats stats = family->train_step(b);
+        for (const auto& [name, value] : stats) {
+            if (!std::isfinite(value)) {
+                throw std::runtime_error("step " + std::to_string(state.step + 1) + ": " + name + " is " +
+                                         std::to_string(value) + "; training stopped, the last good checkpoint is " +
+                                         checkpoints + "/latest.pt (try a lower --lr or another --seed)");
+            }
+        }
+        const double step_s = std::chrono::duration<double>(clock::now() - step_start).count();
+        ++state.step;
+        ++steps_this_run;
+        if (steps_this_run > kWarmupSteps) {
+            measured_s += step_s;
+            measured_images += batch;
+        }
+        const double instant = batch / std::max(step_s, 1e-9);
+        rate = rate == 0.0 ? instant : 0.9 * rate + 0.1 * instant;
+        log.append(state.step, epoch + 1, stats, instant, elapsed());
+        progress.update(state.step, total_steps, epoch + 1, total_epochs, stats, rate,
+                        (total_steps - state.step) * batch / std::max(rate, 1e-9));
+
+        const bool epoch_done = state.step % steps_per_epoch == 0;
+        if (epoch_done || state.step == total_steps) {
+            char name[64];
+            std::snprintf(name, sizeof name, "/samples/epoch_%03lld.png", static_cast<long long>(epoch + 1));
+            write_sample_grid(*family, options, run_dir + name);
+        }
+        if (epoch_done || state.step == total_steps ||
+            state.step % config_value<int64_t>(options, "checkpoint_every") == 0)
+            checkpoint();
+    }
+    if (g_interrupted) {
+        checkpoint();
+        progress.message("interrupted at step " + std::to_string(state.step) + "; checkpoint written, continue with --resume");
+    }
+    std::signal(SIGINT, previous_handler);
+    std::signal(SIGTERM, SIG_DFL);
+
+    TrainSummary summary;
+    summary.run_dir = run_dir;
+    summary.steps = state.step;
+    summary.wall_s = elapsed();
+    summary.images_per_s = measured_s > 0 ? measured_images / measured_s : rate;
+    summary.blas = blas;
+    summary.device = device.str();
+    const json summary_doc = {{"steps", summary.steps},       {"batch", batch},
+                              {"threads", torch::get_num_threads()}, {"wall_s", summary.wall_s},
+                              {"images_per_s", summary.images_per_s}, {"blas", summary.blas},
+                              {"device", summary.device},     {"interrupted", g_interrupted.load()}};
+    write_text_atomically(run_dir + "/summary.json", summary_doc.dump(2) + "\n");
+    if (g_interrupted) throw std::runtime_error("interrupted");
+    return summary;
+}
+
+}  // namespace ganzoo::train

@@ -1,0 +1,60 @@
+// ganzoo trainer: the loop every family member shares.
+//
+// A run directory holds config.json (every resolved option), log.csv (one row per step),
+// samples/epoch_NNN.png (the same 64 portable latents every epoch), checkpoints/latest.pt
+// (written atomically: networks, optimizers, step, accumulated time) and, at the end,
+// summary.json. Randomness is derived from (seed, step) and (seed, epoch), so a resumed
+// run on the CPU continues exactly as the uninterrupted one would.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "data/dataset.hpp"
+#include "models/family.hpp"
+
+namespace ganzoo::train {
+
+struct TrainRequest {
+    std::string family;    // "dcgan"
+    json overrides;        // options given by the user (loop options and the recipe's)
+    std::string out;       // run directory; empty = runs/<family>-<timestamp>
+    bool resume = false;   // continue from out/checkpoints/latest.pt
+    std::string command;   // the command line, recorded in config.json
+};
+
+struct TrainSummary {
+    std::string run_dir;
+    int64_t steps = 0;
+    double wall_s = 0.0;
+    double images_per_s = 0.0;   // over the steps after the first 5 (warm-up)
+    std::string blas;
+    std::string device;
+};
+
+// Loop options with their defaults; the family's recipe adds its own.
+json loop_defaults();
+
+// Trains; throws std::exception with a one-line message on bad options or data.
+TrainSummary train(const TrainRequest& request);
+
+// Builds the family described by a run directory's config.json and loads its newest
+// checkpoint (on the CPU unless `device` says otherwise). Returns the config too.
+struct LoadedRun {
+    json config;
+    std::unique_ptr<GanFamily> family;
+    int64_t step = 0;      // steps trained so far
+    double wall_s = 0.0;   // training time so far
+};
+LoadedRun load_run(const std::string& run_dir, torch::Device device = torch::kCPU);
+
+// Helpers shared with the CLI and tests.
+torch::Device resolve_device(const std::string& name);  // auto | cpu | cuda | cuda:N
+std::string loaded_blas();                               // e.g. "openblas-pthread"
+std::string source_commit();                             // git describe of the source tree, or "unknown"
+uint64_t step_seed(uint64_t seed, int64_t step);         // what torch::manual_seed gets before a step
+// Dataset pixels (uint8 NCHW) → float in [-1, 1].
+torch::Tensor images_to_float(const torch::Tensor& pixels);
+
+}  // namespace ganzoo::train

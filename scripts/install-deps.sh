@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every Debian package ganzoo needs, skipping what is already there (idempotent).
+# Run as root on Debian 12. Nothing is downloaded from outside Debian's archive.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake g++ make pkg-config git
+  # trainer: LibTorch 1.13 (CPU) and what its CMake config wants; OpenBLAS, or LibTorch runs
+  # on the reference BLAS, ~3x slower on these models
+  libtorch-dev libopenblas0-pthread libgflags-dev libgoogle-glog-dev libprotobuf-dev protobuf-compiler
+  # header-only dependencies of the core, the CLI and the tests; zlib for the IDX reader
+  libeigen3-dev nlohmann-json3-dev libcli11-dev libstb-dev catch2 zlib1g-dev
+  # the data
+  dataset-fashion-mnist
+  # the core under WebAssembly (emcc + node)
+  emscripten nodejs
+  # benchmark peer (tests/bench): Debian's PyTorch 1.13 for /usr/bin/python3
+  python3 python3-torch python3-numpy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages are installed"
+else
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]}; run this script as root (or sudo)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# LibTorch must load OpenBLAS, not the reference BLAS.
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+case "$blas" in
+  *openblas*) echo "install-deps: BLAS is $blas" ;;
+  *) echo "install-deps: warning: libblas.so.3 resolves to '$blas', not OpenBLAS;" \
+          "fix with: update-alternatives --config libblas.so.3-x86_64-linux-gnu" >&2 ;;
+esac

@@ -1,0 +1,25 @@
+// ganzoo core: turning generated NCHW floats into 8-bit pixels.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ganzoo/tensor.hpp"
+
+namespace ganzoo {
+
+// Maps [lo, hi] to [0, 255] (clamped, rounded to nearest) for an image batch [N, C, H, W]
+// with C = 1 or 3. Returns N*H*W*4 RGBA bytes, image after image (grey -> R=G=B, A=255).
+std::vector<uint8_t> to_rgba8(const Tensor& images, float lo, float hi);
+
+struct Grid {
+    int width = 0, height = 0;   // pixels
+    std::vector<uint8_t> rgba;   // width*height*4
+};
+
+// Tiles a batch [N, C, H, W] into a grid of `columns` columns with `padding` pixels
+// of `background` grey between cells.
+Grid tile_grid(const Tensor& images, float lo, float hi, int columns, int padding = 2,
+               uint8_t background = 32);
+
+}  // namespace ganzoo
