@@ -97,7 +97,7 @@ void add_train(CLI::App& app, int argc, char** argv) {
             request.overrides[setting.substr(0, eq)] = parsed.is_discarded() ? json(value) : parsed;
         }
         if (request.resume && request.out.empty()) throw std::runtime_error("--resume needs --out RUN_DIR");
-        const auto summary = ganzoo::train::train(request);
+        const auto summary = run_training(request);
         std::printf("trained %lld steps in %.1f s, %.1f images/s (%s, BLAS %s); run directory %s\n",
                     static_cast<long long>(summary.steps), summary.wall_s, summary.images_per_s,
                     summary.device.c_str(), summary.blas.c_str(), summary.run_dir.c_str());

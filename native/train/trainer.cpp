@@ -354,7 +354,7 @@ LoadedRun load_run(const std::string& run_dir, torch::Device device) {
     return run;
 }
 
-TrainSummary train(const TrainRequest& request) {
+TrainSummary run_training(const TrainRequest& request) {
     auto family = make_family(request.family);
     const std::string run_dir = request.out.empty() ? "runs/" + request.family + "-" + timestamp() : request.out;
     const std::string checkpoints = run_dir + "/checkpoints";

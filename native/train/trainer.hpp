@@ -37,7 +37,7 @@ struct TrainSummary {
 json loop_defaults();
 
 // Trains; throws std::exception with a one-line message on bad options or data.
-TrainSummary train(const TrainRequest& request);
+TrainSummary run_training(const TrainRequest& request);
 
 // Builds the family described by a run directory's config.json and loads its newest
 // checkpoint (on the CPU unless `device` says otherwise). Returns the config too.

@@ -1,12 +1,15 @@
 // The shared training loop on the CPU: a smoke run on 1,000 real images, the run directory
 // it leaves, and --resume continuing exactly where an uninterrupted run would be.
-#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
 #include "ganzoo/latent.hpp"
 #include "train/files.hpp"
 #include "train/trainer.hpp"
+
+// LibTorch pulls in glog, whose CHECK macro would shadow Catch's: Catch comes last.
+#undef CHECK
+#include <catch2/catch.hpp>
 
 namespace fs = std::filesystem;
 using namespace ganzoo;
@@ -46,7 +49,7 @@ std::vector<std::string> lines_of(const std::string& path) {
 
 TEST_CASE("a few dozen CPU steps on 1,000 images: finite losses, a changed generator, a full run directory") {
     const auto dir = fresh_dir("smoke");
-    const auto summary = train(small_run(dir, 36));
+    const auto summary = run_training(small_run(dir, 36));
     CHECK(summary.steps == 36);
     CHECK(summary.images_per_s > 0);
 
@@ -76,12 +79,12 @@ TEST_CASE("a few dozen CPU steps on 1,000 images: finite losses, a changed gener
 
 TEST_CASE("--resume continues exactly: 10 + 10 steps equal 20 uninterrupted steps on the CPU") {
     const auto whole = fresh_dir("whole"), split = fresh_dir("split");
-    train(small_run(whole, 20));
-    train(small_run(split, 10));  // checkpoints at 7 and 10
+    run_training(small_run(whole, 20));
+    run_training(small_run(split, 10));  // checkpoints at 7 and 10
     auto resumed = small_run(split, 20);
     resumed.resume = true;
     resumed.overrides = {{"steps", 20}};
-    CHECK(train(resumed).steps == 20);
+    CHECK(run_training(resumed).steps == 20);
 
     auto a = load_run(whole), b = load_run(split);
     const auto pa = a.family->export_spec().nets.front().net->parameters();
@@ -99,13 +102,13 @@ TEST_CASE("--resume continues exactly: 10 + 10 steps equal 20 uninterrupted step
 
 TEST_CASE("a run directory is never overwritten, and bad options fail with one clear line") {
     const auto dir = fresh_dir("guard");
-    train(small_run(dir, 2));
-    CHECK_THROWS_WITH(train(small_run(dir, 2)), Catch::Contains("already holds a run"));
+    run_training(small_run(dir, 2));
+    CHECK_THROWS_WITH(run_training(small_run(dir, 2)), Catch::Contains("already holds a run"));
     auto unknown = small_run(fresh_dir("unknown"), 2);
     unknown.overrides["gamma"] = 3;
-    CHECK_THROWS_WITH(train(unknown), Catch::Contains("option 'gamma' is not known to dcgan"));
+    CHECK_THROWS_WITH(run_training(unknown), Catch::Contains("option 'gamma' is not known to dcgan"));
     auto no_checkpoint = small_run(fresh_dir("none"), 2);
     no_checkpoint.resume = true;
-    CHECK_THROWS_WITH(train(no_checkpoint), Catch::Contains("config.json"));
+    CHECK_THROWS_WITH(run_training(no_checkpoint), Catch::Contains("config.json"));
     fs::remove_all(dir);
 }

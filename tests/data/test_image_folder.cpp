@@ -1,0 +1,185 @@
+// Image folders: PNGs written here with stb_image_write (compiled static in this file only,
+// so nothing clashes with the stb_image/stb_image_resize that ganzoo_data compiles).
+#include "data/dataset.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb_image_write.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace ganzoo::data;
+using ganzoo::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A w x h image with `channels` interleaved channels, every byte = value + pixel index.
+void write_png(const std::string& path, int w, int h, int channels, int value) {
+    fs::create_directories(fs::path(path).parent_path());
+    std::vector<uint8_t> pixels(size_t(w) * h * channels);
+    for (size_t p = 0; p < size_t(w) * h; ++p)
+        for (int c = 0; c < channels; ++c) pixels[p * channels + c] = static_cast<uint8_t>(value + p);
+    REQUIRE(stbi_write_png(path.c_str(), w, h, channels, pixels.data(), w * channels) != 0);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const DataError& e) {
+        const std::string message = e.what();
+        INFO(message);
+        CHECK(message.find('\n') == std::string::npos);
+        return message;
+    }
+    FAIL("expected a ganzoo::data::DataError");
+    return {};
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("labeled image folder: one class per subfolder, sorted", "[data][folder]") {
+    TempDir dir;
+    write_png(dir / "shoes/b.png", 4, 3, 1, 20);
+    write_png(dir / "bags/x.png", 4, 3, 1, 0);
+    write_png(dir / "shoes/a.png", 4, 3, 1, 10);
+    write_png(dir / "shoes/nested/c.png", 4, 3, 1, 30);
+    write_text(dir / "shoes/notes.txt", "not an image");   // unknown extension: skipped
+    write_text(dir / "shoes/._a.png", "macOS metadata");  // hidden: skipped
+    write_text(dir / "README", "skipped too");
+
+    const ImageDataset data = load_image_folder(dir.str());
+    CHECK(data.name == dir.path().filename().string());
+    CHECK(data.count == 4);
+    CHECK(data.channels == 1);
+    CHECK(data.height == 3);
+    CHECK(data.width == 4);
+    CHECK(data.class_names == std::vector<std::string>{"bags", "shoes"});
+    CHECK(data.labels == std::vector<int64_t>{0, 1, 1, 1});
+    // Sorted paths: bags/x, shoes/a, shoes/b, shoes/nested/c.
+    CHECK(data.image(0)[0] == 0);
+    CHECK(data.image(1)[0] == 10);
+    CHECK(data.image(2)[0] == 20);
+    CHECK(data.image(3)[0] == 30);
+    CHECK(data.image(3)[11] == 41);
+}
+
+TEST_CASE("unlabeled image folder, and load_dataset's splits", "[data][folder]") {
+    TempDir dir;
+    write_png(dir / "1.png", 2, 2, 3, 5);
+    write_png(dir / "0.png", 2, 2, 3, 1);
+    ImageDataset data = load_dataset(dir.str(), Split::Train);
+    CHECK_FALSE(data.labeled());
+    CHECK(data.class_names.empty());
+    CHECK(data.count == 2);
+    CHECK(data.channels == 3);
+    // Planar: channel 0 of image 0 holds the four pixels' first bytes.
+    CHECK(std::vector<uint8_t>(data.image(0), data.image(0) + 4) == std::vector<uint8_t>{1, 2, 3, 4});
+    CHECK(contains(error_of([&] { load_dataset(dir.str(), Split::Test); }), "no test split"));
+
+    TempDir split;
+    write_png(split / "train/a/0.png", 2, 2, 1, 0);
+    write_png(split / "train/b/0.png", 2, 2, 1, 0);
+    write_png(split / "test/a/0.png", 2, 2, 1, 0);
+    const ImageDataset train = load_dataset(split.str(), Split::Train);
+    const ImageDataset test = load_dataset(split.str() + "/", Split::Test);
+    CHECK(train.count == 2);
+    CHECK(test.count == 1);
+    CHECK(train.name == split.path().filename().string());
+    CHECK(test.name == split.path().filename().string());
+    fs::remove_all(split.path() / "test");
+    CHECK(contains(error_of([&] { load_dataset(split.str(), Split::Test); }), "no test/ subfolder"));
+}
+
+TEST_CASE("grey and RGB images: automatic and forced channel counts", "[data][folder]") {
+    TempDir dir;
+    write_png(dir / "a_grey.png", 2, 2, 1, 50);
+    write_png(dir / "b_rgb.png", 2, 2, 3, 100);
+    write_png(dir / "c_rgba.png", 2, 2, 4, 150);
+
+    const ImageDataset rgb = load_image_folder(dir.str());  // one colour image: all become RGB
+    REQUIRE(rgb.channels == 3);
+    for (int c = 0; c < 3; ++c) CHECK(rgb.image(0)[c * 4] == 50);  // grey replicated
+    CHECK(rgb.image(2)[0] == 150);                                 // alpha dropped
+
+    const ImageDataset grey = load_image_folder(dir.str(), 1);
+    REQUIRE(grey.channels == 1);
+    CHECK(grey.pixels.size() == 3u * 4);
+    CHECK(grey.image(1)[0] == 100);  // r = g = b converts to the same grey level
+    CHECK(grey.image(1)[3] == 103);
+
+    fs::remove(dir / "b_rgb.png");
+    fs::remove(dir / "c_rgba.png");
+    write_png(dir / "d_grey_alpha.png", 2, 2, 2, 70);
+    CHECK(load_image_folder(dir.str()).channels == 1);  // grey + alpha counts as grey
+    CHECK(contains(error_of([&] { load_image_folder(dir.str(), 2); }), "channels must be"));
+}
+
+TEST_CASE("resize brings every image to one square size", "[data][folder]") {
+    TempDir dir;
+    std::vector<uint8_t> flat(8 * 8, 77);
+    REQUIRE(stbi_write_png((dir / "big.png").c_str(), 8, 8, 1, flat.data(), 8) != 0);
+    write_png(dir / "small.png", 3, 5, 1, 0);
+    const ImageDataset data = load_image_folder(dir.str(), 0, 4);
+    CHECK(data.count == 2);
+    CHECK(data.height == 4);
+    CHECK(data.width == 4);
+    CHECK(data.pixels.size() == 2u * 16);
+    for (int p = 0; p < 16; ++p) CHECK(data.image(0)[p] == 77);  // a flat image stays flat
+}
+
+TEST_CASE("image folder error: size mismatch names the file", "[data][folder][errors]") {
+    TempDir dir;
+    write_png(dir / "a.png", 4, 4, 1, 0);
+    write_png(dir / "b.png", 4, 5, 1, 0);
+    const std::string message = error_of([&] { load_image_folder(dir.str()); });
+    CHECK(contains(message, dir / "b.png"));
+    CHECK(contains(message, "4x5"));
+    CHECK(contains(message, "4x4"));
+}
+
+TEST_CASE("image folder error: corrupted PNG names the file", "[data][folder][errors]") {
+    TempDir dir;
+    write_png(dir / "a.png", 16, 16, 1, 0);
+    write_png(dir / "b.png", 16, 16, 1, 0);
+    // Damage the compressed data but keep the header: the size probe passes, decoding fails.
+    std::fstream png(dir / "b.png", std::ios::in | std::ios::out | std::ios::binary);
+    png.seekp(0, std::ios::end);
+    const auto size = static_cast<long>(png.tellp());
+    png.seekp(45);
+    for (long i = 45; i < size - 12; ++i) png.put('\xff');
+    png.close();
+    std::string message = error_of([&] { load_image_folder(dir.str()); });
+    CHECK(contains(message, dir / "b.png"));
+    CHECK(contains(message, "not a decodable"));
+
+    write_text(dir / "b.png", "garbage, not even a header");
+    message = error_of([&] { load_image_folder(dir.str()); });
+    CHECK(contains(message, dir / "b.png"));
+}
+
+TEST_CASE("image folder errors: empty folder, loose images beside classes, empty class", "[data][folder][errors]") {
+    TempDir dir;
+    write_text(dir / "notes.txt", "no images here");
+    CHECK(contains(error_of([&] { load_image_folder(dir.str()); }), "no PNG/JPEG/BMP images"));
+    CHECK(contains(error_of([&] { load_image_folder(dir / "missing"); }), dir / "missing"));
+
+    write_png(dir / "loose.png", 2, 2, 1, 0);
+    write_png(dir / "cls/a.png", 2, 2, 1, 0);
+    CHECK(contains(error_of([&] { load_image_folder(dir.str()); }), dir / "loose.png"));
+
+    fs::remove(dir / "loose.png");
+    fs::create_directories(dir.path() / "empty_class");
+    CHECK(contains(error_of([&] { load_image_folder(dir.str()); }), dir / "empty_class"));
+}
