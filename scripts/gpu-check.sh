@@ -5,39 +5,52 @@
 # DEPS (scripts/prepare-gpu-deps.sh), runs the parity test, trains DCGAN for one epoch on
 # CUDA, exports, verifies and samples through the core, and prints images/s.
 #   usage: scripts/gpu-check.sh [DEPS] [OUT]      (defaults: .deps, gpu-check-out)
+# A rehearsal on a CPU machine (Debian's LibTorch, same script, same carried headers):
+#   GANZOO_CHECK_DEVICE=cpu GANZOO_CHECK_LIMIT=2000 scripts/gpu-check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deps=$(realpath "${1:-.deps}")
 out=$(mkdir -p "${2:-gpu-check-out}" && realpath "${2:-gpu-check-out}")
 python=${PYTHON:-python3}
+device=${GANZOO_CHECK_DEVICE:-cuda}
+limit=${GANZOO_CHECK_LIMIT:-0}
 [ -f "$deps/include/Eigen/Core" ] || { echo "gpu-check: no headers in $deps: run scripts/prepare-gpu-deps.sh first" >&2; exit 1; }
 
 echo "== machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not available"
-"$python" -c 'import torch; print("torch", torch.__version__, "| CUDA", torch.version.cuda, "|", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device")'
+"$python" -c 'import torch; print("torch", torch.__version__, "| CUDA", torch.version.cuda, "|", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device")' \
+  || echo "$python: no torch module"
 echo "cpus: $(nproc)"
 
-echo "== build (cuda preset)"
-export GANZOO_TORCH_PREFIX=${GANZOO_TORCH_PREFIX:-$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')}
+echo "== build (cuda preset, device $device)"
 export GANZOO_HEADER_DIR=$deps/include
-cuda_root=$(dirname "$(dirname "$(command -v nvcc)")")
+extra=(-DZLIB_ROOT="$deps")
+if [ "$device" = cpu ]; then
+  export GANZOO_TORCH_PREFIX=${GANZOO_TORCH_PREFIX:-}
+  extra+=(-DGANZOO_CUDA=OFF)
+else
+  export GANZOO_TORCH_PREFIX=${GANZOO_TORCH_PREFIX:-$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')}
+  extra+=(-DCUDAToolkit_ROOT="$(dirname "$(dirname "$(command -v nvcc)")")")
+fi
 generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
 start=$(date +%s)
-cmake --preset cuda "${generator[@]}" -DZLIB_ROOT="$deps" -DCUDAToolkit_ROOT="$cuda_root" >"$out/configure.log" 2>&1 \
+cmake --preset cuda "${generator[@]}" "${extra[@]}" >"$out/configure.log" 2>&1 \
   || { tail -30 "$out/configure.log"; exit 1; }
+grep -E "GANZOO_.*INCLUDE_DIR|ZLIB_(INCLUDE_DIR|LIBRARY)" build/cuda/CMakeCache.txt | sed 's/^/  /'
 cmake --build build/cuda -j "$(nproc)" --target ganzoo test_parity >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
 echo "built in $(( $(date +%s) - start )) s"
 ganzoo=build/cuda/bin/ganzoo
 
-echo "== parity: LibTorch $("$python" -c 'import torch; print(torch.__version__)') vs the core"
+echo "== parity: this LibTorch vs the core"
 build/cuda/tests/native/test_parity | grep -E "parity|passed|failed"
 
-echo "== train DCGAN one epoch on CUDA"
+echo "== train DCGAN one epoch on $device"
 rm -rf "$out/run"
-"$ganzoo" train dcgan --epochs 1 --device cuda --data "fashion-mnist:$deps/fashion-mnist" --out "$out/run" --log-every 100
-"$ganzoo" export "$out/run" -o "$out/dcgan-cuda.safetensors"
-"$ganzoo" verify "$out/dcgan-cuda.safetensors"
-"$ganzoo" sample "$out/dcgan-cuda.safetensors" --seed 7 -n 64 -o "$out/dcgan-cuda-grid.png"
+"$ganzoo" train dcgan --epochs 1 --device "$device" --limit "$limit" --data "fashion-mnist:$deps/fashion-mnist" \
+  --out "$out/run" --log-every 100
+"$ganzoo" export "$out/run" -o "$out/dcgan-$device.safetensors"
+"$ganzoo" verify "$out/dcgan-$device.safetensors"
+"$ganzoo" sample "$out/dcgan-$device.safetensors" --seed 7 -n 64 -o "$out/dcgan-$device-grid.png"
 cp "$out/run/summary.json" "$out/summary.json"
 echo "== summary"
 cat "$out/summary.json"
