@@ -14,6 +14,7 @@
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 #include "train/files.hpp"
+#include "train/report.hpp"
 #include "train/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -228,6 +229,13 @@ void add_inspect(CLI::App& app) {
         doc.erase("nets");
         doc.erase("check");
         std::cout << doc.dump(2) << "\n";
+    });
+    auto* report = app.add_subcommand("report", "rewrite a run directory's report.html (curves and grids)");
+    static std::string rdir;
+    report->add_option("run", rdir, "run directory")->required()->check(CLI::ExistingDirectory);
+    report->callback([] {
+        write_report(rdir, rdir);
+        std::printf("wrote %s/report.html\n", rdir.c_str());
     });
     auto* verify = app.add_subcommand("verify", "re-run the golden case the exporter stored in the file");
     static std::string vfile;

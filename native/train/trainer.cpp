@@ -18,6 +18,7 @@
 #include "ganzoo/image.hpp"
 #include "ganzoo/latent.hpp"
 #include "train/files.hpp"
+#include "train/report.hpp"
 
 namespace fs = std::filesystem;
 
@@ -455,6 +456,8 @@ TrainSummary run_training(const TrainRequest& request) {
             char name[64];
             std::snprintf(name, sizeof name, "/samples/epoch_%03lld.png", static_cast<long long>(epoch + 1));
             write_sample_grid(*family, options, run_dir + name);
+            log.flush();
+            write_report(run_dir, request.family + " — " + run_dir);
         }
         if (epoch_done || state.step == total_steps ||
             state.step % config_value<int64_t>(options, "checkpoint_every") == 0)

@@ -2,8 +2,8 @@
 //
 // A run directory holds config.json (every resolved option), log.csv (one row per step),
 // samples/epoch_NNN.png (the same 64 portable latents every epoch), checkpoints/latest.pt
-// (written atomically: networks, optimizers, step, accumulated time) and, at the end,
-// summary.json. Randomness is derived from (seed, step) and (seed, epoch), so a resumed
+// (written atomically: networks, optimizers, step, accumulated time), report.html (curves
+// and grids, rewritten every epoch) and, at the end, summary.json. Randomness is derived from (seed, step) and (seed, epoch), so a resumed
 // run on the CPU continues exactly as the uninterrupted one would.
 #pragma once
 

@@ -53,7 +53,7 @@ TEST_CASE("a few dozen CPU steps on 1,000 images: finite losses, a changed gener
     CHECK(summary.steps == 36);
     CHECK(summary.images_per_s > 0);
 
-    for (const char* file : {"config.json", "log.csv", "summary.json", "checkpoints/latest.pt",
+    for (const char* file : {"config.json", "log.csv", "summary.json", "report.html", "checkpoints/latest.pt",
                              "samples/epoch_001.png", "samples/epoch_002.png"})
         CHECK(fs::exists(dir + "/" + file));
 

@@ -18,7 +18,8 @@ struct Grid {
 };
 
 // Tiles a batch [N, C, H, W] into a grid of `columns` columns with `padding` pixels
-// of `background` grey between cells.
+// of `background` grey between cells (none around the border); fewer than `columns`
+// images make one row of N. Empty cells of the last row are background.
 Grid tile_grid(const Tensor& images, float lo, float hi, int columns, int padding = 2,
                uint8_t background = 32);
 

@@ -46,7 +46,7 @@ struct CheckResult {
     bool passed = false;
     double max_abs_diff = 0.0;   // over the stored values
     double mean_diff = 0.0;      // |mean - expected mean|
-    double l2_rel_diff = 0.0;    // |l2 - expected l2| / expected l2
+    double l2_rel_diff = 0.0;    // |l2 - expected l2| / max(1, expected l2)
     double tolerance = 0.0;
     std::string message;         // one line
 };
@@ -65,7 +65,9 @@ public:
     // Latents from the portable RNG (or req.z), labels if conditional, then runs req.net.
     Tensor generate(const GenerateRequest& req) const;
 
-    // Re-runs the golden case stored by the exporter ("check" in the metadata).
+    // Re-runs the golden case stored by the exporter ("check" in the metadata). Passed when
+    // max_abs_diff, mean_diff and l2_rel_diff are all <= tolerance (docs/format.md). Never
+    // throws for a failing check: passed=false and a message (also "no check stored").
     CheckResult verify() const;
 
     Model(Model&&) noexcept;

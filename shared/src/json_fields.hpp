@@ -1,0 +1,82 @@
+// ganzoo core (private): typed reads of JSON values and shape formatting for error messages.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ganzoo::detail {
+
+using json = nlohmann::json;
+
+// An integer JSON number that fits int64 (floats, bools and larger values are refused).
+inline bool as_int64(const json& value, int64_t& out) {
+    if (value.is_number_unsigned()) {
+        const uint64_t u = value.get<uint64_t>();
+        if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
+        out = static_cast<int64_t>(u);
+        return true;
+    }
+    if (value.is_number_integer()) {
+        out = value.get<int64_t>();
+        return true;
+    }
+    return false;
+}
+
+// A non-negative integer JSON number as uint64.
+inline bool as_uint64(const json& value, uint64_t& out) {
+    if (value.is_number_unsigned()) {
+        out = value.get<uint64_t>();
+        return true;
+    }
+    if (value.is_number_integer()) {
+        const int64_t i = value.get<int64_t>();
+        if (i < 0) return false;
+        out = static_cast<uint64_t>(i);
+        return true;
+    }
+    return false;
+}
+
+// "[64, 1, 4, 4]"
+template <typename Int>
+std::string shape_string(const std::vector<Int>& shape) {
+    std::ostringstream s;
+    s << '[';
+    for (size_t i = 0; i < shape.size(); ++i) s << (i ? ", " : "") << shape[i];
+    s << ']';
+    return s.str();
+}
+
+// A JSON value, shortened for an error message. Nested containers are only described:
+// dump() recurses, and a hostile header can nest millions of levels deep.
+inline std::string json_excerpt(const json& value) {
+    if (value.is_structured()) {
+        for (const json& item : value)
+            if (item.is_structured() || value.size() > 8)
+                return value.is_array() ? "an array of " + std::to_string(value.size()) + " items"
+                                        : "an object of " + std::to_string(value.size()) + " fields";
+    }
+    std::string text = value.dump();
+    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    return text;
+}
+
+// a * b, false on int64 overflow (operands must be non-negative).
+inline bool checked_mul(int64_t a, int64_t b, int64_t& out) {
+    return !__builtin_mul_overflow(a, b, &out);
+}
+
+inline bool checked_product(const std::vector<int64_t>& dims, int64_t& out) {
+    int64_t n = 1;
+    for (int64_t d : dims)
+        if (d < 0 || !checked_mul(n, d, n)) return false;
+    out = n;
+    return true;
+}
+
+}  // namespace ganzoo::detail

@@ -1,0 +1,386 @@
+// ganzoo core: the model document (docs/format.md), generate() and verify().
+#include "ganzoo/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+
+#include "ganzoo/error.hpp"
+#include "ganzoo/latent.hpp"
+#include "ganzoo/safetensors.hpp"
+#include "graph.hpp"
+#include "json_fields.hpp"
+
+namespace ganzoo {
+
+using detail::json;
+using detail::shape_string;
+
+namespace {
+
+constexpr int kFormatVersion = 1;
+constexpr int64_t kMaxInputDim = 1 << 20;
+constexpr int64_t kMaxClasses = 1 << 20;
+
+// The golden case written by the exporter ("check").
+struct CheckCase {
+    std::string net = "G";
+    uint64_t seed = 0;
+    int64_t first_index = 0, count = 1;
+    std::vector<int64_t> labels;
+    std::vector<double> values;
+    double mean = 0, l2 = 0, tolerance = 0;
+};
+
+[[noreturn]] void fail(const std::string& field, const std::string& what) {
+    throw Error("ganzoo metadata: " + field + " " + what);
+}
+
+const json& member(const json& object, const std::string& path, const char* key) {
+    if (!object.contains(key)) fail(path.empty() ? key : path + "." + key, "is missing");
+    return object[key];
+}
+
+std::string string_field(const json& object, const std::string& path, const char* key) {
+    const json& v = member(object, path, key);
+    if (!v.is_string())
+        fail(path.empty() ? key : path + "." + key, "must be a string, got " + detail::json_excerpt(v));
+    return v.get<std::string>();
+}
+
+int64_t int_field(const json& v, const std::string& field, int64_t lo, int64_t hi) {
+    int64_t i = 0;
+    if (!detail::as_int64(v, i)) fail(field, "must be an integer, got " + detail::json_excerpt(v));
+    if (i < lo || i > hi)
+        fail(field,
+             "is " + std::to_string(i) + ", expected " + std::to_string(lo) + ".." + std::to_string(hi));
+    return i;
+}
+
+double number_field(const json& v, const std::string& field) {
+    if (!v.is_number()) fail(field, "must be a number, got " + detail::json_excerpt(v));
+    return v.get<double>();
+}
+
+void read_dataset(const json& doc, ModelInfo& info, const LoadLimits& limits) {
+    const json& d = member(doc, "", "dataset");
+    if (!d.is_object()) fail("dataset", "must be an object");
+    info.dataset = string_field(d, "dataset", "name");
+    if (d.contains("classes")) {
+        if (!d["classes"].is_array()) fail("dataset.classes", "must be an array of class names");
+        for (const json& c : d["classes"]) {
+            if (!c.is_string()) fail("dataset.classes", "must hold strings, got " + detail::json_excerpt(c));
+            info.class_names.push_back(c.get<std::string>());
+        }
+    }
+    const json& image = member(d, "dataset", "image");
+    if (!image.is_array() || image.size() != 3)
+        fail("dataset.image", "must be [C, H, W], got " + detail::json_excerpt(image));
+    info.channels = int_field(image[0], "dataset.image[0] (channels)", 1, kMaxInputDim);
+    info.height = int_field(image[1], "dataset.image[1] (height)", 1, limits.max_image_side);
+    info.width = int_field(image[2], "dataset.image[2] (width)", 1, limits.max_image_side);
+    const json& range = member(d, "dataset", "range");
+    if (!range.is_array() || range.size() != 2)
+        fail("dataset.range", "must be [lo, hi], got " + detail::json_excerpt(range));
+    info.range_lo = static_cast<float>(number_field(range[0], "dataset.range[0]"));
+    info.range_hi = static_cast<float>(number_field(range[1], "dataset.range[1]"));
+    if (!(info.range_lo < info.range_hi))
+        fail("dataset.range", "must have lo < hi, got " + detail::json_excerpt(range));
+}
+
+// Per-sample shapes of the declared inputs: z -> [dim], label -> [1], other -> "shape" or [dim].
+graph::InputShapes read_inputs(const json& doc, ModelInfo& info) {
+    const json& inputs = member(doc, "", "inputs");
+    if (!inputs.is_object()) fail("inputs", "must be an object");
+    graph::InputShapes shapes;
+    for (const auto& item : inputs.items()) {
+        const std::string path = "inputs." + item.key();
+        const json& v = item.value();
+        if (!v.is_object()) fail(path, "must be an object");
+        if (item.key() == "z") {
+            info.z_dim = int_field(member(v, path, "dim"), path + ".dim", 1, kMaxInputDim);
+            if (v.contains("distribution") && v["distribution"] != "normal")
+                fail(path + ".distribution",
+                     "is " + detail::json_excerpt(v["distribution"]) + ", only \"normal\" is supported");
+            shapes["z"] = {info.z_dim};
+        } else if (item.key() == "label") {
+            info.num_classes = int_field(member(v, path, "classes"), path + ".classes", 1, kMaxClasses);
+            if (!info.class_names.empty() &&
+                static_cast<int64_t>(info.class_names.size()) != info.num_classes)
+                fail(path + ".classes", "is " + std::to_string(info.num_classes) +
+                                            " but dataset.classes names " +
+                                            std::to_string(info.class_names.size()));
+            shapes["label"] = {1};
+        } else if (v.contains("shape")) {
+            std::vector<int64_t> shape;
+            if (!v["shape"].is_array()) fail(path + ".shape", "must be an array of positive integers");
+            for (const json& d : v["shape"]) shape.push_back(int_field(d, path + ".shape", 1, kMaxInputDim));
+            shapes[item.key()] = shape;
+        } else if (v.contains("dim")) {
+            shapes[item.key()] = {int_field(v["dim"], path + ".dim", 1, kMaxInputDim)};
+        } else {
+            fail(path, "needs 'dim' or 'shape' (its per-sample shape)");
+        }
+    }
+    return shapes;
+}
+
+std::optional<CheckCase> read_check(const json& doc, const LoadLimits& limits) {
+    if (!doc.contains("check")) return std::nullopt;
+    const json& c = doc["check"];
+    if (!c.is_object()) fail("check", "must be an object");
+    CheckCase check;
+    if (c.contains("net")) check.net = string_field(c, "check", "net");
+    if (!detail::as_uint64(member(c, "check", "seed"), check.seed))
+        fail("check.seed", "must be a non-negative integer, got " + detail::json_excerpt(c["seed"]));
+    if (c.contains("first_index"))
+        check.first_index = int_field(c["first_index"], "check.first_index", 0, INT64_MAX / 2);
+    check.count = int_field(member(c, "check", "count"), "check.count", 1, limits.max_batch);
+    if (c.contains("labels")) {
+        if (!c["labels"].is_array()) fail("check.labels", "must be an array of integers");
+        for (const json& l : c["labels"])
+            check.labels.push_back(int_field(l, "check.labels", 0, kMaxClasses));
+    }
+    const json& values = member(c, "check", "values");
+    if (!values.is_array()) fail("check.values", "must be an array of numbers");
+    for (const json& v : values) check.values.push_back(number_field(v, "check.values"));
+    check.mean = number_field(member(c, "check", "mean"), "check.mean");
+    check.l2 = number_field(member(c, "check", "l2"), "check.l2");
+    check.tolerance = number_field(member(c, "check", "tolerance"), "check.tolerance");
+    if (!(check.tolerance > 0)) fail("check.tolerance", "must be > 0");
+    return check;
+}
+
+// "[N, 1, 28, 28]" for a per-sample shape [1, 28, 28].
+std::string batch_shape_string(const std::vector<int64_t>& per_sample) {
+    std::string s = "[N";
+    for (int64_t d : per_sample) s += ", " + std::to_string(d);
+    return s + "]";
+}
+
+std::string format_double(const char* format, double v) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, format, v);
+    return buffer;
+}
+
+}  // namespace
+
+struct Model::Impl {
+    ModelInfo info;
+    LoadLimits limits;
+    graph::InputShapes inputs;
+    std::map<std::string, graph::Net> nets;
+    std::optional<CheckCase> check;
+
+    const graph::Net& net(const std::string& name, const char* caller) const {
+        const auto it = nets.find(name);
+        if (it == nets.end()) {
+            std::string known;
+            for (const auto& n : nets) known += (known.empty() ? "" : ", ") + n.first;
+            throw Error(std::string(caller) + ": model has no net '" + name + "' (nets: " + known + ")");
+        }
+        return it->second;
+    }
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+Model::~Model() = default;
+
+const ModelInfo& Model::info() const {
+    return impl_->info;
+}
+
+Model Model::load(const uint8_t* bytes, size_t size, const LoadLimits& limits) {
+    Safetensors file = read_safetensors(bytes, size, limits);
+    const auto meta = file.metadata.find("ganzoo");
+    if (meta == file.metadata.end())
+        throw Error("not a ganzoo model: the safetensors metadata has no 'ganzoo' document");
+    json doc;
+    try {
+        doc = json::parse(meta->second);
+    } catch (const json::exception& e) {
+        throw Error(std::string("ganzoo metadata: not well-formed JSON: ") + e.what());
+    }
+    if (!doc.is_object()) fail("document", "must be a JSON object");
+
+    auto impl = std::make_unique<Impl>();
+    impl->limits = limits;
+    ModelInfo& info = impl->info;
+    info.metadata_json = meta->second;
+    const std::string format = string_field(doc, "", "format");
+    if (format != "ganzoo-graph") fail("format", "is '" + format + "', expected 'ganzoo-graph'");
+    const int64_t version = int_field(member(doc, "", "version"), "version", 1, INT32_MAX);
+    if (version > kFormatVersion)
+        fail("version", std::to_string(version) + " is newer than this core supports (" +
+                            std::to_string(kFormatVersion) + ")");
+    info.version = static_cast<int>(version);
+    info.family = string_field(doc, "", "family");
+    info.name = string_field(doc, "", "name");
+    read_dataset(doc, info, limits);
+    impl->inputs = read_inputs(doc, info);
+
+    const json& nets = member(doc, "", "nets");
+    if (!nets.is_object() || nets.empty()) fail("nets", "must be an object with at least one net");
+    for (const auto& item : nets.items()) {
+        impl->nets.emplace(item.key(),
+                           graph::build_net(item.key(), item.value(), impl->inputs, file.tensors, limits));
+        info.nets.push_back(item.key());
+    }
+    const auto g = impl->nets.find("G");
+    const std::vector<int64_t> image{info.channels, info.height, info.width};
+    if (g != impl->nets.end() && g->second.output_shape != image)
+        throw Error("net 'G': output has per-sample shape " + shape_string(g->second.output_shape) +
+                    ", but dataset.image is " + shape_string(image));
+
+    impl->check = read_check(doc, limits);
+    if (impl->check && !impl->nets.count(impl->check->net))
+        fail("check.net", "names net '" + impl->check->net + "', which is not in 'nets'");
+    return Model(std::move(impl));
+}
+
+Tensor Model::run(const std::string& net_name, const std::map<std::string, Tensor>& inputs) const {
+    const graph::Net& net = impl_->net(net_name, "run");
+    const std::string context = "run: net '" + net_name + "'";
+    for (const auto& item : inputs)
+        if (std::find(net.input_names.begin(), net.input_names.end(), item.first) == net.input_names.end())
+            throw Error(context + " has no input '" + item.first + "'");
+    std::vector<Tensor> ordered;
+    int64_t n = -1;
+    for (size_t i = 0; i < net.input_names.size(); ++i) {
+        const std::string& name = net.input_names[i];
+        const auto it = inputs.find(name);
+        if (it == inputs.end()) throw Error(context + " needs input '" + name + "'");
+        const Tensor& t = it->second;
+        std::vector<int64_t> expected{t.rank() ? t.dim(0) : 0};
+        expected.insert(expected.end(), net.input_shapes[i].begin(), net.input_shapes[i].end());
+        int64_t numel = 0;
+        if (t.shape != expected || !detail::checked_product(t.shape, numel) ||
+            static_cast<uint64_t>(numel) != t.data.size())
+            throw Error(context + ": input '" + name + "' has shape " + shape_string(t.shape) + " (" +
+                        std::to_string(t.data.size()) + " values), expected " +
+                        batch_shape_string(net.input_shapes[i]));
+        if (n >= 0 && t.dim(0) != n)
+            throw Error(context + ": input '" + name + "' has batch " + std::to_string(t.dim(0)) +
+                        ", the other inputs " + std::to_string(n));
+        n = t.dim(0);
+        ordered.push_back(t);
+    }
+    const LoadLimits& limits = impl_->limits;
+    if (n < 1 || n > limits.max_batch)
+        throw Error(context + ": batch of " + std::to_string(n) + " samples, expected 1.." +
+                    std::to_string(limits.max_batch));
+    if (static_cast<uint64_t>(n) >
+        limits.max_activation_elements / static_cast<uint64_t>(net.max_elements_per_sample))
+        throw Error(context + ": batch of " + std::to_string(n) + " needs " +
+                    std::to_string(n * net.max_elements_per_sample) +
+                    " values for its largest activation, over the limit of " +
+                    std::to_string(limits.max_activation_elements));
+    return graph::run_net(net, std::move(ordered));
+}
+
+Tensor Model::generate(const GenerateRequest& req) const {
+    const ModelInfo& info = impl_->info;
+    if (req.count < 1 || req.count > impl_->limits.max_batch)
+        throw Error("generate: count is " + std::to_string(req.count) + ", expected 1.." +
+                    std::to_string(impl_->limits.max_batch));
+    if (req.first_index < 0)
+        throw Error("generate: first_index is " + std::to_string(req.first_index) + ", expected >= 0");
+    const graph::Net& net = impl_->net(req.net, "generate");
+    auto takes = [&](const char* name) {
+        return std::find(net.input_names.begin(), net.input_names.end(), name) != net.input_names.end();
+    };
+    if (req.z && !takes("z")) throw Error("generate: net '" + req.net + "' takes no z, but one was given");
+    if (!req.labels.empty() && !takes("label"))
+        throw Error("generate: net '" + req.net + "' takes no label, but labels were given");
+
+    std::map<std::string, Tensor> inputs;
+    for (const std::string& name : net.input_names) {
+        if (name == "z") {
+            if (req.z) {
+                const std::vector<int64_t> expected{req.count, info.z_dim};
+                if (req.z->shape != expected ||
+                    static_cast<int64_t>(req.z->data.size()) != req.count * info.z_dim)
+                    throw Error("generate: z has shape " + shape_string(req.z->shape) + ", expected " +
+                                shape_string(expected));
+                inputs["z"] = *req.z;
+            } else {
+                inputs["z"] = normal_latents(req.seed, req.first_index, req.count, info.z_dim);
+            }
+        } else if (name == "label") {
+            const auto count = static_cast<size_t>(req.count);
+            if (req.labels.size() != 1 && req.labels.size() != count)
+                throw Error("generate: model '" + info.name +
+                            "' is conditional: give one label for all samples or one per sample (" +
+                            std::to_string(req.labels.size()) + " given for " + std::to_string(count) +
+                            " samples)");
+            Tensor labels = Tensor::zeros({req.count, 1});
+            for (size_t i = 0; i < count; ++i) {
+                const int64_t label = req.labels[req.labels.size() == 1 ? 0 : i];
+                if (label < 0 || label >= info.num_classes)
+                    throw Error("generate: label " + std::to_string(label) + " is outside [0, " +
+                                std::to_string(info.num_classes) + ")");
+                labels.data[i] = static_cast<float>(label);
+            }
+            inputs["label"] = std::move(labels);
+        } else {
+            throw Error("generate: net '" + req.net + "' needs input '" + name +
+                        "', which generate() cannot make (use Model::run)");
+        }
+    }
+    return run(req.net, inputs);
+}
+
+CheckResult Model::verify() const {
+    CheckResult result;
+    if (!impl_->check) {
+        result.message = "no check stored";
+        return result;
+    }
+    const CheckCase& check = *impl_->check;
+    result.tolerance = check.tolerance;
+    GenerateRequest req;
+    req.net = check.net;
+    req.seed = check.seed;
+    req.first_index = check.first_index;
+    req.count = check.count;
+    req.labels = check.labels;
+    Tensor out;
+    try {
+        out = generate(req);
+    } catch (const Error& e) {
+        result.message = std::string("check could not run: ") + e.what();
+        return result;
+    }
+    if (check.values.size() > out.data.size()) {
+        result.message = "check stores " + std::to_string(check.values.size()) + " values, the output has " +
+                         std::to_string(out.data.size());
+        return result;
+    }
+    double sum = 0, squares = 0;
+    for (float v : out.data) {
+        sum += v;
+        squares += double(v) * v;
+    }
+    const double mean = out.data.empty() ? 0.0 : sum / static_cast<double>(out.data.size());
+    const double l2 = std::sqrt(squares);
+    for (size_t i = 0; i < check.values.size(); ++i) {
+        const double d = std::fabs(double(out.data[i]) - check.values[i]);
+        if (!(d <= result.max_abs_diff)) result.max_abs_diff = d;  // keeps nan
+    }
+    result.mean_diff = std::fabs(mean - check.mean);
+    result.l2_rel_diff = std::fabs(l2 - check.l2) / std::max(1.0, std::fabs(check.l2));
+    const double tol = check.tolerance;
+    result.passed = result.max_abs_diff <= tol && result.mean_diff <= tol && result.l2_rel_diff <= tol;
+    result.message = std::string(result.passed ? "check passed" : "check failed") + " (net '" + check.net +
+                     "', seed " + std::to_string(check.seed) + ", " + std::to_string(check.count) +
+                     " samples): max |value diff| " + format_double("%.3g", result.max_abs_diff) +
+                     ", mean diff " + format_double("%.3g", result.mean_diff) + ", relative L2 diff " +
+                     format_double("%.3g", result.l2_rel_diff) + ", tolerance " + format_double("%.3g", tol);
+    return result;
+}
+
+}  // namespace ganzoo

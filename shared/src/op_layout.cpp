@@ -1,0 +1,41 @@
+// ganzoo core: ops that move values around: concat, one_hot (reshape only renames a shape).
+#include <cmath>
+#include <cstring>
+
+#include "ganzoo/error.hpp"
+#include "ops.hpp"
+
+namespace ganzoo::ops {
+
+Tensor concat(const std::vector<const Tensor*>& xs, int64_t axis) {
+    std::vector<int64_t> shape = xs.front()->shape;
+    shape[axis] = 0;
+    for (const Tensor* x : xs) shape[axis] += x->dim(axis);
+    // outer: product of the dims before axis; each input contributes a contiguous chunk per outer.
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
+    Tensor y = Tensor::zeros(shape);
+    float* dst = y.data.data();
+    for (int64_t o = 0; o < outer; ++o)
+        for (const Tensor* x : xs) {
+            const int64_t chunk = outer == 0 ? 0 : x->numel() / outer;
+            std::memcpy(dst, x->data.data() + o * chunk, sizeof(float) * chunk);
+            dst += chunk;
+        }
+    return y;
+}
+
+Tensor one_hot(const Tensor& x, int64_t classes) {
+    const int64_t n = x.dim(0);
+    Tensor y = Tensor::zeros({n, classes});
+    for (int64_t i = 0; i < n; ++i) {
+        const float v = x.data[i];
+        if (!(v >= 0.0f && v < static_cast<float>(classes)) || v != std::floor(v))
+            throw Error("class index " + std::to_string(v) + " of sample " + std::to_string(i) +
+                        " is not an integer in [0, " + std::to_string(classes) + ")");
+        y.data[i * classes + static_cast<int64_t>(v)] = 1.0f;
+    }
+    return y;
+}
+
+}  // namespace ganzoo::ops

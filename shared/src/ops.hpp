@@ -1,0 +1,57 @@
+// ganzoo core (private): the op kernels. Shapes include the batch N; every kernel handles
+// the whole batch at once (one GEMM per op, never a loop of per-sample GEMMs).
+// Callers (graph_run.cpp) have validated shapes at load time; kernels do not re-check.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+#include "ganzoo/tensor.hpp"
+
+namespace ganzoo::ops {
+
+using ColMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Kernel window of conv2d / conv_transpose2d, per axis (h, w).
+struct Window2d {
+    int64_t kernel_h = 1, kernel_w = 1;
+    int64_t stride_h = 1, stride_w = 1;
+    int64_t pad_h = 0, pad_w = 0;
+    int64_t output_pad_h = 0, output_pad_w = 0;  // conv_transpose2d only
+};
+
+// x [N, in] -> [N, out].  weight: [out, in] (PyTorch's layout), bias: [out] or empty.
+Tensor linear(const Tensor& x, const ColMatrix& weight, const std::vector<float>& bias);
+
+// x [N, C, H, W] -> [N, O, Ho, Wo], Ho = (H + 2 pad - k) / stride + 1.
+// weight: [O, C*kh*kw] (PyTorch's [O, C, kh, kw] flattened), bias: [O] or empty.
+Tensor conv2d(const Tensor& x, const RowMatrix& weight, const std::vector<float>& bias,
+              const Window2d& window);
+
+// x [N, C, H, W] -> [N, O, Ho, Wo], Ho = (H - 1) stride - 2 pad + k + output_pad.
+// weight_t: [O*kh*kw, C], the transpose of PyTorch's [C, O, kh, kw] seen as [C, O*kh*kw].
+Tensor conv_transpose2d(const Tensor& x, const ColMatrix& weight_t, const std::vector<float>& bias,
+                        int64_t out_channels, const Window2d& window);
+
+// In place, on dim 1 of [N, C, ...]: x = x * scale[c] + shift[c].
+void batch_norm(Tensor& x, const std::vector<float>& scale, const std::vector<float>& shift);
+
+// Elementwise, in place.
+void relu(Tensor& x);
+void leaky_relu(Tensor& x, float slope);
+void elu(Tensor& x, float alpha);
+void tanh(Tensor& x);
+void sigmoid(Tensor& x);
+void scale(Tensor& x, float factor);
+void add(Tensor& x, const Tensor& y);  // same shapes
+
+// Along `axis` (>= 1, counting the batch); the other dimensions agree.
+Tensor concat(const std::vector<const Tensor*>& xs, int64_t axis);
+
+// [N, 1] class indices -> [N, classes]. Throws ganzoo::Error (without op context) for an
+// index that is not an integer in [0, classes).
+Tensor one_hot(const Tensor& x, int64_t classes);
+
+}  // namespace ganzoo::ops

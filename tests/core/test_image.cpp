@@ -1,0 +1,59 @@
+// to_rgba8 and tile_grid.
+#include <catch2/catch.hpp>
+
+#include "ganzoo/error.hpp"
+#include "ganzoo/image.hpp"
+
+using namespace ganzoo;
+using Catch::Matchers::Contains;
+
+TEST_CASE("to_rgba8 maps [lo, hi] to [0, 255], clamps, and greys to R=G=B") {
+    const Tensor grey({1, 1, 1, 6}, {-1.0f, 1.0f, 0.0f, -3.0f, 7.0f, NAN});
+    const std::vector<uint8_t> px = to_rgba8(grey, -1.0f, 1.0f);
+    REQUIRE(px.size() == 6 * 4);
+    const uint8_t expected[] = {0, 255, 128, 0, 255, 0};
+    for (int i = 0; i < 6; ++i) {
+        CHECK(px[i * 4 + 0] == expected[i]);
+        CHECK(px[i * 4 + 1] == expected[i]);
+        CHECK(px[i * 4 + 2] == expected[i]);
+        CHECK(px[i * 4 + 3] == 255);
+    }
+    // Range [0, 1], RGB planes.
+    const Tensor rgb({2, 3, 1, 1}, {1.0f, 0.0f, 0.5f, 0.2f, 0.4f, 0.6f});
+    const std::vector<uint8_t> c = to_rgba8(rgb, 0.0f, 1.0f);
+    CHECK(std::vector<uint8_t>(c.begin(), c.end()) ==
+          std::vector<uint8_t>{255, 0, 128, 255, 51, 102, 153, 255});
+}
+
+TEST_CASE("to_rgba8 refuses what it cannot show") {
+    CHECK_THROWS_WITH(to_rgba8(Tensor::zeros({1, 2, 2, 2}), -1, 1), Contains("2 channels"));
+    CHECK_THROWS_WITH(to_rgba8(Tensor::zeros({4, 4}), -1, 1), Contains("[N, C, H, W]"));
+    CHECK_THROWS_WITH(to_rgba8(Tensor::zeros({1, 1, 2, 2}), 1, 1), Contains("range"));
+}
+
+TEST_CASE("tile_grid places images in rows with padding of background grey") {
+    // 5 images 2x3 (HxW), 3 columns, padding 1: 2 rows -> width 3*3+2 = 11, height 2*2+1 = 5.
+    Tensor images = Tensor::zeros({5, 1, 2, 3});
+    for (int64_t i = 0; i < 5; ++i)
+        for (int64_t p = 0; p < 6; ++p)
+            images.data[i * 6 + p] = static_cast<float>(i) / 4.0f;  // image i: i*255/4
+    const Grid g = tile_grid(images, 0.0f, 1.0f, 3, 1, 32);
+    REQUIRE(g.width == 11);
+    REQUIRE(g.height == 5);
+    REQUIRE(g.rgba.size() == 11 * 5 * 4);
+    auto at = [&](int x, int y) { return g.rgba[(y * g.width + x) * 4]; };
+    CHECK(at(0, 0) == 0);    // image 0
+    CHECK(at(4, 1) == 64);   // image 1 (x 4..6)
+    CHECK(at(8, 0) == 128);  // image 2 (x 8..10)
+    CHECK(at(0, 3) == 191);  // image 3, second row (y 3..4)
+    CHECK(at(6, 4) == 255);  // image 4
+    CHECK(at(3, 0) == 32);   // padding column
+    CHECK(at(0, 2) == 32);   // padding row
+    CHECK(at(9, 3) == 32);   // the empty sixth cell
+    CHECK(g.rgba[(2 * g.width + 0) * 4 + 3] == 255);
+    // More columns than images: one row of N.
+    const Grid one_row = tile_grid(images, 0.0f, 1.0f, 8, 0);
+    CHECK(one_row.width == 15);
+    CHECK(one_row.height == 2);
+    CHECK_THROWS_WITH(tile_grid(images, 0.0f, 1.0f, 0), Contains("columns"));
+}

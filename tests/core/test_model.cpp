@@ -1,0 +1,200 @@
+// Model::generate / run / verify on the DCGAN-shaped and conditional test models.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "ganzoo/error.hpp"
+#include "ganzoo/latent.hpp"
+#include "test_models.hpp"
+
+using namespace ganzoo;
+using namespace ganzoo::testing;
+using Catch::Matchers::Contains;
+namespace ref = ganzoo::reference;
+
+namespace {
+
+Tensor sample(const Tensor& batch, int64_t i) {
+    const int64_t per = batch.numel() / batch.dim(0);
+    Tensor t;
+    t.shape = batch.shape;
+    t.shape[0] = 1;
+    t.data.assign(batch.data.begin() + i * per, batch.data.begin() + (i + 1) * per);
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("generate matches the naive reference forward pass") {
+    const ModelFile m = dcgan_test_model();
+    const Model model = m.load();
+    GenerateRequest req;
+    req.seed = 7;
+    req.count = 5;
+    const Tensor out = model.generate(req);
+    REQUIRE(out.shape == std::vector<int64_t>{5, 1, 28, 28});
+    const Tensor expected = dcgan_reference_forward(m, normal_latents(7, 0, 5, 16));
+    CHECK(ref::report("DCGAN test model, 5 samples vs reference", out, expected) < 1e-5);
+}
+
+TEST_CASE("generate: sample i of a batch equals the sample generated alone") {
+    const Model model = dcgan_test_model().load();
+    GenerateRequest req;
+    req.seed = 42;
+    req.first_index = 3;
+    req.count = 17;
+    const Tensor batch = model.generate(req);
+    double worst = 0;
+    for (int64_t i = 0; i < 17; ++i) {
+        GenerateRequest one = req;
+        one.first_index = 3 + i;
+        one.count = 1;
+        worst = std::max(worst, ref::max_abs_diff(sample(batch, i), model.generate(one)));
+    }
+    std::printf("batch of 17 vs one at a time: max |diff| = %.3g\n", worst);
+    CHECK(worst <= 1e-6);
+}
+
+TEST_CASE("generate with explicit z equals run() and the seed's latents") {
+    const Model model = dcgan_test_model().load();
+    GenerateRequest req;
+    req.seed = 9;
+    req.count = 3;
+    const Tensor from_seed = model.generate(req);
+    req.z = normal_latents(9, 0, 3, 16);
+    CHECK(ref::max_abs_diff(model.generate(req), from_seed) == 0);
+    CHECK(ref::max_abs_diff(model.run("G", {{"z", *req.z}}), from_seed) == 0);
+    // Different seeds give different images.
+    req.z.reset();
+    req.seed = 10;
+    CHECK(ref::max_abs_diff(model.generate(req), from_seed) > 1e-3);
+}
+
+TEST_CASE("generate refuses bad requests") {
+    const Model model = dcgan_test_model().load();
+    GenerateRequest req;
+    req.count = 0;
+    CHECK_THROWS_WITH(model.generate(req), Contains("count is 0"));
+    req.count = -3;
+    CHECK_THROWS_WITH(model.generate(req), Contains("count is -3"));
+    req.count = LoadLimits{}.max_batch + 1;
+    CHECK_THROWS_WITH(model.generate(req), Contains("count is 4097, expected 1..4096"));
+    req.count = 2;
+    req.net = "D";
+    CHECK_THROWS_WITH(model.generate(req), Contains("no net 'D'") && Contains("nets: G"));
+    req.net = "G";
+    req.z = Tensor::zeros({2, 15});
+    CHECK_THROWS_WITH(model.generate(req), Contains("z has shape [2, 15], expected [2, 16]"));
+    req.z.reset();
+    req.labels = {1};
+    CHECK_THROWS_WITH(model.generate(req), Contains("takes no label"));
+    req.labels.clear();
+    req.first_index = -1;
+    CHECK_THROWS_WITH(model.generate(req), Contains("first_index"));
+}
+
+TEST_CASE("activation limit is checked per call, before allocating") {
+    LoadLimits limits;
+    limits.max_activation_elements = 20000;  // one sample fits (about 4.3k values), a batch of 8 does not
+    const Model model = dcgan_test_model().load(limits);
+    GenerateRequest req;
+    req.count = 2;
+    CHECK_NOTHROW(model.generate(req));
+    req.count = 8;
+    CHECK_THROWS_WITH(model.generate(req), Contains("net 'G'") && Contains("over the limit of 20000"));
+    limits.max_batch = 4;
+    const Model small = dcgan_test_model().load(limits);
+    req.count = 5;
+    CHECK_THROWS_WITH(small.generate(req), Contains("count is 5, expected 1..4"));
+}
+
+TEST_CASE("run checks its inputs") {
+    const Model model = dcgan_test_model().load();
+    CHECK_THROWS_WITH(model.run("G", {}), Contains("needs input 'z'"));
+    CHECK_THROWS_WITH(model.run("G", {{"z", Tensor::zeros({2, 16})}, {"w", Tensor::zeros({2, 1})}}),
+                      Contains("no input 'w'"));
+    CHECK_THROWS_WITH(model.run("G", {{"z", Tensor::zeros({2, 3, 16})}}), Contains("expected [N, 16]"));
+    CHECK_THROWS_WITH(model.run("G", {{"z", Tensor({2, 16}, {1, 2})}}), Contains("(2 values)"));
+}
+
+TEST_CASE("conditional model: labels one for all or one per sample, checked") {
+    const ModelFile m = cgan_test_model();
+    const Model model = m.load();
+    GenerateRequest req;
+    req.seed = 3;
+    req.count = 4;
+    CHECK_THROWS_WITH(model.generate(req), Contains("conditional"));
+    req.labels = {12};
+    CHECK_THROWS_WITH(model.generate(req), Contains("label 12 is outside [0, 10)"));
+    req.labels = {-1};
+    CHECK_THROWS_WITH(model.generate(req), Contains("label -1"));
+    req.labels = {1, 2};
+    CHECK_THROWS_WITH(model.generate(req), Contains("2 given for 4 samples"));
+
+    req.labels = {0, 3, 9, 3};
+    const Tensor per_sample = model.generate(req);
+    // Reference: tanh(W [z | one_hot(label)]).
+    const Tensor z = normal_latents(3, 0, 4, 16);
+    Tensor zy = Tensor::zeros({4, 26});
+    for (int64_t i = 0; i < 4; ++i) {
+        for (int64_t j = 0; j < 16; ++j) zy.data[i * 26 + j] = z.data[i * 16 + j];
+        zy.data[i * 26 + 16 + req.labels[i]] = 1.0f;
+    }
+    Tensor expected =
+        ref::map(ref::linear(zy, m.values("G.weight"), {}, 784), [](double v) { return std::tanh(v); });
+    expected.shape = {4, 1, 28, 28};
+    CHECK(ref::report("cGAN test model vs reference", per_sample, expected) < 1e-5);
+
+    req.labels = {3};
+    const Tensor all_three = model.generate(req);
+    CHECK(ref::max_abs_diff(sample(all_three, 1), sample(per_sample, 1)) == 0);
+    CHECK(ref::max_abs_diff(sample(all_three, 0), sample(per_sample, 0)) > 1e-3);
+}
+
+TEST_CASE("verify: passes on a golden case computed by the reference, F32 and F16") {
+    ModelFile m = dcgan_test_model();
+    add_check(m, 20240601, 4, 1e-4);
+    const CheckResult r = m.load().verify();
+    std::printf("F32: %s\n", r.message.c_str());
+    CHECK(r.passed);
+    CHECK(r.max_abs_diff < 1e-5);
+    CHECK(r.tolerance == 1e-4);
+    CHECK_THAT(r.message, Contains("check passed"));
+
+    ModelFile h = dcgan_test_model(DType::F16);
+    add_check(h, 20240601, 4, 2e-2);
+    const CheckResult rh = h.load().verify();
+    std::printf("F16: %s\n", rh.message.c_str());
+    CHECK(rh.passed);
+}
+
+TEST_CASE("verify: fails when the stored values, mean or L2 disagree") {
+    ModelFile base = dcgan_test_model();
+    add_check(base, 1, 2, 1e-4);
+    ModelFile value = base;
+    value.doc["check"]["values"][10] = value.doc["check"]["values"][10].get<double>() + 1e-3;
+    const CheckResult rv = value.load().verify();
+    CHECK_FALSE(rv.passed);
+    CHECK(rv.max_abs_diff == Approx(1e-3).epsilon(0.05));
+    CHECK_THAT(rv.message, Contains("check failed"));
+
+    ModelFile mean = base;
+    mean.doc["check"]["mean"] = mean.doc["check"]["mean"].get<double>() + 1e-3;
+    CHECK_FALSE(mean.load().verify().passed);
+
+    ModelFile l2 = base;
+    l2.doc["check"]["l2"] = l2.doc["check"]["l2"].get<double>() * 1.001;
+    const CheckResult rl = l2.load().verify();
+    CHECK_FALSE(rl.passed);
+    CHECK(rl.l2_rel_diff > 1e-4);
+
+    // Weights changed after the check was written: the whole point of verify().
+    ModelFile weights = base;
+    weights.tensors[0].values[0] += 0.5f;
+    CHECK_FALSE(weights.load().verify().passed);
+}
+
+TEST_CASE("verify: a model without a check") {
+    const CheckResult r = dcgan_test_model().load().verify();
+    CHECK_FALSE(r.passed);
+    CHECK(r.message == "no check stored");
+}

@@ -1,0 +1,194 @@
+// Every op, run through the core (one-op nets) and compared with the naive loops in
+// reference_ops.hpp; each comparison prints its max |difference|.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+
+#include "ganzoo/error.hpp"
+#include "reference_ops.hpp"
+#include "test_models.hpp"
+
+using namespace ganzoo;
+using namespace ganzoo::testing;
+namespace ref = ganzoo::reference;
+using Catch::Matchers::Contains;
+
+namespace {
+
+constexpr double kTolerance = 1e-5;  // float GEMM vs double loops, values of order 1
+
+std::vector<int64_t> per_sample(const Tensor& t) {
+    return {t.shape.begin() + 1, t.shape.end()};
+}
+
+Tensor run_one(ModelFile& m, std::vector<Tensor> inputs) {
+    std::map<std::string, Tensor> named;
+    for (size_t i = 0; i < inputs.size(); ++i) named[std::string(1, static_cast<char>('x' + i))] = inputs[i];
+    return m.load().run("net", named);
+}
+
+Tensor run_op(const json& op, const std::vector<Tensor>& inputs, ModelFile m = {}) {
+    std::vector<std::vector<int64_t>> shapes;
+    for (const Tensor& t : inputs) shapes.push_back(per_sample(t));
+    ModelFile built = single_op_model(op, shapes);
+    built.tensors = m.tensors;
+    return run_one(built, inputs);
+}
+
+struct ConvCase {
+    const char* label;
+    int64_t n, c, h, w, out, kh, kw, sh, sw, ph, pw, oph = 0, opw = 0;
+    bool bias = true;
+};
+
+json pair(int64_t a, int64_t b) {
+    return a == b ? json(a) : json::array({a, b});
+}
+
+}  // namespace
+
+TEST_CASE("linear matches the reference") {
+    for (int64_t n : {1, 3}) {
+        for (bool bias : {true, false}) {
+            ModelFile m;
+            const auto& w = m.add_random("w", {5, 7}, 1, 1.0f);
+            const std::vector<float> b = bias ? m.add_random("b", {5}, 2, 1.0f) : std::vector<float>{};
+            json op = {{"op", "linear"}, {"weight", "w"}};
+            if (bias) op["bias"] = "b";
+            const Tensor x = random_tensor({n, 7}, 3);
+            const std::string label = "linear 7->5 N" + std::to_string(n) + (bias ? " bias" : "");
+            CHECK(ref::report(label.c_str(), run_op(op, {x}, m), ref::linear(x, w, b, 5)) < kTolerance);
+        }
+    }
+}
+
+TEST_CASE("conv2d matches the reference (strides, paddings, batches, non-square kernels)") {
+    const ConvCase cases[] = {
+        {"conv2d 3x3 s1 p0 N1", 1, 3, 7, 6, 4, 3, 3, 1, 1, 0, 0},
+        {"conv2d 3x3 s1 p1 N3", 3, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1},
+        {"conv2d 4x4 s2 p1 N1 (DCGAN D)", 1, 2, 8, 8, 5, 4, 4, 2, 2, 1, 1},
+        {"conv2d 4x4 s2 p1 N3", 3, 2, 9, 8, 5, 4, 4, 2, 2, 1, 1, 0, 0, false},
+        {"conv2d 3x2 s[2,1] p[1,0] N3", 3, 2, 7, 5, 3, 3, 2, 2, 1, 1, 0},
+        {"conv2d 1x1 s1 p0 N3", 3, 4, 5, 5, 2, 1, 1, 1, 1, 0, 0},
+        {"conv2d 5x5 s3 p2 N2", 2, 1, 11, 10, 2, 5, 5, 3, 3, 2, 2},
+    };
+    for (const ConvCase& k : cases) {
+        ModelFile m;
+        const auto& w = m.add_random("w", {k.out, k.c, k.kh, k.kw}, 4, 0.5f);
+        const std::vector<float> b = k.bias ? m.add_random("b", {k.out}, 5, 1.0f) : std::vector<float>{};
+        json op = {
+            {"op", "conv2d"}, {"weight", "w"}, {"stride", pair(k.sh, k.sw)}, {"padding", pair(k.ph, k.pw)}};
+        if (k.bias) op["bias"] = "b";
+        const Tensor x = random_tensor({k.n, k.c, k.h, k.w}, 6);
+        const Tensor expected = ref::conv2d(x, w, b, k.out, {k.kh, k.kw, k.sh, k.sw, k.ph, k.pw});
+        CHECK(ref::report(k.label, run_op(op, {x}, m), expected) < kTolerance);
+    }
+}
+
+TEST_CASE("conv_transpose2d matches the reference (strides, paddings, output_padding, batches)") {
+    const ConvCase cases[] = {
+        {"conv_transpose2d 4x4 s2 p1 N1 (DCGAN G)", 1, 3, 7, 7, 2, 4, 4, 2, 2, 1, 1},
+        {"conv_transpose2d 4x4 s2 p1 N3", 3, 3, 7, 7, 2, 4, 4, 2, 2, 1, 1, 0, 0, false},
+        {"conv_transpose2d 3x3 s2 p1 op1 N3", 3, 2, 5, 6, 3, 3, 3, 2, 2, 1, 1, 1, 1},
+        {"conv_transpose2d 3x3 s1 p0 N1", 1, 2, 4, 5, 3, 3, 3, 1, 1, 0, 0},
+        {"conv_transpose2d 3x3 s1 p1 N3", 3, 2, 4, 5, 3, 3, 3, 1, 1, 1, 1},
+        {"conv_transpose2d 4x4 s1 p0 N3 (1x1 -> 4x4)", 3, 6, 1, 1, 4, 4, 4, 1, 1, 0, 0},
+        {"conv_transpose2d 3x2 s[2,1] p[1,0] op[1,0] N3", 3, 2, 4, 5, 3, 3, 2, 2, 1, 1, 0, 1, 0},
+        {"conv_transpose2d 5x5 s3 p2 op2 N2", 2, 2, 3, 4, 2, 5, 5, 3, 3, 2, 2, 2, 2},
+    };
+    for (const ConvCase& k : cases) {
+        ModelFile m;
+        const auto& w = m.add_random("w", {k.c, k.out, k.kh, k.kw}, 7, 0.5f);
+        const std::vector<float> b = k.bias ? m.add_random("b", {k.out}, 8, 1.0f) : std::vector<float>{};
+        json op = {{"op", "conv_transpose2d"},
+                   {"weight", "w"},
+                   {"stride", pair(k.sh, k.sw)},
+                   {"padding", pair(k.ph, k.pw)},
+                   {"output_padding", pair(k.oph, k.opw)}};
+        if (k.bias) op["bias"] = "b";
+        const Tensor x = random_tensor({k.n, k.c, k.h, k.w}, 9);
+        const Tensor expected =
+            ref::conv_transpose2d(x, w, b, k.out, {k.kh, k.kw, k.sh, k.sw, k.ph, k.pw, k.oph, k.opw});
+        CHECK(ref::report(k.label, run_op(op, {x}, m), expected) < kTolerance);
+    }
+}
+
+TEST_CASE("batch_norm matches the reference on [N, C] and [N, C, H, W]") {
+    for (const std::vector<int64_t>& shape :
+         {std::vector<int64_t>{3, 5}, std::vector<int64_t>{3, 5, 4, 3}, std::vector<int64_t>{1, 5, 2, 2}}) {
+        ModelFile m;
+        const auto& scale = m.add_random("s", {5}, 10, 2.0f);
+        const auto& shift = m.add_random("t", {5}, 11, 1.0f);
+        const Tensor x = random_tensor(shape, 12, 3.0f);
+        const std::string label =
+            "batch_norm " + std::to_string(shape.size()) + "-D N" + std::to_string(shape[0]);
+        CHECK(ref::report(label.c_str(),
+                          run_op({{"op", "batch_norm"}, {"scale", "s"}, {"shift", "t"}}, {x}, m),
+                          ref::batch_norm(x, scale, shift)) < kTolerance);
+    }
+}
+
+TEST_CASE("elementwise ops match the reference") {
+    const Tensor x = random_tensor({3, 2, 5, 7}, 13, 6.0f);  // covers the saturated ranges of tanh/sigmoid
+    const float slope = 0.2f, alpha = 0.7f, factor = -1.5f;
+    CHECK(ref::report("relu", run_op({{"op", "relu"}}, {x}),
+                      ref::map(x, [](double v) { return v > 0 ? v : 0; })) == 0);
+    CHECK(ref::report("leaky_relu 0.2", run_op({{"op", "leaky_relu"}, {"slope", slope}}, {x}),
+                      ref::map(x, [&](double v) { return v >= 0 ? v : double(slope * float(v)); })) == 0);
+    CHECK(ref::report("leaky_relu default 0.01", run_op({{"op", "leaky_relu"}}, {x}),
+                      ref::map(x, [](double v) { return v >= 0 ? v : double(0.01f * float(v)); })) == 0);
+    CHECK(ref::report("elu 0.7", run_op({{"op", "elu"}, {"alpha", alpha}}, {x}),
+                      ref::map(x, [&](double v) { return v > 0 ? v : alpha * std::expm1(v); })) < 1e-6);
+    CHECK(ref::report("tanh", run_op({{"op", "tanh"}}, {x}),
+                      ref::map(x, [](double v) { return std::tanh(v); })) < 1e-6);
+    CHECK(ref::report("sigmoid", run_op({{"op", "sigmoid"}}, {x}),
+                      ref::map(x, [](double v) { return 1 / (1 + std::exp(-v)); })) < 1e-6);
+    CHECK(ref::report("scale -1.5", run_op({{"op", "scale"}, {"factor", factor}}, {x}),
+                      ref::map(x, [&](double v) { return v * factor; })) == 0);
+}
+
+TEST_CASE("add, concat, reshape and one_hot match the reference") {
+    const Tensor a = random_tensor({3, 2, 4, 4}, 14), b = random_tensor({3, 2, 4, 4}, 15);
+    Tensor sum = a;
+    for (size_t i = 0; i < sum.data.size(); ++i) sum.data[i] += b.data[i];
+    CHECK(ref::report("add", run_op({{"op", "add"}}, {a, b}), sum) == 0);
+    // The same value twice (must not be consumed by the first read).
+    ModelFile twice = single_op_model({{"op", "add"}, {"in", {"x", "x"}}}, {{2, 4, 4}});
+    Tensor doubled = ref::map(a, [](double v) { return 2 * v; });
+    CHECK(ref::report("add x + x", run_one(twice, {a}), doubled) == 0);
+
+    // concat on channels and on rows.
+    const Tensor c = random_tensor({3, 1, 4, 4}, 16);
+    Tensor by_channel = Tensor::zeros({3, 3, 4, 4});
+    for (int64_t n = 0; n < 3; ++n)
+        for (int64_t p = 0; p < 48; ++p)
+            by_channel.data[n * 48 + p] = p < 32 ? a.data[n * 32 + p] : c.data[n * 16 + p - 32];
+    CHECK(ref::report("concat axis 1", run_op({{"op", "concat"}}, {a, c}), by_channel) == 0);
+    const Tensor d = random_tensor({3, 2, 1, 4}, 17);
+    Tensor by_row = Tensor::zeros({3, 2, 5, 4});
+    for (int64_t n = 0; n < 3; ++n)
+        for (int64_t ch = 0; ch < 2; ++ch)
+            for (int64_t y = 0; y < 5; ++y)
+                for (int64_t x = 0; x < 4; ++x)
+                    by_row.data[((n * 2 + ch) * 5 + y) * 4 + x] =
+                        y < 4 ? a.data[((n * 2 + ch) * 4 + y) * 4 + x] : d.data[(n * 2 + ch) * 4 + x];
+    CHECK(ref::report("concat axis 2", run_op({{"op", "concat"}, {"axis", 2}}, {a, d}), by_row) == 0);
+
+    Tensor reshaped = a;
+    reshaped.shape = {3, 32};
+    CHECK(ref::report("reshape", run_op({{"op", "reshape"}, {"shape", {32}}}, {a}), reshaped) == 0);
+    CHECK(ref::report("reshape [-1] (flatten)", run_op({{"op", "reshape"}, {"shape", {-1}}}, {a}), reshaped) == 0);
+    reshaped.shape = {3, 2, 16};
+    CHECK(ref::report("reshape [2, -1]", run_op({{"op", "reshape"}, {"shape", {2, -1}}}, {a}), reshaped) == 0);
+
+    const Tensor labels({3, 1}, {2, 0, 3});
+    const Tensor expected({3, 4}, {0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1});
+    CHECK(ref::report("one_hot", run_op({{"op", "one_hot"}, {"classes", 4}}, {labels}), expected) == 0);
+}
+
+TEST_CASE("one_hot refuses an index outside [0, classes) at run time, naming the op") {
+    CHECK_THROWS_WITH(run_op({{"op", "one_hot"}, {"classes", 4}}, {Tensor({2, 1}, {1, 4})}),
+                      Contains("op 0 (one_hot)") && Contains("sample 1"));
+    CHECK_THROWS_WITH(run_op({{"op", "one_hot"}, {"classes", 4}}, {Tensor({1, 1}, {1.5f})}),
+                      Contains("not an integer"));
+}
