@@ -36,7 +36,7 @@ generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
 start=$(date +%s)
 cmake --preset cuda "${generator[@]}" "${extra[@]}" >"$out/configure.log" 2>&1 \
   || { tail -30 "$out/configure.log"; exit 1; }
-grep -E "GANZOO_.*INCLUDE_DIR|ZLIB_(INCLUDE_DIR|LIBRARY)" build/cuda/CMakeCache.txt | sed 's/^/  /'
+grep -E "^(GANZOO_.*INCLUDE_DIR|ZLIB_INCLUDE_DIR|ZLIB_LIBRARY_RELEASE):" build/cuda/CMakeCache.txt | sed 's/^/  /'
 cmake --build build/cuda -j "$(nproc)" --target ganzoo test_parity >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
 echo "built in $(( $(date +%s) - start )) s"
 ganzoo=build/cuda/bin/ganzoo
