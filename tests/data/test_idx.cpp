@@ -1,7 +1,7 @@
 // IDX and Fashion-MNIST: the real files from dataset-fashion-mnist (when installed) and
 // synthetic ones written here, gzipped and raw, plus one test per malformed-file error.
 #include "data/dataset.hpp"
-#include "temp_dir.hpp"
+#include "test_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <zlib.h>
@@ -14,6 +14,8 @@
 
 using namespace ganzoo::data;
 using ganzoo::test::TempDir;
+using ganzoo::test::contains;
+using ganzoo::test::error_of;
 
 namespace {
 
@@ -67,22 +69,6 @@ void write_fmnist(const TempDir& dir, bool gz, const std::vector<uint8_t>& image
     write(dir / ("train-labels-idx1-ubyte" + suffix), labels);
 }
 
-// The DataError message `f` throws (fails the test if it throws nothing else).
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const DataError& e) {
-        const std::string message = e.what();
-        INFO(message);
-        CHECK(message.find('\n') == std::string::npos);  // one line
-        return message;
-    }
-    FAIL("expected a ganzoo::data::DataError");
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

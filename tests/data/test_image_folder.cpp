@@ -1,7 +1,7 @@
 // Image folders: PNGs written here with stb_image_write (compiled static in this file only,
 // so nothing clashes with the stb_image/stb_image_resize that ganzoo_data compiles).
 #include "data/dataset.hpp"
-#include "temp_dir.hpp"
+#include "test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,6 +14,8 @@
 
 using namespace ganzoo::data;
 using ganzoo::test::TempDir;
+using ganzoo::test::contains;
+using ganzoo::test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -31,21 +33,6 @@ void write_text(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
 }
 
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const DataError& e) {
-        const std::string message = e.what();
-        INFO(message);
-        CHECK(message.find('\n') == std::string::npos);
-        return message;
-    }
-    FAIL("expected a ganzoo::data::DataError");
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -1,10 +1,15 @@
-// A fresh temporary folder per test, removed afterwards.
+// Shared by the data tests: a fresh temporary folder per test, and the one-line error a
+// reader throws.
 #pragma once
 
 #include <atomic>
 #include <filesystem>
 #include <string>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "data/dataset.hpp"
 
 namespace ganzoo::test {
 
@@ -31,5 +36,22 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+// The DataError message `f` throws, checked to be one line (fails the test if it throws nothing).
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const ganzoo::data::DataError& e) {
+        const std::string message = e.what();
+        INFO(message);
+        CHECK(message.find('\n') == std::string::npos);  // one line
+        return message;
+    }
+    FAIL("expected a ganzoo::data::DataError");
+    return {};
+}
+
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace ganzoo::test
