@@ -1,0 +1,240 @@
+// Browser tests of web/ in headless Debian Chromium (playwright-core, no downloaded browser).
+//   node tests/web/browser_test.mjs --ganzoo build/native/bin/ganzoo --model web/models/dcgan.safetensors
+// Starts its own static servers on free ports of 127.0.0.1 and stops them. Exit 0 = all pass.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+const ganzooBin = resolve(arg('--ganzoo', join(root, 'build/native/bin/ganzoo')));
+const modelFile = resolve(arg('--model', join(root, 'web/models/dcgan.safetensors')));
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+const SEED = 7;
+
+let browser, web, other, files, userDir;
+
+before(async () => {
+  for (const f of [ganzooBin, modelFile, join(root, 'web/ganzoo-core.wasm')])
+    assert.ok(existsSync(f), `missing ${f} (build the native and wasm presets first: make test does)`);
+  files = mkdtempSync(join(tmpdir(), 'ganzoo-web-'));
+  copyFileSync(modelFile, join(files, 'model.safetensors'));
+  // The native reference: the same seed through the CLI (8 columns, 2-pixel gaps).
+  execFileSync(ganzooBin, ['sample', modelFile, '--seed', String(SEED), '-n', '64', '-o', join(files, 'reference.png')]);
+  execFileSync(ganzooBin, ['sample', modelFile, '--seed', String(SEED + 1), '-n', '64', '-o', join(files, 'reference8.png')]);
+  web = await serve({ root: join(root, 'web'), cors: true, mounts: { '/test-files/': files } });
+  other = await serve({ root: here, mounts: { '/test-files/': files } });  // another origin (port)
+  userDir = mkdtempSync(join(tmpdir(), 'ganzoo-chromium-'));
+  browser = await chromium.launchPersistentContext(userDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await web?.close();
+  await other?.close();
+  for (const d of [files, userDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+async function openPage(url) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return { page, problems };
+}
+
+const waitReady = (page) => page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60000 });
+const MODEL_QS = 'model=/test-files/model.safetensors';
+
+// RGBA of 64 cells of a native grid PNG (tile_grid: 8 columns, 2-pixel gaps), decoded by the browser.
+function decodeReference(page, url, w, h) {
+  return page.evaluate(async ({ url, w, h }) => {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const c = new OffscreenCanvas(img.width, img.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const cells = [];
+    for (let i = 0; i < 64; i++)
+      cells.push(Array.from(ctx.getImageData((i % 8) * (w + 2), Math.floor(i / 8) * (h + 2), w, h).data));
+    return cells;
+  }, { url, w, h });
+}
+
+const gridCells = (page) => page.evaluate(() => {
+  const g = window.ganzooPage.grid;
+  return { seed: g.seed, w: g.width, h: g.height, cells: Array.from({ length: g.count }, (_, i) => Array.from(g.pixels(i))) };
+});
+
+function maxDiff(a, b) {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('the page loads with no console errors and shows a grid that is not blank', async () => {
+  const { page, problems } = await openPage(`${web.url}index.html?${MODEL_QS}&seed=${SEED}`);
+  await waitReady(page);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', await page.textContent('#error'));
+  const { cells } = await gridCells(page);
+  assert.equal(cells.length, 64);
+  const values = cells.flat().filter((_, i) => i % 4 === 0);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+  console.log(`  grid: mean ${mean.toFixed(1)}, std ${std.toFixed(2)} (0..255)`);
+  assert.ok(std > 0.5, `the grid looks blank (std ${std})`);
+  // What the user sees: the cell canvases hold the pixels.
+  const drawn = await page.evaluate(() => {
+    const c = document.querySelector('#grid .cell canvas');
+    return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+  });
+  assert.equal(maxDiff(drawn, cells[0]), 0);
+  assert.match(await page.textContent('#timing'), /ms \/ image/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the same seed gives the native CLI\'s pixels (within 1/255) and a new seed changes the grid', async () => {
+  const { page, problems } = await openPage(`${web.url}index.html?${MODEL_QS}&seed=${SEED}`);
+  await waitReady(page);
+  const grid = await gridCells(page);
+  const ref = await decodeReference(page, '/test-files/reference.png', grid.w, grid.h);
+  let worst = 0;
+  for (let i = 0; i < 64; i++) worst = Math.max(worst, maxDiff(grid.cells[i], ref[i]));
+  console.log(`  seed ${SEED}: max |page - native| = ${worst}/255 over 64 images`);
+  assert.ok(worst <= 1, `max difference ${worst}/255`);
+
+  await page.fill('#seed', String(SEED + 1));
+  await page.press('#seed', 'Enter');
+  await page.waitForFunction((s) => window.ganzooPage.grid && window.ganzooPage.grid.seed === s, SEED + 1, { timeout: 30000 });
+  const next = await gridCells(page);
+  const ref8 = await decodeReference(page, '/test-files/reference8.png', grid.w, grid.h);
+  let changed = 0, worst8 = 0;
+  for (let i = 0; i < 64; i++) {
+    changed = Math.max(changed, maxDiff(next.cells[i], grid.cells[i]));
+    worst8 = Math.max(worst8, maxDiff(next.cells[i], ref8[i]));
+  }
+  console.log(`  seed ${SEED + 1}: differs from seed ${SEED} by up to ${changed}/255; max |page - native| = ${worst8}/255`);
+  assert.ok(changed > 0, 'the grid did not change with the seed');
+  assert.ok(worst8 <= 1);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the interpolation endpoints equal the two chosen samples', async () => {
+  const { page, problems } = await openPage(`${web.url}index.html?${MODEL_QS}&seed=${SEED}`);
+  await waitReady(page);
+  const cells = await page.$$('#grid .cell');
+  await cells[5].click();
+  await cells[42].click();
+  await page.waitForFunction(() => {
+    const e = window.ganzooPage.ends;
+    return e && e[0].index === 5 && e[1].index === 42;
+  }, null, { timeout: 30000 });
+  assert.equal(await cells[5].getAttribute('data-end'), 'A');
+  assert.equal(await cells[42].getAttribute('data-end'), 'B');
+  for (const mode of ['slerp', 'lerp']) {
+    await page.click(`.segmented button[data-mode=${mode}]`);
+    await page.waitForTimeout(300);
+    await page.waitForFunction(() => window.ganzooPage.walk, null, { timeout: 30000 });
+    const r = await page.evaluate(() => {
+      const { walk, grid } = window.ganzooPage;
+      const d = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+      const fd = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+      const n = walk.floats.length / walk.count;
+      return {
+        a: d(walk.pixels(0), grid.pixels(5)), b: d(walk.pixels(walk.count - 1), grid.pixels(42)),
+        fa: fd(walk.floats.subarray(0, n), grid.floats.subarray(5 * n, 6 * n)),
+        mid: d(walk.pixels(walk.count >> 1), grid.pixels(5)), steps: walk.count,
+      };
+    });
+    console.log(`  ${mode}: ${r.steps} steps, |A - sample 5| = ${r.a}, |B - sample 42| = ${r.b}, float |A - sample 5| = ${r.fa.toExponential(2)}, middle differs by ${r.mid}`);
+    assert.equal(r.a, 0);
+    assert.equal(r.b, 0);
+    assert.ok(r.mid > 0, 'the middle frame equals endpoint A');
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the widget renders inside a page served from another origin', async () => {
+  const html = `<!doctype html><meta charset="utf-8"><body style="background:#fff">
+    <style>canvas, div { display: none !important; }</style>
+    <script type="module" src="${web.url}ganzoo-widget.js"></script>
+    <gan-sampler id="g" model="${web.url}test-files/model.safetensors" mode="grid" seed="${SEED}" size="200"></gan-sampler>
+    <gan-sampler id="w" model="${web.url}test-files/model.safetensors" mode="walk" seed="3" size="120"></gan-sampler>
+    <gan-sampler id="bad" model="${web.url}test-files/missing.safetensors" size="120"></gan-sampler>`;
+  writeFileSync(join(files, 'widget.html'), html);
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${other.url}test-files/widget.html`);
+  const state = await page.waitForFunction(() => {
+    const els = ['g', 'w', 'bad'].map((id) => document.getElementById(id));
+    if (!els.every((e) => e.shadowRoot)) return null;
+    const [g, w, bad] = els;
+    const canvasOf = (e) => e.shadowRoot.querySelector('canvas');
+    const msgOf = (e) => e.shadowRoot.querySelector('.msg');
+    const done = (e) => e.images || msgOf(e).classList.contains('error');
+    if (!els.every(done)) return null;
+    const c = canvasOf(g);
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let lo = 255, hi = 0;
+    for (let i = 0; i < px.length; i += 4) { lo = Math.min(lo, px[i]); hi = Math.max(hi, px[i]); }
+    return { gridErr: msgOf(g).classList.contains('error') ? msgOf(g).textContent : '', w: c.width, lo, hi,
+             visible: getComputedStyle(c).display, walk: w.images ? w.images.count : 0,
+             bad: msgOf(bad).classList.contains('error') ? msgOf(bad).textContent : '' };
+  }, null, { timeout: 60000 }).then((h) => h.jsonValue());
+  console.log(`  widget from ${web.url} on ${other.url}: ${JSON.stringify(state)}`);
+  assert.equal(state.gridErr, '');
+  assert.ok(state.w > 0 && state.hi > state.lo, 'the widget grid is blank');
+  assert.notEqual(state.visible, 'none', "the page's CSS leaked into the widget");
+  assert.equal(state.walk, 32);
+  assert.match(state.bad, /404/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a bad model URL shows an error message instead of hanging', async () => {
+  for (const [url, expect] of [['/test-files/missing.safetensors', /404/], ['/ganzoo.js', /not a safetensors file|header length/]]) {
+    const { page } = await openPage(`${web.url}index.html?model=${url}`);
+    await page.waitForSelector('#error:not([hidden])', { timeout: 30000 });
+    const text = await page.textContent('#error');
+    console.log(`  ${url}: "${text}"`);
+    assert.match(text, expect);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'error');
+    await page.close();
+  }
+});
+
+test('the JS API rejects bad input with clear messages', async () => {
+  const { page } = await openPage(`${web.url}embed.html`);
+  const errors = await page.evaluate(async () => {
+    const g = await import('/ganzoo.js');
+    const out = [];
+    const bytes = new Uint8Array(await (await fetch('/test-files/model.safetensors')).arrayBuffer());
+    const m = await g.load(bytes.buffer);
+    for (const f of [() => g.load(bytes.slice(0, bytes.length - 100).buffer), () => g.load(new ArrayBuffer(3)),
+                     () => g.load(42), () => m.generate({ seed: -1 }), () => m.interpolate({ from: 1, to: 2, mode: 'cubic' })])
+      try { await f(); out.push('no error'); } catch (e) { out.push(`${e.name}: ${e.message}`); }
+    const r = await m.generate({ seed: 7, count: 2 });
+    out.push(`ok ${r.count} ${r.width}x${r.height} ${r.floats.length}`);
+    return out;
+  });
+  for (const e of errors) console.log(`  ${e}`);
+  assert.ok(errors.slice(0, 5).every((e) => e.startsWith('GanzooError: ')), errors.join('\n'));
+  assert.match(errors[0], /truncated|bytes/);
+  assert.match(errors.at(-1), /^ok 2 /);
+  await page.close();
+});

@@ -1,0 +1,66 @@
+// A small static file server for web/ (make demo, the browser tests and the benchmark).
+//   node tests/web/serve.mjs [--root web] [--host 127.0.0.1] [--port 8000 | 0 = any free]
+//                            [--cors] [--isolate]
+// --cors     Access-Control-Allow-Origin: * (what a site hosting the widget's files needs)
+// --isolate  COOP/COEP headers (cross-origin isolation, for threaded wasm)
+// Prints "serving ROOT on http://HOST:PORT/" once listening. Also usable as a module.
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png',
+  '.svg': 'image/svg+xml', '.safetensors': 'application/octet-stream', '.onnx': 'application/octet-stream',
+  '.bin': 'application/octet-stream', '.ico': 'image/x-icon',
+};
+
+// mounts: {'/prefix/': folder} serves extra folders (the tests' reference files).
+export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolate = false, quiet = true, mounts = {} }) {
+  root = resolve(root);
+  const server = createServer(async (req, res) => {
+    const headers = { 'Cache-Control': 'no-cache' };
+    if (cors) {
+      headers['Access-Control-Allow-Origin'] = '*';
+      headers['Cross-Origin-Resource-Policy'] = 'cross-origin';
+    }
+    if (isolate) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+      headers['Cross-Origin-Resource-Policy'] ??= 'same-origin';
+    }
+    try {
+      let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      let base = root;
+      for (const [prefix, dir] of Object.entries(mounts)) {
+        if (path.startsWith(prefix)) { base = resolve(dir); path = path.slice(prefix.length - 1); break; }
+      }
+      path = normalize(join(base, path));
+      if (!path.startsWith(base)) throw Object.assign(new Error('forbidden'), { code: 'EACCES' });
+      if ((await stat(path)).isDirectory()) path = join(path, 'index.html');
+      const body = await readFile(path);
+      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] || 'application/octet-stream', 'Content-Length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (e) {
+      res.writeHead(e.code === 'EACCES' ? 403 : 404, { ...headers, 'Content-Type': 'text/plain' });
+      res.end(`${e.code === 'EACCES' ? 403 : 404} ${req.url}\n`);
+    }
+    if (!quiet) console.log(`${req.method} ${req.url} ${res.statusCode}`);
+  });
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => ok({ server, url: `http://${host}:${server.address().port}/`, close: () => new Promise((c) => server.close(c)) }));
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+  const root = arg('--root', 'web');
+  const { url } = await serve({
+    root, host: arg('--host', '127.0.0.1'), port: Number(arg('--port', 8000)),
+    cors: process.argv.includes('--cors'), isolate: process.argv.includes('--isolate'),
+  });
+  console.log(`serving ${root}/ on ${url} (Ctrl-C stops)`);
+}

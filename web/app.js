@@ -1,0 +1,283 @@
+// web/index.html: pick a model, an 8×8 grid of one seed, two endpoints, an animated walk.
+// Everything heavy goes through ganzoo.js (a worker); this file only draws and wires events.
+// window.ganzooPage exposes the state for the browser tests (tests/web/).
+import * as ganzoo from './ganzoo.js';
+
+const $ = (id) => document.getElementById(id);
+const COUNT = 64, WALK_STEPS = 48, FPS = 20;
+const page = (window.ganzooPage = { model: null, grid: null, walk: null, ends: null, generation: 0 });
+const state = {
+  model: null, seed: 7, label: 0, codes: {}, mode: 'slerp',
+  ends: [{ seed: 7, index: 0 }, { seed: 7, index: 1 }], nextEnd: 0, playing: true, frame: 0,
+};
+
+function setState(s) { document.body.dataset.state = s; }
+function showError(message) {
+  const box = $('error');
+  box.textContent = message;
+  box.hidden = !message;
+  if (message) setState('error');
+}
+
+function draw(canvas, images, i) {
+  canvas.width = images.width;
+  canvas.height = images.height;
+  canvas.getContext('2d').putImageData(images.imageData(i), 0, 0);
+}
+
+// ---- models -----------------------------------------------------------------------------
+async function listModels() {
+  const fromQuery = new URLSearchParams(location.search).get('model');
+  if (fromQuery) return [{ url: fromQuery, name: fromQuery.split('/').pop() }];
+  const fallback = [{ url: 'models/dcgan.safetensors', name: 'DCGAN · Fashion-MNIST' }];
+  try {
+    const res = await fetch('models/manifest.json');
+    if (!res.ok) return fallback;
+    const manifest = await res.json();
+    const entries = Array.isArray(manifest) ? manifest : manifest.models || [];
+    const base = new URL('models/manifest.json', location.href);
+    const models = entries.map((m) => typeof m === 'string' ? { file: m } : m)
+      .map((m) => ({ url: new URL(m.url || m.file || m.path, base).href,
+                     name: m.title || m.name || m.family || m.file }));
+    return models.length ? models : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+async function selectModel(url) {
+  setState('loading');
+  showError('');
+  try {
+    const model = await ganzoo.load(url);
+    if (state.model) state.model.dispose();
+    state.model = page.model = model;
+  } catch (e) {
+    showError(e.message);
+    return;
+  }
+  setupInputs(state.model.info);
+  describeModel(state.model.info);
+  await refresh();
+}
+
+function describeModel(info) {
+  const t = info.training || {};
+  const bits = [`${info.family.toUpperCase()} on ${info.dataset}`, `${info.image.join('×')} images`];
+  if (t.epochs) bits.push(`${t.epochs} epochs`);
+  if (t.device) bits.push(`trained on ${t.device}`);
+  if (state.model.bytes) bits.push(`${(state.model.bytes / 1e6).toFixed(2)} MB`);
+  $('model-about').textContent = `Model: ${info.name} — ${bits.join(' · ')}.`;
+}
+
+// Class picker when the model takes a label; a slider per value of any other input (InfoGAN codes).
+function setupInputs(info) {
+  const labelField = $('label-field'), labelSelect = $('label');
+  labelField.hidden = !(info.num_classes > 0);
+  labelSelect.replaceChildren(...Array.from({ length: info.num_classes }, (_, k) =>
+    new Option(info.classes[k] ?? `class ${k}`, k)));
+  state.label = 0;
+  const codes = $('codes');
+  codes.replaceChildren();
+  state.codes = {};
+  const netInputs = (info.nets && info.nets.G) || Object.keys(info.inputs);
+  for (const name of netInputs) {
+    if (name === 'z' || name === 'label') continue;
+    const decl = info.inputs[name] || {};
+    const size = decl.dim ?? (decl.shape || [1]).reduce((a, b) => a * b, 1);
+    const [lo, hi] = decl.range || [-1, 1];
+    state.codes[name] = new Array(size).fill(0);
+    for (let j = 0; j < size; j++) {
+      const label = document.createElement('label');
+      const input = Object.assign(document.createElement('input'), { type: 'range', min: lo, max: hi, step: (hi - lo) / 100, value: 0 });
+      const out = document.createElement('output');
+      out.textContent = '0.00';
+      input.addEventListener('input', () => { out.textContent = Number(input.value).toFixed(2); });
+      input.addEventListener('change', () => { state.codes[name][j] = Number(input.value); refresh(); });
+      label.append(`${name}[${j}]`, input, out);
+      codes.append(label);
+    }
+  }
+  codes.hidden = !codes.children.length;
+}
+
+function request() {
+  const r = {};
+  if (state.model.info.num_classes > 0) r.label = state.label;
+  if (Object.keys(state.codes).length) r.codes = state.codes;
+  return r;
+}
+
+// ---- the grid -------------------------------------------------------------------------
+const cells = [];
+function buildGrid() {
+  const grid = $('grid');
+  for (let i = 0; i < COUNT; i++) {
+    const cell = document.createElement('button');
+    cell.type = 'button';
+    cell.className = 'cell';
+    cell.setAttribute('aria-label', `sample ${i}`);
+    cell.append(document.createElement('canvas'));
+    cell.addEventListener('click', () => chooseEnd(i));
+    grid.append(cell);
+    cells.push(cell);
+  }
+}
+
+function markEnds() {
+  cells.forEach((cell, i) => {
+    const end = state.ends.findIndex((e) => e.seed === state.seed && e.index === i);
+    if (end >= 0) cell.dataset.end = 'AB'[end];
+    else delete cell.dataset.end;
+  });
+  ['a', 'b'].forEach((k, j) => { $(`end-${k}-name`).textContent = `seed ${state.ends[j].seed}, #${state.ends[j].index}`; });
+}
+
+function chooseEnd(i) {
+  const e = { seed: state.seed, index: i };
+  const other = state.ends[1 - state.nextEnd];
+  if (other.seed === e.seed && other.index === e.index) return;
+  state.ends[state.nextEnd] = e;
+  state.nextEnd = 1 - state.nextEnd;
+  markEnds();
+  refreshWalk();
+}
+
+async function refreshGrid() {
+  const generation = ++page.generation;
+  $('grid').classList.add('busy');
+  const images = await state.model.generate({ seed: state.seed, count: COUNT, ...request() });
+  if (generation !== page.generation) return;
+  page.grid = images;
+  images.seed = state.seed;
+  cells.forEach((cell, i) => draw(cell.firstChild, images, i));
+  $('grid').classList.remove('busy');
+  $('timing').textContent = `${images.msPerImage.toFixed(2)} ms / image`;
+  $('timing').title = `${COUNT} images in ${images.ms.toFixed(1)} ms (one batch, in a Web Worker)`;
+  markEnds();
+}
+
+// ---- the walk -------------------------------------------------------------------------
+let walkGeneration = 0;
+async function refreshWalk() {
+  const generation = ++walkGeneration;
+  const [from, to] = state.ends;
+  const walk = await state.model.interpolate({ from, to, steps: WALK_STEPS, mode: state.mode, ...request() });
+  if (generation !== walkGeneration) return;
+  page.walk = walk;
+  page.ends = [from, to];
+  draw($('end-a'), walk, 0);
+  draw($('end-b'), walk, WALK_STEPS - 1);
+  showFrame(Math.min(state.frame, WALK_STEPS - 1));
+}
+
+function showFrame(f) {
+  state.frame = f;
+  if (!page.walk) return;
+  draw($('walk'), page.walk, f);
+  $('t').value = f;
+}
+
+let direction = 1, last = 0;
+function animate(now) {
+  if (state.playing && page.walk && now - last > 1000 / FPS) {
+    last = now;
+    let f = state.frame + direction;
+    if (f >= WALK_STEPS - 1 || f <= 0) direction = -direction;
+    f = Math.max(0, Math.min(WALK_STEPS - 1, f));
+    showFrame(f);
+  }
+  requestAnimationFrame(animate);
+}
+
+function setPlaying(on) {
+  state.playing = on;
+  $('play').textContent = on ? '❚❚' : '▶';
+  $('play').setAttribute('aria-label', on ? 'Pause' : 'Play');
+}
+
+// ---- downloads --------------------------------------------------------------------------
+// Same layout as the native `ganzoo sample` grid: 2-pixel gaps of grey 32, no border.
+function tile(images, indices, columns, scale = 4) {
+  const { width: w, height: h } = images, pad = 2;
+  const rows = Math.ceil(indices.length / columns);
+  const small = document.createElement('canvas');
+  small.width = columns * w + (columns - 1) * pad;
+  small.height = rows * h + (rows - 1) * pad;
+  const ctx = small.getContext('2d');
+  ctx.fillStyle = 'rgb(32,32,32)';
+  ctx.fillRect(0, 0, small.width, small.height);
+  indices.forEach((i, k) => ctx.putImageData(images.imageData(i), (k % columns) * (w + pad), Math.floor(k / columns) * (h + pad)));
+  const big = document.createElement('canvas');
+  big.width = small.width * scale;
+  big.height = small.height * scale;
+  const bctx = big.getContext('2d');
+  bctx.imageSmoothingEnabled = false;
+  bctx.drawImage(small, 0, 0, big.width, big.height);
+  return big;
+}
+
+function download(canvas, name) {
+  canvas.toBlob((blob) => {
+    const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }, 'image/png');
+}
+
+// ---- wiring -------------------------------------------------------------------------------
+async function refresh() {
+  try {
+    await Promise.all([refreshGrid(), refreshWalk()]);
+    setState('ready');
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+function setSeed(seed) {
+  state.seed = seed;
+  $('seed').value = seed;
+  const url = new URL(location.href);
+  url.searchParams.set('seed', seed);
+  history.replaceState(null, '', url);
+  refreshGrid().catch((e) => showError(e.message));
+}
+
+async function main() {
+  buildGrid();
+  const params = new URLSearchParams(location.search);
+  if (/^\d+$/.test(params.get('seed') || '')) {
+    state.seed = Number(params.get('seed'));
+    state.ends = [{ seed: state.seed, index: 0 }, { seed: state.seed, index: 1 }];
+  }
+  $('seed').value = state.seed;
+  $('seed').addEventListener('change', () => {
+    const v = Number($('seed').value);
+    if (Number.isSafeInteger(v) && v >= 0) setSeed(v);
+  });
+  $('new-seed').addEventListener('click', () => setSeed(Math.floor(Math.random() * 1e6)));
+  $('label').addEventListener('change', () => { state.label = Number($('label').value); refresh(); });
+  $('t').max = WALK_STEPS - 1;
+  $('t').addEventListener('input', () => { setPlaying(false); showFrame(Number($('t').value)); });
+  $('play').addEventListener('click', () => setPlaying(!state.playing));
+  document.querySelectorAll('.segmented button').forEach((b) => b.addEventListener('click', () => {
+    state.mode = b.dataset.mode;
+    document.querySelectorAll('.segmented button').forEach((o) => o.setAttribute('aria-checked', String(o === b)));
+    refreshWalk().catch((e) => showError(e.message));
+  }));
+  $('download').addEventListener('click', () => page.grid &&
+    download(tile(page.grid, [...Array(COUNT).keys()], 8), `ganzoo-${state.model.info.name}-seed${state.seed}.png`));
+  $('download-walk').addEventListener('click', () => page.walk &&
+    download(tile(page.walk, Array.from({ length: 12 }, (_, k) => Math.round(k * (WALK_STEPS - 1) / 11)), 12),
+             `ganzoo-${state.model.info.name}-walk.png`));
+
+  const models = await listModels();
+  const select = $('model');
+  select.replaceChildren(...models.map((m) => new Option(m.name, m.url)));
+  select.addEventListener('change', () => selectModel(select.value));
+  requestAnimationFrame(animate);
+  await selectModel(models[0].url);
+}
+
+main().catch((e) => showError(e.message));

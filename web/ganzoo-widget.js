@@ -1,0 +1,148 @@
+// <gan-sampler model="URL" mode="grid|walk" seed="7" size="256"></gan-sampler>
+//
+//   <script type="module" src="https://HOST/ganzoo/ganzoo-widget.js"></script>
+//
+// A custom element with its own shadow DOM (no styles leak in or out). It starts only when
+// scrolled into view; every widget on the page shares ganzoo.js's one worker and loads each
+// model URL once. From another origin, the host of these files must send
+// Access-Control-Allow-Origin (see web/embed.html).
+import * as ganzoo from './ganzoo.js';
+
+const models = new Map();  // model URL -> Promise<Model>, shared by all widgets
+function loadShared(url) {
+  if (!models.has(url)) {
+    const p = ganzoo.load(url);
+    p.catch(() => models.delete(url));  // a later widget may retry
+    models.set(url, p);
+  }
+  return models.get(url);
+}
+
+const STYLE = `
+  :host { display: inline-block; width: var(--size, 256px); max-width: 100%; vertical-align: top;
+          font: 13px/1.4 system-ui, sans-serif; color: #e7e9f0; }
+  :host([hidden]) { display: none; }
+  .frame { position: relative; background: #0f1117; border-radius: 12px; overflow: hidden; aspect-ratio: 1;
+           box-shadow: 0 4px 16px #0004; }
+  canvas { display: block; width: 100%; height: 100%; image-rendering: pixelated; cursor: pointer; }
+  .bar { position: absolute; left: 6px; right: 6px; bottom: 6px; display: flex; justify-content: space-between;
+         align-items: center; gap: 6px; pointer-events: none; }
+  .chip:empty { display: none; }
+  .chip { background: #000a; border-radius: 999px; padding: 1px 8px; font-size: 11px; }
+  button { pointer-events: auto; font: inherit; font-size: 11px; color: inherit; background: #6d5dfcdd; border: 0;
+           border-radius: 999px; padding: 2px 9px; cursor: pointer; }
+  .msg { position: absolute; inset: 0; display: grid; place-items: center; padding: 14px; text-align: center;
+         color: #9097ab; }
+  .msg.error { color: #ffb4b4; background: #2a1214; }
+`;
+
+class GanSampler extends HTMLElement {
+  static get observedAttributes() { return ['model', 'mode', 'seed', 'size']; }
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    root.innerHTML = `<style>${STYLE}</style>
+      <div class="frame" part="frame">
+        <canvas part="canvas"></canvas>
+        <div class="msg" part="message">waiting to scroll into view…</div>
+        <div class="bar"><span class="chip"></span><button type="button" title="Draw another seed">new seed</button></div>
+      </div>`;
+    this.canvas = root.querySelector('canvas');
+    this.msg = root.querySelector('.msg');
+    this.chip = root.querySelector('.chip');
+    root.querySelector('button').addEventListener('click', () => this.setAttribute('seed', String(Math.floor(Math.random() * 1e6))));
+    this.canvas.addEventListener('click', () => this.setAttribute('seed', String(this.seed + 1)));
+    this.started = false;
+    this.timer = null;
+    this.run = 0;
+  }
+
+  get seed() { const s = Number(this.getAttribute('seed') ?? 0); return Number.isSafeInteger(s) && s >= 0 ? s : 0; }
+  get mode() { return this.getAttribute('mode') === 'walk' ? 'walk' : 'grid'; }
+
+  connectedCallback() {
+    this.style.setProperty('--size', `${Number(this.getAttribute('size')) || 256}px`);
+    if (this.started || this.observer) return;
+    this.observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) {
+        this.observer.disconnect();
+        this.observer = null;
+        this.started = true;
+        this.render();
+      }
+    }, { rootMargin: '100px' });
+    this.observer.observe(this);
+  }
+
+  disconnectedCallback() {
+    this.observer?.disconnect();
+    this.observer = null;
+    clearInterval(this.timer);
+  }
+
+  attributeChangedCallback(name) {
+    if (name === 'size') this.style.setProperty('--size', `${Number(this.getAttribute('size')) || 256}px`);
+    else if (this.started) this.render();
+  }
+
+  message(text, error = false) {
+    this.msg.textContent = text;
+    this.msg.className = error ? 'msg error' : 'msg';
+    this.msg.hidden = !text;
+    this.msg.style.display = text ? '' : 'none';
+  }
+
+  async render() {
+    const run = ++this.run;
+    clearInterval(this.timer);
+    const url = this.getAttribute('model');
+    if (!url) return this.message('gan-sampler: set the model attribute to a ganzoo .safetensors URL', true);
+    this.message(this.started && this.images ? '' : 'loading…');
+    try {
+      const model = await loadShared(new URL(url, document.baseURI).href);
+      const seed = this.seed;
+      const images = this.mode === 'walk'
+        ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp' })
+        : await model.generate({ seed, count: 16 });
+      if (run !== this.run) return;
+      this.images = images;
+      this.message('');
+      this.chip.textContent = `seed ${seed} · ${images.msPerImage.toFixed(1)} ms/img`;
+      if (this.mode === 'walk') this.animate(images);
+      else this.drawGrid(images, 4);
+      this.dispatchEvent(new CustomEvent('rendered', { detail: { seed, count: images.count } }));
+    } catch (e) {
+      if (run !== this.run) return;
+      this.message(e.message, true);
+      this.dispatchEvent(new CustomEvent('sampler-error', { detail: { message: e.message } }));
+    }
+  }
+
+  drawGrid(images, columns) {
+    const { width: w, height: h } = images, pad = 1;
+    this.canvas.width = columns * w + (columns - 1) * pad;
+    this.canvas.height = columns * h + (columns - 1) * pad;
+    const ctx = this.canvas.getContext('2d');
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    for (let i = 0; i < Math.min(images.count, columns * columns); i++)
+      ctx.putImageData(images.imageData(i), (i % columns) * (w + pad), Math.floor(i / columns) * (h + pad));
+  }
+
+  animate(images) {
+    this.canvas.width = images.width;
+    this.canvas.height = images.height;
+    const ctx = this.canvas.getContext('2d');
+    let f = 0, dir = 1;
+    const step = () => {
+      ctx.putImageData(images.imageData(f), 0, 0);
+      if (f + dir < 0 || f + dir >= images.count) dir = -dir;
+      f += dir;
+    };
+    step();
+    this.timer = setInterval(step, 60);
+  }
+}
+
+if (!customElements.get('gan-sampler')) customElements.define('gan-sampler', GanSampler);

@@ -1,0 +1,80 @@
+// The Web Worker behind web/ganzoo.js: owns the wasm core, loads models, runs generate.
+// Protocol: {id, type: 'load' | 'generate' | 'free', ...} -> {id, ok, result | error}.
+// Each model lives here under a handle; the page never blocks on the core.
+import createGanzooCore from './ganzoo-core.js';
+
+let corePromise = null;
+
+function core() {
+  corePromise ??= createGanzooCore({
+    // The worker may be bootstrapped from a blob: (cross-origin widget); find the .wasm
+    // next to this file, wherever it is served from.
+    locateFile: (path) => new URL(path, import.meta.url).href,
+  }).then((M) => ({
+    M,
+    load: M.cwrap('gz_load', 'number', ['number', 'number']),
+    info: M.cwrap('gz_info', 'string', ['number']),
+    generate: M.cwrap('gz_generate', 'number', ['number', 'string']),
+    output: M.cwrap('gz_output', 'number', ['number']),
+    outputSize: M.cwrap('gz_output_size', 'number', ['number']),
+    rgba: M.cwrap('gz_rgba', 'number', ['number']),
+    rgbaSize: M.cwrap('gz_rgba_size', 'number', ['number']),
+    error: M.cwrap('gz_error', 'string', []),
+    free: M.cwrap('gz_free', null, ['number']),
+  }));
+  return corePromise;
+}
+
+async function fetchBytes(url) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`could not fetch ${url} (${e.message}; a cross-origin model needs Access-Control-Allow-Origin)`);
+  }
+  if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function load({ url, bytes }) {
+  const c = await core();
+  const data = bytes ? new Uint8Array(bytes) : await fetchBytes(url);
+  const ptr = c.M._malloc(Math.max(1, data.length));
+  let handle;
+  try {
+    c.M.HEAPU8.set(data, ptr);
+    handle = c.load(ptr, data.length);
+  } finally {
+    c.M._free(ptr);
+  }
+  if (!handle) throw new Error(c.error());
+  return { handle, info: JSON.parse(c.info(handle)), bytes: data.length };
+}
+
+async function generate({ handle, request }) {
+  const c = await core();
+  const t0 = performance.now();
+  if (c.generate(handle, JSON.stringify(request)) !== 0) throw new Error(c.error());
+  const ms = performance.now() - t0;
+  // Copies out of the wasm heap (it may grow, detaching views), then transferred.
+  const floats = new Float32Array(c.M.HEAPF32.buffer, c.output(handle), c.outputSize(handle)).slice();
+  const rgba = new Uint8ClampedArray(c.M.HEAPU8.buffer, c.rgba(handle), c.rgbaSize(handle)).slice();
+  return { floats, rgba, ms };
+}
+
+const handlers = {
+  load,
+  generate,
+  async free({ handle }) { (await core()).free(handle); return null; },
+};
+
+self.onmessage = async ({ data }) => {
+  const { id, type } = data;
+  try {
+    const result = await handlers[type](data);
+    const transfer = result && result.floats ? [result.floats.buffer, result.rgba.buffer] : [];
+    self.postMessage({ id, ok: true, result }, transfer);
+  } catch (e) {
+    self.postMessage({ id, ok: false, error: String(e && e.message ? e.message : e) });
+  }
+};
