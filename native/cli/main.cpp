@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -148,6 +149,20 @@ void add_export(CLI::App& app) {
     });
 }
 
+// Nearest-neighbour enlargement, so 28-pixel samples can be looked at; 1 keeps exact pixels.
+Grid enlarged(const Grid& grid, int scale) {
+    if (scale <= 1) return grid;
+    Grid out;
+    out.width = grid.width * scale;
+    out.height = grid.height * scale;
+    out.rgba.resize(static_cast<size_t>(out.width) * out.height * 4);
+    for (int y = 0; y < out.height; ++y)
+        for (int x = 0; x < out.width; ++x)
+            std::copy_n(&grid.rgba[(static_cast<size_t>(y / scale) * grid.width + x / scale) * 4], 4,
+                        &out.rgba[(static_cast<size_t>(y) * out.width + x) * 4]);
+    return out;
+}
+
 std::vector<int64_t> labels_option(const Model& model, int64_t label) {
     if (label < 0) {
         if (model.info().num_classes > 0)
@@ -163,13 +178,14 @@ void add_sample(CLI::App& app) {
     auto* cmd = app.add_subcommand("sample", "generate a grid of samples through the inference core");
     static std::string file, out = "grid.png";
     static uint64_t seed = 0;
-    static int64_t count = 64, first = 0, label = -1, columns = 0;
+    static int64_t count = 64, first = 0, label = -1, columns = 0, scale = 1;
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
     cmd->add_option("--seed", seed, "latent seed (sample i of seed S is the same everywhere)");
     cmd->add_option("-n,--count", count, "number of samples")->check(CLI::Range(1, 4096));
     cmd->add_option("--first", first, "index of the first sample");
     cmd->add_option("--label", label, "class for conditional models");
     cmd->add_option("--columns", columns, "grid columns (default: square)");
+    cmd->add_option("--scale", scale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
     cmd->add_option("-o,--output", out, "PNG file");
     cmd->callback([] {
         const Model model = load_model_file(file);
@@ -180,7 +196,8 @@ void add_sample(CLI::App& app) {
         request.labels = labels_option(model, label);
         const Tensor images = model.generate(request);
         const int cols = static_cast<int>(columns > 0 ? columns : std::ceil(std::sqrt(static_cast<double>(count))));
-        write_png(output_path(out), tile_grid(images, model.info().range_lo, model.info().range_hi, cols));
+        write_png(output_path(out),
+                  enlarged(tile_grid(images, model.info().range_lo, model.info().range_hi, cols), int(scale)));
         std::printf("wrote %s: %lld samples of %s, seed %llu\n", out.c_str(), static_cast<long long>(count),
                     model.info().name.c_str(), static_cast<unsigned long long>(seed));
     });
@@ -190,7 +207,7 @@ void add_interpolate(CLI::App& app) {
     auto* cmd = app.add_subcommand("interpolate", "a strip of samples between two seeds, through the inference core");
     static std::string file, out = "strip.png", mode = "slerp";
     static uint64_t from = 0, to = 1;
-    static int64_t steps = 10, label = -1;
+    static int64_t steps = 10, label = -1, iscale = 1;
     static bool slerp = false, lerp = false;
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
     cmd->add_option("--from", from, "seed of the first endpoint (its sample 0)");
@@ -200,6 +217,7 @@ void add_interpolate(CLI::App& app) {
     cmd->add_flag("--slerp", slerp, "same as --mode slerp");
     cmd->add_flag("--lerp", lerp, "same as --mode lerp");
     cmd->add_option("--label", label, "class for conditional models");
+    cmd->add_option("--scale", iscale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
     cmd->add_option("-o,--output", out, "PNG file");
     cmd->callback([] {
         const Model model = load_model_file(file);
@@ -211,8 +229,9 @@ void add_interpolate(CLI::App& app) {
         request.z = interpolate(normal_latents(from, 0, 1, dim), normal_latents(to, 0, 1, dim), steps, m);
         request.labels = labels_option(model, label);
         const Tensor images = model.generate(request);
-        write_png(output_path(out),
-                  tile_grid(images, model.info().range_lo, model.info().range_hi, static_cast<int>(steps)));
+        write_png(output_path(out), enlarged(tile_grid(images, model.info().range_lo, model.info().range_hi,
+                                                       static_cast<int>(steps)),
+                                             int(iscale)));
         std::printf("wrote %s: %lld steps from seed %llu to seed %llu (%s)\n", out.c_str(),
                     static_cast<long long>(steps), static_cast<unsigned long long>(from),
                     static_cast<unsigned long long>(to), m == InterpolationMode::Slerp ? "slerp" : "lerp");
@@ -249,6 +268,14 @@ void add_inspect(CLI::App& app) {
     });
 }
 
+// Every failure is one line on stderr: "ganzoo: error: what failed".
+void report_error(std::string message) {
+    for (char& c : message)
+        if (c == '\n' || c == '\r') c = ' ';
+    while (!message.empty() && message.back() == ' ') message.pop_back();
+    std::cerr << "ganzoo: error: " << message << std::endl;
+}
+
 }  // namespace
 
 // LibTorch's OpenMP threads spin while they wait. With anything else running on the machine
@@ -276,14 +303,35 @@ int main(int argc, char** argv) {
     add_interpolate(app);
     add_inspect(app);
     try {
+        // CLI11 would answer "A subcommand is required" to a misspelt command: name it instead.
+        if (argc > 1 && argv[1][0] != '-') {
+            std::string known;
+            bool found = false;
+            for (const auto* sub : app.get_subcommands({})) {
+                known += (known.empty() ? "" : ", ") + sub->get_name();
+                found = found || sub->get_name() == argv[1];
+            }
+            if (!found) {
+                report_error("unknown command '" + std::string(argv[1]) + "' (commands: " + known + ")");
+                return 2;
+            }
+        }
         app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
+    } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // Usage errors: one line and exit status 2 (CLI11 would add a second line and use its own codes).
+        report_error(std::string(e.what()) + " (see ganzoo --help)");
+        return 2;
     } catch (const c10::Error& e) {
-        std::cerr << "ganzoo: error: " << e.what_without_backtrace() << "\n";
+        report_error(e.what_without_backtrace());
         return 1;
     } catch (const std::exception& e) {
-        std::cerr << "ganzoo: error: " << e.what() << "\n";
+        report_error(e.what());
         return 1;
     }
     return 0;

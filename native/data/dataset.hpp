@@ -53,6 +53,17 @@ ImageDataset load_fashion_mnist(const std::string& dir, Split split);
 // which resizes every image to resize_to × resize_to.
 ImageDataset load_image_folder(const std::string& dir, int channels = 0, int resize_to = 0);
 
+// One PNG/JPEG/BMP image from bytes in memory (what load_image_folder decodes each file with),
+// converted to `channels` (1 or 3; 0 = as stored, grey+alpha -> 1, RGB(A) -> 3) and stored
+// planar (CHW). Sides over kMaxImageSide are refused from the header, before decoding.
+// `name` is used in error messages.
+inline constexpr int kMaxImageSide = 8192;
+struct DecodedImage {
+    int64_t channels = 0, height = 0, width = 0;
+    std::vector<uint8_t> pixels;  // channels * height * width
+};
+DecodedImage decode_image(const std::vector<uint8_t>& bytes, const std::string& name, int channels = 0);
+
 // "fashion-mnist" (the Debian package's folder), "fashion-mnist:DIR", or an image folder.
 ImageDataset load_dataset(const std::string& spec, Split split);
 

@@ -12,8 +12,10 @@
 #include <stb_image_resize.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <system_error>
 
@@ -74,11 +76,60 @@ struct ImageInfo {
     int width = 0, height = 0, components = 0;
 };
 
+// stb_image 2.27 (Debian 12's libstb) trusts the code counts of a JPEG DHT segment: counts
+// summing past 256 overflow its Huffman tables (found by tests/fuzz, regression input in
+// tests/fuzz/regressions/image/). Before stb sees a JPEG, every FF C4 in it is read the way stb
+// reads a DHT segment, and a table of more than 256 codes is refused. Conservative: a valid
+// JPEG has no FF C4 outside its DHT segments (entropy-coded FF bytes are followed by 00).
+void check_jpeg_tables(const uint8_t* b, size_t size, const std::string& name) {
+    size_t soi = 0;  // stb takes any run of FF bytes before the D8 of the start-of-image marker
+    while (soi < size && b[soi] == 0xFF) ++soi;
+    if (soi == 0 || soi >= size || b[soi] != 0xD8) return;  // not a JPEG to stb
+    for (size_t i = 0; i + 3 < size; ++i) {
+        if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
+        long remaining = static_cast<long>((size_t(b[i + 2]) << 8) | b[i + 3]) - 2;
+        size_t p = i + 4;
+        while (remaining > 0 && p < size) {
+            size_t codes = 0;  // stb reads zeros past the end of the data: so does this
+            for (size_t k = 1; k <= 16 && p + k < size; ++k) codes += b[p + k];
+            if (codes > 256)
+                throw DataError(name + ": corrupt JPEG (a Huffman table declares " + std::to_string(codes) +
+                                " codes, at most 256)");
+            p += 17 + codes;
+            remaining -= static_cast<long>(17 + codes);
+        }
+    }
+}
+
+std::vector<uint8_t> read_image_file(const fs::path& file) {
+    std::FILE* f = std::fopen(file.c_str(), "rb");
+    if (!f) throw DataError(file.string() + ": cannot open");
+    std::vector<uint8_t> bytes;
+    uint8_t chunk[65536];
+    for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) bytes.insert(bytes.end(), chunk, chunk + n);
+    const bool failed = std::ferror(f) != 0;
+    std::fclose(f);
+    if (failed) throw DataError(file.string() + ": read failed");
+    if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+        throw DataError(file.string() + ": " + std::to_string(bytes.size()) + " bytes is too large for an image");
+    check_jpeg_tables(bytes.data(), bytes.size(), file.string());
+    return bytes;
+}
+
+void check_side(const std::string& name, const ImageInfo& info) {
+    if (info.width < 1 || info.height < 1 || info.width > kMaxImageSide || info.height > kMaxImageSide)
+        throw DataError(name + ": image is " + std::to_string(info.width) + "x" + std::to_string(info.height) +
+                        ", sides must be 1.." + std::to_string(kMaxImageSide));
+}
+
 ImageInfo probe(const fs::path& file) {
     ImageInfo info;
-    if (!stbi_info(file.c_str(), &info.width, &info.height, &info.components))
+    const auto bytes = read_image_file(file);
+    if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &info.width, &info.height,
+                               &info.components))
         throw DataError(file.string() + ": not a decodable PNG/JPEG/BMP image (stb_image: " +
                         stbi_failure_reason() + ")");
+    check_side(file.string(), info);
     return info;
 }
 
@@ -86,8 +137,9 @@ ImageInfo probe(const fs::path& file) {
 // size > 0, and stores it planar (CHW) at `out`.
 void decode_into(const fs::path& file, int channels, int size, const ImageInfo& info, uint8_t* out) {
     int w = 0, h = 0, n = 0;
-    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(file.c_str(), &w, &h, &n, channels),
-                                                      stbi_image_free);
+    const auto bytes = read_image_file(file);
+    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+        stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, channels), stbi_image_free);
     if (!pixels)
         throw DataError(file.string() + ": not a decodable PNG/JPEG/BMP image (stb_image: " +
                         stbi_failure_reason() + ")");
@@ -111,6 +163,37 @@ void decode_into(const fs::path& file, int channels, int size, const ImageInfo& 
 }
 
 }  // namespace
+
+DecodedImage decode_image(const std::vector<uint8_t>& bytes, const std::string& name, int channels) {
+    if (channels != 0 && channels != 1 && channels != 3)
+        throw DataError(name + ": channels must be 0 (as stored), 1 or 3, not " + std::to_string(channels));
+    if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+        throw DataError(name + ": " + std::to_string(bytes.size()) + " bytes is too large for an image");
+    const int length = static_cast<int>(bytes.size());
+    check_jpeg_tables(bytes.data(), bytes.size(), name);
+    ImageInfo info;
+    if (!stbi_info_from_memory(bytes.data(), length, &info.width, &info.height, &info.components))
+        throw DataError(name + ": not a decodable PNG/JPEG/BMP image (stb_image: " + stbi_failure_reason() + ")");
+    check_side(name, info);
+    if (channels == 0) channels = info.components <= 2 ? 1 : 3;
+    int w = 0, h = 0, n = 0;
+    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(bytes.data(), length, &w, &h, &n, channels),
+                                                      stbi_image_free);
+    if (!pixels)
+        throw DataError(name + ": not a decodable PNG/JPEG/BMP image (stb_image: " + stbi_failure_reason() + ")");
+    if (w != info.width || h != info.height)
+        throw DataError(name + ": decodes to " + std::to_string(w) + "x" + std::to_string(h) +
+                        " but its header says " + std::to_string(info.width) + "x" + std::to_string(info.height));
+    DecodedImage image;
+    image.channels = channels;
+    image.height = h;
+    image.width = w;
+    image.pixels.resize(size_t(channels) * w * h);
+    const size_t plane = size_t(w) * h;
+    for (int c = 0; c < channels; ++c)
+        for (size_t p = 0; p < plane; ++p) image.pixels[c * plane + p] = pixels.get()[p * channels + c];
+    return image;
+}
 
 ImageDataset load_image_folder(const std::string& dir_text, int channels, int resize_to) {
     if (channels != 0 && channels != 1 && channels != 3)

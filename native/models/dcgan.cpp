@@ -182,6 +182,10 @@ public:
         opt_D_->load(od);
     }
 
+    std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> networks() override {
+        return {{"G", G_.ptr()}, {"D", D_.ptr()}};
+    }
+
     ExportSpec export_spec() override {
         return {{{"z", {{"dim", z_dim_}, {"distribution", "normal"}}}}, {{"G", {"z"}, G_}}};
     }

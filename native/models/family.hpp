@@ -68,6 +68,12 @@ public:
     virtual void load(torch::serialize::InputArchive& archive) = 0;
 
     virtual ExportSpec export_spec() = 0;
+
+    // The networks a step trains, by name ({"G", G}, {"D", D}): after every step whose losses
+    // are finite, the trainer checks these networks' gradients for NaN/Inf (one device sync
+    // per network) and stops with the step and the network named. A member that returns
+    // nothing gets only the loss check.
+    virtual std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> networks() { return {}; }
 };
 
 struct FamilyInfo {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -59,6 +60,77 @@ std::vector<uint8_t> read_file(const std::string& path) {
     if (!in) throw file_error(path, "cannot open");
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) throw file_error(path, "read failed");
+    return bytes;
+}
+
+uint32_t crc32(const uint8_t* data, size_t size) {
+    static const auto table = [] {
+        std::array<uint32_t, 256> t{};
+        for (uint32_t i = 0; i < 256; ++i) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+namespace {
+
+constexpr char kCheckpointMagic[8] = {'G', 'Z', 'C', 'K', 'P', 'T', '0', '1'};
+constexpr size_t kEnvelopeBytes = 24;
+
+uint64_t read_le(const uint8_t* p, int bytes) {
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+}
+
+void write_le(uint8_t* p, uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+std::string hex32(uint32_t v) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%08x", v);
+    return text;
+}
+
+}  // namespace
+
+std::vector<uint8_t> seal_checkpoint(const std::vector<uint8_t>& payload) {
+    std::vector<uint8_t> out(kEnvelopeBytes + payload.size(), 0);
+    std::memcpy(out.data(), kCheckpointMagic, 8);
+    write_le(out.data() + 8, payload.size(), 8);
+    write_le(out.data() + 16, crc32(payload.data(), payload.size()), 4);
+    if (!payload.empty()) std::memcpy(out.data() + kEnvelopeBytes, payload.data(), payload.size());
+    return out;
+}
+
+std::vector<uint8_t> open_checkpoint(std::vector<uint8_t> bytes, const std::string& path) {
+    const bool sealed = bytes.size() >= 8 && std::memcmp(bytes.data(), kCheckpointMagic, 8) == 0;
+    if (!sealed) {
+        if (bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K') return bytes;  // a LibTorch zip from before checksums
+        throw std::runtime_error(path + ": not a ganzoo checkpoint (" + std::to_string(bytes.size()) +
+                                 " bytes, no GZCKPT01 envelope); it is corrupt or not a checkpoint");
+    }
+    if (bytes.size() < kEnvelopeBytes)
+        throw std::runtime_error(path + ": checkpoint truncated (" + std::to_string(bytes.size()) +
+                                 " bytes, shorter than its 24-byte envelope)");
+    const uint64_t length = read_le(bytes.data() + 8, 8);
+    const auto stored = static_cast<uint32_t>(read_le(bytes.data() + 16, 4));
+    if (length != bytes.size() - kEnvelopeBytes)
+        throw std::runtime_error(path + ": checkpoint truncated or padded (" +
+                                 std::to_string(bytes.size() - kEnvelopeBytes) + " payload bytes, envelope says " +
+                                 std::to_string(length) + ")");
+    const uint32_t actual = crc32(bytes.data() + kEnvelopeBytes, length);
+    if (actual != stored)
+        throw std::runtime_error(path + ": checkpoint checksum mismatch (CRC-32 " + hex32(actual) + ", stored " +
+                                 hex32(stored) + "); the file is corrupt");
+    bytes.erase(bytes.begin(), bytes.begin() + kEnvelopeBytes);
     return bytes;
 }
 

@@ -19,6 +19,17 @@ void commit_file(const std::string& temporary, const std::string& path);
 
 std::vector<uint8_t> read_file(const std::string& path);  // throws a one-line error naming the file
 
+// CRC-32 (IEEE 802.3, as zlib's crc32), for the checkpoint envelope below.
+uint32_t crc32(const uint8_t* data, size_t size);
+
+// Checkpoint envelope: 8 bytes "GZCKPT01", u64 LE payload length, u32 LE CRC-32 of the payload,
+// 4 zero bytes, then the payload (LibTorch's archive). A torn or bit-flipped file is refused
+// with one line naming the file; a file without the envelope (a LibTorch zip, written before
+// checksums) is returned as it is.
+std::vector<uint8_t> seal_checkpoint(const std::vector<uint8_t>& payload);
+// Returns the payload of `bytes` read from `path`; throws std::runtime_error naming `path`.
+std::vector<uint8_t> open_checkpoint(std::vector<uint8_t> bytes, const std::string& path);
+
 // PNG (RGBA) written atomically.
 void write_png(const std::string& path, const Grid& grid);
 

@@ -3,11 +3,13 @@
 #include <link.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -151,13 +153,28 @@ class StepLog {
 public:
     StepLog(const std::string& path, int64_t resume_step) : path_(path) {
         if (resume_step > 0 && fs::exists(path)) {
-            std::ifstream in(path);
-            std::string line, kept;
-            std::getline(in, header_);
-            while (std::getline(in, line)) {
-                if (std::stoll(line.substr(0, line.find(','))) <= resume_step) kept += line + "\n";
+            // A run killed mid-write can leave a torn last row: keep only whole rows (ending in a
+            // newline, as many fields as the header) of steps 1..resume_step, in order.
+            const auto bytes = read_file(path);
+            const std::string text(bytes.begin(), bytes.end());
+            size_t begin = text.find('\n');
+            header_ = text.substr(0, begin == std::string::npos ? 0 : begin);
+            const auto fields = std::count(header_.begin(), header_.end(), ',');
+            std::string kept;
+            int64_t expected = 1;
+            while (begin != std::string::npos && !header_.empty()) {
+                const size_t end = text.find('\n', begin + 1);
+                if (end == std::string::npos) break;
+                const std::string line = text.substr(begin + 1, end - begin - 1);
+                begin = end;
+                char* stop = nullptr;
+                const long long step = std::strtoll(line.c_str(), &stop, 10);
+                if (step != expected || *stop != ',' || std::count(line.begin(), line.end(), ',') != fields) break;
+                if (step > resume_step) break;
+                kept += line + "\n";
+                ++expected;
             }
-            write_text_atomically(path, header_ + "\n" + kept);
+            write_text_atomically(path, header_.empty() ? std::string() : header_ + "\n" + kept);
         } else if (fs::exists(path)) {
             fs::remove(path);
         }
@@ -170,16 +187,18 @@ public:
             header_ = "step,epoch";
             for (const auto& s : stats) header_ += "," + s.first;
             header_ += ",images_per_s,elapsed_s";
-            out_ << header_ << "\n";
+            out_ << header_ << "\n" << std::flush;
         }
-        out_ << step << "," << epoch;
+        std::string row = std::to_string(step) + "," + std::to_string(epoch);
         char number[32];
         for (const auto& s : stats) {
             std::snprintf(number, sizeof number, "%.6g", s.second);
-            out_ << "," << number;
+            row += std::string(",") + number;
         }
         std::snprintf(number, sizeof number, "%.1f,%.2f", images_per_s, elapsed_s);
-        out_ << "," << number << "\n";
+        row += std::string(",") + number + "\n";
+        // One write per row: a killed run leaves whole rows, never a torn one.
+        out_ << row << std::flush;
     }
 
     void flush() { out_.flush(); }
@@ -202,9 +221,14 @@ void save_checkpoint(GanFamily& family, const std::string& dir, const Checkpoint
     torch::serialize::OutputArchive model;
     family.save(model);
     archive.write("model", model);
-    const std::string path = dir + "/latest.pt";
-    archive.save_to(path + ".tmp");
-    commit_file(path + ".tmp", path);
+    std::vector<uint8_t> payload;
+    archive.save_to([&payload](const void* data, size_t size) {
+        payload.insert(payload.end(), static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
+        return size;
+    });
+    // Checksummed, then written to latest.pt.tmp and renamed: a kill at any moment leaves the
+    // previous checkpoint or the new one, and a damaged file is refused on load, never half-read.
+    write_file_atomically(dir + "/latest.pt", seal_checkpoint(payload));
 }
 
 Checkpoint load_checkpoint(GanFamily& family, const std::string& dir, torch::Device device) {
@@ -214,7 +238,8 @@ Checkpoint load_checkpoint(GanFamily& family, const std::string& dir, torch::Dev
     torch::serialize::InputArchive archive;
     Checkpoint state;
     try {
-        archive.load_from(path, device);
+        const auto payload = open_checkpoint(read_file(path), path);
+        archive.load_from(reinterpret_cast<const char*>(payload.data()), payload.size(), device);
         torch::Tensor version, step, wall;
         archive.read("version", version);
         if (version.item<int64_t>() != kCheckpointVersion)
@@ -255,7 +280,9 @@ json resolve_config(const TrainRequest& request, GanFamily& family, const std::s
             throw std::runtime_error(config_path + ": run is a '" + config.value("family", "?") +
                                      "' run, not '" + request.family + "'");
         for (const auto& [key, value] : request.overrides.items()) {
-            if (key != "epochs" && key != "steps" && key != "threads" && key != "log_every")
+            // Repeating the original command with --resume is fine: only a different value is refused.
+            const bool same = config["options"].contains(key) && config["options"][key] == value;
+            if (!same && key != "epochs" && key != "steps" && key != "threads" && key != "log_every")
                 throw std::runtime_error("--" + key + " cannot change when resuming (only --epochs, --steps, --threads)");
             config["options"][key] = value;
         }
@@ -355,6 +382,67 @@ LoadedRun load_run(const std::string& run_dir, torch::Device device) {
     return run;
 }
 
+namespace {
+
+// Loop options outside their range would divide by zero or run forever: refuse them by flag name.
+void check_loop_options(const json& options) {
+    struct Range { const char* key; int64_t lo, hi; };
+    const Range ranges[] = {{"epochs", 0, 1000000},     {"steps", 0, int64_t(1) << 40}, {"batch", 1, 1 << 20},
+                            {"threads", 0, 4096},       {"limit", 0, int64_t(1) << 40}, {"checkpoint_every", 1, int64_t(1) << 40},
+                            {"log_every", 1, int64_t(1) << 40}, {"sample_count", 1, 4096}};
+    for (const auto& r : ranges) {
+        const auto value = config_value<int64_t>(options, r.key);
+        if (value < r.lo || value > r.hi) {
+            std::string flag = r.key;
+            std::replace(flag.begin(), flag.end(), '_', '-');
+            throw std::runtime_error("--" + flag + " " + std::to_string(value) + ": must be between " +
+                                     std::to_string(r.lo) + " and " + std::to_string(r.hi));
+        }
+    }
+}
+
+// Test hook: GANZOO_INJECT_NONFINITE=loss:N poisons step N's batch with a NaN (its losses turn
+// NaN); grad:N turns one gradient of the first network NaN after step N, losses left finite.
+struct Injection {
+    std::string what;
+    int64_t step = -1;
+};
+
+Injection injection_from_environment() {
+    Injection i;
+    if (const char* text = std::getenv("GANZOO_INJECT_NONFINITE")) {
+        const std::string spec = text;
+        const auto colon = spec.find(':');
+        if (colon != std::string::npos) {
+            i.what = spec.substr(0, colon);
+            i.step = std::atoll(spec.c_str() + colon + 1);
+        }
+    }
+    return i;
+}
+
+// The first network whose gradients hold a NaN/Inf, with the first such parameter; empty if none.
+std::string nonfinite_gradient(GanFamily& family) {
+    torch::NoGradGuard no_grad;
+    for (const auto& [name, module] : family.networks()) {
+        std::vector<torch::Tensor> sums;
+        for (const auto& p : module->parameters())
+            if (p.grad().defined()) sums.push_back(p.grad().abs().sum(torch::kDouble));
+        if (sums.empty() || std::isfinite(torch::stack(sums).sum().item<double>())) continue;
+        for (const auto& p : module->named_parameters()) {
+            if (!p.value().grad().defined()) continue;
+            const double sum = p.value().grad().abs().sum(torch::kDouble).item<double>();
+            if (!std::isfinite(sum))
+                return "the gradient of " + name + " (" + name + "." + p.key() + ") holds " +
+                       (std::isnan(sum) ? "nan" : "inf");
+        }
+        return "the gradient of " + name + " is not finite";
+    }
+    return "";
+}
+
+}  // namespace
+
 TrainSummary run_training(const TrainRequest& request) {
     auto family = make_family(request.family);
     const std::string run_dir = request.out.empty() ? "runs/" + request.family + "-" + timestamp() : request.out;
@@ -363,6 +451,7 @@ TrainSummary run_training(const TrainRequest& request) {
         throw std::runtime_error(run_dir + " already holds a run: pass --resume to continue it, or choose another --out");
     json config = resolve_config(request, *family, run_dir);
     json& options = config["options"];
+    check_loop_options(options);
 
     const torch::Device device = resolve_device(config_value<std::string>(options, "device"));
     const auto threads = config_value<int64_t>(options, "threads");
@@ -412,9 +501,12 @@ TrainSummary run_training(const TrainRequest& request) {
     std::vector<int64_t> order;
     int64_t order_epoch = -1;
     auto elapsed = [&] { return state.wall_s + std::chrono::duration<double>(clock::now() - run_start).count(); };
+    int64_t last_checkpoint_step = state.step;
+    const Injection injection = injection_from_environment();
     auto checkpoint = [&] {
         log.flush();
         save_checkpoint(*family, checkpoints, {state.step, elapsed()});
+        last_checkpoint_step = state.step;
     };
 
     while (state.step < total_steps && !g_interrupted) {
@@ -430,13 +522,29 @@ TrainSummary run_training(const TrainRequest& request) {
         Batch b;
         b.images = images_to_float(data.pixels.index_select(0, index));
         if (data.labels.defined()) b.labels = data.labels.index_select(0, index);
+        if (injection.what == "loss" && injection.step == state.step + 1) b.images[0].fill_(NAN);
         const StepStats stats = family->train_step(b);
-        for (const auto& [name, value] : stats) {
-            if (!std::isfinite(value)) {
-                throw std::runtime_error("step " + std::to_string(state.step + 1) + ": " + name + " is " +
-                                         std::to_string(value) + "; training stopped, the last good checkpoint is " +
-                                         checkpoints + "/latest.pt (try a lower --lr or another --seed)");
-            }
+        if (injection.what == "grad" && injection.step == state.step + 1 && !family->networks().empty()) {
+            torch::NoGradGuard no_grad;
+            for (auto& p : family->networks().front().second->parameters())
+                if (p.grad().defined()) {
+                    p.grad().view(-1)[0].fill_(NAN);
+                    break;
+                }
+        }
+        std::string problem;
+        for (const auto& [name, value] : stats)
+            if (problem.empty() && !std::isfinite(value))
+                problem = name + " is " + (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
+        if (problem.empty()) problem = nonfinite_gradient(*family);
+        if (!problem.empty()) {
+            log.flush();
+            throw std::runtime_error(
+                "step " + std::to_string(state.step + 1) + ": " + problem + "; training stopped, " +
+                (last_checkpoint_step > 0 ? "the last good checkpoint is " + checkpoints + "/latest.pt (step " +
+                                                std::to_string(last_checkpoint_step) + ", resume with --resume)"
+                                          : std::string("no checkpoint was written yet")) +
+                "; try a lower --lr, another --seed or a smaller --batch");
         }
         const double step_s = std::chrono::duration<double>(clock::now() - step_start).count();
         ++state.step;

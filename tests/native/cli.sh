@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The ganzoo command end to end on a tiny run: train → export → verify → sample → interpolate,
-# and every bad input answered by one line on stderr and a non-zero exit, never a crash.
+# and every bad input (a table below) answered by one line on stderr and a non-zero exit, never a
+# crash or a hang.
 #   usage: cli.sh GANZOO_BINARY WORK_DIR
 set -uo pipefail
 ganzoo=$1 work=$2
@@ -13,14 +14,17 @@ ok() {  # ok NAME COMMAND... : must exit 0
     echo "FAIL $name: exit $? from: $*"; cat "$work/out" "$work/err"; failures=$((failures + 1)); fi
 }
 
-refuses() {  # refuses NAME EXPECTED_TEXT COMMAND... : must exit 1 with one line naming the problem
-  local name=$1 expected=$2; shift 2
-  "$@" >"$work/out" 2>"$work/err"; local rc=$?
+refuses() {  # refuses NAME RC EXPECTED_TEXT COMMAND... : must exit RC, in time, with one line naming the problem
+  local name=$1 want_rc=$2 expected=$3; shift 3
+  timeout 60 "$@" >"$work/out" 2>"$work/err" </dev/null; local rc=$?
   local lines; lines=$(wc -l <"$work/err")
-  if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && grep -q "^ganzoo: error: .*$expected" "$work/err"; then
+  if [ $rc -eq "$want_rc" ] && [ "$lines" -eq 1 ] && grep -qF -- "$expected" "$work/err" \
+     && grep -q '^ganzoo: error: ' "$work/err"; then
     passed=$((passed + 1))
   else
-    echo "FAIL $name: exit $rc, $lines stderr lines, expected 'ganzoo: error: ...$expected':"; cat "$work/err"
+    [ $rc -eq 124 ] && echo "FAIL $name: hung (killed after 60 s)"
+    echo "FAIL $name: exit $rc (expected $want_rc), $lines stderr lines, expected 'ganzoo: error: ...$expected':"
+    cat "$work/err"
     failures=$((failures + 1))
   fi
 }
@@ -42,16 +46,78 @@ ok interpolate "$ganzoo" interpolate "$model" --from 1 --to 2 --steps 5 --lerp -
 
 head -c 100 "$model" >"$work/truncated.safetensors"
 printf 'not a model at all' >"$work/garbage.safetensors"
-refuses truncated "truncated.safetensors" "$ganzoo" sample "$work/truncated.safetensors" -o "$work/x.png"
-refuses garbage "garbage.safetensors" "$ganzoo" verify "$work/garbage.safetensors"
-refuses unknown-model "unknown model 'nosuch'" "$ganzoo" train nosuch --out "$work/r2"
-refuses missing-data "/nonexistent" "$ganzoo" train dcgan --data /nonexistent --out "$work/r3"
-refuses existing-run "already holds a run" "$ganzoo" train dcgan --steps 1 --out "$run"
-refuses bad-batch "--batch 0" "$ganzoo" train dcgan --batch 0 --limit 64 --out "$work/r4"
-refuses no-label "takes no label" "$ganzoo" sample "$model" --label 3 -o "$work/x.png"
-refuses unknown-option "not known to dcgan" "$ganzoo" train dcgan --set gamma=2 --out "$work/r5"
-refuses resume-nothing "config.json" "$ganzoo" train dcgan --resume --out "$work/r6"
-refuses bad-device "expected auto, cpu, cuda" "$ganzoo" train dcgan --device tpu --out "$work/r7"
+: >"$work/empty.safetensors"
+printf 'a file, not a folder' >"$work/afile"
+mkdir -p "$work/norun"
+
+# The bad-input matrix: NAME | EXIT | TEXT THE ONE LINE MUST HOLD | ARGUMENTS ($work and $model expand).
+# Exit 2 = a usage error found while parsing the command line, 1 = found while running it.
+# Every train row must fail before training starts (each is killed after 60 s: a hang fails).
+tiny="--limit 64 --batch 16 --width 4 --threads 1 --device cpu"
+while IFS='|' read -r name rc text args; do
+  name=$(echo $name) rc=$(echo $rc) text=$(echo "$text" | sed 's/^ *//; s/ *$//')
+  [ -z "$name" ] || [ "${name:0:1}" = "#" ] && continue
+  eval "set -- $args"
+  refuses "$name" "$rc" "$text" "$ganzoo" "$@"
+done <<'TABLE'
+# commands and flags
+no-command             | 2 | A subcommand is required            |
+unknown-command        | 2 | unknown command 'frobnicate'         | frobnicate
+unknown-flag           | 2 | --bogus                              | models --bogus
+unknown-train-flag     | 2 | --bogus                              | train dcgan --bogus 3 --out $work/r
+unknown-model          | 1 | unknown model 'nosuch'               | train nosuch --out $work/r
+missing-model-arg      | 2 | model is required                    | train
+unknown-recipe-option  | 1 | not known to dcgan                   | train dcgan --set gamma=2 $tiny --out $work/r
+bad-set                | 1 | expected key=value                   | train dcgan --set nokey $tiny --out $work/r
+# wrong types
+batch-abc              | 2 | --batch                              | train dcgan --batch abc --out $work/r
+epochs-float           | 2 | --epochs                             | train dcgan --epochs 1.5 --out $work/r
+lr-word                | 2 | --lr                                 | train dcgan --lr fast --out $work/r
+seed-word              | 2 | --seed                               | sample $model --seed seven -o $work/x.png
+count-abc              | 2 | --count                              | sample $model -n abc -o $work/x.png
+label-word             | 2 | --label                              | sample $model --label shoe -o $work/x.png
+# out-of-range numbers
+batch-zero             | 1 | --batch 0                            | train dcgan --batch 0 --limit 64 --out $work/r
+batch-over-dataset     | 1 | between 1 and the dataset size 64    | train dcgan --limit 64 --batch 1000 --out $work/r
+epochs-negative        | 1 | --epochs -1                          | train dcgan $tiny --epochs -1 --out $work/r
+steps-negative         | 1 | --steps -5                           | train dcgan $tiny --steps -5 --out $work/r
+nothing-to-train       | 1 | nothing to train                     | train dcgan $tiny --epochs 0 --out $work/r
+limit-negative         | 1 | --limit -1                           | train dcgan --limit -1 --out $work/r
+threads-negative       | 1 | --threads -2                         | train dcgan --limit 64 --threads -2 --out $work/r
+checkpoint-every-zero  | 1 | --checkpoint-every 0                 | train dcgan $tiny --checkpoint-every 0 --out $work/r
+log-every-zero         | 1 | --log-every 0                        | train dcgan $tiny --log-every 0 --out $work/r
+width-zero             | 1 | width must be >= 1                   | train dcgan --limit 64 --batch 16 --width 0 --out $work/r
+z-dim-negative         | 1 | z_dim and width must be >= 1         | train dcgan $tiny --z-dim -4 --out $work/r
+count-zero             | 2 | --count                              | sample $model -n 0 -o $work/x.png
+count-huge             | 2 | --count                              | sample $model -n 100000 -o $work/x.png
+no-label               | 1 | takes no label                       | sample $model --label 3 -o $work/x.png
+interpolate-one-step   | 2 | --steps                              | interpolate $model --steps 1 -o $work/x.png
+interpolate-bad-mode   | 2 | --mode                               | interpolate $model --mode cubic -o $work/x.png
+export-bad-dtype       | 2 | --dtype                              | export $work/run -o $work/x.safetensors --dtype f8
+bad-device             | 1 | expected auto, cpu, cuda             | train dcgan --device tpu --out $work/r
+no-cuda                | 1 | CUDA is not available                | train dcgan --device cuda --out $work/r
+# missing and broken files
+sample-missing-file    | 2 | /nonexistent.safetensors             | sample /nonexistent.safetensors -o $work/x.png
+verify-a-folder        | 2 | is actually a directory              | verify $work
+info-missing-file      | 2 | /nonexistent.safetensors             | info /nonexistent.safetensors
+truncated              | 1 | truncated.safetensors                | sample $work/truncated.safetensors -o $work/x.png
+garbage                | 1 | garbage.safetensors                  | verify $work/garbage.safetensors
+empty-file             | 1 | empty.safetensors                    | info $work/empty.safetensors
+interpolate-garbage    | 1 | garbage.safetensors                  | interpolate $work/garbage.safetensors -o $work/x.png
+missing-data           | 1 | /nonexistent                         | train dcgan --data /nonexistent --out $work/r
+data-is-a-file         | 1 | afile                                | train dcgan --data $work/afile --out $work/r
+export-missing-run     | 2 | /nonexistent-run                     | export /nonexistent-run -o $work/x.safetensors
+export-not-a-run       | 1 | config.json                          | export $work/norun -o $work/x.safetensors
+report-missing-run     | 2 | /nonexistent-run                     | report /nonexistent-run
+existing-run           | 1 | already holds a run                  | train dcgan --steps 1 --out $work/run
+resume-nothing         | 1 | config.json                          | train dcgan --resume --out $work/r6
+resume-without-out     | 1 | --resume needs --out                 | train dcgan --resume
+# unwritable outputs (a path below a regular file: root may write anywhere else)
+sample-unwritable      | 1 | afile                                | sample $model -n 4 -o $work/afile/x.png
+interpolate-unwritable | 1 | afile                                | interpolate $model -o $work/afile/x.png
+export-unwritable      | 1 | afile                                | export $work/run -o $work/afile/x.safetensors
+train-unwritable       | 1 | afile                                | train dcgan $tiny --steps 1 --out $work/afile/run
+TABLE
 
 echo "$passed passed, $failures failed"
 [ $failures -eq 0 ]
