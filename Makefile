@@ -9,7 +9,7 @@ MODEL ?= web/models/dcgan.safetensors
 # Under load OpenMP spin-waiting makes LibTorch steps erratic (TOOLCHAIN.md).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: all deps configure build demo test train-dcgan bench clean
+.PHONY: all deps configure build wasm demo test web-test train-dcgan bench clean
 
 all: build
 
@@ -22,16 +22,43 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The core as WebAssembly (the wasm preset) -> web/ganzoo-core.{js,wasm}. em++ sees only Eigen/
+# and nlohmann/ (linked into one folder): /usr/include itself would shadow emscripten's libc.
+WASM_BUILD := build/wasm
+EIGEN_DIR ?= /usr/include/eigen3
+JSON_DIR ?= /usr/include
+SERVE_PORT ?= 8000
+wasm: deps
+	@mkdir -p $(WASM_BUILD)-deps/include
+	@ln -sfn $(EIGEN_DIR)/Eigen $(WASM_BUILD)-deps/include/Eigen
+	@ln -sfn $(JSON_DIR)/nlohmann $(WASM_BUILD)-deps/include/nlohmann
+	@NODE_PATH=/usr/share/nodejs cmake --preset wasm >/dev/null \
+	  -DGANZOO_ganzoo__eigen_INCLUDE_DIR=$(CURDIR)/$(WASM_BUILD)-deps/include \
+	  -DGANZOO_ganzoo__json_INCLUDE_DIR=$(CURDIR)/$(WASM_BUILD)-deps/include
+	@NODE_PATH=/usr/share/nodejs cmake --build $(WASM_BUILD) -j $(JOBS)
+
+# Browser tests of web/ (tests/web/browser_test.mjs): headless Debian chromium via playwright-core.
+web-test: build wasm
+	@node tests/web/browser_test.mjs --ganzoo $(GANZOO) --model $(MODEL)
+
+demo: build wasm
 	@mkdir -p demo
 	$(GANZOO) verify $(MODEL)
 	$(GANZOO) sample $(MODEL) --seed 7 -n 64 -o demo/dcgan-grid.png
 	$(GANZOO) interpolate $(MODEL) --from 7 --to 8 --steps 10 --slerp -o demo/dcgan-interpolation.png
 	@echo "demo: open demo/dcgan-grid.png and demo/dcgan-interpolation.png"
 	@echo "demo: train your own with: $(GANZOO) train dcgan --epochs 10 --out runs/my-dcgan"
+	@echo "demo: the web page (sample, interpolate, embed): http://127.0.0.1:$(SERVE_PORT)/ (Ctrl-C stops the server)"
+	@node tests/web/serve.mjs --root web --port $(SERVE_PORT) < /dev/null
 
+# Then the core, the data readers and their tests again under ASan + UBSan (the asan preset;
+# LibTorch stays out); the em++ parity test gains nothing there.
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@cmake --preset asan >/dev/null
+	@cmake --build build/asan -j $(JOBS)
+	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -E '^core\.wasm_forward$$'
+	@$(MAKE) --no-print-directory web-test
 
 # The recipe behind the shipped weights (docs/results.md); ~35 minutes on 2 CPU cores.
 train-dcgan: build

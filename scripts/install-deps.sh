@@ -15,6 +15,8 @@ packages=(
   dataset-fashion-mnist
   # the core under WebAssembly (emcc + node)
   emscripten nodejs
+  # browser tests (tests/web): Debian's chromium, driven by playwright-core from npm (below)
+  chromium
   # benchmark peer (tests/bench): Debian's PyTorch 1.13 for /usr/bin/python3
   python3 python3-torch python3-numpy
 )
@@ -46,3 +48,17 @@ case "$blas" in
   *) echo "install-deps: warning: libblas.so.3 resolves to '$blas', not OpenBLAS;" \
           "fix with: update-alternatives --config libblas.so.3-x86_64-linux-gnu" >&2 ;;
 esac
+
+# The browser tests' npm packages (tests/web/package-lock.json) into tests/web/node_modules
+# (ignored): reinstalled only when the lockfile changed. No browser is downloaded: the tests
+# drive /usr/bin/chromium.
+web_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+if [ -f "$web_tests/package-lock.json" ]; then
+  if ! cmp -s "$web_tests/package-lock.json" "$web_tests/node_modules/.package-lock.json.installed" 2>/dev/null; then
+    echo "install-deps: npm ci in tests/web"
+    (cd "$web_tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
+      && cp "$web_tests/package-lock.json" "$web_tests/node_modules/.package-lock.json.installed"
+  else
+    echo "install-deps: tests/web npm packages are installed"
+  fi
+fi
