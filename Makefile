@@ -44,8 +44,8 @@ web-test: build wasm
 demo: build wasm
 	@mkdir -p demo
 	$(GANZOO) verify $(MODEL)
-	$(GANZOO) sample $(MODEL) --seed 7 -n 64 -o demo/dcgan-grid.png
-	$(GANZOO) interpolate $(MODEL) --from 7 --to 8 --steps 10 --slerp -o demo/dcgan-interpolation.png
+	$(GANZOO) sample $(MODEL) --seed 7 -n 64 --scale 3 -o demo/dcgan-grid.png
+	$(GANZOO) interpolate $(MODEL) --from 7 --to 8 --steps 10 --slerp --scale 3 -o demo/dcgan-interpolation.png
 	@echo "demo: open demo/dcgan-grid.png and demo/dcgan-interpolation.png"
 	@echo "demo: train your own with: $(GANZOO) train dcgan --epochs 10 --out runs/my-dcgan"
 	@echo "demo: the web page (sample, interpolate, embed): http://127.0.0.1:$(SERVE_PORT)/ (Ctrl-C stops the server)"
