@@ -65,14 +65,6 @@ Allocations refused(Load load) {
     return a;
 }
 
-std::vector<uint8_t> raw_file(const std::string& header, size_t data_bytes) {
-    std::vector<uint8_t> f(8 + header.size() + data_bytes, 0);
-    const uint64_t n = header.size();
-    for (int i = 0; i < 8; ++i) f[i] = static_cast<uint8_t>(n >> (8 * i));
-    std::memcpy(f.data() + 8, header.data(), header.size());
-    return f;
-}
-
 std::string entry(const std::string& name, int64_t elements, int64_t offset) {
     return "\"" + name + "\": {\"dtype\": \"F32\", \"shape\": [" + std::to_string(elements) +
            "], \"data_offsets\": [" + std::to_string(offset) + ", " + std::to_string(offset + 4 * elements) + "]}";

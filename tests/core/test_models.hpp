@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -177,6 +178,15 @@ inline ModelFile single_op_model(const json& op, const std::vector<std::vector<i
     if (!op_with_inputs.contains("in")) op_with_inputs["in"] = names;
     m.doc["nets"]["net"] = {{"inputs", names}, {"ops", {op_with_inputs}}};
     return m;
+}
+
+// A safetensors file with the given header text and `data_bytes` zero bytes after it.
+inline std::vector<uint8_t> raw_file(const std::string& header, size_t data_bytes) {
+    std::vector<uint8_t> f(8 + header.size() + data_bytes, 0);
+    const uint64_t n = header.size();
+    for (int i = 0; i < 8; ++i) f[i] = static_cast<uint8_t>(n >> (8 * i));
+    std::memcpy(f.data() + 8, header.data(), header.size());
+    return f;
 }
 
 }  // namespace ganzoo::testing

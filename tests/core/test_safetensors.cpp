@@ -6,19 +6,13 @@
 
 #include "ganzoo/error.hpp"
 #include "ganzoo/safetensors.hpp"
+#include "test_models.hpp"
 
 using namespace ganzoo;
+using ganzoo::testing::raw_file;
 using Catch::Matchers::Contains;
 
 namespace {
-
-std::vector<uint8_t> raw_file(const std::string& header, size_t data_bytes) {
-    std::vector<uint8_t> f(8 + header.size() + data_bytes, 0);
-    const uint64_t n = header.size();
-    for (int i = 0; i < 8; ++i) f[i] = static_cast<uint8_t>(n >> (8 * i));
-    std::memcpy(f.data() + 8, header.data(), header.size());
-    return f;
-}
 
 std::string read_error(const std::vector<uint8_t>& file, const LoadLimits& limits = {}) {
     try {
