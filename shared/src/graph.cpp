@@ -19,6 +19,7 @@ namespace {
 
 constexpr int64_t kMaxWindowAttribute = 1 << 16;  // stride / padding: far above any real model
 constexpr int64_t kMaxClasses = 1 << 20;
+constexpr int64_t kMaxUpsample = 64;
 
 struct OpSpec {
     const char* name;
@@ -47,6 +48,7 @@ const std::vector<OpSpec>& op_specs() {
         {"one_hot", OpKind::OneHot, 1, 1, {"classes"}},
         {"add", OpKind::Add, 2, 2, {}},
         {"scale", OpKind::Scale, 1, 1, {"factor"}},
+        {"upsample_nearest", OpKind::UpsampleNearest, 1, 1, {"scale"}},
     };
     return specs;
 }
@@ -330,6 +332,15 @@ int64_t build_op(Op& op, const OpReader& r, const std::vector<Shape>& in) {
             op.classes = r.required_integer("classes", 1, kMaxClasses);
             op.out_shape = {op.classes};
             return op.classes;
+        case OpKind::UpsampleNearest: {
+            need_rank(3, "[C, H, W]");
+            std::tie(op.scale_h, op.scale_w) = r.pair("scale", 2, 1, kMaxUpsample);
+            int64_t ho = 0, wo = 0;
+            if (__builtin_mul_overflow(s[1], op.scale_h, &ho) || __builtin_mul_overflow(s[2], op.scale_w, &wo))
+                r.fail("output is too large");
+            op.out_shape = {s[0], ho, wo};
+            return elements(r, op.out_shape, "output");
+        }
         case OpKind::Add:
             if (in[1] != s)
                 r.fail("inputs have per-sample shapes " + shape_string(s) + " and " + shape_string(in[1]) +

@@ -29,7 +29,8 @@ enum class OpKind {
     Concat,
     OneHot,
     Add,
-    Scale
+    Scale,
+    UpsampleNearest
 };
 
 struct Op {
@@ -44,6 +45,7 @@ struct Op {
     ops::Window2d window;
     float slope = 0.01f, alpha = 1.0f, factor = 1.0f;
     int64_t axis = 1, classes = 0, out_channels = 0;
+    int64_t scale_h = 1, scale_w = 1;  // upsample_nearest
 
     // Tensors, in the layout the kernel multiplies with.
     ops::ColMatrix col_weight;  // linear [out, in]; conv_transpose2d [O*kh*kw, C]

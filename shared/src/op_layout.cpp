@@ -1,4 +1,6 @@
-// ganzoo core: ops that move values around: concat, one_hot (reshape only renames a shape).
+// ganzoo core: ops that move values around: concat, one_hot, upsample_nearest (reshape only
+// renames a shape).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -21,6 +23,23 @@ Tensor concat(const std::vector<const Tensor*>& xs, int64_t axis) {
             const int64_t chunk = outer == 0 ? 0 : x->numel() / outer;
             std::memcpy(dst, x->data.data() + o * chunk, sizeof(float) * chunk);
             dst += chunk;
+        }
+    return y;
+}
+
+Tensor upsample_nearest(const Tensor& x, int64_t scale_h, int64_t scale_w) {
+    const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
+    const int64_t wo = w * scale_w;
+    Tensor y = Tensor::zeros({x.dim(0), x.dim(1), h * scale_h, wo});
+    const float* src = x.data.data();
+    float* dst = y.data.data();
+    for (int64_t p = 0; p < planes; ++p)
+        for (int64_t i = 0; i < h; ++i, src += w) {
+            // One widened row, then copied scale_h − 1 times below itself.
+            for (int64_t j = 0; j < w; ++j)
+                std::fill_n(dst + j * scale_w, scale_w, src[j]);
+            for (int64_t r = 1; r < scale_h; ++r) std::memcpy(dst + r * wo, dst, sizeof(float) * wo);
+            dst += wo * scale_h;
         }
     return y;
 }

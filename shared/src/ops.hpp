@@ -50,6 +50,10 @@ void add(Tensor& x, const Tensor& y);  // same shapes
 // Along `axis` (>= 1, counting the batch); the other dimensions agree.
 Tensor concat(const std::vector<const Tensor*>& xs, int64_t axis);
 
+// x [N, C, H, W] -> [N, C, H·sh, W·sw]: each pixel repeated sh × sw times (PyTorch's
+// Upsample(mode='nearest') with an integer scale factor).
+Tensor upsample_nearest(const Tensor& x, int64_t scale_h, int64_t scale_w);
+
 // [N, 1] class indices -> [N, classes]. Throws ganzoo::Error (without op context) for an
 // index that is not an integer in [0, classes).
 Tensor one_hot(const Tensor& x, int64_t classes);

@@ -186,6 +186,24 @@ TEST_CASE("add, concat, reshape and one_hot match the reference") {
     CHECK(ref::report("one_hot", run_op({{"op", "one_hot"}, {"classes", 4}}, {labels}), expected) == 0);
 }
 
+TEST_CASE("upsample_nearest repeats each pixel scale_h x scale_w times") {
+    const Tensor x = random_tensor({2, 3, 4, 5}, 18);
+    for (const auto& [sh, sw] : {std::pair<int64_t, int64_t>{2, 2}, {1, 3}, {3, 2}}) {
+        Tensor expected = Tensor::zeros({2, 3, 4 * sh, 5 * sw});
+        for (int64_t p = 0; p < 6; ++p)
+            for (int64_t y = 0; y < 4 * sh; ++y)
+                for (int64_t c = 0; c < 5 * sw; ++c)
+                    expected.data[(p * 4 * sh + y) * 5 * sw + c] = x.data[(p * 4 + y / sh) * 5 + c / sw];
+        const std::string label = "upsample_nearest " + std::to_string(sh) + "x" + std::to_string(sw);
+        CHECK(ref::report(label.c_str(), run_op({{"op", "upsample_nearest"}, {"scale", {sh, sw}}}, {x}), expected) == 0);
+    }
+    // The default factor is 2.
+    CHECK(run_op({{"op", "upsample_nearest"}}, {x}).shape == std::vector<int64_t>{2, 3, 8, 10});
+    CHECK_THROWS_WITH(single_op_model({{"op", "upsample_nearest"}, {"scale", 0}}, {{3, 4, 5}}).load(),
+                      Contains("op 0 (upsample_nearest)") && Contains("scale"));
+    CHECK_THROWS_WITH(single_op_model({{"op", "upsample_nearest"}}, {{12}}).load(), Contains("expected [C, H, W]"));
+}
+
 TEST_CASE("one_hot refuses an index outside [0, classes) at run time, naming the op") {
     CHECK_THROWS_WITH(run_op({{"op", "one_hot"}, {"classes", 4}}, {Tensor({2, 1}, {1, 4})}),
                       Contains("op 0 (one_hot)") && Contains("sample 1"));
