@@ -68,6 +68,23 @@ DraftOp batch_norm_op(const torch::Tensor& weight, const torch::Tensor& bias, co
     return {{{"op", "batch_norm"}}, {{"scale", scale}, {"shift", shift}}};
 }
 
+// Nearest-neighbour upsampling by integer factors (BEGAN); sizes and other modes have no op.
+DraftOp upsample_op(const nn::UpsampleOptions& o, const std::string& where) {
+    bool nearest = false;
+    visit([&](const auto& mode) { nearest = std::is_same_v<std::decay_t<decltype(mode)>, torch::enumtype::kNearest>; },
+          o.mode());
+    const auto& factors = o.scale_factor();
+    if (!nearest || o.size().has_value() || !factors.has_value() || factors->size() != 2)
+        throw std::invalid_argument(where + ": only Upsample(mode=nearest) by a 2-D scale factor can be exported");
+    json scale = json::array();
+    for (double f : *factors) {
+        if (f < 1 || f != std::floor(f))
+            throw std::invalid_argument(where + ": Upsample scale factor " + std::to_string(f) + " is not a whole number");
+        scale.push_back(static_cast<int64_t>(f));
+    }
+    return {{{"op", "upsample_nearest"}, {"scale", scale}}, {}};
+}
+
 DraftOp translate(const std::shared_ptr<nn::Module>& module, const std::string& where) {
     if (auto m = std::dynamic_pointer_cast<nn::LinearImpl>(module)) {
         DraftOp d{{{"op", "linear"}}, {{"weight", cpu_double(m->weight)}}};
@@ -104,6 +121,7 @@ DraftOp translate(const std::shared_ptr<nn::Module>& module, const std::string& 
         return {{{"op", "reshape"}, {"shape", m->options.sizes()}}, {}};
     }
     if (std::dynamic_pointer_cast<nn::FlattenImpl>(module)) return {{{"op", "reshape"}, {"shape", {-1}}}, {}};
+    if (auto m = std::dynamic_pointer_cast<nn::UpsampleImpl>(module)) return upsample_op(m->options, where);
     if (std::dynamic_pointer_cast<nn::ReLUImpl>(module)) return {{{"op", "relu"}}, {}};
     if (auto m = std::dynamic_pointer_cast<nn::LeakyReLUImpl>(module))
         return {{{"op", "leaky_relu"}, {"slope", m->options.negative_slope()}}, {}};

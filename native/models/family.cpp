@@ -48,4 +48,58 @@ void init_dcgan_weights(torch::nn::Module& module) {
     }
 }
 
+torch::Tensor GeneratorCritic::sample(const torch::Tensor& z, const torch::Tensor& /*labels*/) {
+    return eval_forward(G_, z.to(device_));
+}
+
+void GeneratorCritic::save(torch::serialize::OutputArchive& archive) {
+    for (const auto& [name, module] : {std::pair{"G", G_.get()}, std::pair{"D", D_.get()}}) {
+        torch::serialize::OutputArchive part;
+        module->save(part);
+        archive.write(name, part);
+    }
+    for (const auto& [name, optimizer] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
+        torch::serialize::OutputArchive part;
+        optimizer->save(part);
+        archive.write(name, part);
+    }
+    for (const auto& [name, value] : checkpoint_scalars())
+        archive.write(name, torch::tensor(*value, torch::TensorOptions().dtype(torch::kDouble)));
+}
+
+void GeneratorCritic::load(torch::serialize::InputArchive& archive) {
+    for (const auto& [name, module] : {std::pair{"G", G_.get()}, std::pair{"D", D_.get()}}) {
+        torch::serialize::InputArchive part;
+        archive.read(name, part);
+        module->load(part);
+    }
+    for (const auto& [name, optimizer] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
+        torch::serialize::InputArchive part;
+        archive.read(name, part);
+        optimizer->load(part);
+    }
+    for (const auto& [name, value] : checkpoint_scalars()) {
+        torch::Tensor t;
+        archive.read(name, t);
+        *value = t.item<double>();
+    }
+}
+
+ExportSpec GeneratorCritic::export_spec() {
+    return {{{"z", {{"dim", z_dim_}, {"distribution", "normal"}}}}, {{"G", {"z"}, G_}}};
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> GeneratorCritic::networks() {
+    return {{"G", G_.ptr()}, {"D", D_.ptr()}};
+}
+
+torch::Tensor eval_forward(torch::nn::Sequential& net, const torch::Tensor& input) {
+    torch::NoGradGuard no_grad;
+    const bool was_training = net->is_training();
+    net->eval();
+    auto out = net->forward(input);
+    net->train(was_training);
+    return out;
+}
+
 }  // namespace ganzoo::train

@@ -76,6 +76,31 @@ public:
     virtual std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> networks() { return {}; }
 };
 
+// The common shape of most members: a generator G fed z, a discriminator or critic D, one
+// optimizer each. Subclasses build the four in build() and write train_step(); sampling (G in
+// eval mode), checkpoints (G, D, opt_G, opt_D and the member's own scalars), the networks the
+// non-finite guard checks and the export of G come from here. Conditional members override
+// sample() and export_spec().
+class GeneratorCritic : public GanFamily {
+public:
+    torch::Tensor sample(const torch::Tensor& z, const torch::Tensor& labels) override;
+    int64_t z_dim() const override { return z_dim_; }
+    void save(torch::serialize::OutputArchive& archive) override;
+    void load(torch::serialize::InputArchive& archive) override;
+    ExportSpec export_spec() override;
+    std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> networks() override;
+
+protected:
+    // State beyond the networks and optimizers that a resumed run needs (step counters, BEGAN's
+    // k), by name; saved as doubles.
+    virtual std::vector<std::pair<std::string, double*>> checkpoint_scalars() { return {}; }
+
+    int64_t z_dim_ = 0;
+    torch::Device device_ = torch::kCPU;
+    torch::nn::Sequential G_{nullptr}, D_{nullptr};
+    std::unique_ptr<torch::optim::Optimizer> opt_G_, opt_D_;
+};
+
 struct FamilyInfo {
     std::string name;     // "dcgan"
     std::string title;    // "DCGAN (Radford et al. 2016)"
@@ -93,6 +118,8 @@ std::unique_ptr<GanFamily> make_family(const std::string& name);
     static const bool ganzoo_registered_##ident = ::ganzoo::train::register_family(__VA_ARGS__)
 
 // Shared helpers for members.
+// Generator output in eval mode (batch-norm running statistics), back in train mode after.
+torch::Tensor eval_forward(torch::nn::Sequential& net, const torch::Tensor& input);
 // DCGAN-style init: conv/linear weights N(0, 0.02), batch-norm weight N(1, 0.02), biases 0.
 void init_dcgan_weights(torch::nn::Module& module);
 // Reads config[key] or throws a one-line error naming the key.

@@ -44,6 +44,14 @@ cmp -s "$work/a.png" "$work/b.png" || { echo "FAIL sample: same seed, different 
   || { echo "FAIL sample: not a PNG"; failures=$((failures + 1)); }
 ok interpolate "$ganzoo" interpolate "$model" --from 1 --to 2 --steps 5 --lerp -o "$work/strip.png"
 
+# Every other member through the same commands (a few steps each; the WGANs reach a generator step).
+for member in wgan wgan-gp began; do
+  ok "train-$member" "$ganzoo" train "$member" --steps 6 --limit 128 --batch 16 --width 4 --threads 1 --device cpu --out "$work/run-$member"
+  ok "export-$member" "$ganzoo" export "$work/run-$member" -o "$work/$member.safetensors" --dtype f32
+  ok "verify-$member" "$ganzoo" verify "$work/$member.safetensors"
+  ok "sample-$member" "$ganzoo" sample "$work/$member.safetensors" --seed 3 -n 4 -o "$work/$member.png"
+done
+
 head -c 100 "$model" >"$work/truncated.safetensors"
 printf 'not a model at all' >"$work/garbage.safetensors"
 : >"$work/empty.safetensors"
@@ -88,6 +96,13 @@ checkpoint-every-zero  | 1 | --checkpoint-every 0                 | train dcgan 
 log-every-zero         | 1 | --log-every 0                        | train dcgan $tiny --log-every 0 --out $work/r
 width-zero             | 1 | width must be >= 1                   | train dcgan --limit 64 --batch 16 --width 0 --out $work/r
 z-dim-negative         | 1 | z_dim and width must be >= 1         | train dcgan $tiny --z-dim -4 --out $work/r
+gp-with-batch-norm     | 1 | set critic_norm to "layer" or "none" | train wgan-gp $tiny --set 'critic_norm="batch"' --out $work/r
+critic-norm-unknown    | 1 | 'critic_norm' must be                | train wgan $tiny --set 'critic_norm="group"' --out $work/r
+optimizer-unknown      | 1 | 'optimizer' must be                  | train wgan $tiny --set 'optimizer="sgd"' --out $work/r
+n-critic-zero          | 1 | n_critic must be in [1, 1000]        | train wgan-gp $tiny --set n_critic=0 --out $work/r
+clip-negative          | 1 | clip and gp_lambda must be >= 0      | train wgan $tiny --set clip=-0.01 --out $work/r
+began-gamma-over-one   | 1 | gamma must be in [0, 1]              | train began $tiny --set gamma=1.5 --out $work/r
+began-k0-negative      | 1 | k0 must be in [0, 1]                 | train began $tiny --set k0=-0.1 --out $work/r
 count-zero             | 2 | --count                              | sample $model -n 0 -o $work/x.png
 count-huge             | 2 | --count                              | sample $model -n 100000 -o $work/x.png
 no-label               | 1 | takes no label                       | sample $model --label 3 -o $work/x.png

@@ -16,15 +16,17 @@ using namespace ganzoo::train;
 
 namespace {
 
-std::unique_ptr<GanFamily> small_dcgan(uint64_t seed) {
+std::unique_ptr<GanFamily> small_family(const std::string& name, uint64_t seed) {
     torch::manual_seed(seed);
-    auto family = make_family("dcgan");
+    auto family = make_family(name);
     json config = family->defaults(false);
     config["width"] = 8;
     config["z_dim"] = 24;
     family->build(config, {1, 28, 28}, 10, torch::kCPU);
     return family;
 }
+
+std::unique_ptr<GanFamily> small_dcgan(uint64_t seed) { return small_family("dcgan", seed); }
 
 // Weights large enough that the output spans tanh's range (DCGAN's N(0, 0.02) init gives
 // outputs near 0, where any error looks small), and random batch-norm affine and running
@@ -52,11 +54,11 @@ void train_a_few_steps(GanFamily& family, int steps) {
     }
 }
 
-ExportOptions options_for(DType dtype) {
+ExportOptions options_for(DType dtype, const std::string& family = "dcgan") {
     ExportOptions o;
     o.dtype = dtype;
-    o.family = "dcgan";
-    o.name = "dcgan-test";
+    o.family = family;
+    o.name = family + "-test";
     o.dataset = {{"name", "fashion-mnist"}, {"classes", json::array()}, {"image", {1, 28, 28}}, {"range", {-1.0, 1.0}}};
     o.training = {{"command", "test"}};
     return o;
@@ -79,9 +81,9 @@ double max_difference(GanFamily& family, const Model& model, int64_t count, uint
     return worst;
 }
 
-void check_parity(GanFamily& family, const std::string& label) {
+void check_parity(GanFamily& family, const std::string& label, const std::string& name = "dcgan") {
     for (DType dtype : {DType::F32, DType::F16}) {
-        const auto bytes = export_model(family, options_for(dtype));
+        const auto bytes = export_model(family, options_for(dtype, name));
         const Model model = Model::load(bytes.data(), bytes.size());
         const double tolerance = dtype == DType::F32 ? 1e-4 : 2e-2;
         for (int64_t count : {1, 17}) {
@@ -109,6 +111,16 @@ TEST_CASE("core reproduces LibTorch's DCGAN generator after training steps") {
     randomize_weights(*family);     // so the output is not ~0 (see above)
     train_a_few_steps(*family, 4);  // moves weights, Adam state and batch-norm running statistics
     check_parity(*family, "trained");
+}
+
+TEST_CASE("core reproduces the WGAN, WGAN-GP and BEGAN generators after training steps") {
+    // BEGAN's generator is ELU convolutions and nearest upsampling: the upsample_nearest op.
+    for (const std::string name : {"wgan", "wgan-gp", "began"}) {
+        auto family = small_family(name, 5);
+        randomize_weights(*family);
+        train_a_few_steps(*family, 6);  // past a generator step of the critic GANs (n_critic 5)
+        check_parity(*family, name, name);
+    }
 }
 
 TEST_CASE("the default DCGAN exports with batch norm folded away") {

@@ -1,0 +1,153 @@
+// BEGAN — Berthelot, Schumm & Metz, "BEGAN: Boundary Equilibrium Generative Adversarial
+// Networks", arXiv 1703.10717.
+//
+// What the paper does, and where it is here (each mechanism a recipe key):
+//   - D is an autoencoder; L(v) = mean |v − D(v)| (L1, η = 1) is its pixel reconstruction
+//     loss. D minimises L(x) − k_t·L(G(z)), G minimises L(G(z)); both step at once, from the
+//     same forward pass (eq. 4);
+//   - equilibrium: k_{t+1} = clip(k_t + λ_k(γ·L(x) − L(G(z))), 0, 1) with diversity ratio
+//     γ = 0.5 (`gamma`), λ_k = 0.001 (`lambda_k`), k_0 = 0 (`k0`);
+//   - M_global = L(x) + |γ·L(x) − L(G(z))| tracks convergence (logged with k_t per step);
+//   - nets (Fig. 1): 3×3 convolutions with ELU, no batch norm, no transposed convolutions:
+//     the decoder (also G) upsamples by nearest neighbour, the encoder subsamples with stride 2
+//     and widens linearly (n, 2n, 3n); an h-dimensional bottleneck (h = z = 64);
+//   - Adam, lr 1e-4, β1 0.5.
+// Scaled for 28×28 and two CPU cores: n = 16 filters (the paper's 64 on CUDA; 16 trains ~2.3×
+// faster than 32 here), blocks at 7, 14 and 28 px,
+// batch 16 as the paper (k_t moves per step: a larger batch slows its control in wall time).
+// Deviations: z ~ N(0, I) rather than U[−1, 1] (the core's latent stream
+// is normal for every member), no learning-rate decay on stalls, no skip connections (the
+// paper's optional variant).
+#include "models/began.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/conv_nets.hpp"
+
+namespace ganzoo::train {
+
+double began_k_update(double k, double lambda_k, double gamma, double loss_real, double loss_fake) {
+    return std::clamp(k + lambda_k * (gamma * loss_real - loss_fake), 0.0, 1.0);
+}
+
+double began_convergence(double gamma, double loss_real, double loss_fake) {
+    return loss_real + std::abs(gamma * loss_real - loss_fake);
+}
+
+namespace {
+
+namespace nn = torch::nn;
+
+void conv_elu(nn::Sequential& net, int64_t in, int64_t out, int64_t stride = 1) {
+    net->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1)));
+    net->push_back(nn::ELU());
+}
+
+// h → Linear → [n, base] → (conv ELU conv ELU, upsample ×2)… → conv ELU conv ELU → conv → image.
+void append_decoder(nn::Sequential& net, int64_t h_dim, int64_t n, const ImageShape& shape, const LadderShapes& s) {
+    net->push_back(nn::Linear(h_dim, n * s.base_h * s.base_w));
+    net->push_back(nn::Unflatten(nn::UnflattenOptions(1, {n, s.base_h, s.base_w})));
+    for (int64_t stage = 0; stage <= s.stages; ++stage) {
+        conv_elu(net, n, n);
+        conv_elu(net, n, n);
+        if (stage < s.stages)
+            net->push_back(nn::Upsample(
+                nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest)));
+    }
+    net->push_back(nn::Conv2d(nn::Conv2dOptions(n, shape.channels, 3).padding(1)));
+}
+
+// image → conv ELU → (conv ELU conv ELU, stride-2 conv to +n channels)… → conv ELU conv ELU → Linear → h.
+void append_encoder(nn::Sequential& net, int64_t h_dim, int64_t n, const ImageShape& shape, const LadderShapes& s) {
+    conv_elu(net, shape.channels, n);
+    int64_t channels = n;
+    for (int64_t stage = 0; stage <= s.stages; ++stage) {
+        conv_elu(net, channels, channels);
+        conv_elu(net, channels, channels);
+        if (stage < s.stages) {
+            conv_elu(net, channels, channels + n, 2);
+            channels += n;
+        }
+    }
+    net->push_back(nn::Flatten());
+    net->push_back(nn::Linear(channels * s.base_h * s.base_w, h_dim));
+}
+
+// Mean absolute pixel error of the autoencoder: the paper's L(v) with η = 1.
+torch::Tensor reconstruction_loss(nn::Sequential& autoencoder, const torch::Tensor& v) {
+    return (autoencoder->forward(v) - v).abs().mean();
+}
+
+void set_gradients(const std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& grads) {
+    for (size_t i = 0; i < params.size(); ++i) params[i].mutable_grad() = grads[i];
+}
+
+class Began final : public GeneratorCritic {
+public:
+    json defaults(bool cuda) const override {
+        return {{"z_dim", 64}, {"width", cuda ? 64 : 16}, {"batch", 16},     {"lr", 1e-4},     {"beta1", 0.5},
+                {"beta2", 0.999}, {"gamma", 0.5},          {"lambda_k", 1e-3}, {"k0", 0.0}};
+    }
+
+    void build(const json& config, const ImageShape& shape, int64_t /*num_classes*/,
+               torch::Device device) override {
+        z_dim_ = config_value<int64_t>(config, "z_dim");
+        const auto n = config_value<int64_t>(config, "width");
+        gamma_ = config_value<double>(config, "gamma");
+        lambda_k_ = config_value<double>(config, "lambda_k");
+        k_ = config_value<double>(config, "k0");
+        if (z_dim_ < 1 || n < 1) throw std::invalid_argument("began: z_dim and width must be >= 1");
+        if (!(gamma_ >= 0 && gamma_ <= 1)) throw std::invalid_argument("began: gamma must be in [0, 1]");
+        if (!(lambda_k_ >= 0)) throw std::invalid_argument("began: lambda_k must be >= 0");
+        if (!(k_ >= 0 && k_ <= 1)) throw std::invalid_argument("began: k0 must be in [0, 1]");
+        const LadderShapes s = ladder_shapes(shape, n, "began");
+        G_ = nn::Sequential();
+        append_decoder(G_, z_dim_, n, shape, s);  // G has the decoder's architecture (h = z)
+        D_ = nn::Sequential();
+        append_encoder(D_, z_dim_, n, shape, s);
+        append_decoder(D_, z_dim_, n, shape, s);
+        G_->to(device);
+        D_->to(device);
+        const auto adam = torch::optim::AdamOptions(config_value<double>(config, "lr"))
+                              .betas({config_value<double>(config, "beta1"), config_value<double>(config, "beta2")});
+        opt_G_ = std::make_unique<torch::optim::Adam>(G_->parameters(), adam);
+        opt_D_ = std::make_unique<torch::optim::Adam>(D_->parameters(), adam);
+        device_ = device;
+    }
+
+    // Eq. 4: both networks step from the same forward pass; then k moves toward equilibrium.
+    StepStats train_step(const Batch& batch) override {
+        const auto& real = batch.images;
+        const auto fake = G_->forward(torch::randn({real.size(0), z_dim_}, real.options()));
+        const auto loss_real = reconstruction_loss(D_, real);
+        const auto loss_fake = reconstruction_loss(D_, fake);  // L(G(z)): also G's loss
+        const auto loss_d = loss_real - k_ * loss_fake;
+        const auto d_params = D_->parameters(), g_params = G_->parameters();
+        const auto d_grads = torch::autograd::grad({loss_d}, d_params, {}, /*retain_graph=*/true);
+        const auto g_grads = torch::autograd::grad({loss_fake}, g_params);
+        set_gradients(d_params, d_grads);
+        set_gradients(g_params, g_grads);
+        opt_D_->step();
+        opt_G_->step();
+
+        const double l_real = loss_real.item<double>(), l_fake = loss_fake.item<double>();
+        k_ = began_k_update(k_, lambda_k_, gamma_, l_real, l_fake);
+        return {{"loss_d", loss_d.item<double>()},
+                {"loss_g", l_fake},
+                {"loss_real", l_real},
+                {"k_t", k_},
+                {"m_global", began_convergence(gamma_, l_real, l_fake)}};
+    }
+
+private:
+    std::vector<std::pair<std::string, double*>> checkpoint_scalars() override { return {{"k", &k_}}; }
+
+    double gamma_ = 0.5, lambda_k_ = 1e-3, k_ = 0;
+};
+
+}  // namespace
+
+GANZOO_REGISTER_FAMILY(began, {"began", "BEGAN (Berthelot et al. 2017)", [] { return std::make_unique<Began>(); }});
+
+}  // namespace ganzoo::train

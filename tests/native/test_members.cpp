@@ -1,0 +1,208 @@
+// The key mechanism of each member, each test failing when its mechanism is removed:
+// WGAN's weight clipping and n_critic schedule, WGAN-GP's gradient penalty, BEGAN's
+// equilibrium control and architecture.
+#include <sstream>
+
+#include "models/began.hpp"
+#include "models/conv_nets.hpp"
+#include "models/family.hpp"
+#include "models/wasserstein.hpp"
+
+// LibTorch pulls in glog, whose CHECK macro would shadow Catch's: Catch comes last.
+#undef CHECK
+#include <catch2/catch.hpp>
+
+using namespace ganzoo::train;
+
+namespace {
+
+std::unique_ptr<GanFamily> small_member(const std::string& name, json overrides = json::object(), uint64_t seed = 1) {
+    torch::manual_seed(seed);
+    auto family = make_family(name);
+    json config = family->defaults(false);
+    config["width"] = 8;
+    config["z_dim"] = 16;
+    config.update(overrides);
+    family->build(config, {1, 28, 28}, 10, torch::kCPU);
+    return family;
+}
+
+Batch random_batch(int64_t n = 8) {
+    Batch b;
+    b.images = torch::rand({n, 1, 28, 28}) * 2 - 1;
+    return b;
+}
+
+std::shared_ptr<torch::nn::Module> network(GanFamily& family, const std::string& name) {
+    for (auto& [n, module] : family.networks())
+        if (n == name) return module;
+    FAIL("no network " << name);
+    return nullptr;
+}
+
+torch::Tensor flat_parameters(torch::nn::Module& module) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& p : module.parameters()) parts.push_back(p.detach().flatten().clone());
+    return torch::cat(parts);
+}
+
+double stat(const StepStats& stats, const std::string& name) {
+    for (const auto& [n, v] : stats)
+        if (n == name) return v;
+    FAIL("no stat " << name);
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("WGAN: after a critic step every critic parameter is inside [-c, c]") {
+    auto wgan = small_member("wgan");
+    auto critic = network(*wgan, "D");
+    // DCGAN's N(0, 0.02) init puts many weights outside ±0.01: the clip has work to do.
+    REQUIRE(flat_parameters(*critic).abs().max().item<double>() > 0.01);
+    wgan->train_step(random_batch());
+    const double largest = flat_parameters(*critic).abs().max().item<double>();
+    CHECK(largest <= static_cast<float>(0.01));  // the parameters are floats
+    CHECK(largest > 0.009);  // clipped to the bound, not shrunk to nothing
+
+    auto loose = small_member("wgan", {{"clip", 0.05}});
+    loose->train_step(random_batch());
+    CHECK(flat_parameters(*network(*loose, "D")).abs().max().item<double>() <= static_cast<float>(0.05));
+}
+
+TEST_CASE("WGAN and WGAN-GP: the generator steps once per n_critic critic steps") {
+    for (const std::string name : {"wgan", "wgan-gp"}) {
+        for (int64_t n_critic : {5, 2}) {
+            INFO(name << " n_critic " << n_critic);
+            auto family = small_member(name, {{"n_critic", n_critic}});
+            auto G = network(*family, "G");
+            auto D = network(*family, "D");
+            for (int64_t step = 1; step <= 2 * n_critic; ++step) {
+                const auto g_before = flat_parameters(*G), d_before = flat_parameters(*D);
+                family->train_step(random_batch());
+                CHECK_FALSE(torch::equal(d_before, flat_parameters(*D)));  // the critic steps every time
+                CHECK(torch::equal(g_before, flat_parameters(*G)) == (step % n_critic != 0));
+            }
+        }
+    }
+}
+
+TEST_CASE("WGAN: the critic-step counter survives a checkpoint") {
+    auto family = small_member("wgan");
+    for (int i = 0; i < 3; ++i) family->train_step(random_batch());
+    std::stringstream buffer;
+    {
+        torch::serialize::OutputArchive archive;
+        family->save(archive);
+        archive.save_to(buffer);
+    }
+    auto resumed = small_member("wgan", json::object(), 2);
+    torch::serialize::InputArchive archive;
+    archive.load_from(buffer);
+    resumed->load(archive);
+    auto G = network(*resumed, "G");
+    const auto g0 = flat_parameters(*G);
+    resumed->train_step(random_batch());  // step 4: critic only
+    CHECK(torch::equal(g0, flat_parameters(*G)));
+    resumed->train_step(random_batch());  // step 5: the generator's turn
+    CHECK_FALSE(torch::equal(g0, flat_parameters(*G)));
+}
+
+TEST_CASE("gradient penalty: ~0 for a critic with unit gradient norm everywhere, positive otherwise") {
+    torch::manual_seed(3);
+    const auto real = torch::randn({16, 1, 6, 6}), fake = torch::randn({16, 1, 6, 6});
+    for (double norm : {1.0, 2.0, 0.25}) {
+        auto w = torch::randn({36, 1});
+        w = (w / w.norm() * norm).requires_grad_(true);
+        auto linear = [&](const torch::Tensor& x) { return x.flatten(1).matmul(w); };
+        const auto penalty = gradient_penalty(linear, real, fake);
+        INFO("|w| = " << norm);
+        // A linear critic's gradient is w at every x̂: the penalty is (|w| − 1)² exactly.
+        CHECK(penalty.item<double>() == Approx((norm - 1) * (norm - 1)).margin(1e-6));
+        // Its gradient reaches the critic's parameters: d/dw (|w| − 1)² = 2(|w| − 1) w/|w|.
+        penalty.backward();
+        const auto expected = 2 * (norm - 1) * w.detach() / norm;
+        CHECK((w.grad() - expected).abs().max().item<double>() < 1e-5);
+    }
+}
+
+TEST_CASE("gradient penalty: its gradient reaches every weight of WGAN-GP's conv critic") {
+    torch::manual_seed(4);
+    auto critic = make_dcgan_discriminator(8, {1, 28, 28}, CriticNorm::Layer, "test");
+    const auto real = torch::rand({6, 1, 28, 28}) * 2 - 1, fake = torch::rand({6, 1, 28, 28}) * 2 - 1;
+    const auto penalty = gradient_penalty([&](const torch::Tensor& x) { return critic->forward(x); }, real, fake);
+    CHECK(penalty.item<double>() > 0.01);  // an untrained critic is far from 1-Lipschitz
+    penalty.backward();
+    for (const auto& p : critic->named_parameters()) {
+        // Two shifts reach the input gradient only through LeakyReLU's piecewise-constant
+        // slopes, so their derivative is exactly zero: layer norm's β (3) and the final bias (6).
+        if (p.key() == "3.bias" || p.key() == "6.bias") continue;
+        INFO(p.key());
+        REQUIRE(p.value().grad().defined());
+        CHECK(p.value().grad().abs().sum().item<double>() > 0);
+    }
+}
+
+TEST_CASE("WGAN-GP: the penalty is in the critic's loss, and a batch-norm critic is refused") {
+    auto family = small_member("wgan-gp");
+    const auto stats = family->train_step(random_batch());
+    CHECK(stat(stats, "gradient_penalty") > 0);
+    CHECK(stat(stats, "loss_d") == Approx(-stat(stats, "wasserstein") + 10 * stat(stats, "gradient_penalty")).epsilon(1e-4));
+    auto off = small_member("wgan-gp", {{"gp_lambda", 0.0}});
+    const auto plain = off->train_step(random_batch());
+    CHECK(stat(plain, "loss_d") == Approx(-stat(plain, "wasserstein")));
+    CHECK_THROWS_WITH(small_member("wgan-gp", {{"critic_norm", "batch"}}), Catch::Contains("critic_norm"));
+}
+
+TEST_CASE("BEGAN: k_t follows k + lambda_k (gamma L(x) - L(G(z))), clipped to [0, 1]") {
+    CHECK(began_k_update(0.3, 0.001, 0.5, 0.4, 0.1) == Approx(0.3 + 0.001 * (0.2 - 0.1)));
+    CHECK(began_k_update(0.3, 0.001, 0.5, 0.4, 0.5) == Approx(0.3 + 0.001 * (0.2 - 0.5)));
+    CHECK(began_k_update(0.3, 0.0, 0.5, 0.4, 0.1) == 0.3);
+    CHECK(began_k_update(0.9995, 0.01, 0.7, 1.0, 0.0) == 1.0);
+    CHECK(began_k_update(0.0001, 0.01, 0.5, 0.0, 1.0) == 0.0);
+    CHECK(began_convergence(0.5, 0.4, 0.1) == Approx(0.4 + 0.1));
+    CHECK(began_convergence(0.5, 0.4, 0.3) == Approx(0.4 + 0.1));
+}
+
+TEST_CASE("BEGAN: the training step moves k by the rule and D's loss is L(x) - k L(G(z))") {
+    auto began = small_member("began", {{"k0", 0.5}, {"lambda_k", 0.01}});
+    double k = 0.5;
+    for (int step = 0; step < 3; ++step) {
+        const auto s = began->train_step(random_batch());
+        CHECK(stat(s, "loss_d") == Approx(stat(s, "loss_real") - k * stat(s, "loss_g")).epsilon(1e-5));
+        k = began_k_update(k, 0.01, 0.5, stat(s, "loss_real"), stat(s, "loss_g"));
+        CHECK(stat(s, "k_t") == Approx(k).epsilon(1e-12));
+        CHECK(stat(s, "m_global") == Approx(began_convergence(0.5, stat(s, "loss_real"), stat(s, "loss_g"))));
+    }
+    // A huge gain slams k against its bounds; it never leaves [0, 1].
+    auto wild = small_member("began", {{"k0", 0.5}, {"lambda_k", 1000.0}});
+    bool at_bound = false;
+    for (int step = 0; step < 4; ++step) {
+        const double kt = stat(wild->train_step(random_batch()), "k_t");
+        CHECK(kt >= 0.0);
+        CHECK(kt <= 1.0);
+        at_bound = at_bound || kt == 0.0 || kt == 1.0;
+    }
+    CHECK(at_bound);
+}
+
+TEST_CASE("BEGAN: D is an autoencoder of ELU convolutions with nearest upsampling; no batch norm, no transposed conv") {
+    auto began = small_member("began");
+    for (const std::string net : {"G", "D"}) {
+        INFO(net);
+        int elu = 0, upsample = 0, forbidden = 0;
+        for (const auto& m : network(*began, net)->modules(false)) {
+            const std::string kind = m->name();
+            elu += kind.find("ELU") != std::string::npos;  // "torch::nn::ELUImpl"
+            upsample += kind.find("Upsample") != std::string::npos;
+            forbidden += kind.find("BatchNorm") != std::string::npos || kind.find("ConvTranspose") != std::string::npos;
+        }
+        CHECK(elu > 4);
+        CHECK(upsample == 2);  // 7 → 14 → 28
+        CHECK(forbidden == 0);
+    }
+    auto D = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(network(*began, "D"));
+    REQUIRE(D);
+    const auto x = torch::rand({3, 1, 28, 28});
+    CHECK(D->forward(x).sizes() == x.sizes());
+}
