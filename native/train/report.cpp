@@ -1,6 +1,7 @@
 #include "train/report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -55,9 +56,10 @@ std::string escape(const std::string& text) {
     return out;
 }
 
-// A line chart of the series averaged over buckets (≤ 400 points), so a long run stays light.
-std::string chart(const Series& s, const std::vector<double>& steps) {
-    constexpr double kW = 360, kH = 150, kPad = 6;
+// A line chart of the series averaged over buckets (≤ 400 points), so a long run stays light:
+// a standalone SVG (its title and range inside it), also written to curves/<name>.svg.
+std::string chart_svg(const Series& s, const std::vector<double>& steps) {
+    constexpr double kW = 360, kH = 170, kPad = 6, kTop = 22, kBottom = 16;
     const size_t n = s.values.size();
     const size_t buckets = std::min<size_t>(n, 400);
     std::vector<std::pair<double, double>> points;
@@ -75,18 +77,30 @@ std::string chart(const Series& s, const std::vector<double>& steps) {
     if (x1 <= x0) x1 = x0 + 1;
     if (y1 <= y0) y1 = y0 + 1e-9;
     std::ostringstream svg;
-    svg << "<figure><figcaption>" << escape(s.name) << " <small>(" << y0 << " … " << y1
-        << ")</small></figcaption><svg viewBox='0 0 " << kW << " " << kH << "' width='" << kW << "' height='" << kH
-        << "'><rect width='100%' height='100%' fill='#fafafa' stroke='#ddd'/><polyline fill='none' stroke='#2563eb' "
-           "stroke-width='1.5' points='";
+    svg << "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 " << kW << " " << kH << "' width='" << kW
+        << "' height='" << kH << "' font-family='system-ui,sans-serif' font-size='11'>"
+        << "<rect width='100%' height='100%' fill='#fff'/>"
+        << "<text x='" << kPad << "' y='14' font-weight='600' font-size='12'>" << escape(s.name) << "</text>"
+        << "<text x='" << kW - kPad << "' y='14' text-anchor='end' fill='#555'>" << y0 << " … " << y1 << "</text>"
+        << "<rect x='0' y='" << kTop << "' width='" << kW << "' height='" << kH - kTop - kBottom
+        << "' fill='#fafafa' stroke='#ddd'/><polyline fill='none' stroke='#2563eb' stroke-width='1.5' points='";
     char xy[64];
+    const double plot_h = kH - kTop - kBottom;
     for (const auto& p : points) {
         std::snprintf(xy, sizeof xy, "%.1f,%.1f ", kPad + (p.first - x0) / (x1 - x0) * (kW - 2 * kPad),
-                      kH - kPad - (p.second - y0) / (y1 - y0) * (kH - 2 * kPad));
+                      kTop + plot_h - kPad - (p.second - y0) / (y1 - y0) * (plot_h - 2 * kPad));
         svg << xy;
     }
-    svg << "'/></svg><small>steps " << x0 << " – " << x1 << "</small></figure>\n";
+    svg << "'/><text x='" << kPad << "' y='" << kH - 4 << "' fill='#555'>step " << x0 << "</text><text x='"
+        << kW - kPad << "' y='" << kH - 4 << "' text-anchor='end' fill='#555'>" << x1 << "</text></svg>";
     return svg.str();
+}
+
+// A file name for a column: letters, digits, '-' and '_' kept, the rest '_'.
+std::string file_stem(const std::string& name) {
+    std::string out;
+    for (char c : name) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+    return out;
 }
 
 }  // namespace
@@ -105,9 +119,16 @@ void write_report(const std::string& run_dir, const std::string& title) {
          << "<style>body{font:14px system-ui,sans-serif;margin:24px;color:#111}figure{display:inline-block;"
             "margin:0 16px 16px 0}figcaption{font-weight:600}img{image-rendering:pixelated;width:240px}"
             ".grids figure{text-align:center}</style>\n"
-         << "<h1>" << escape(title) << "</h1>\n<p>Curves from <a href='log.csv'>log.csv</a>, bucket-averaged; "
+         << "<h1>" << escape(title) << "</h1>\n<p>Curves from <a href='log.csv'>log.csv</a>, bucket-averaged (also as SVG files in curves/); "
          << "options in <a href='config.json'>config.json</a>.</p>\n<section>\n";
-    for (const auto& s : series) html << chart(s, steps);
+    fs::create_directories(run_dir + "/curves", ec);
+    for (const auto& s : series) {
+        const std::string svg = chart_svg(s, steps);
+        if (svg.empty()) continue;
+        const std::string file = "curves/" + file_stem(s.name) + ".svg";
+        write_text_atomically(run_dir + "/" + file, svg + "\n");
+        html << "<figure>" << svg << "</figure>\n";
+    }
     html << "</section>\n<h2>Samples (the same latents every epoch)</h2>\n<section class='grids'>\n";
     for (const auto& g : grids)
         html << "<figure><img src='samples/" << g << "' alt='" << g << "'><figcaption>" << g
