@@ -12,11 +12,25 @@ const state = {
 };
 
 function setState(s) { document.body.dataset.state = s; }
-function showError(message) {
+// The error banner: an optional bold title ("Could not load x.safetensors"), then the message.
+function showError(message, title = '') {
   const box = $('error');
-  box.textContent = message;
+  box.replaceChildren();
+  if (title) box.append(Object.assign(document.createElement('strong'), { textContent: title }), ' ');
+  box.append(message);
   box.hidden = !message;
   if (message) setState('error');
+}
+
+// ganzoo.load's rejection, split for the banner: its "ganzoo.load(URL): " prefix becomes the title
+// (with the file's name) and the URL inside the message shortens to that name.
+function loadError(e, url) {
+  const href = new URL(url, document.baseURI).href;
+  const name = decodeURIComponent(new URL(href).pathname.split('/').pop() || href);
+  const prefix = `ganzoo.load(${href}): `;
+  const message = String(e && e.message ? e.message : e);
+  if (!message.startsWith(prefix)) return { title: '', message };
+  return { title: `Could not load ${name}:`, message: message.slice(prefix.length).replaceAll(href, name) };
 }
 
 function draw(canvas, images, i) {
@@ -45,17 +59,51 @@ async function listModels() {
   }
 }
 
+// What this page sets: the latent z (the grid is 64 samples of a seed), a class label (a picker)
+// and small vectors of codes (a slider per value). A model whose generator needs anything else,
+// or that has no generator net 'G', is refused with a reason instead of being half driven (a
+// slider per pixel of an image input would also freeze the page).
+const MAX_SLIDERS = 64, MAX_CLASSES = 10000;
+function cannotDrive(info) {
+  const what = `model '${info.name}' (${info.family})`;
+  const nets = Object.keys(info.nets || {});
+  if (!nets.includes('G'))
+    return `This page cannot drive ${what}: it samples a generator net 'G', and this model has ${nets.length ? `nets ${nets.join(', ')}` : 'none'}.`;
+  const inputs = info.nets.G;
+  if (!inputs.includes('z')) return `This page cannot drive ${what}: its generator takes no latent z (inputs: ${inputs.join(', ')}).`;
+  if (inputs.includes('label') && !(info.num_classes >= 1 && info.num_classes <= MAX_CLASSES))
+    return `This page cannot drive ${what}: it has ${info.num_classes} classes, the class picker takes 1 to ${MAX_CLASSES}.`;
+  for (const name of inputs) {
+    if (name === 'z' || name === 'label') continue;
+    const decl = info.inputs?.[name] || {};
+    if (decl.shape && decl.shape.length > 1)
+      return `This page cannot drive ${what}: its generator's input '${name}' has shape [${decl.shape.join(', ')}]; the page sets only z, a class label and code vectors.`;
+    const size = decl.dim ?? (decl.shape || [0]).reduce((a, b) => a * b, 1);
+    if (!(size >= 1 && size <= MAX_SLIDERS))
+      return `This page cannot drive ${what}: its generator's input '${name}' takes ${size} values; the page has a slider for each of at most ${MAX_SLIDERS}.`;
+  }
+  return '';
+}
+
 async function selectModel(url) {
   setState('loading');
   showError('');
+  let model;
   try {
-    const model = await ganzoo.load(url);
-    if (state.model) state.model.dispose();
-    state.model = page.model = model;
+    model = await ganzoo.load(url);
   } catch (e) {
-    showError(e.message);
+    const { title, message } = loadError(e, url);
+    showError(message, title);
     return;
   }
+  const reason = cannotDrive(model.info);
+  if (reason) {
+    model.dispose();
+    showError(reason);
+    return;
+  }
+  if (state.model) state.model.dispose();
+  state.model = page.model = model;
   setupInputs(state.model.info);
   describeModel(state.model.info);
   await refresh();
@@ -140,10 +188,11 @@ function chooseEnd(i) {
   state.ends[state.nextEnd] = e;
   state.nextEnd = 1 - state.nextEnd;
   markEnds();
-  refreshWalk();
+  refreshWalk().catch((e) => showError(e.message));
 }
 
 async function refreshGrid() {
+  if (!state.model) return;  // no model loaded (its error is showing)
   const generation = ++page.generation;
   $('grid').classList.add('busy');
   const images = await state.model.generate({ seed: state.seed, count: COUNT, ...request() });
@@ -160,6 +209,7 @@ async function refreshGrid() {
 // ---- the walk -------------------------------------------------------------------------
 let walkGeneration = 0;
 async function refreshWalk() {
+  if (!state.model) return;
   const generation = ++walkGeneration;
   const [from, to] = state.ends;
   const walk = await state.model.interpolate({ from, to, steps: WALK_STEPS, mode: state.mode, ...request() });

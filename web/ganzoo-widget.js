@@ -18,6 +18,38 @@ function loadShared(url) {
   return models.get(url);
 }
 
+// What the widget sets: the latent z (from its seed), a class label (ganzoo.js passes class 0)
+// and small code vectors (left at 0, as the page's sliders start). A model whose generator needs
+// anything else, or that has no generator net 'G', gets an error that says so (the page,
+// web/app.js, applies the same rule).
+const MAX_CODES = 64;
+function cannotDrive(info) {
+  const what = `gan-sampler cannot drive model '${info.name}' (${info.family})`;
+  const nets = Object.keys(info.nets || {});
+  if (!nets.includes('G')) return `${what}: it has no generator net 'G' (nets: ${nets.join(', ') || 'none'}).`;
+  const inputs = info.nets.G;
+  if (!inputs.includes('z')) return `${what}: its generator takes no latent z.`;
+  for (const name of inputs) {
+    if (name === 'z' || name === 'label') continue;
+    const decl = info.inputs?.[name] || {};
+    const size = decl.dim ?? (decl.shape || [0]).reduce((a, b) => a * b, 1);
+    if ((decl.shape && decl.shape.length > 1) || !(size >= 1 && size <= MAX_CODES))
+      return `${what}: its generator's input '${name}' is not a latent, a label or a small code vector.`;
+  }
+  return '';
+}
+
+// Zeros for every code input of net G (cannotDrive has checked their sizes).
+function zeroCodes(info) {
+  const codes = {};
+  for (const name of info.nets.G) {
+    if (name === 'z' || name === 'label') continue;
+    const decl = info.inputs?.[name] || {};
+    codes[name] = new Array(decl.dim ?? (decl.shape || [1]).reduce((a, b) => a * b, 1)).fill(0);
+  }
+  return codes;
+}
+
 const STYLE = `
   :host { display: inline-block; width: var(--size, 256px); max-width: 100%; vertical-align: top;
           font: 13px/1.4 system-ui, sans-serif; color: #e7e9f0; }
@@ -33,7 +65,10 @@ const STYLE = `
            border-radius: 999px; padding: 2px 9px; cursor: pointer; }
   .msg { position: absolute; inset: 0; display: grid; place-items: center; padding: 14px; text-align: center;
          color: #9097ab; }
-  .msg.error { color: #ffb4b4; background: #2a1214; }
+  .msg.error { color: #ffd7d7; background: #2a1214; font-size: 12px; place-items: safe center; overflow: auto;
+               overflow-wrap: anywhere; border: 1px solid #ff6b6b; border-radius: 12px; padding: 10px; }
+  .msg b { display: block; margin-bottom: 4px; }
+  .frame.failed .bar { display: none; }
 `;
 
 class GanSampler extends HTMLElement {
@@ -86,9 +121,15 @@ class GanSampler extends HTMLElement {
     else if (this.started) this.render();
   }
 
-  message(text, error = false) {
-    this.msg.textContent = text;
+  // text, under an optional bold title; an error also hides the seed controls.
+  message(text, error = false, title = '') {
+    this.msg.replaceChildren();
+    this.msg.title = '';
+    if (title) this.msg.append(Object.assign(document.createElement('b'), { textContent: title }));
+    this.msg.append(text);
     this.msg.className = error ? 'msg error' : 'msg';
+    this.shadowRoot.querySelector('.frame').classList.toggle('failed', error);
+    this.msg.setAttribute('role', error ? 'alert' : 'status');
     this.msg.hidden = !text;
     this.msg.style.display = text ? '' : 'none';
   }
@@ -101,10 +142,12 @@ class GanSampler extends HTMLElement {
     this.message(this.started && this.images ? '' : 'loading…');
     try {
       const model = await loadShared(new URL(url, document.baseURI).href);
-      const seed = this.seed;
+      const reason = cannotDrive(model.info);
+      if (reason) throw new Error(reason);
+      const seed = this.seed, codes = zeroCodes(model.info);
       const images = this.mode === 'walk'
-        ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp' })
-        : await model.generate({ seed, count: 16 });
+        ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp', codes })
+        : await model.generate({ seed, count: 16, codes });
       if (run !== this.run) return;
       this.images = images;
       this.message('');
@@ -114,8 +157,16 @@ class GanSampler extends HTMLElement {
       this.dispatchEvent(new CustomEvent('rendered', { detail: { seed, count: images.count } }));
     } catch (e) {
       if (run !== this.run) return;
-      this.message(e.message, true);
-      this.dispatchEvent(new CustomEvent('sampler-error', { detail: { message: e.message } }));
+      // ganzoo.load's "ganzoo.load(URL): " prefix becomes a short title, and the URL in the
+      // message the file's name: the widget is small. The event and the tooltip keep it all.
+      const href = new URL(url, document.baseURI).href;
+      const name = decodeURIComponent(new URL(href).pathname.split('/').pop() || href);
+      const prefix = `ganzoo.load(${href}): `;
+      const full = e.message;
+      if (full.startsWith(prefix)) this.message(full.slice(prefix.length).replaceAll(href, name), true, `Could not load ${name}`);
+      else this.message(full, true);
+      this.msg.title = full;
+      this.dispatchEvent(new CustomEvent('sampler-error', { detail: { message: full } }));
     }
   }
 

@@ -14,12 +14,17 @@
 #include <algorithm>
 #include <cstdio>
 #include <cctype>
+#include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <memory>
 #include <system_error>
+#include <utility>
 
 namespace ganzoo::data {
+
+void clear_stb_failure_reason();  // stb_impl.cpp
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -76,29 +81,242 @@ struct ImageInfo {
     int width = 0, height = 0, components = 0;
 };
 
-// stb_image 2.27 (Debian 12's libstb) trusts the code counts of a JPEG DHT segment: counts
-// summing past 256 overflow its Huffman tables (found by tests/fuzz, regression input in
-// tests/fuzz/regressions/image/). Before stb sees a JPEG, every FF C4 in it is read the way stb
-// reads a DHT segment, and a table of more than 256 codes is refused. Conservative: a valid
-// JPEG has no FF C4 outside its DHT segments (entropy-coded FF bytes are followed by 00).
-void check_jpeg_tables(const uint8_t* b, size_t size, const std::string& name) {
-    size_t soi = 0;  // stb takes any run of FF bytes before the D8 of the start-of-image marker
-    while (soi < size && b[soi] == 0xFF) ++soi;
-    if (soi == 0 || soi >= size || b[soi] != 0xD8) return;  // not a JPEG to stb
-    for (size_t i = 0; i + 3 < size; ++i) {
-        if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
-        long remaining = static_cast<long>((size_t(b[i + 2]) << 8) | b[i + 3]) - 2;
-        size_t p = i + 4;
-        while (remaining > 0 && p < size) {
-            size_t codes = 0;  // stb reads zeros past the end of the data: so does this
-            for (size_t k = 1; k <= 16 && p + k < size; ++k) codes += b[p + k];
-            if (codes > 256)
-                throw DataError(name + ": corrupt JPEG (a Huffman table declares " + std::to_string(codes) +
-                                " codes, at most 256)");
-            p += 17 + codes;
-            remaining -= static_cast<long>(17 + codes);
+// stb_image 2.27 (Debian 12's libstb) trusts two things in a JPEG that a crafted file breaks (found
+// by tests/fuzz and by reading stb around its findings; inputs in tests/fuzz/regressions/image/):
+//  - the code counts of a DHT segment: a table of more than 256 codes overflows its Huffman arrays,
+//    and the 256th code collides with its "not in the fast table" mark (index 255), which trips an
+//    assertion (or, with asserts off, decodes the wrong bits). Real tables hold at most 162 (AC) or
+//    16 (DC) codes, so more than 255 is refused;
+//  - that the Huffman tables a scan decodes with were defined: it reads whatever memory held (the
+//    assertion again). A scan that uses a table no DHT segment before it defines is refused.
+// check_jpeg walks the segments the way stb walks them. Where the walk does not reach the
+// end-of-image marker (a corrupt or truncated file, where stb's path is harder to follow), every
+// FF C4 anywhere in the file is also read as a DHT segment: conservative, costing only such files.
+// stb_impl.cpp zero-fills what stb allocates, so an undefined table that stb still reaches
+// decodes zeros, the same way every time.
+class JpegReader {
+public:
+    JpegReader(const uint8_t* bytes, size_t size, size_t at = 0) : b_(bytes), size_(size), p_(at) {}
+    int u8() {  // past the end stb reads zeros: so does this
+        const int v = p_ < size_ ? b_[p_] : 0;
+        ++p_;
+        return v;
+    }
+    int u16() {
+        const int hi = u8();
+        return (hi << 8) | u8();
+    }
+    void skip(long n) { p_ += static_cast<size_t>(std::max(n, 0L)); }
+    bool at_end() const { return p_ >= size_; }
+    static constexpr int kNoMarker = 0xFF;
+    int marker() {  // stb's get_marker: FF, any run of FF fill bytes, the marker byte
+        int x = u8();
+        if (x != 0xFF) return kNoMarker;
+        while (x == 0xFF) x = u8();
+        return x;
+    }
+    // Moves past entropy-coded data: stb's bit reader stops at the first FF (after any FF fill)
+    // followed by neither 00 (a stuffed FF data byte) nor a restart marker D0..D7.
+    void skip_entropy_coded_data() {
+        while (p_ < size_) {
+            if (b_[p_] != 0xFF) {
+                ++p_;
+                continue;
+            }
+            size_t q = p_ + 1;
+            while (q < size_ && b_[q] == 0xFF) ++q;
+            if (q < size_ && (b_[q] == 0x00 || (b_[q] >= 0xD0 && b_[q] <= 0xD7))) {
+                p_ = q + 1;
+                continue;
+            }
+            return;
         }
     }
+
+private:
+    const uint8_t* b_;
+    size_t size_, p_;
+};
+
+struct HuffmanTables {
+    bool defined[2][4] = {};  // [DC = 0, AC = 1][table id]
+};
+
+// A DHT segment, the reader just past its marker, read the way stb reads it. False where stb
+// refuses the segment (and stops).
+bool read_dht(JpegReader& r, HuffmanTables& tables, const std::string& name) {
+    long remaining = r.u16() - 2L;
+    while (remaining > 0) {
+        const int q = r.u8(), table_class = q >> 4, id = q & 15;
+        if (table_class > 1 || id > 3) return false;
+        long codes = 0;
+        for (int length = 1; length <= 16; ++length) codes += r.u8();
+        if (codes > 255)
+            throw DataError(name + ": corrupt JPEG (a Huffman table declares " + std::to_string(codes) +
+                            " codes, at most 255 are supported)");
+        r.skip(codes);  // the symbols
+        tables.defined[table_class][id] = true;
+        remaining -= 17 + codes;
+    }
+    return remaining == 0;
+}
+
+// DRI, DQT, DHT, APPn and COM segments, as stb's process_marker reads them. False where stb stops.
+bool read_segment(JpegReader& r, int marker, HuffmanTables& tables, const std::string& name) {
+    if (marker == 0xDD) {  // DRI: restart interval
+        if (r.u16() != 4) return false;
+        r.skip(2);
+        return true;
+    }
+    if (marker == 0xC4) return read_dht(r, tables, name);
+    if (marker == 0xDB) {  // DQT: tables of 64 8- or 16-bit values
+        long remaining = r.u16() - 2L;
+        while (remaining > 0) {
+            const int q = r.u8(), precision = q >> 4;
+            if (precision > 1 || (q & 15) > 3) return false;
+            r.skip(precision ? 128 : 64);
+            remaining -= precision ? 129 : 65;
+        }
+        return remaining == 0;
+    }
+    if ((marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE) {  // APPn, COM: skipped
+        const long length = r.u16();
+        if (length < 2) return false;
+        r.skip(length - 2);
+        return true;
+    }
+    return false;  // stb: "unknown marker"
+}
+
+// A scan header, the reader just past its marker: refuses a scan that decodes with an undefined
+// Huffman table. False where stb refuses the header.
+bool check_scan(JpegReader& r, const std::vector<int>& component_ids, bool progressive,
+                const HuffmanTables& tables, int scan, const std::string& name) {
+    const int length = r.u16(), count = r.u8();
+    if (count < 1 || count > 4 || count > static_cast<int>(component_ids.size()) || length != 6 + 2 * count)
+        return false;
+    int dc[4] = {}, ac[4] = {};
+    for (int i = 0; i < count; ++i) {
+        const int id = r.u8(), q = r.u8();
+        if (std::find(component_ids.begin(), component_ids.end(), id) == component_ids.end()) return false;
+        dc[i] = q >> 4;
+        ac[i] = q & 15;
+        if (dc[i] > 3 || ac[i] > 3) return false;
+    }
+    const int spectral_start = r.u8(), spectral_end = r.u8(), approximation = r.u8();
+    const int high = approximation >> 4, low = approximation & 15;
+    if (progressive ? spectral_start > 63 || spectral_end > 63 || spectral_start > spectral_end || high > 13 || low > 13
+                    : spectral_start != 0 || high != 0 || low != 0)
+        return false;
+    // Baseline scans decode DC and AC; progressive ones DC (first pass only) or AC.
+    const bool uses_dc = !progressive || (spectral_start == 0 && high == 0);
+    const bool uses_ac = !progressive || spectral_start > 0;
+    for (int i = 0; i < count; ++i) {
+        const auto refuse = [&](const char* kind, int id) {
+            throw DataError(name + ": corrupt JPEG (scan " + std::to_string(scan) + " decodes with " + kind +
+                            " Huffman table " + std::to_string(id) + ", which no DHT segment before it defines)");
+        };
+        if (uses_dc && !tables.defined[0][dc[i]]) refuse("DC", dc[i]);
+        if (uses_ac && !tables.defined[1][ac[i]]) refuse("AC", ac[i]);
+    }
+    return true;
+}
+
+// Walks a JPEG from its start-of-image marker as stb does. True when there is nothing more to
+// check: not a JPEG to stb, or the walk reached the end-of-image marker.
+bool walk_jpeg(const uint8_t* b, size_t size, const std::string& name) {
+    JpegReader r(b, size);
+    if (r.marker() != 0xD8) return true;  // not a JPEG to stb
+    HuffmanTables tables;
+    // Segments up to the frame header; stb skips stray bytes between them.
+    int m = r.marker();
+    while (m != 0xC0 && m != 0xC1 && m != 0xC2) {
+        if (!read_segment(r, m, tables, name)) return false;
+        m = r.marker();
+        while (m == JpegReader::kNoMarker) {
+            if (r.at_end()) return false;
+            m = r.marker();
+        }
+    }
+    const bool progressive = m == 0xC2;
+    const int frame_length = r.u16();
+    r.skip(5);  // precision, height, width
+    const int components = r.u8();
+    if ((components != 1 && components != 3 && components != 4) || frame_length != 8 + 3 * components) return false;
+    std::vector<int> component_ids;
+    for (int i = 0; i < components; ++i) {
+        component_ids.push_back(r.u8());
+        r.skip(2);  // sampling factors, quantization table
+    }
+    // Scans and the segments between them (no stray bytes here), up to the end of the image.
+    for (int scan = 1;;) {
+        m = r.marker();
+        if (m == 0xD9) return true;
+        if (m == 0xDA) {
+            if (!check_scan(r, component_ids, progressive, tables, scan++, name)) return false;
+            r.skip_entropy_coded_data();
+        } else if (m == 0xDC) {  // DNL: number of lines
+            if (r.u16() != 4) return false;
+            r.skip(2);
+        } else if (!read_segment(r, m, tables, name)) {
+            return false;
+        }
+    }
+}
+
+// Throws on a JPEG that stb_image 2.27 would decode with broken Huffman tables (see above).
+void check_jpeg(const uint8_t* b, size_t size, const std::string& name) {
+    if (walk_jpeg(b, size, name)) return;
+    HuffmanTables ignored;
+    for (size_t i = 0; i + 1 < size; ++i) {
+        if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
+        JpegReader r(b, size, i + 2);
+        read_dht(r, ignored, name);
+    }
+}
+
+uint32_t read_u32_be(const uint8_t* b) {
+    return (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | uint32_t(b[3]);
+}
+
+// stb_image 2.27 and PNG chunks (found by tests/fuzz; regression inputs in
+// tests/fuzz/regressions/image/):
+//  - it makes room for an IDAT chunk's claimed length before reading the chunk: a 100-byte file
+//    whose chunk claims 2 GiB allocates 2 GiB, then fails. A chunk (before IEND) whose data runs
+//    past the end of the file is refused first: stb cannot decode such a file either;
+//  - it allocates the compressed-data buffer at the first IDAT chunk with data, but copies every
+//    IDAT chunk into it: an empty one before that copies 0 bytes to a null pointer (memcpy(NULL,
+//    p, 0), undefined behaviour). Empty IDAT chunks carry no data and stb checks no CRC, so they
+//    are dropped from a copy of the file: such a PNG decodes as if they were not there.
+// Chunks are walked the way stb walks them (length, type, data, CRC) from the signature to IEND.
+// Returns true, with the copy in `repaired`, when empty IDAT chunks were dropped.
+bool check_png(const std::vector<uint8_t>& bytes, const std::string& name, std::vector<uint8_t>& repaired) {
+    static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    const uint8_t* b = bytes.data();
+    const size_t size = bytes.size();
+    if (size < 8 || !std::equal(kSignature, kSignature + 8, b)) return false;
+    std::vector<std::pair<size_t, size_t>> keep;  // [begin, end) ranges of the file to keep
+    size_t kept_from = 0;
+    for (size_t p = 8; p + 8 <= size;) {
+        const uint64_t length = read_u32_be(b + p);
+        const uint8_t* type = b + p + 4;
+        if (std::equal(type, type + 4, "IEND")) break;  // stb reads no further
+        if (length > size - (p + 8))
+            throw DataError(name + ": corrupt PNG (a chunk at byte " + std::to_string(p) + " claims " +
+                            std::to_string(length) + " bytes of data, the file has " +
+                            std::to_string(size - (p + 8)) + " after it: truncated?)");
+        const size_t next = static_cast<size_t>(p + 12 + length);  // the CRC follows the data
+        if (length == 0 && std::equal(type, type + 4, "IDAT")) {
+            keep.emplace_back(kept_from, p);
+            kept_from = std::min(next, size);
+        }
+        p = next;
+    }
+    if (keep.empty()) return false;
+    keep.emplace_back(kept_from, size);
+    repaired.clear();
+    for (const auto& [begin, end] : keep) repaired.insert(repaired.end(), b + begin, b + end);
+    return true;
 }
 
 std::vector<uint8_t> read_image_file(const fs::path& file) {
@@ -112,8 +330,18 @@ std::vector<uint8_t> read_image_file(const fs::path& file) {
     if (failed) throw DataError(file.string() + ": read failed");
     if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
         throw DataError(file.string() + ": " + std::to_string(bytes.size()) + " bytes is too large for an image");
-    check_jpeg_tables(bytes.data(), bytes.size(), file.string());
+    check_jpeg(bytes.data(), bytes.size(), file.string());
+    std::vector<uint8_t> repaired;
+    if (check_png(bytes, file.string(), repaired)) return repaired;
     return bytes;
+}
+
+// Why stb_image failed. It keeps its last reason until the next failure, and some failures set
+// none: every stb call here is preceded by clear_stb_failure_reason().
+std::string stb_failure() {
+    const char* reason = stbi_failure_reason();
+    return std::string("not a decodable PNG/JPEG/BMP image (stb_image: ") +
+           (reason && *reason ? reason : "corrupt data") + ")";
 }
 
 void check_side(const std::string& name, const ImageInfo& info) {
@@ -125,10 +353,10 @@ void check_side(const std::string& name, const ImageInfo& info) {
 ImageInfo probe(const fs::path& file) {
     ImageInfo info;
     const auto bytes = read_image_file(file);
+    clear_stb_failure_reason();
     if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &info.width, &info.height,
                                &info.components))
-        throw DataError(file.string() + ": not a decodable PNG/JPEG/BMP image (stb_image: " +
-                        stbi_failure_reason() + ")");
+        throw DataError(file.string() + ": " + stb_failure());
     check_side(file.string(), info);
     return info;
 }
@@ -138,11 +366,11 @@ ImageInfo probe(const fs::path& file) {
 void decode_into(const fs::path& file, int channels, int size, const ImageInfo& info, uint8_t* out) {
     int w = 0, h = 0, n = 0;
     const auto bytes = read_image_file(file);
+    clear_stb_failure_reason();
     std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
         stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, channels), stbi_image_free);
     if (!pixels)
-        throw DataError(file.string() + ": not a decodable PNG/JPEG/BMP image (stb_image: " +
-                        stbi_failure_reason() + ")");
+        throw DataError(file.string() + ": " + stb_failure());
     if (w != info.width || h != info.height)
         throw DataError(file.string() + ": decodes to " + std::to_string(w) + "x" + std::to_string(h) +
                         " but its header says " + std::to_string(info.width) + "x" +
@@ -169,18 +397,22 @@ DecodedImage decode_image(const std::vector<uint8_t>& bytes, const std::string& 
         throw DataError(name + ": channels must be 0 (as stored), 1 or 3, not " + std::to_string(channels));
     if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
         throw DataError(name + ": " + std::to_string(bytes.size()) + " bytes is too large for an image");
-    const int length = static_cast<int>(bytes.size());
-    check_jpeg_tables(bytes.data(), bytes.size(), name);
+    check_jpeg(bytes.data(), bytes.size(), name);
+    std::vector<uint8_t> repaired;
+    const std::vector<uint8_t>& input = check_png(bytes, name, repaired) ? repaired : bytes;
+    const int length = static_cast<int>(input.size());
     ImageInfo info;
-    if (!stbi_info_from_memory(bytes.data(), length, &info.width, &info.height, &info.components))
-        throw DataError(name + ": not a decodable PNG/JPEG/BMP image (stb_image: " + stbi_failure_reason() + ")");
+    clear_stb_failure_reason();
+    if (!stbi_info_from_memory(input.data(), length, &info.width, &info.height, &info.components))
+        throw DataError(name + ": " + stb_failure());
     check_side(name, info);
     if (channels == 0) channels = info.components <= 2 ? 1 : 3;
     int w = 0, h = 0, n = 0;
-    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(bytes.data(), length, &w, &h, &n, channels),
+    clear_stb_failure_reason();
+    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(input.data(), length, &w, &h, &n, channels),
                                                       stbi_image_free);
     if (!pixels)
-        throw DataError(name + ": not a decodable PNG/JPEG/BMP image (stb_image: " + stbi_failure_reason() + ")");
+        throw DataError(name + ": " + stb_failure());
     if (w != info.width || h != info.height)
         throw DataError(name + ": decodes to " + std::to_string(w) + "x" + std::to_string(h) +
                         " but its header says " + std::to_string(info.width) + "x" + std::to_string(info.height));

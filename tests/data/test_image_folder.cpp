@@ -9,8 +9,11 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <iterator>
 
 using namespace ganzoo::data;
 using ganzoo::test::TempDir;
@@ -33,6 +36,51 @@ void write_text(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
 }
 
+// A PNG in memory, from stb_image_write.
+std::vector<uint8_t> encoded_png(int w, int h, int channels) {
+    std::vector<uint8_t> pixels(size_t(w) * h * channels);
+    for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 37 % 251);
+    std::vector<uint8_t> out;
+    const auto append = [](void* context, void* data, int size) {
+        auto* bytes = static_cast<std::vector<uint8_t>*>(context);
+        bytes->insert(bytes->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+    };
+    REQUIRE(stbi_write_png_to_func(append, &out, w, h, channels, pixels.data(), w * channels) != 0);
+    return out;
+}
+
+// An 8x8 RGB baseline JPEG (its one DHT segment holds DC 0, AC 0, DC 1, AC 1 in that order): the
+// fuzz seed corpus's, less the byte that picks the fuzz target's channel conversion. (stb_image_
+// write's JPEG writer shifts negative values, which UBSan stops on in the asan preset.)
+std::vector<uint8_t> corpus_jpeg() {
+    std::ifstream in(std::string(GANZOO_IMAGE_CORPUS) + "/rgb.jpg", std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(bytes.size() > 100);
+    bytes.erase(bytes.begin());
+    return bytes;
+}
+
+size_t find_bytes(const std::vector<uint8_t>& bytes, std::initializer_list<uint8_t> pattern, size_t from = 0) {
+    const auto it = std::search(bytes.begin() + from, bytes.end(), pattern.begin(), pattern.end());
+    REQUIRE(it != bytes.end());
+    return static_cast<size_t>(it - bytes.begin());
+}
+
+// A JPEG segment: marker, big-endian length (counting itself), payload.
+std::vector<uint8_t> jpeg_segment(uint8_t marker, const std::vector<uint8_t>& payload) {
+    const size_t length = payload.size() + 2;
+    std::vector<uint8_t> s(2 + length);  // sized up front: GCC 12 misreads insert() after an init list
+    s[0] = 0xFF;
+    s[1] = marker;
+    s[2] = uint8_t(length >> 8);
+    s[3] = uint8_t(length & 0xFF);
+    std::copy(payload.begin(), payload.end(), s.begin() + 4);
+    return s;
+}
+
+void insert_after_soi(std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& segment) {
+    jpeg.insert(jpeg.begin() + 2, segment.begin(), segment.end());
+}
 
 }  // namespace
 
@@ -169,4 +217,62 @@ TEST_CASE("image folder errors: empty folder, loose images beside classes, empty
     fs::remove(dir / "loose.png");
     fs::create_directories(dir.path() / "empty_class");
     CHECK(contains(error_of([&] { load_image_folder(dir.str()); }), dir / "empty_class"));
+}
+
+// stb_image 2.27 defects found by tests/fuzz (native/data/image_folder.cpp works around them;
+// tests/fuzz/regressions/image/ holds the fuzzer's inputs): each refused with a one-line error
+// before stb sees the file, and the valid files around them still decode.
+TEST_CASE("decode_image: an empty PNG IDAT chunk before the data decodes as if absent", "[data][decode]") {
+    const auto png = encoded_png(5, 3, 3);
+    auto with_empty = png;
+    const size_t idat = find_bytes(png, {'I', 'D', 'A', 'T'}) - 4;  // its length field
+    const uint8_t empty_idat[12] = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xAF, 0x06, 0x1E};
+    with_empty.insert(with_empty.begin() + idat, empty_idat, empty_idat + 12);
+    const DecodedImage a = decode_image(png, "a.png"), b = decode_image(with_empty, "b.png");
+    CHECK(b.width == 5);
+    CHECK(b.height == 3);
+    CHECK(a.pixels == b.pixels);
+}
+
+TEST_CASE("decode_image: a PNG chunk longer than the file is refused before stb allocates it", "[data][decode][errors]") {
+    auto png = encoded_png(4, 4, 1);
+    const size_t idat = find_bytes(png, {'I', 'D', 'A', 'T'}) - 4;
+    png[idat] = 0x7F;  // claims ~2 GiB of compressed data
+    const std::string message = error_of([&] { decode_image(png, "big.png"); });
+    CHECK(contains(message, "big.png: corrupt PNG"));
+    CHECK(contains(message, "truncated?"));
+}
+
+TEST_CASE("decode_image: JPEG Huffman tables stb_image cannot use are refused", "[data][decode][errors]") {
+    const auto jpeg = corpus_jpeg();
+    CHECK(decode_image(jpeg, "ok.jpg").width == 8);
+
+    SECTION("a scan that uses a table no DHT segment defines") {
+        auto undefined = jpeg;
+        const size_t dht = find_bytes(jpeg, {0xFF, 0xC4});
+        const size_t ac0 = dht + 4 + 17 + 12;  // after DC 0's id, 16 counts and 12 symbols
+        REQUIRE(undefined[ac0] == 0x10);
+        undefined[ac0] = 0x13;  // the AC table becomes table 3: the scan's AC 0 is undefined
+        CHECK(contains(error_of([&] { decode_image(undefined, "u.jpg"); }),
+                       "u.jpg: corrupt JPEG (scan 1 decodes with AC Huffman table 0, which no DHT segment"));
+    }
+    SECTION("a table of 256 codes") {
+        std::vector<uint8_t> table(1 + 16 + 256, 0);
+        table[0] = 0x13;  // AC table 3, unused by the scan: refused all the same
+        table[1 + 7] = 255;  // 255 codes of 8 bits, one of 9
+        table[1 + 8] = 1;
+        auto big = jpeg;
+        insert_after_soi(big, jpeg_segment(0xC4, table));
+        CHECK(contains(error_of([&] { decode_image(big, "t.jpg"); }),
+                       "t.jpg: corrupt JPEG (a Huffman table declares 256 codes, at most 255 are supported)"));
+    }
+    SECTION("FF C4 inside an APP segment is data, not a table") {
+        // e.g. an ICC profile's curve: the walk skips APP segments by their length.
+        std::vector<uint8_t> icc{'I', 'C', 'C', '_', 'P', 'R', 'O', 'F', 'I', 'L', 'E', 0, 1, 1, 0xFF, 0xC4, 0x01, 0x20};
+        icc.insert(icc.end(), 40, 0xFF);
+        auto with_icc = jpeg;
+        insert_after_soi(with_icc, jpeg_segment(0xE2, icc));
+        const DecodedImage a = decode_image(jpeg, "a.jpg"), b = decode_image(with_icc, "b.jpg");
+        CHECK(a.pixels == b.pixels);
+    }
 }

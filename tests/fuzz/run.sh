@@ -35,9 +35,12 @@ build() {  # build TARGET: objects once per source (parallel to 2), then the tar
     local obj=$objdir/$(basename "${src%.cpp}").o
     objects+=("$obj")
     if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
-      # -fsanitize=fuzzer-no-link: coverage for libFuzzer without a second main().
+      # -fsanitize=fuzzer-no-link: coverage for libFuzzer without a second main(). stb_image
+      # 2.27's shifts by >= 32 on corrupt JPEG data are not checked (native/data/CMakeLists.txt).
+      local extra=()
+      [ "$(basename "$src")" = stb_impl.cpp ] && extra=(-fno-sanitize=shift)
       "$cxx" "${flags[@]/-fsanitize=fuzzer,address,undefined/-fsanitize=fuzzer-no-link,address,undefined}" \
-        -c "$src" -o "$obj" || return 1
+        "${extra[@]}" -c "$src" -o "$obj" || return 1
     fi
   done
   "$cxx" "${flags[@]}" "$root/tests/fuzz/fuzz_$t.cpp" "${objects[@]}" -lz -o "$out/fuzz_$t" || return 1
@@ -49,13 +52,17 @@ for t in "${targets[@]}"; do
   mkdir -p "$out/corpus/$t" "$out/findings/$t"
   log=$out/$t.log
   echo "== $t: fuzzing for $seconds s (log $log)"
+  touch "$out/findings/$t/.started"  # findings of this run only are counted
+  started=$(date +%s)
   (cd "$out/findings/$t" && "$out/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 \
       -timeout=10 -max_len=65536 -fork=0 "$out/corpus/$t" "$root/tests/fuzz/corpus/$t" >"$log" 2>&1)
   rc=$?
+  elapsed=$(( $(date +%s) - started ))  # less than asked when a finding stopped the run
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  crashes=$(find "$out/findings/$t" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+  crashes=$(find "$out/findings/$t" -maxdepth 1 -type f -newer "$out/findings/$t/.started" \
+             \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-  echo "$t: ${execs:-?} executions in $seconds s, $crashes crashes/timeouts/ooms, ${cov:-cov ?}, exit $rc"
+  echo "$t: ${execs:-?} executions in $elapsed s, $crashes crashes/timeouts/ooms, ${cov:-cov ?}, exit $rc"
   if [ $rc -ne 0 ] || [ "$crashes" -gt 0 ]; then
     status=1
     grep -m 3 -E 'ERROR: |SUMMARY: |runtime error' "$log"

@@ -1,10 +1,11 @@
 // Browser tests of web/ in headless Debian Chromium (playwright-core, no downloaded browser).
-//   node tests/web/browser_test.mjs --ganzoo build/native/bin/ganzoo --model web/models/dcgan.safetensors
+//   node tests/web/browser_test.mjs --ganzoo build/native/bin/ganzoo --model web/models/dcgan.safetensors [--web DIR]
+// GANZOO_SCREENSHOTS=DIR keeps screenshots of the error states there.
 // Starts its own static servers on free ports of 127.0.0.1 and stops them. Exit 0 = all pass.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,8 @@ const root = resolve(here, '../..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
 const ganzooBin = resolve(arg('--ganzoo', join(root, 'build/native/bin/ganzoo')));
 const modelFile = resolve(arg('--model', join(root, 'web/models/dcgan.safetensors')));
+// --web DIR serves another copy of web/ (e.g. with a core built elsewhere).
+const webRoot = resolve(arg('--web', join(root, 'web')));
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 const SEED = 7;
@@ -23,14 +26,14 @@ const SEED = 7;
 let browser, web, other, files, userDir;
 
 before(async () => {
-  for (const f of [ganzooBin, modelFile, join(root, 'web/ganzoo-core.wasm')])
+  for (const f of [ganzooBin, modelFile, join(webRoot, 'ganzoo-core.wasm')])
     assert.ok(existsSync(f), `missing ${f} (build the native and wasm presets first: make test does)`);
   files = mkdtempSync(join(tmpdir(), 'ganzoo-web-'));
   copyFileSync(modelFile, join(files, 'model.safetensors'));
   // The native reference: the same seed through the CLI (8 columns, 2-pixel gaps).
   execFileSync(ganzooBin, ['sample', modelFile, '--seed', String(SEED), '-n', '64', '-o', join(files, 'reference.png')]);
   execFileSync(ganzooBin, ['sample', modelFile, '--seed', String(SEED + 1), '-n', '64', '-o', join(files, 'reference8.png')]);
-  web = await serve({ root: join(root, 'web'), cors: true, mounts: { '/test-files/': files } });
+  web = await serve({ root: webRoot, cors: true, mounts: { '/test-files/': files } });
   other = await serve({ root: here, mounts: { '/test-files/': files } });  // another origin (port)
   userDir = mkdtempSync(join(tmpdir(), 'ganzoo-chromium-'));
   browser = await chromium.launchPersistentContext(userDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
@@ -206,16 +209,150 @@ test('the widget renders inside a page served from another origin', async () => 
   await page.close();
 });
 
-test('a bad model URL shows an error message instead of hanging', async () => {
-  for (const [url, expect] of [['/test-files/missing.safetensors', /404/], ['/ganzoo.js', /not a safetensors file|header length/]]) {
-    const { page } = await openPage(`${web.url}index.html?model=${url}`);
-    await page.waitForSelector('#error:not([hidden])', { timeout: 30000 });
-    const text = await page.textContent('#error');
-    console.log(`  ${url}: "${text}"`);
-    assert.match(text, expect);
-    assert.equal(await page.evaluate(() => document.body.dataset.state), 'error');
+// ---- the bad-input matrix (issue 9): the page and the widget, each case ----------------------
+// Files made from the test model: the safetensors container kept, the ganzoo document edited.
+function modelParts() {
+  const bytes = new Uint8Array(readFileSync(modelFile));
+  const n = Number(Buffer.from(bytes.buffer, bytes.byteOffset).readBigUInt64LE(0));
+  return { bytes, header: JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')), data: bytes.subarray(8 + n) };
+}
+function safetensors(header, data) {
+  const json = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([length, json, data]);
+}
+function editedModel(edit) {
+  const { header, data } = modelParts();
+  const doc = JSON.parse(header.__metadata__.ganzoo);
+  edit(doc);
+  header.__metadata__.ganzoo = JSON.stringify(doc);
+  return safetensors(header, data);
+}
+
+// file: under /test-files/ (written by makeBadFiles); error: what the page and the widget must
+// show, or null where they must render (the control: a model with a small code input).
+const BAD_INPUTS = [
+  { name: 'missing file (404)', file: 'missing.safetensors', error: /HTTP 404/ },
+  { name: 'truncated file (inside the tensor data)', file: 'truncated.safetensors', error: /beyond the data area/ },
+  { name: 'truncated file (inside the header)', file: 'truncated-header.safetensors', error: /truncated or not a safetensors file/ },
+  { name: 'not a safetensors file (an HTML page)', file: 'page.safetensors', error: /not a safetensors file/ },
+  { name: 'safetensors without a ganzoo document', file: 'plain.safetensors', error: /not a ganzoo model/ },
+  { name: 'family without a net G (CycleGAN-like)', file: 'cyclegan.safetensors', error: /cannot drive model .*\(cyclegan\).*G_AB, G_BA/ },
+  // One slider per value of a [3, 256, 256] input would freeze the page: refused instead.
+  { name: 'generator input it does not know (an image)', file: 'image-input.safetensors', error: /cannot drive model .*input 'image'/ },
+  { name: 'control: a small code input it can drive', file: 'code-input.safetensors', error: null },
+];
+
+function makeBadFiles() {
+  const { bytes, header, data } = modelParts();
+  writeFileSync(join(files, 'truncated.safetensors'), bytes.subarray(0, bytes.length - 100));
+  writeFileSync(join(files, 'truncated-header.safetensors'), bytes.subarray(0, 100));
+  writeFileSync(join(files, 'page.safetensors'), '<!doctype html><title>Not Found</title><h1>Not Found</h1>\n');
+  delete header.__metadata__;
+  writeFileSync(join(files, 'plain.safetensors'), safetensors(header, data));
+  writeFileSync(join(files, 'cyclegan.safetensors'), editedModel((d) => {
+    d.family = 'cyclegan';
+    d.nets = { G_AB: d.nets.G, G_BA: d.nets.G };
+    if (d.check) d.check.net = 'G_AB';
+  }));
+  writeFileSync(join(files, 'image-input.safetensors'), editedModel((d) => {
+    d.inputs.image = { shape: [3, 256, 256] };
+    d.nets.G.inputs.push('image');
+  }));
+  writeFileSync(join(files, 'code-input.safetensors'), editedModel((d) => {
+    d.inputs.c_cont = { dim: 2, range: [-1, 1] };
+    d.nets.G.inputs.push('c_cont');
+  }));
+}
+
+// The page is not frozen: an animation frame comes within a second.
+async function assertResponsive(page, what) {
+  const ms = await page.evaluate(() => new Promise((resolve) => {
+    const t0 = performance.now();
+    requestAnimationFrame(() => resolve(performance.now() - t0));
+    setTimeout(() => resolve(Infinity), 1000);
+  }));
+  assert.ok(ms < 1000, `${what}: no animation frame within 1 s (the page is frozen)`);
+}
+
+const notA404 = (problems) => problems.filter((p) => !/Failed to load resource: .* 404/.test(p));
+
+test('the page shows a visible error for each bad model file, and stays usable', async () => {
+  makeBadFiles();
+  for (const c of BAD_INPUTS) {
+    const { page, problems } = await openPage(`${web.url}index.html?model=/test-files/${c.file}`);
+    await waitReady(page);
+    const state = await page.evaluate(() => document.body.dataset.state);
+    const text = (await page.textContent('#error')).trim();
+    console.log(`  page, ${c.name}: ${state}${text ? `: "${text}"` : ''}`);
+    await assertResponsive(page, c.name);
+    if (c.error) {
+      assert.equal(state, 'error', c.name);
+      assert.match(text, c.error, c.name);
+      const box = await page.locator('#error').boundingBox();
+      assert.ok(box && box.width > 100 && box.height > 10 && box.y < 300, `${c.name}: the error is not visible near the top (${JSON.stringify(box)})`);
+      // The controls do nothing harmful without a model: the same error stays, no exception.
+      await page.click('#new-seed');
+      await (await page.$$('#grid .cell'))[3].click();
+      await page.click('.segmented button[data-mode=lerp]');
+      await page.waitForTimeout(200);
+      assert.equal((await page.textContent('#error')).trim(), text, `${c.name}: the controls replaced the error`);
+      if (process.env.GANZOO_SCREENSHOTS)
+        await page.screenshot({ path: join(process.env.GANZOO_SCREENSHOTS, `page-${c.file.replace('.safetensors', '')}.png`) });
+    } else {
+      assert.equal(state, 'ready', `${c.name}: ${text}`);
+      assert.equal(await page.locator('#codes input[type=range]').count(), 2, `${c.name}: one slider per code value`);
+    }
+    assert.deepEqual(notA404(problems), [], c.name);
     await page.close();
   }
+});
+
+test('the widget shows a visible error for each bad model file', async () => {
+  makeBadFiles();
+  const widgets = BAD_INPUTS.map((c, i) =>
+    `<figure><gan-sampler id="w${i}" model="${web.url}test-files/${c.file}" mode="${i % 2 ? 'walk' : 'grid'}" size="150"></gan-sampler>
+     <figcaption>${c.name}</figcaption></figure>`).join('\n');
+  writeFileSync(join(files, 'widget-errors.html'), `<!doctype html><meta charset="utf-8">
+    <body style="background:#fff; font: 11px sans-serif; display: flex; flex-wrap: wrap; gap: 8px; margin: 8px">
+    <style>figure { margin: 0; width: 150px; }</style>
+    <script type="module" src="${web.url}ganzoo-widget.js"></script>${widgets}`);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${other.url}test-files/widget-errors.html`);
+  const states = await page.waitForFunction((n) => {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const w = document.getElementById(`w${i}`);
+      const msg = w.shadowRoot && w.shadowRoot.querySelector('.msg');
+      if (!msg) return null;
+      const error = msg.classList.contains('error');
+      if (!w.images && !error) return null;
+      const r = msg.getBoundingClientRect();
+      out.push({ error: error ? msg.innerText.replace(/\s*\n\s*/g, ' ') : '', images: w.images ? w.images.count : 0,
+                 visible: getComputedStyle(msg).display !== 'none' && r.width > 50 && r.height > 50,
+                 role: msg.getAttribute('role') });
+    }
+    return out;
+  }, BAD_INPUTS.length, { timeout: 60000 }).then((h) => h.jsonValue());
+  await assertResponsive(page, 'the widgets');
+  BAD_INPUTS.forEach((c, i) => {
+    const s = states[i];
+    console.log(`  widget, ${c.name}: ${s.error ? `"${s.error}"` : `${s.images} images`}`);
+    if (c.error) {
+      assert.match(s.error, c.error, c.name);
+      assert.ok(s.visible, `${c.name}: the error is not visible`);
+      assert.equal(s.role, 'alert', c.name);
+    } else {
+      assert.equal(s.error, '', c.name);
+      assert.ok(s.images > 0, c.name);
+    }
+  });
+  if (process.env.GANZOO_SCREENSHOTS) await page.screenshot({ path: join(process.env.GANZOO_SCREENSHOTS, 'widget-errors.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
 });
 
 test('the JS API rejects bad input with clear messages', async () => {
