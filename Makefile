@@ -9,7 +9,7 @@ MODEL ?= web/models/dcgan.safetensors
 # Under load OpenMP spin-waiting makes LibTorch steps erratic (TOOLCHAIN.md).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: all deps configure build wasm demo test web-test train-dcgan bench clean
+.PHONY: all deps configure build wasm demo test web-test bench bench-web clean
 
 all: build
 
@@ -57,16 +57,27 @@ test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@cmake --preset asan >/dev/null
 	@cmake --build build/asan -j $(JOBS)
-	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -E '^core\.wasm_forward$$'
+	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -E '^core\.wasm_(forward|limits)$$'
 	@$(MAKE) --no-print-directory web-test
 
-# The recipe behind the shipped weights (docs/results.md); ~35 minutes on 2 CPU cores.
-train-dcgan: build
-	$(GANZOO) train dcgan --epochs 12 --seed 1 --out runs/dcgan-shipped
-	$(GANZOO) export runs/dcgan-shipped -o $(MODEL)
+# The recipes behind the shipped weights (docs/results.md, docs/<member>.md): make train-MEMBER
+# trains on the CPU into runs/MEMBER-shipped and exports web/models/MEMBER.safetensors.
+RECIPE_dcgan := --epochs 15
+RECIPE_wgan := --epochs 12 --threads 1
+RECIPE_wgan-gp := --epochs 9 --threads 1
+RECIPE_began := --steps 12000 --threads 1
+train-%: build
+	@test -n "$(RECIPE_$*)" || { echo "make: no shipped recipe for '$*' (have: dcgan wgan wgan-gp began)"; exit 2; }
+	$(GANZOO) train $* $(RECIPE_$*) --seed 1 --out runs/$*-shipped
+	$(GANZOO) export runs/$*-shipped -o web/models/$*.safetensors
 
 bench: build
 	@bash tests/bench/train_throughput --bin $(GANZOO)
+
+# The wasm core against onnxruntime-web and TensorFlow.js in headless Chromium (docs/web-bench.md).
+bench-web: wasm
+	@GANZOO_BENCH_DEPS=1 bash scripts/install-deps.sh >/dev/null
+	@node tests/bench/peers.mjs $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -49,16 +49,20 @@ case "$blas" in
           "fix with: update-alternatives --config libblas.so.3-x86_64-linux-gnu" >&2 ;;
 esac
 
-# The browser tests' npm packages (tests/web/package-lock.json) into tests/web/node_modules
-# (ignored): reinstalled only when the lockfile changed. No browser is downloaded: the tests
-# drive /usr/bin/chromium.
-web_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
-if [ -f "$web_tests/package-lock.json" ]; then
-  if ! cmp -s "$web_tests/package-lock.json" "$web_tests/node_modules/.package-lock.json.installed" 2>/dev/null; then
-    echo "install-deps: npm ci in tests/web"
-    (cd "$web_tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
-      && cp "$web_tests/package-lock.json" "$web_tests/node_modules/.package-lock.json.installed"
+# npm packages, each folder's node_modules (ignored) reinstalled only when its lockfile changed:
+# tests/web, the browser tests (playwright-core; no browser is downloaded: the tests drive
+# /usr/bin/chromium); with GANZOO_BENCH_DEPS=1 (make bench-web) also tests/bench, the browser
+# benchmark's peers (onnxruntime-web, tfjs: ~450 MB, so never for make demo or make test).
+npm_dirs="tests/web"
+[ "${GANZOO_BENCH_DEPS:-0}" = 1 ] && npm_dirs="$npm_dirs tests/bench"
+for npm_dir in $npm_dirs; do
+  dir="$(cd "$(dirname "$0")/.." && pwd)/$npm_dir"
+  [ -f "$dir/package-lock.json" ] || continue
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
+    echo "install-deps: npm ci in $npm_dir"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
+      && cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"
   else
-    echo "install-deps: tests/web npm packages are installed"
+    echo "install-deps: $npm_dir npm packages are installed"
   fi
-fi
+done

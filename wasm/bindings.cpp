@@ -8,6 +8,7 @@
 //   gz_output(h) / gz_output_size(h)  floats [N, C, H, W] in the model's range
 //   gz_rgba(h) / gz_rgba_size(h)      bytes [N, H, W, 4]
 //   gz_free(h)
+//   gz_threads()                -> threads a generate() call may use (1 unless built with -pthread)
 //
 // Request: {"seed": "7", "first_index": 0, "count": 64, "labels": [3], "net": "G",
 //           "interpolate": {"from": {"seed": "7", "index": 0}, "to": {...}, "steps": 10,
@@ -15,13 +16,21 @@
 //           "codes": {"c_cat": [...], "c_cont": [...]}}   (extra inputs, one sample's values
 //                                                          for all or count samples' values)
 // Seeds are strings so that every uint64 survives JavaScript's doubles.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <emscripten/threading.h>
+#endif
 
 #include <emscripten/emscripten.h>
 #include <nlohmann/json.hpp>
@@ -45,6 +54,120 @@ struct Loaded {
 std::map<int, std::unique_ptr<Loaded>> models;
 int next_handle = 1;
 std::string last_error;
+
+// The -pthread build (web/ganzoo-core-mt.*) splits a batch into one contiguous slice of samples
+// per thread: samples are independent in every op, and latents are drawn per sample index, so
+// the images are the same as in one call. Threads come from emscripten's pre-started pool
+// (-sPTHREAD_POOL_SIZE); this file's caller is itself a Web Worker, so blocking here is allowed.
+#ifdef __EMSCRIPTEN_PTHREADS__
+#ifndef GANZOO_MAX_THREADS
+#define GANZOO_MAX_THREADS 8  // keep in step with -sPTHREAD_POOL_SIZE (wasm/CMakeLists.txt)
+#endif
+class BatchPool {
+public:
+    explicit BatchPool(int threads) {
+        for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
+    }
+    int size() const { return static_cast<int>(workers_.size()) + 1; }
+
+    // job(i) for i in [0, size()); part 0 runs on the calling thread. Rethrows the first error.
+    void run(const std::function<void(int)>& job) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            job_ = &job;
+            pending_ = size() - 1;
+            ++generation_;
+            error_ = nullptr;
+        }
+        wake_.notify_all();
+        std::exception_ptr mine;
+        try {
+            job(0);
+        } catch (...) {
+            mine = std::current_exception();
+        }
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [this] { return pending_ == 0; });
+        job_ = nullptr;
+        if (mine) std::rethrow_exception(mine);
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    void work(int part) {
+        uint64_t seen = 0;
+        for (;;) {
+            const std::function<void(int)>* job;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return generation_ != seen; });
+                seen = generation_;
+                job = job_;
+            }
+            std::exception_ptr error;
+            try {
+                (*job)(part);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (error && !error_) error_ = error;
+            if (--pending_ == 0) done_.notify_one();
+        }
+    }
+
+    std::vector<std::thread> workers_;  // never joined: they live as long as the page's worker
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    const std::function<void(int)>* job_ = nullptr;
+    int pending_ = 0;
+    uint64_t generation_ = 0;
+    std::exception_ptr error_;
+};
+
+int thread_count() {
+    // navigator.hardwareConcurrency, capped by the pool the runtime pre-started.
+    static const int n = std::clamp(emscripten_num_logical_cores(), 1, GANZOO_MAX_THREADS);
+    return n;
+}
+
+BatchPool& pool() {
+    static BatchPool p(thread_count());
+    return p;
+}
+#else
+int thread_count() { return 1; }
+#endif
+
+// run(first, n) for slices of [0, count) in parallel, outputs concatenated along the batch.
+ganzoo::Tensor run_batch(int64_t count, const std::function<ganzoo::Tensor(int64_t, int64_t)>& run) {
+    const int64_t parts = std::min<int64_t>(thread_count(), count);
+    if (parts <= 1 || count > ganzoo::LoadLimits{}.max_batch) return run(0, count);  // the core reports limits
+#ifdef __EMSCRIPTEN_PTHREADS__
+    std::vector<ganzoo::Tensor> outs(static_cast<size_t>(pool().size()));
+    pool().run([&](int part) {
+        const int64_t first = count * part / parts, last = count * (part + 1) / parts;
+        if (part < parts && last > first) outs[static_cast<size_t>(part)] = run(first, last - first);
+    });
+    ganzoo::Tensor all = std::move(outs[0]);
+    all.shape[0] = count;
+    for (size_t i = 1; i < outs.size(); ++i)
+        all.data.insert(all.data.end(), outs[i].data.begin(), outs[i].data.end());
+    return all;
+#else
+    return run(0, count);
+#endif
+}
+
+ganzoo::Tensor rows(const ganzoo::Tensor& t, int64_t first, int64_t n) {
+    if (t.shape.empty() || (first == 0 && n == t.shape[0])) return t;
+    const int64_t per = t.shape[0] ? t.numel() / t.shape[0] : 0;
+    ganzoo::Tensor slice;
+    slice.shape = t.shape;
+    slice.shape[0] = n;
+    slice.data.assign(t.data.begin() + first * per, t.data.begin() + (first + n) * per);
+    return slice;
+}
 
 uint64_t parse_seed(const json& v, const char* what) {
     if (v.is_number_unsigned()) return v.get<uint64_t>();
@@ -145,9 +268,25 @@ void generate(Loaded& loaded, const json& req) {
             if (d.contains("shape")) { per_sample = 1; for (auto s : d["shape"]) per_sample *= s.get<int64_t>(); }
             inputs[name] = extra_input(name, values, g.count, per_sample);
         }
-        images = loaded.model.run(g.net, inputs);
+        images = run_batch(g.count, [&](int64_t first, int64_t n) {
+            std::map<std::string, ganzoo::Tensor> slice;
+            for (const auto& [name, t] : inputs) slice[name] = rows(t, first, n);
+            return loaded.model.run(g.net, slice);
+        });
     } else {
-        images = loaded.model.generate(g);
+        // Labels that fit neither way stay unsplit, so that the core's error names the count.
+        const bool per_sample = static_cast<int64_t>(g.labels.size()) == g.count;
+        const bool splittable = g.labels.size() <= 1 || per_sample;
+        images = run_batch(splittable ? g.count : 1, [&](int64_t first, int64_t n) {
+            if (!splittable) return loaded.model.generate(g);
+            ganzoo::GenerateRequest part = g;
+            part.first_index = g.first_index + first;
+            part.count = n;
+            if (per_sample && g.count > 1)
+                part.labels.assign(g.labels.begin() + first, g.labels.begin() + first + n);
+            if (g.z) part.z = rows(*g.z, first, n);
+            return loaded.model.generate(part);
+        });
     }
     loaded.rgba = ganzoo::to_rgba8(images, info.range_lo, info.range_hi);
     loaded.output = std::move(images.data);
@@ -201,5 +340,7 @@ EMSCRIPTEN_KEEPALIVE const uint8_t* gz_rgba(int handle) { return lookup(handle).
 EMSCRIPTEN_KEEPALIVE int gz_rgba_size(int handle) { return static_cast<int>(lookup(handle).rgba.size()); }
 
 EMSCRIPTEN_KEEPALIVE void gz_free(int handle) { models.erase(handle); }
+
+EMSCRIPTEN_KEEPALIVE int gz_threads() { return thread_count(); }
 
 }  // extern "C"

@@ -1,16 +1,30 @@
 // The Web Worker behind web/ganzoo.js: owns the wasm core, loads models, runs generate.
 // Protocol: {id, type: 'load' | 'generate' | 'free', ...} -> {id, ok, result | error}.
 // Each model lives here under a handle; the page never blocks on the core.
-import createGanzooCore from './ganzoo-core.js';
+// ?threads=1 (ganzoo.js sets it on cross-origin isolated pages): the -pthread core, whose
+// generate() splits a batch over a pool of threads; the single-threaded core if it cannot start.
 
 let corePromise = null;
 
+async function instantiate() {
+  // The worker may be bootstrapped from a blob: (cross-origin widget); find the .wasm (and the
+  // threaded core's pthread worker script) next to this file, wherever it is served from.
+  const options = { locateFile: (path) => new URL(path, import.meta.url).href };
+  const threaded = new URL(import.meta.url).searchParams.get('threads') === '1' && self.crossOriginIsolated;
+  if (threaded) {
+    try {
+      const { default: createGanzooCore } = await import('./ganzoo-core-mt.js');
+      return await createGanzooCore(options);
+    } catch (e) {
+      console.warn(`ganzoo: the threaded core did not start (${e && e.message ? e.message : e}); using one thread`);
+    }
+  }
+  const { default: createGanzooCore } = await import('./ganzoo-core.js');
+  return createGanzooCore(options);
+}
+
 function core() {
-  corePromise ??= createGanzooCore({
-    // The worker may be bootstrapped from a blob: (cross-origin widget); find the .wasm
-    // next to this file, wherever it is served from.
-    locateFile: (path) => new URL(path, import.meta.url).href,
-  }).then((M) => ({
+  corePromise ??= instantiate().then((M) => ({
     M,
     load: M.cwrap('gz_load', 'number', ['number', 'number']),
     info: M.cwrap('gz_info', 'string', ['number']),
@@ -21,6 +35,7 @@ function core() {
     rgbaSize: M.cwrap('gz_rgba_size', 'number', ['number']),
     error: M.cwrap('gz_error', 'string', []),
     free: M.cwrap('gz_free', null, ['number']),
+    threads: M.cwrap('gz_threads', 'number', [])(),
   }));
   return corePromise;
 }
@@ -48,7 +63,7 @@ async function load({ url, bytes }) {
     c.M._free(ptr);
   }
   if (!handle) throw new Error(c.error());
-  return { handle, info: JSON.parse(c.info(handle)), bytes: data.length };
+  return { handle, info: JSON.parse(c.info(handle)), bytes: data.length, threads: c.threads };
 }
 
 async function generate({ handle, request }) {

@@ -10,6 +10,9 @@
 // Sample i of seed S is the same image as `ganzoo sample --seed S` draws natively.
 // Every failure rejects with a GanzooError whose message says what went wrong.
 // All models on a page (and all <gan-sampler> widgets) share one worker.
+// On a cross-origin isolated page (COOP/COEP headers, docs/web-bench.md) the worker runs the
+// threaded core (ganzoo-core-mt.*, one thread per core) and `m.threads` says how many; elsewhere,
+// or if it fails to start, the single-threaded one.
 
 export class GanzooError extends Error {
   constructor(message) {
@@ -28,8 +31,11 @@ function startWorker() {
   // another origin (the widget on someone else's page), start it from a blob: module that
   // imports the real one (which needs CORS headers on our files).
   const sameOrigin = typeof location !== 'undefined' && WORKER_URL.origin === location.origin;
+  // The threaded core needs SharedArrayBuffer (a cross-origin isolated page) and starts its
+  // own Workers from our URL (so same-origin only).
+  const threaded = sameOrigin && globalThis.crossOriginIsolated === true;
   const url = sameOrigin
-    ? WORKER_URL
+    ? new URL(threaded ? '?threads=1' : '', WORKER_URL)
     : URL.createObjectURL(new Blob([`import ${JSON.stringify(WORKER_URL.href)};`], { type: 'text/javascript' }));
   const w = new Worker(url, { type: 'module', name: 'ganzoo' });
   w.onmessage = ({ data }) => {
@@ -92,11 +98,12 @@ function endpoint(e, what) {
 }
 
 export class Model {
-  constructor(handle, info, source, bytes) {
+  constructor(handle, info, source, bytes, threads = 1) {
     this.handle = handle;
     this.info = info;
     this.source = source;
     this.bytes = bytes;
+    this.threads = threads;  // threads one generate() may use
   }
 
   _labels(label) {
@@ -150,6 +157,6 @@ export async function load(source) {
   } else {
     throw new GanzooError(`ganzoo.load: expected a URL or an ArrayBuffer, got ${Object.prototype.toString.call(source)}`);
   }
-  const { handle, info, bytes } = await call(label, message, transfer);
-  return new Model(handle, info, typeof source === 'string' ? source : null, bytes);
+  const { handle, info, bytes, threads } = await call(label, message, transfer);
+  return new Model(handle, info, typeof source === 'string' ? source : null, bytes, threads);
 }

@@ -5,6 +5,28 @@
 #include "ganzoo/error.hpp"
 #include "graph.hpp"
 
+#ifdef GANZOO_PROFILE
+// Profiling builds only (compiled with -DGANZOO_PROFILE: the wasm preset's ganzoo_core_bench_profile,
+// tests/bench): the wall time of every op, summed by (position, op name) over run_net calls.
+// Nothing of it exists in other builds.
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+namespace ganzoo::graph {
+namespace {
+std::mutex profile_mutex;
+std::map<std::pair<int, std::string>, double> profile_ms;
+}  // namespace
+// Declared by its one user (tests/bench/core_bench.cpp): returns the sums so far and resets them.
+std::map<std::pair<int, std::string>, double> take_op_profile() {
+    std::lock_guard<std::mutex> lock(profile_mutex);
+    return std::exchange(profile_ms, {});
+}
+}  // namespace ganzoo::graph
+#endif
+
 namespace ganzoo::graph {
 
 namespace {
@@ -34,6 +56,9 @@ Tensor run_net(const Net& net, std::vector<Tensor> inputs) {
         auto input = [&](size_t k) -> const Tensor& { return values[static_cast<size_t>(op.inputs[k])]; };
 
         Tensor out;
+#ifdef GANZOO_PROFILE
+        const auto op_start = std::chrono::steady_clock::now();
+#endif
         switch (op.kind) {
             case OpKind::Linear:
                 out = ops::linear(input(0), op.col_weight, op.bias);
@@ -75,6 +100,9 @@ Tensor run_net(const Net& net, std::vector<Tensor> inputs) {
                 out = take(0);
                 ops::scale(out, op.factor);
                 break;
+            case OpKind::UpsampleNearest:
+                out = ops::upsample_nearest(input(0), op.scale_h, op.scale_w);
+                break;
             case OpKind::Add:
                 out = take(0);
                 ops::add(out, input(1));
@@ -93,6 +121,13 @@ Tensor run_net(const Net& net, std::vector<Tensor> inputs) {
                 }
                 break;
         }
+#ifdef GANZOO_PROFILE
+        {
+            const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - op_start).count();
+            std::lock_guard<std::mutex> lock(profile_mutex);
+            profile_ms[{op.index, op.name}] += ms;
+        }
+#endif
         values[static_cast<size_t>(op.output)] = with_batch(std::move(out), n, op.out_shape);
         for (int id : op.inputs)
             if (id != net.output && net.last_use[static_cast<size_t>(id)] == op.index)

@@ -2,7 +2,7 @@
 // generate() call at batch 1 and 64, the bytes the page downloads, time from navigation to
 // the first image.  node tests/bench/web_bench.mjs [--model web/models/dcgan.safetensors] [--runs 15]
 // Needs web/ganzoo-core.{js,wasm} (make wasm) and tests/web/node_modules (scripts/install-deps.sh).
-// The peers of issue 3 (onnxruntime-web, @tensorflow/tfjs) are not wired in yet.
+// The comparison with onnxruntime-web and TensorFlow.js is tests/bench/peers.mjs (make bench-web).
 import { createRequire } from 'node:module';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
