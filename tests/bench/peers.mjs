@@ -9,9 +9,11 @@
 //   node tests/bench/peers.mjs [--model web/models/dcgan.safetensors] [--runs 15] [--rounds 1]
 //                              [--engines ganzoo,ort,ort-worker,tfjs] [--no-threads] [--json FILE] [--web DIR]
 // make bench-web runs it. Needs web/ganzoo-core{,-mt}.{js,wasm} (make wasm), tests/web and
-// tests/bench node_modules (scripts/install-deps.sh) and /usr/bin/python3 with torch (the ONNX
-// twin of the model is built by tests/bench/make_onnx.py into build/bench/, once per model).
-// --rounds N repeats every measurement N times, engines interleaved, and reports medians.
+// tests/bench node_modules (GANZOO_BENCH_DEPS=1 scripts/install-deps.sh, as make bench-web does)
+// and /usr/bin/python3 with torch (the ONNX twin of the model is built by tests/bench/make_onnx.py
+// into build/bench/, once per model). --rounds N repeats every measurement N times, engines
+// interleaved, and reports medians; GZ_JSFLAGS passes V8 flags to Chromium (experiments only).
+// docs/web-bench.md has the results and what they mean.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -33,7 +35,8 @@ const web = resolve(arg('--web', join(root, 'web')));  // where ganzoo.js and th
 const runs = Number(arg('--runs', 15));
 const rounds = Number(arg('--rounds', 1));
 const wanted = arg('--engines', 'ganzoo,ort,ort-worker,tfjs').split(',');
-const withThreads = !argv.includes('--no-threads');
+const hardware = cpus().length;
+const withThreads = !argv.includes('--no-threads') && hardware > 1;
 const TOLERANCE = 1e-3;
 
 function version(pkg) {
@@ -41,7 +44,7 @@ function version(pkg) {
 }
 for (const f of ['ganzoo-core.js', 'ganzoo-core.wasm', ...(withThreads ? ['ganzoo-core-mt.js', 'ganzoo-core-mt.wasm'] : [])])
   if (!existsSync(join(web, f))) throw new Error(`peers: ${join(web, f)} is missing (make wasm)`);
-if (!existsSync(modules)) throw new Error('peers: tests/bench/node_modules is missing (scripts/install-deps.sh)');
+if (!existsSync(modules)) throw new Error('peers: tests/bench/node_modules is missing (GANZOO_BENCH_DEPS=1 scripts/install-deps.sh)');
 
 // The ONNX twin, rebuilt when the model is newer than it.
 const header = JSON.parse(readFileSync(model).subarray(8, 8 + Number(readFileSync(model).readBigUInt64LE(0))).toString());
@@ -92,7 +95,6 @@ const isolated = counting(await serve({ root: web, mounts, isolate: true }));
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', ...(process.env.GZ_JSFLAGS ? [`--js-flags=${process.env.GZ_JSFLAGS}`] : [])] });
-const hardware = cpus().length;
 
 const ENGINES = {
   ganzoo: 'ganzoo (this core)',
@@ -158,6 +160,7 @@ for (const [key, rs] of Object.entries(results))
   summary[key] = {
     threads: rs[0].info.threads, isolated: rs[0].info.isolated,
     ms1: median(rs.map((r) => r.b1.ms)), ms64: median(rs.map((r) => r.b64.ms)),
+    rounds1: rs.map((r) => r.b1.ms), rounds64: rs.map((r) => r.b64.ms),
     inner1: rs[0].b1.innerMs === null ? null : median(rs.map((r) => r.b1.innerMs)),
     inner64: rs[0].b64.innerMs === null ? null : median(rs.map((r) => r.b64.innerMs)),
     first: median(rs.map((r) => r.info.firstImageMs)), engineBytes: rs[0].bytes.engine, modelBytes: rs[0].bytes.model,
@@ -171,8 +174,11 @@ let disagree = false;
 for (const [key, rs] of Object.entries(results)) {
   if (!reference || key === 'ganzoo/1') continue;
   const out = rs[0].output;
-  let max = out.length === reference.length ? 0 : Infinity;
-  for (let i = 0; i < out.length && max !== Infinity; i++) max = Math.max(max, Math.abs(out[i] - reference[i]) || (out[i] === reference[i] ? 0 : Infinity));
+  let max = out.length === reference.length ? 0 : Infinity;  // NaN anywhere: Infinity too
+  for (let i = 0; i < out.length && max !== Infinity; i++) {
+    const d = Math.abs(out[i] - reference[i]);
+    max = Number.isNaN(d) ? Infinity : Math.max(max, d);
+  }
   agreement[key] = max;
   if (!(max <= TOLERANCE)) disagree = true;
 }
@@ -180,35 +186,48 @@ for (const [key, rs] of Object.entries(results)) {
 const mb = (b) => (b / 1e6).toFixed(2).padStart(6) + ' MB';
 const kb = (b) => b < 1e6 ? (b / 1e3).toFixed(0).padStart(6) + ' KB' : mb(b);
 const pad = (s, n) => String(s).padEnd(n);
+const spread = (xs, digits) => (xs.length > 1 ? ` (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})` : '');
 const ours = (threads) => summary[`ganzoo/${threads}`];
 console.log(`Headless Chromium ${browserVersion}, ${hardware} cores (load average ${loadBefore.toFixed(1)} before, ` +
             `${loadavg()[0].toFixed(1)} after); median of ${runs} calls after >= 2 s of warm-up` +
             (rounds > 1 ? `, median over ${rounds} rounds` : '') + `; model ${basename(model)}`);
-console.log(`${pad('engine', 34)} ${pad('threads', 8)} ${pad('batch 1', 9)} ${pad('batch 64', 9)} ${pad('x ours 1/64', 13)} ${pad('engine dl', 10)} ${pad('(gzip)', 10)} ${pad('model dl', 10)} first image`);
+const w1 = rounds > 1 ? 18 : 9, w64 = rounds > 1 ? 20 : 9;
+console.log(`${pad('engine', 34)} ${pad('threads', 8)} ${pad('batch 1', w1)} ${pad('batch 64', w64)} ${pad('x ours 1/64', 13)} ${pad('engine dl', 10)} ${pad('(gzip)', 10)} ${pad('model dl', 10)} first image`);
 for (const c of configs) {
   const s = summary[c.key];
   const ref = ours(c.threads) ?? ours(1);
   const ratio = ref ? `${(s.ms1 / ref.ms1).toFixed(2)} / ${(s.ms64 / ref.ms64).toFixed(2)}` : '-';
   const name = c.engine === 'ganzoo' ? `${ENGINES.ganzoo}${c.threads > 1 ? ' -pthread' : ''}` : ENGINES[c.engine];
-  console.log(`${pad(name, 34)} ${pad(s.threads + (c.threads > 1 && !s.isolated ? '!' : ''), 8)} ${pad(s.ms1.toFixed(2), 9)} ${pad(s.ms64.toFixed(1), 9)} ` +
+  console.log(`${pad(name, 34)} ${pad(s.threads + (c.threads > 1 && !s.isolated ? '!' : ''), 8)} ${pad(s.ms1.toFixed(2) + spread(s.rounds1, 2), w1)} ${pad(s.ms64.toFixed(1) + spread(s.rounds64, 1), w64)} ` +
               `${pad(ratio, 13)} ${pad(kb(s.engineBytes), 10)} ${pad(kb(s.engineGzip), 10)} ${pad(kb(s.modelBytes), 10)} ${s.first.toFixed(0).padStart(6)} ms`);
 }
 if (ours(1)?.inner1 != null)
   console.log(`(ours: ms is what the page awaits, worker round trip and RGBA included; the core call alone: ` +
               configs.filter((c) => c.engine === 'ganzoo').map((c) => `${c.threads} thread(s) ${summary[c.key].inner1.toFixed(2)} / ${summary[c.key].inner64.toFixed(1)} ms`).join(', ') + ')');
+if (rounds > 1) console.log('(batch columns: median over the rounds, then the range of the rounds\' medians)');
 console.log(`agreement with ours (seed 7, 64 images, max |diff|, tolerance ${TOLERANCE}): ` +
             Object.entries(agreement).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', '));
 
-// The goals of issue 3 (printed, never a test failure).
+// The goals of issue 3 (printed, never a test failure). Speed ratios are paired: the median over
+// the rounds of (theirs / ours) in the same round, so that the machine's drift between rounds
+// (other jobs) cancels out.
 const ort1 = summary['ort/1'];
 if (ours(1) && ort1) {
   const goal = (ok) => (ok ? 'met' : 'NOT met');
-  const x = (a, b) => Number((a / b).toFixed(2));  // ratios as printed
-  console.log(`goal single-thread batch 64: ours ${x(ort1.ms64, ours(1).ms64)}x onnxruntime-web (>= 1.5x: ${goal(x(ort1.ms64, ours(1).ms64) >= 1.5)})`);
-  console.log(`goal single-thread batch 1:  ours ${x(ort1.ms1, ours(1).ms1)}x onnxruntime-web (> 1x: ${goal(x(ort1.ms1, ours(1).ms1) > 1)}); ` +
-              `core call alone ${x(ort1.ms1, ours(1).inner1)}x` + (summary['ort-worker/1'] ? `; vs its proxy worker ${x(summary['ort-worker/1'].ms1, ours(1).ms1)}x` : ''));
-  if (ours(hardware) && hardware > 1)
-    console.log(`goal threads batch 64: ours (${ours(hardware).threads} threads) ${x(ort1.ms64, ours(hardware).ms64)}x onnxruntime-web single-thread (>= 2.5x: ${goal(x(ort1.ms64, ours(hardware).ms64) >= 2.5)})`);
+  const paired = (theirs, mine, field) =>
+    Number(median(results[theirs].map((r, i) => r[field].ms / results[mine][i][field].ms)).toFixed(2));
+  const pairedInner = (theirs, mine, field) =>
+    Number(median(results[theirs].map((r, i) => r[field].ms / results[mine][i][field].innerMs)).toFixed(2));
+  const r64 = paired('ort/1', 'ganzoo/1', 'b64'), r1 = paired('ort/1', 'ganzoo/1', 'b1');
+  console.log(`goal single-thread batch 64: ours ${r64}x onnxruntime-web (>= 1.5x: ${goal(r64 >= 1.5)})`);
+  console.log(`goal single-thread batch 1:  ours ${r1}x onnxruntime-web (> 1x: ${goal(r1 > 1)}); ` +
+              `our core call alone ${pairedInner('ort/1', 'ganzoo/1', 'b1')}x` +
+              (results['ort-worker/1'] ? `; vs its proxy worker ${paired('ort-worker/1', 'ganzoo/1', 'b1')}x` : ''));
+  if (ours(hardware) && hardware > 1) {
+    const rt = paired('ort/1', `ganzoo/${hardware}`, 'b64');
+    console.log(`goal threads batch 64: ours (${ours(hardware).threads} threads) ${rt}x onnxruntime-web single-thread (>= 2.5x: ${goal(rt >= 2.5)})` +
+                (results[`ort/${hardware}`] ? `; ${paired(`ort/${hardware}`, `ganzoo/${hardware}`, 'b64')}x onnxruntime-web with ${summary[`ort/${hardware}`].threads} threads` : ''));
+  }
   const mt = summary[`ort/${hardware}`] ?? ort1, ourMt = ours(hardware) ?? ours(1);
   for (const [label, o, peer] of [['single-thread', ours(1), ort1], ['threaded', ourMt, mt]])
     if (o !== ourMt || o !== ours(1) || label === 'single-thread')
