@@ -37,7 +37,9 @@ start=$(date +%s)
 cmake --preset cuda "${generator[@]}" "${extra[@]}" >"$out/configure.log" 2>&1 \
   || { tail -30 "$out/configure.log"; exit 1; }
 grep -E "^(GANZOO_.*INCLUDE_DIR|ZLIB_INCLUDE_DIR|ZLIB_LIBRARY_RELEASE):" build/cuda/CMakeCache.txt | sed 's/^/  /'
-cmake --build build/cuda -j "$(nproc)" --target ganzoo test_parity >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
+keep_going=(-k); [ ${#generator[@]} -gt 0 ] && keep_going=(-k 0)   # list every compile error at once
+cmake --build build/cuda -j "$(nproc)" --target ganzoo test_parity -- "${keep_going[@]}" >"$out/build.log" 2>&1 \
+  || { grep -E -A3 "error|Error" "$out/build.log" | head -80; exit 1; }
 echo "built in $(( $(date +%s) - start )) s"
 ganzoo=build/cuda/bin/ganzoo
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <string>
+#include <string_view>
 
 #include "ganzoo/error.hpp"
 #include "ganzoo/latent.hpp"
@@ -37,8 +39,10 @@ struct CheckCase {
     throw Error("ganzoo metadata: " + field + " " + what);
 }
 
-const json& member(const json& object, const std::string& path, const char* key) {
-    if (!object.contains(key)) fail(path.empty() ? key : path + "." + key, "is missing");
+// `path` by value: GCC 13's -Wdangling-reference flags a returned reference when a temporary
+// std::string is bound to a reference parameter, as a literal path would be.
+const json& member(const json& object, std::string_view path, const char* key) {
+    if (!object.contains(key)) fail(path.empty() ? key : std::string(path) + "." + key, "is missing");
     return object[key];
 }
 
