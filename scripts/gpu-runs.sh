@@ -30,14 +30,20 @@ for spec in "$@"; do
   ) &
 done
 wait
+failed=0
 printf '%-16s %8s %10s %8s  %s\n' run steps images/s wall_s "last log row"
 for name in "${names[@]}"; do
   summary=$out/$name/summary.json
   if [ -f "$summary" ]; then
-    read -r steps ips wall < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["steps"], round(s["images_per_s"]), round(s["wall_s"]))' "$summary")
+    field() { sed -n "s/^ *\"$1\": *\([0-9.]*\).*/\1/p" "$summary" | head -n 1; }
+    steps=$(field steps) ips=$(printf '%.0f' "$(field images_per_s)") wall=$(printf '%.0f' "$(field wall_s)")
   else
     steps=- ips=- wall=-
   fi
   printf '%-16s %8s %10s %8s  %s\n' "$name" "$steps" "$ips" "$wall" "$(tail -n 1 "$out/$name/log.csv" 2>/dev/null)"
-  grep -h "exit [1-9]" "$out/$name.log" | sed "s/^/  $name: /"
+  if grep -q "exit [1-9]" "$out/$name.log"; then
+    grep -h "exit [1-9]" "$out/$name.log" | sed "s/^/  $name: /"
+    failed=$((failed + 1))
+  fi
 done
+[ "$failed" -eq 0 ] || { echo "gpu-runs: $failed of ${#names[@]} runs failed (see $out/NAME.log)" >&2; exit 1; }

@@ -52,6 +52,21 @@ for member in wgan wgan-gp began; do
   ok "sample-$member" "$ganzoo" sample "$work/$member.safetensors" --seed 3 -n 4 -o "$work/$member.png"
 done
 
+# scripts/gpu-runs.sh: two runs side by side, one stopped by its time limit (SIGTERM → a
+# checkpoint, then exported like the other), and a spec it must refuse.
+gpu_runs=$(dirname "$0")/../../scripts/gpu-runs.sh
+ok gpu-runs "$gpu_runs" "$ganzoo" "$work/sweep" 10 \
+  "long=began --steps 1000000 --limit 64 --batch 16 --width 4 --threads 1 --device cpu" \
+  "short=dcgan --steps 2 --limit 64 --batch 16 --width 4 --threads 1 --device cpu"
+grep -q "stopped at the time limit" "$work/sweep/long.log" && [ -s "$work/sweep/long-grid.png" ] \
+  && grep -q "export exit 0" "$work/sweep/long.log" && ls "$work/sweep/long/checkpoints/"*.pt >/dev/null 2>&1 \
+  || { echo "FAIL gpu-runs: the time-limited run left no checkpoint, export or grid"; cat "$work/sweep/long.log"; failures=$((failures + 1)); }
+grep -q "export exit 0" "$work/sweep/short.log" && [ -s "$work/sweep/short.safetensors" ] \
+  || { echo "FAIL gpu-runs: the step-limited run was not exported"; cat "$work/sweep/short.log"; failures=$((failures + 1)); }
+if "$gpu_runs" "$ganzoo" "$work/sweep2" 3 "no spec here" >"$work/out" 2>"$work/err" || ! grep -q "is not NAME=MODEL" "$work/err"; then
+  echo "FAIL gpu-runs: a spec without NAME= was not refused"; failures=$((failures + 1))
+else passed=$((passed + 1)); fi
+
 head -c 100 "$model" >"$work/truncated.safetensors"
 printf 'not a model at all' >"$work/garbage.safetensors"
 : >"$work/empty.safetensors"
