@@ -63,9 +63,9 @@ test: build
 # The recipes behind the shipped weights (docs/results.md, docs/<member>.md): make train-MEMBER
 # trains on the CPU into runs/MEMBER-shipped and exports web/models/MEMBER.safetensors.
 RECIPE_dcgan := --epochs 15
-RECIPE_wgan := --epochs 12 --threads 1
+RECIPE_wgan := --epochs 40 --threads 1
 RECIPE_wgan-gp := --epochs 9 --threads 1
-RECIPE_began := --steps 12000 --threads 1
+RECIPE_began := --steps 12000 --threads 1 --set gamma=1.0 --set lambda_k=0.01
 train-%: build
 	@test -n "$(RECIPE_$*)" || { echo "make: no shipped recipe for '$*' (have: dcgan wgan wgan-gp began)"; exit 2; }
 	$(GANZOO) train $* $(RECIPE_$*) --seed 1 --out runs/$*-shipped
