@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <map>
@@ -43,6 +44,15 @@
 namespace {
 
 using nlohmann::json;
+
+// Every parse reads a range of `const char*`, as the core's do (shared/src/json_fields.hpp):
+// nlohmann instantiates its parser once per input type, ~10 KB of wasm each.
+json parse_json(const char* text, size_t size, bool allow_exceptions = true) {
+    return json::parse(text, text + size, nullptr, allow_exceptions);
+}
+json parse_json(const std::string& text, bool allow_exceptions = true) {
+    return parse_json(text.data(), text.size(), allow_exceptions);
+}
 
 struct Loaded {
     ganzoo::Model model;
@@ -182,7 +192,7 @@ uint64_t parse_seed(const json& v, const char* what) {
 }
 
 std::string describe(const ganzoo::ModelInfo& info) {
-    json meta = json::parse(info.metadata_json, nullptr, false);
+    json meta = parse_json(info.metadata_json, false);
     json inputs = meta.is_object() && meta.contains("inputs") ? meta["inputs"] : json::object();
     json nets = json::object();
     if (meta.is_object() && meta.contains("nets"))
@@ -249,7 +259,7 @@ void generate(Loaded& loaded, const json& req) {
     ganzoo::Tensor images;
     if (req.contains("codes") && !req["codes"].empty()) {
         // generate() fills only z and label: models with more inputs go through run().
-        const json meta = json::parse(info.metadata_json);
+        const json meta = parse_json(info.metadata_json);
         const json& decl = meta.at("inputs");
         std::map<std::string, ganzoo::Tensor> inputs;
         if (info.z_dim > 0)
@@ -327,7 +337,7 @@ EMSCRIPTEN_KEEPALIVE const char* gz_info(int handle) {
 EMSCRIPTEN_KEEPALIVE int gz_generate(int handle, const char* request_json) {
     return guarded([&] {
         Loaded& loaded = lookup(handle);
-        const json req = json::parse(request_json, nullptr, false);
+        const json req = parse_json(request_json, std::strlen(request_json), false);
         if (!req.is_object()) throw ganzoo::Error("request: not a JSON object");
         generate(loaded, req);
         return 0;

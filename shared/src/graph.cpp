@@ -222,7 +222,7 @@ int64_t build_op(Op& op, const OpReader& r, const std::vector<Shape>& in) {
                        std::to_string(s[0]) + "]");
             const int64_t out = w->shape[0];
             if (out == 0) r.fail("weight '" + name + "' has no output rows");
-            op.col_weight = Eigen::Map<const ops::RowMatrix>(w->values.data(), out, s[0]);
+            op.packed_weight = ops::pack_linear_weight(w->values.data(), out, s[0]);
             op.bias = r.vector_tensor("bias", false, out);
             op.out_shape = {out};
             return out;
@@ -261,7 +261,7 @@ int64_t build_op(Op& op, const OpReader& r, const std::vector<Shape>& in) {
             const int64_t ho = (s[1] + 2 * win.pad_h - win.kernel_h) / win.stride_h + 1;
             const int64_t wo = (s[2] + 2 * win.pad_w - win.kernel_w) / win.stride_w + 1;
             const int64_t k = elements(r, {s[0], win.kernel_h, win.kernel_w}, "kernel");
-            op.row_weight = Eigen::Map<const ops::RowMatrix>(w.values.data(), out, k);
+            op.packed_weight = ops::pack_conv2d_weight(w.values.data(), out, k);
             op.bias = r.vector_tensor("bias", false, out);
             op.out_shape = {out, ho, wo};
             // im2col columns, the GEMM result, the NCHW output.
@@ -286,7 +286,7 @@ int64_t build_op(Op& op, const OpReader& r, const std::vector<Shape>& in) {
                        shape_string(s));
             const int64_t out = w.shape[1];
             const int64_t rows = elements(r, {out, win.kernel_h, win.kernel_w}, "kernel");
-            op.col_weight = Eigen::Map<const ops::ColMatrix>(w.values.data(), rows, s[0]);
+            op.packed_weight = ops::pack_conv_transpose2d_weight(w.values.data(), s[0], rows);
             op.out_channels = out;
             op.bias = r.vector_tensor("bias", false, out);
             op.out_shape = {out, ho, wo};

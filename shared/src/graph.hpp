@@ -48,8 +48,8 @@ struct Op {
     int64_t scale_h = 1, scale_w = 1;  // upsample_nearest
 
     // Tensors, in the layout the kernel multiplies with.
-    ops::ColMatrix col_weight;  // linear [out, in]; conv_transpose2d [O*kh*kw, C]
-    ops::RowMatrix row_weight;  // conv2d [O, C*kh*kw]
+    // linear Wᵀ [in, out]; conv2d W [O, C*kh*kw]; conv_transpose2d Wᵀ [O*kh*kw, C]
+    ops::PackedWeight packed_weight;
     std::vector<float> bias, scale, shift;
 
     std::string context;  // "net 'G' op 3 (conv_transpose2d)", for run-time errors

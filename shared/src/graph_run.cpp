@@ -61,13 +61,13 @@ Tensor run_net(const Net& net, std::vector<Tensor> inputs) {
 #endif
         switch (op.kind) {
             case OpKind::Linear:
-                out = ops::linear(input(0), op.col_weight, op.bias);
+                out = ops::linear(input(0), op.packed_weight, op.bias);
                 break;
             case OpKind::Conv2d:
-                out = ops::conv2d(input(0), op.row_weight, op.bias, op.window);
+                out = ops::conv2d(input(0), op.packed_weight, op.bias, op.window);
                 break;
             case OpKind::ConvTranspose2d:
-                out = ops::conv_transpose2d(input(0), op.col_weight, op.bias, op.out_channels, op.window);
+                out = ops::conv_transpose2d(input(0), op.packed_weight, op.bias, op.out_channels, op.window);
                 break;
             case OpKind::Reshape:
                 out = take(0);

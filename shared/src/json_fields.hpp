@@ -4,13 +4,19 @@
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ganzoo::detail {
 
 using json = nlohmann::json;
+
+// Parses JSON text. Every parse of the core and of wasm/bindings.cpp reads a range of `const char*`:
+// nlohmann instantiates its parser and lexer once per input type, ~10 KB of wasm each.
+inline json parse_json(std::string_view text, bool allow_exceptions = true) {
+    return json::parse(text.data(), text.data() + text.size(), nullptr, allow_exceptions);
+}
 
 // An integer JSON number that fits int64 (floats, bools and larger values are refused).
 inline bool as_int64(const json& value, int64_t& out) {
@@ -42,14 +48,16 @@ inline bool as_uint64(const json& value, uint64_t& out) {
     return false;
 }
 
-// "[64, 1, 4, 4]"
+// "[64, 1, 4, 4]". std::to_string, not an ostringstream: a stream would link libc++'s
+// iostreams and locales into the wasm core (~76 KB, docs/web-bench.md).
 template <typename Int>
 std::string shape_string(const std::vector<Int>& shape) {
-    std::ostringstream s;
-    s << '[';
-    for (size_t i = 0; i < shape.size(); ++i) s << (i ? ", " : "") << shape[i];
-    s << ']';
-    return s.str();
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ", ";
+        s += std::to_string(shape[i]);
+    }
+    return s + ']';
 }
 
 // A JSON value, shortened for an error message. Nested containers are only described:

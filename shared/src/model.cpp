@@ -205,7 +205,7 @@ Model Model::load(const uint8_t* bytes, size_t size, const LoadLimits& limits) {
         throw Error("not a ganzoo model: the safetensors metadata has no 'ganzoo' document");
     json doc;
     try {
-        doc = json::parse(meta->second);
+        doc = detail::parse_json(meta->second);
     } catch (const json::exception& e) {
         throw Error(std::string("ganzoo metadata: not well-formed JSON: ") + e.what());
     }

@@ -1,8 +1,8 @@
 // ganzoo core: conv_transpose2d as a GEMM (Wᵀ · X over the whole batch) + col2im.
 //
-// The GEMM is our own 128-bit micro-kernel (GCC/Clang vector extensions: SSE natively, SIMD128
-// under em++) rather than Eigen's: V8 compiles Eigen's 12x4 GEBP kernel to code that spills,
-// and this op is ~85% of a DCGAN generator (docs/web-bench.md). The columns (n, iy, ix) are
+// The GEMM is our own 128-bit micro-kernel (packed_gemm.hpp) rather than Eigen's: V8 compiles
+// Eigen's 12x4 GEBP kernel to code that spills, and this op is ~85% of a DCGAN generator
+// (docs/web-bench.md). Wᵀ is packed once, at load (graph.cpp). The columns (n, iy, ix) are
 // processed in panels of whole input rows, so that a panel's col block stays in cache between
 // the GEMM that writes it and the col2im that scatters it into the output.
 #include <algorithm>
@@ -10,8 +10,11 @@
 #include <memory>
 
 #include "ops.hpp"
+#include "packed_gemm.hpp"
 
 namespace ganzoo::ops {
+
+using namespace gemm;
 
 namespace {
 
@@ -26,95 +29,60 @@ inline void contributing_range(int64_t in_size, int64_t out_size, int64_t stride
     last = std::clamp(last, first, in_size);
 }
 
-// Four floats; unaligned loads and stores are fine on every target we build for.
-typedef float v4f __attribute__((vector_size(16), aligned(4)));
-
-inline v4f load4(const float* p) { return *reinterpret_cast<const v4f*>(p); }
-inline void store4(float* p, v4f v) { *reinterpret_cast<v4f*>(p) = v; }
-inline v4f splat(float s) { return v4f{s, s, s, s}; }  // not v4f{} + s: 0 + -0 is +0
-
-// Micro-kernel tile: kMr rows of Wᵀ (broadcast) x kNr columns of X (kNv vectors). 8 vector
-// accumulators: V8 keeps SIMD128 values in 16 registers, and 4x2 ran faster under it than
-// 2x4, 6x2, 4x3, 3x3 or 8x1 (Eigen's 12x4 spills).
-constexpr int64_t kMr = 4;
-constexpr int64_t kNv = 2;
-constexpr int64_t kNr = 4 * kNv;
 // Columns per panel (rounded down to whole input rows, at least one row): the panel's col
 // block is rows x kPanelCols floats.
 constexpr int64_t kPanelCols = 256;
-
-// c[kMr x kNr] (row stride ldc) = a[K][kMr] · b[K][kNr], both packed, summed over k in order.
-// Not inlined: V8 tiers a wasm function up only between calls, so a small kernel called per
-// tile reaches optimized code during the first GEMM.
-__attribute__((noinline)) void micro_kernel(int64_t k_size, const float* a, const float* b, float* c,
-                                            int64_t ldc) noexcept {
-    static_assert(kMr == 4 && kNv == 2, "the accumulators below are written out for a 4x2 tile");
-    // Named accumulators rather than an array: GCC then keeps them in place across iterations.
-    v4f c00 = {}, c01 = {}, c10 = {}, c11 = {}, c20 = {}, c21 = {}, c30 = {}, c31 = {};
-    // One k per iteration: unrolled by two, this loop ran 1.5x slower in Chromium 156 (though
-    // 10% faster under node 20's older V8), see docs/web-bench.md.
-    for (int64_t k = 0; k < k_size; ++k, a += kMr, b += kNr) {
-        const v4f b0 = load4(b), b1 = load4(b + 4);
-        const v4f a0 = splat(a[0]), a1 = splat(a[1]), a2 = splat(a[2]), a3 = splat(a[3]);
-        c00 += a0 * b0;
-        c01 += a0 * b1;
-        c10 += a1 * b0;
-        c11 += a1 * b1;
-        c20 += a2 * b0;
-        c21 += a2 * b1;
-        c30 += a3 * b0;
-        c31 += a3 * b1;
-    }
-    store4(c, c00);
-    store4(c + 4, c01);
-    store4(c + ldc, c10);
-    store4(c + ldc + 4, c11);
-    store4(c + 2 * ldc, c20);
-    store4(c + 2 * ldc + 4, c21);
-    store4(c + 3 * ldc, c30);
-    store4(c + 3 * ldc + 4, c31);
-}
 
 // Uninitialised floats: every buffer below is written before it is read, and zeroing them
 // first (std::vector) was a third of a batch-1 call.
 std::unique_ptr<float[]> buffer(int64_t n) { return std::unique_ptr<float[]>(new float[static_cast<size_t>(n)]); }
 
-// Wᵀ [M, K] (column-major) as ceil(M / kMr) blocks of [K][kMr], zero rows past M.
-std::unique_ptr<float[]> pack_weights(const ColMatrix& wt) {
-    const int64_t m = wt.rows(), k_size = wt.cols(), blocks = (m + kMr - 1) / kMr;
-    auto packed = buffer(blocks * k_size * kMr);
-    int64_t blk = 0;
-    // Four blocks at a time: each 64-byte piece of a column of Wᵀ is read once.
-    for (; (blk + 4) * kMr <= m; blk += 4) {
-        const float* src = wt.data() + blk * kMr;
-        float* dst = packed.get() + blk * k_size * kMr;
-        for (int64_t k = 0; k < k_size; ++k, src += m, dst += kMr) {
-            store4(dst, load4(src));
-            store4(dst + k_size * kMr, load4(src + 4));
-            store4(dst + 2 * k_size * kMr, load4(src + 8));
-            store4(dst + 3 * k_size * kMr, load4(src + 12));
-        }
+// col2im of one input row for two neighbouring taps kx, kx + 1 at stride 2: they land on
+// neighbouring outputs (ox = 2 ix + shift and ox + 1), so the pair is one interleaved vector
+// add. Every output gets at most one of the two, so the order of the sums is the scalar
+// loop's: bit-identical results.
+void scatter_pair_stride2(float* dst, const float* s0, const float* s1, int64_t first0, int64_t last0,
+                          int64_t first1, int64_t last1, int64_t shift) {
+    const int64_t lo = std::max(first0, first1), hi = std::max(lo, std::min(last0, last1));
+    for (int64_t ix = first0; ix < std::min(lo, last0); ++ix) dst[2 * ix + shift] += s0[ix];
+    for (int64_t ix = first1; ix < std::min(lo, last1); ++ix) dst[2 * ix + shift + 1] += s1[ix];
+    int64_t ix = lo;
+    for (; ix + 4 <= hi; ix += 4) {
+        const v4f a = load4(s0 + ix), b = load4(s1 + ix);
+        float* d = dst + 2 * ix + shift;
+        store4(d, load4(d) + __builtin_shufflevector(a, b, 0, 4, 1, 5));
+        store4(d + 4, load4(d + 4) + __builtin_shufflevector(a, b, 2, 6, 3, 7));
     }
-    for (; blk < blocks; ++blk) {
-        const int64_t rows = std::min(kMr, m - blk * kMr);
-        float* dst = packed.get() + blk * k_size * kMr;
-        const float* src = wt.data() + blk * kMr;
-        for (int64_t k = 0; k < k_size; ++k, src += m, dst += kMr)
-            for (int64_t i = 0; i < kMr; ++i) dst[i] = i < rows ? src[i] : 0.0f;
+    for (; ix < hi; ++ix) {
+        dst[2 * ix + shift] += s0[ix];
+        dst[2 * ix + shift + 1] += s1[ix];
     }
-    return packed;
+    for (int64_t i = std::max(hi, first0); i < last0; ++i) dst[2 * i + shift] += s0[i];
+    for (int64_t i = std::max(hi, first1); i < last1; ++i) dst[2 * i + shift + 1] += s1[i];
+}
+
+// dst[ix + shift] += s[ix] for ix in [first, last) (stride 1).
+void scatter_stride1(float* dst, const float* s, int64_t first, int64_t last, int64_t shift) {
+    int64_t ix = first;
+    for (; ix + 4 <= last; ix += 4) store4(dst + ix + shift, load4(dst + ix + shift) + load4(s + ix));
+    for (; ix < last; ++ix) dst[ix + shift] += s[ix];
 }
 
 }  // namespace
 
-Tensor conv_transpose2d(const Tensor& x, const ColMatrix& weight_t, const std::vector<float>& bias,
+PackedWeight pack_conv_transpose2d_weight(const float* weight, int64_t in_channels, int64_t rows) {
+    // Wᵀ [rows, C]: element (i, c) is weight[c * rows + i].
+    return {pack_rows(weight, rows, in_channels, 1, rows), rows, in_channels};
+}
+
+Tensor conv_transpose2d(const Tensor& x, const PackedWeight& weight_t, const std::vector<float>& bias,
                         int64_t out_channels, const Window2d& w) {
     const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3);
     const int64_t plane_in = h * wd, cols = n * plane_in;
     const int64_t ho = (h - 1) * w.stride_h - 2 * w.pad_h + w.kernel_h + w.output_pad_h;
     const int64_t wo = (wd - 1) * w.stride_w - 2 * w.pad_w + w.kernel_w + w.output_pad_w;
     const int64_t plane_out = ho * wo;
-    const int64_t m = weight_t.rows();  // O*kh*kw, row (o, ky, kx)
+    const int64_t m = weight_t.rows;  // O*kh*kw, row (o, ky, kx)
     const int64_t m_blocks = (m + kMr - 1) / kMr;
 
     // The output starts as the bias, written once (not zeros, then the bias).
@@ -126,7 +94,7 @@ Tensor conv_transpose2d(const Tensor& x, const ColMatrix& weight_t, const std::v
             y.data.insert(y.data.end(), static_cast<size_t>(plane_out), bias.empty() ? 0.0f : bias[o]);
     if (cols == 0 || m == 0) return y;
 
-    const auto a_packed = pack_weights(weight_t);
+    const float* a_packed = weight_t.data.data();  // packed at load
     // A panel is input rows [row0, row0 + panel_rows) over all samples, row r = (b, iy).
     const int64_t panel_rows = std::max<int64_t>(1, kPanelCols / wd);
     const int64_t max_panel_cols = panel_rows * wd;
@@ -169,9 +137,9 @@ Tensor conv_transpose2d(const Tensor& x, const ColMatrix& weight_t, const std::v
 
         // col [M, panel columns] = Wᵀ · X_panel, one kMr x kNr tile at a time.
         for (int64_t blk = 0; blk < m_blocks; ++blk) {
-            const float* a = a_packed.get() + blk * c * kMr;
+            const float* a = a_packed + blk * c * kMr;
             float* dst = col.get() + blk * kMr * ldc;
-            static void (*volatile kernel)(int64_t, const float*, const float*, float*, int64_t) noexcept = micro_kernel;
+            static void (*volatile kernel)(int64_t, const float*, const float*, float*, int64_t) noexcept = kernel_4x8;
             for (int64_t t = 0; t < tiles; ++t) kernel(c, a, b_packed.get() + t * c * kNr, dst + t * kNr, ldc);
         }
 
@@ -188,11 +156,18 @@ Tensor conv_transpose2d(const Tensor& x, const ColMatrix& weight_t, const std::v
                     const int64_t oy = row_iy[r] * w.stride_h - w.pad_h + ky;
                     if (oy < 0 || oy >= ho) continue;
                     float* dst = y.data.data() + ((row_sample[r] * out_channels + o) * ho + oy) * wo;
-                    for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+                    int64_t kx = 0;
+                    if (w.stride_w == 2)
+                        for (; kx + 1 < w.kernel_w; kx += 2) {
+                            const float* s = src_rows + kx * ldc + r * wd;
+                            scatter_pair_stride2(dst, s, s + ldc, ix_first[kx], ix_last[kx], ix_first[kx + 1],
+                                                 ix_last[kx + 1], kx - w.pad_w);
+                        }
+                    for (; kx < w.kernel_w; ++kx) {
                         const float* s = src_rows + kx * ldc + r * wd;
                         const int64_t ix0 = ix_first[kx], ix1 = ix_last[kx], shift = kx - w.pad_w;
                         if (w.stride_w == 1)
-                            for (int64_t ix = ix0; ix < ix1; ++ix) dst[ix + shift] += s[ix];
+                            scatter_stride1(dst, s, ix0, ix1, shift);
                         else
                             for (int64_t ix = ix0; ix < ix1; ++ix) dst[ix * w.stride_w + shift] += s[ix];
                     }

@@ -1,4 +1,6 @@
 // ganzoo core: per-element and per-channel ops, in place, vectorized through Eigen arrays.
+#include <Eigen/Core>
+
 #include "ops.hpp"
 
 namespace ganzoo::ops {

@@ -3,16 +3,12 @@
 // Callers (graph_run.cpp) have validated shapes at load time; kernels do not re-check.
 #pragma once
 
-#include <Eigen/Core>
 #include <cstdint>
 #include <vector>
 
 #include "ganzoo/tensor.hpp"
 
 namespace ganzoo::ops {
-
-using ColMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // Kernel window of conv2d / conv_transpose2d, per axis (h, w).
 struct Window2d {
@@ -22,17 +18,34 @@ struct Window2d {
     int64_t output_pad_h = 0, output_pad_w = 0;  // conv_transpose2d only
 };
 
-// x [N, in] -> [N, out].  weight: [out, in] (PyTorch's layout), bias: [out] or empty.
-Tensor linear(const Tensor& x, const ColMatrix& weight, const std::vector<float>& bias);
+// A weight packed once, at load, for the GEMM micro-kernels (packed_gemm.hpp): the op's
+// kernel reads it as is on every call.
+struct PackedWeight {
+    std::vector<float> data;
+    int64_t rows = 0, cols = 0;  // the logical matrix
+};
+
+// weight [out, in] (PyTorch's layout, row-major) -> Wᵀ [in, out] as the GEMM's cols operand.
+PackedWeight pack_linear_weight(const float* weight, int64_t out, int64_t in);
+
+// x [N, in] -> [N, out].  weight: pack_linear_weight's, bias: [out] or empty.
+Tensor linear(const Tensor& x, const PackedWeight& weight, const std::vector<float>& bias);
+
+// weight: PyTorch's [O, C, kh, kw] (row-major), seen as [O, C*kh*kw] -> the GEMM's rows operand.
+PackedWeight pack_conv2d_weight(const float* weight, int64_t out_channels, int64_t depth);
 
 // x [N, C, H, W] -> [N, O, Ho, Wo], Ho = (H + 2 pad - k) / stride + 1.
-// weight: [O, C*kh*kw] (PyTorch's [O, C, kh, kw] flattened), bias: [O] or empty.
-Tensor conv2d(const Tensor& x, const RowMatrix& weight, const std::vector<float>& bias,
+// weight: pack_conv2d_weight's ([O, C*kh*kw]), bias: [O] or empty.
+Tensor conv2d(const Tensor& x, const PackedWeight& weight, const std::vector<float>& bias,
               const Window2d& window);
 
+// weight: PyTorch's [C, O, kh, kw] (row-major), seen as [C, O*kh*kw] -> its transpose
+// Wᵀ [O*kh*kw, C] as the GEMM's rows operand.
+PackedWeight pack_conv_transpose2d_weight(const float* weight, int64_t in_channels, int64_t rows);
+
 // x [N, C, H, W] -> [N, O, Ho, Wo], Ho = (H - 1) stride - 2 pad + k + output_pad.
-// weight_t: [O*kh*kw, C], the transpose of PyTorch's [C, O, kh, kw] seen as [C, O*kh*kw].
-Tensor conv_transpose2d(const Tensor& x, const ColMatrix& weight_t, const std::vector<float>& bias,
+// weight_t: pack_conv_transpose2d_weight's ([O*kh*kw, C]).
+Tensor conv_transpose2d(const Tensor& x, const PackedWeight& weight_t, const std::vector<float>& bias,
                         int64_t out_channels, const Window2d& window);
 
 // In place, on dim 1 of [N, C, ...]: x = x * scale[c] + shift[c].

@@ -234,7 +234,7 @@ Safetensors read_safetensors(const uint8_t* bytes, size_t size, const LoadLimits
     const uint8_t* header_begin = bytes + 8;
     json header;
     try {
-        header = json::parse(header_begin, header_begin + header_size);
+        header = detail::parse_json({reinterpret_cast<const char*>(header_begin), static_cast<size_t>(header_size)});
     } catch (const json::exception& e) {
         throw Error(std::string("safetensors: header is not well-formed JSON: ") + e.what());
     }

@@ -8,11 +8,14 @@
 //
 //   node tests/bench/peers.mjs [--model web/models/dcgan.safetensors] [--runs 15] [--rounds 1]
 //                              [--engines ganzoo,ort,ort-worker,tfjs] [--no-threads] [--json FILE] [--web DIR]
+//                              [--baseline DIR]
 // make bench-web runs it. Needs web/ganzoo-core{,-mt}.{js,wasm} (make wasm), tests/web and
 // tests/bench node_modules (GANZOO_BENCH_DEPS=1 scripts/install-deps.sh, as make bench-web does)
 // and /usr/bin/python3 with torch (the ONNX twin of the model is built by tests/bench/make_onnx.py
 // into build/bench/, once per model). --rounds N repeats every measurement N times, engines
-// interleaved, and reports medians; GZ_JSFLAGS passes V8 flags to Chromium (experiments only).
+// interleaved, and reports medians; --baseline DIR adds the engine 'ganzoo-base': the web/ files
+// of another build of ours (a copy of web/ before a change), measured in the same rounds, with
+// the paired ratio of the two builds; GZ_JSFLAGS passes V8 flags to Chromium (experiments only).
 // docs/web-bench.md has the results and what they mean.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
@@ -34,7 +37,9 @@ const model = resolve(arg('--model', join(root, 'web/models/dcgan.safetensors'))
 const web = resolve(arg('--web', join(root, 'web')));  // where ganzoo.js and the cores are
 const runs = Number(arg('--runs', 15));
 const rounds = Number(arg('--rounds', 1));
+const baseline = arg('--baseline') && resolve(arg('--baseline'));
 const wanted = arg('--engines', 'ganzoo,ort,ort-worker,tfjs').split(',');
+if (baseline && !wanted.includes('ganzoo-base')) wanted.splice(wanted.indexOf('ganzoo') + 1, 0, 'ganzoo-base');
 const hardware = cpus().length;
 const withThreads = !argv.includes('--no-threads') && hardware > 1;
 const TOLERANCE = 1e-3;
@@ -64,6 +69,7 @@ const mounts = {
   '/ort/': join(modules, 'onnxruntime-web/dist'),
   '/tfjs/': join(modules, '@tensorflow/tfjs-core/dist'),
   '/tfjs-wasm/': join(modules, '@tensorflow/tfjs-backend-wasm/dist'),
+  ...(baseline ? { '/base/': baseline } : {}),
 };
 
 // Bytes served, counted at the server: requests from workers (our core, ORT's and tfjs's
@@ -98,6 +104,7 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', hea
 
 const ENGINES = {
   ganzoo: 'ganzoo (this core)',
+  'ganzoo-base': 'ganzoo baseline (--baseline)',
   ort: `onnxruntime-web ${version('onnxruntime-web')}`,
   'ort-worker': `onnxruntime-web ${version('onnxruntime-web')} proxy`,
   tfjs: `tfjs ${version('@tensorflow/tfjs-core')} wasm`,
@@ -197,7 +204,7 @@ for (const c of configs) {
   const s = summary[c.key];
   const ref = ours(c.threads) ?? ours(1);
   const ratio = ref ? `${(s.ms1 / ref.ms1).toFixed(2)} / ${(s.ms64 / ref.ms64).toFixed(2)}` : '-';
-  const name = c.engine === 'ganzoo' ? `${ENGINES.ganzoo}${c.threads > 1 ? ' -pthread' : ''}` : ENGINES[c.engine];
+  const name = c.engine.startsWith('ganzoo') ? `${ENGINES[c.engine]}${c.threads > 1 ? ' -pthread' : ''}` : ENGINES[c.engine];
   console.log(`${pad(name, 34)} ${pad(s.threads + (c.threads > 1 && !s.isolated ? '!' : ''), 8)} ${pad(s.ms1.toFixed(2) + spread(s.rounds1, 2), w1)} ${pad(s.ms64.toFixed(1) + spread(s.rounds64, 1), w64)} ` +
               `${pad(ratio, 13)} ${pad(kb(s.engineBytes), 10)} ${pad(kb(s.engineGzip), 10)} ${pad(kb(s.modelBytes), 10)} ${s.first.toFixed(0).padStart(6)} ms`);
 }
@@ -228,6 +235,11 @@ if (ours(1) && ort1) {
     console.log(`goal threads batch 64: ours (${ours(hardware).threads} threads) ${rt}x onnxruntime-web single-thread (>= 2.5x: ${goal(rt >= 2.5)})` +
                 (results[`ort/${hardware}`] ? `; ${paired(`ort/${hardware}`, `ganzoo/${hardware}`, 'b64')}x onnxruntime-web with ${summary[`ort/${hardware}`].threads} threads` : ''));
   }
+  for (const threads of withThreads ? [1, hardware] : [1])
+    if (results[`ganzoo-base/${threads}`] && results[`ganzoo/${threads}`])
+      console.log(`this build vs the baseline, ${threads} thread(s): ${paired(`ganzoo-base/${threads}`, `ganzoo/${threads}`, 'b1')}x at batch 1, ` +
+                  `${paired(`ganzoo-base/${threads}`, `ganzoo/${threads}`, 'b64')}x at batch 64 (> 1: this build is faster); ` +
+                  `download ${kb(summary[`ganzoo/${threads}`].engineBytes).trim()} vs ${kb(summary[`ganzoo-base/${threads}`].engineBytes).trim()}`);
   const mt = summary[`ort/${hardware}`] ?? ort1, ourMt = ours(hardware) ?? ours(1);
   for (const [label, o, peer] of [['single-thread', ours(1), ort1], ['threaded', ourMt, mt]])
     if (o !== ourMt || o !== ours(1) || label === 'single-thread')

@@ -62,6 +62,29 @@ TEST_CASE("linear matches the reference") {
     }
 }
 
+// The GEMM path of shared/src/op_linear.cpp: 4-sample blocks (kernel_4x8), the last N mod 4
+// samples one at a time (kernel_1x32 over four whole tiles, then kernel_1x8), and a last tile
+// narrower than 8 outputs.
+TEST_CASE("linear matches the reference on every kernel path (tiles, tails, batches)") {
+    struct Case {
+        int64_t n, in, out;
+    };
+    const Case cases[] = {{1, 100, 64}, {1, 37, 45}, {2, 9, 8},   {4, 13, 33}, {5, 100, 40},
+                          {7, 3, 1},    {9, 64, 71}, {64, 100, 96}, {3, 1, 17}};
+    for (const Case& k : cases)
+        for (bool bias : {true, false}) {
+            ModelFile m;
+            const auto& w = m.add_random("w", {k.out, k.in}, 11, 1.0f);
+            const std::vector<float> b = bias ? m.add_random("b", {k.out}, 12, 1.0f) : std::vector<float>{};
+            json op = {{"op", "linear"}, {"weight", "w"}};
+            if (bias) op["bias"] = "b";
+            const Tensor x = random_tensor({k.n, k.in}, 13);
+            const std::string label = "linear " + std::to_string(k.in) + "->" + std::to_string(k.out) + " N" +
+                                      std::to_string(k.n) + (bias ? " bias" : "");
+            CHECK(ref::report(label.c_str(), run_op(op, {x}, m), ref::linear(x, w, b, k.out)) < kTolerance);
+        }
+}
+
 TEST_CASE("conv2d matches the reference (strides, paddings, batches, non-square kernels)") {
     const ConvCase cases[] = {
         {"conv2d 3x3 s1 p0 N1", 1, 3, 7, 6, 4, 3, 3, 1, 1, 0, 0},
@@ -71,6 +94,9 @@ TEST_CASE("conv2d matches the reference (strides, paddings, batches, non-square 
         {"conv2d 3x2 s[2,1] p[1,0] N3", 3, 2, 7, 5, 3, 3, 2, 2, 1, 1, 0},
         {"conv2d 1x1 s1 p0 N3", 3, 4, 5, 5, 2, 1, 1, 1, 1, 0, 0},
         {"conv2d 5x5 s3 p2 N2", 2, 1, 11, 10, 2, 5, 5, 3, 3, 2, 2},
+        // Several 256-column panels of the GEMM, split inside a sample; O not a multiple of 4.
+        {"conv2d 3x3 s1 p1 N3 20x19 (panels)", 3, 3, 20, 19, 6, 3, 3, 1, 1, 1, 1},
+        {"conv2d 4x4 s2 p1 N5 16x16 (panels)", 5, 2, 16, 16, 9, 4, 4, 2, 2, 1, 1, 0, 0, false},
     };
     for (const ConvCase& k : cases) {
         ModelFile m;
@@ -95,6 +121,11 @@ TEST_CASE("conv_transpose2d matches the reference (strides, paddings, output_pad
         {"conv_transpose2d 4x4 s1 p0 N3 (1x1 -> 4x4)", 3, 6, 1, 1, 4, 4, 4, 1, 1, 0, 0},
         {"conv_transpose2d 3x2 s[2,1] p[1,0] op[1,0] N3", 3, 2, 4, 5, 3, 3, 2, 2, 1, 1, 0, 1, 0},
         {"conv_transpose2d 5x5 s3 p2 op2 N2", 2, 2, 3, 4, 2, 5, 5, 3, 3, 2, 2, 2, 2},
+        // Rows wide enough for col2im's vector paths (stride 2: taps in pairs; stride 1).
+        {"conv_transpose2d 4x4 s2 p1 N2 14x14 (DCGAN G, 2nd)", 2, 3, 14, 14, 2, 4, 4, 2, 2, 1, 1},
+        {"conv_transpose2d 3x3 s2 p1 op1 N2 9x13", 2, 2, 9, 13, 3, 3, 3, 2, 2, 1, 1, 1, 1},
+        {"conv_transpose2d 5x4 s2 p[2,0] N1 6x11", 1, 2, 6, 11, 2, 5, 4, 2, 2, 2, 0, 0, 0, false},
+        {"conv_transpose2d 3x3 s1 p1 N2 5x13", 2, 2, 5, 13, 3, 3, 3, 1, 1, 1, 1},
     };
     for (const ConvCase& k : cases) {
         ModelFile m;

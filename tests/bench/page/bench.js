@@ -1,5 +1,5 @@
 // The benchmark page (driven by tests/bench/peers.mjs): one engine per page load, named in the
-// query: ?engine=ganzoo|ort|ort-worker|tfjs&threads=N&zdim=100. It loads only that engine's files, so the
+// query: ?engine=ganzoo|ganzoo-base|ort|ort-worker|tfjs&threads=N&zdim=100. It loads only that engine's files, so the
 // bytes the page downloads are that engine's; records the time from navigation to the first
 // image (batch 1), then exposes window.bench for the driver:
 //   bench.info                      {engine, threads, isolated, firstImageMs, ...}
@@ -89,8 +89,8 @@ function tfNet(tf, net, tensors) {
 const engines = {
   // Ours, through the product's own API (web/ganzoo.js: worker + core). ms is what the page
   // waits for, worker round trip and RGBA conversion included; innerMs the core call alone.
-  async ganzoo() {
-    const ganzoo = await import('/ganzoo.js');
+  async ganzoo(root = '/') {
+    const ganzoo = await import(`${root}ganzoo.js`);
     const m = await ganzoo.load(MODEL);
     return {
       threads: m.threads,
@@ -100,6 +100,12 @@ const engines = {
         return { out: r.floats, ms: performance.now() - t0, innerMs: r.ms };
       },
     };
+  },
+
+  // Another build of ours (peers.mjs --baseline DIR, served under /base/), to compare two
+  // builds within one run.
+  'ganzoo-base'() {
+    return engines.ganzoo('/base/');
   },
 
   // onnxruntime-web, wasm backend (its one SIMD build), on the page's thread; 'ort-worker': in
