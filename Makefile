@@ -74,6 +74,12 @@ train-%: build
 bench: build
 	@bash tests/bench/train_throughput --bin $(GANZOO)
 
+# Data-parallel throughput: 1 process against `ganzoo launch -n 2` (Gloo), the all-reduce time
+# per step and the 8-GPU scaling prediction (docs/distributed.md). Not part of `make test`.
+.PHONY: bench-dist
+bench-dist: build
+	@bash scripts/bench-dist.sh --bin $(GANZOO) $(BENCH_ARGS)
+
 # The wasm core against onnxruntime-web and TensorFlow.js in headless Chromium (docs/web-bench.md).
 bench-web: wasm
 	@GANZOO_BENCH_DEPS=1 bash scripts/install-deps.sh >/dev/null

@@ -1,13 +1,21 @@
 // ganzoo: the command line. Training goes through LibTorch (native/train); sampling and
 // interpolation go through the inference core (shared/), exactly as the web page does.
 #include <CLI/CLI.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "export/exporter.hpp"
 #include "ganzoo/error.hpp"
@@ -81,6 +89,15 @@ void add_train(CLI::App& app, int argc, char** argv) {
     given.push_back({cmd->add_option("--data", data, "fashion-mnist (default) or a folder of images"),
                      [](json& o) { o["data"] = data; }});
     cmd->add_option("--set", settings, "any recipe option as key=value (JSON value), e.g. --set beta1=0.5");
+    static dist::Options distributed;
+    cmd->add_option("--world-size", distributed.world_size, "data-parallel processes in all (docs/distributed.md; default 1)");
+    cmd->add_option("--rank", distributed.rank, "this process's rank, 0 .. world-size - 1 (rank 0 writes the run directory)");
+    cmd->add_option("--master", distributed.master, "rank 0's ADDR:PORT, where the ranks meet (TCPStore)");
+    cmd->add_option("--dist-timeout", distributed.timeout_s, "seconds before a missing or silent rank is an error (default 300)");
+    cmd->add_option("--rendezvous-timeout", distributed.rendezvous_timeout_s,
+                    "seconds the ranks wait for each other to start (default: --dist-timeout)");
+    cmd->add_option("--dist-backend", distributed.backend, "auto (NCCL on CUDA when built with it, else Gloo), gloo or nccl");
+    cmd->add_option("--bucket-mb", distributed.bucket_mb, "gradients are all-reduced in flat buckets of this many MiB (default 25)");
     cmd->callback([argc, argv] {
         TrainRequest request;
         request.family = family;
@@ -99,10 +116,28 @@ void add_train(CLI::App& app, int argc, char** argv) {
             request.overrides[setting.substr(0, eq)] = parsed.is_discarded() ? json(value) : parsed;
         }
         if (request.resume && request.out.empty()) throw std::runtime_error("--resume needs --out RUN_DIR");
-        const auto summary = run_training(request);
+        request.dist = distributed;
+        dist::check_options(distributed);  // bad flags: one line without a rank prefix
+        TrainSummary summary;
+        try {
+            summary = run_training(request);
+        } catch (const std::exception& e) {
+            if (!distributed.distributed()) throw;
+            // Name the rank, once: the process group's own errors already do.
+            std::string message = e.what();
+            if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) message = c10->what_without_backtrace();
+            if (message.rfind("rank ", 0) != 0)
+                message = "rank " + std::to_string(distributed.rank) + " of " + std::to_string(distributed.world_size) + ": " + message;
+            throw std::runtime_error(message);
+        }
+        if (summary.rank != 0) return;
         std::printf("trained %lld steps in %.1f s, %.1f images/s (%s, BLAS %s); run directory %s\n",
                     static_cast<long long>(summary.steps), summary.wall_s, summary.images_per_s,
                     summary.device.c_str(), summary.blas.c_str(), summary.run_dir.c_str());
+        if (summary.world_size > 1)
+            std::printf("data-parallel: %lld ranks (%s), gradient all-reduce %.2f ms/step, %lld gradient bytes/step\n",
+                        static_cast<long long>(summary.world_size), summary.backend.c_str(), summary.allreduce_ms_per_step,
+                        static_cast<long long>(summary.gradient_bytes_per_step));
     });
 }
 
@@ -117,8 +152,9 @@ void add_export(CLI::App& app) {
         auto loaded = load_run(run);
         const auto& config = loaded.config;
         const auto& options = config.at("options");
+        const int64_t world = config.contains("distributed") ? config["distributed"].value("world_size", int64_t{1}) : 1;
         const auto steps_per_epoch =
-            std::max<int64_t>(1, config.at("dataset").at("count").get<int64_t>() / options.at("batch").get<int64_t>());
+            std::max<int64_t>(1, config.at("dataset").at("count").get<int64_t>() / (options.at("batch").get<int64_t>() * world));
         ExportOptions eo;
         eo.dtype = dtype == "f32" ? DType::F32 : DType::F16;
         eo.family = config.at("family");
@@ -268,6 +304,113 @@ void add_inspect(CLI::App& app) {
     });
 }
 
+// `ganzoo launch -n N train ...`: N local ranks of the same training command, on a free
+// loopback port unless --master says otherwise; a failing rank stops the launch with its status.
+std::sig_atomic_t volatile g_launch_signal = 0;
+void on_launch_signal(int signal) { g_launch_signal = signal; }
+
+int free_loopback_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("launch: cannot open a socket to find a free port");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof address;
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    ::close(fd);
+    if (!ok) throw std::runtime_error("launch: cannot find a free loopback port (pass --master ADDR:PORT)");
+    return ntohs(address.sin_port);
+}
+
+void add_launch(CLI::App& app, char** argv) {
+    auto* cmd = app.add_subcommand("launch", "run N local ranks of `ganzoo train` (data-parallel; docs/distributed.md)");
+    static int64_t count = 2;
+    static std::string master;
+    static double grace = 30;
+    cmd->add_option("-n,--nproc", count, "ranks to start on this machine")->check(CLI::Range(1, 1024));
+    cmd->add_option("--master", master, "ADDR:PORT where the ranks meet (default 127.0.0.1 and a free port)");
+    cmd->add_option("--grace", grace, "seconds the other ranks get to stop by themselves after one fails, then SIGKILL")
+        ->check(CLI::Range(0.0, 86400.0));
+    cmd->prefix_command();  // everything from `train` on is the command each rank runs
+    cmd->callback([cmd, argv] {
+        const std::vector<std::string> rest = cmd->remaining();
+        if (rest.empty() || rest[0] != "train")
+            throw std::runtime_error("launch: expected `ganzoo launch -n N train MODEL [options]`" +
+                                     (rest.empty() ? std::string() : ", got '" + rest[0] + "'"));
+        for (const auto& arg : rest)
+            for (const char* own : {"--world-size", "--rank", "--master"})
+                if (arg == own || arg.rfind(std::string(own) + "=", 0) == 0)
+                    throw std::runtime_error(std::string("launch: ") + own + " is set by launch for each rank; leave it out of the train options");
+        std::string endpoint = master.empty() ? "127.0.0.1:" + std::to_string(free_loopback_port()) : master;
+        dist::Options check;
+        check.world_size = count;
+        check.master = endpoint;
+        dist::check_options(check);
+
+        std::vector<pid_t> pids;
+        for (int64_t rank = 0; rank < count; ++rank) {
+            std::vector<std::string> args{argv[0]};
+            args.insert(args.end(), rest.begin(), rest.end());
+            for (const std::string& extra : {std::string("--world-size"), std::to_string(count), std::string("--rank"),
+                                             std::to_string(rank), std::string("--master"), endpoint})
+                args.push_back(extra);
+            const pid_t pid = ::fork();
+            if (pid < 0) throw std::runtime_error("launch: fork failed for rank " + std::to_string(rank));
+            if (pid == 0) {
+                ::setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
+                ::setenv("LOCAL_WORLD_SIZE", std::to_string(count).c_str(), 1);
+                std::vector<char*> cargs;
+                for (auto& a : args) cargs.push_back(a.data());
+                cargs.push_back(nullptr);
+                ::execv("/proc/self/exe", cargs.data());
+                std::perror("ganzoo launch: exec");
+                std::_Exit(127);
+            }
+            pids.push_back(pid);
+        }
+        std::signal(SIGINT, on_launch_signal);
+        std::signal(SIGTERM, on_launch_signal);
+        using clock = std::chrono::steady_clock;
+        int64_t alive = count, failed_rank = -1;
+        std::string failure;
+        clock::time_point deadline{};
+        while (alive > 0) {
+            int status = 0;
+            const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+            if (pid > 0) {
+                const auto rank = std::find(pids.begin(), pids.end(), pid) - pids.begin();
+                if (rank >= count) continue;
+                pids[rank] = 0;
+                --alive;
+                const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+                if (!ok && failed_rank < 0) {
+                    failed_rank = rank;
+                    failure = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                                  : "exited with status " + std::to_string(WEXITSTATUS(status));
+                    deadline = clock::now() + std::chrono::milliseconds(static_cast<int64_t>(grace * 1000));
+                }
+                continue;
+            }
+            if (pid < 0 && errno != EINTR) break;
+            if (const int signal = g_launch_signal) {
+                g_launch_signal = 0;
+                for (const pid_t p : pids)
+                    if (p > 0) ::kill(p, signal);
+            }
+            if (failed_rank >= 0 && clock::now() > deadline)
+                for (const pid_t p : pids)
+                    if (p > 0) ::kill(p, SIGKILL);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+        if (failed_rank >= 0)
+            throw std::runtime_error("launch: rank " + std::to_string(failed_rank) + " of " + std::to_string(count) + " " + failure);
+    });
+}
+
 // Every failure is one line on stderr: "ganzoo: error: what failed".
 void report_error(std::string message) {
     for (char& c : message)
@@ -302,6 +445,16 @@ int main(int argc, char** argv) {
     add_sample(app);
     add_interpolate(app);
     add_inspect(app);
+    add_launch(app, argv);
+    // After a process group existed, destructors may wait on peers that are gone: leave at once.
+    auto leave = [](int code) {
+        if (dist::process_group_created()) {
+            std::cout.flush();
+            std::cerr.flush();
+            std::_Exit(code);
+        }
+        return code;
+    };
     try {
         // CLI11 would answer "A subcommand is required" to a misspelt command: name it instead.
         if (argc > 1 && argv[1][0] != '-') {
@@ -329,10 +482,10 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const c10::Error& e) {
         report_error(e.what_without_backtrace());
-        return 1;
+        return leave(1);
     } catch (const std::exception& e) {
         report_error(e.what());
-        return 1;
+        return leave(1);
     }
     return 0;
 }

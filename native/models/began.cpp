@@ -119,7 +119,7 @@ public:
     // Eq. 4: both networks step from the same forward pass; then k moves toward equilibrium.
     StepStats train_step(const Batch& batch) override {
         const auto& real = batch.images;
-        const auto fake = G_->forward(torch::randn({real.size(0), z_dim_}, real.options()));
+        const auto fake = G_->forward(batch_randn(batch, {z_dim_}));
         const auto loss_real = reconstruction_loss(D_, real);
         const auto loss_fake = reconstruction_loss(D_, fake);  // L(G(z)): also G's loss
         const auto loss_d = loss_real - k_ * loss_fake;
@@ -131,7 +131,9 @@ public:
         opt_D_->step();
         opt_G_->step();
 
-        const double l_real = loss_real.item<double>(), l_fake = loss_fake.item<double>();
+        // k is the member's own state: every rank must move it by the global batch's losses.
+        const auto losses = average_over_ranks(batch, {loss_real.item<double>(), loss_fake.item<double>()});
+        const double l_real = losses[0], l_fake = losses[1];
         k_ = began_k_update(k_, lambda_k_, gamma_, l_real, l_fake);
         return {{"loss_d", loss_d.item<double>()},
                 {"loss_g", l_fake},

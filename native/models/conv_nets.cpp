@@ -27,20 +27,20 @@ LadderShapes ladder_shapes(const ImageShape& shape, int64_t width, const std::st
 }
 
 torch::nn::Sequential make_dcgan_generator(int64_t z_dim, int64_t width, const ImageShape& shape,
-                                           const std::string& who) {
+                                           const std::string& who, bool batch_norm) {
     namespace nn = torch::nn;
     const LadderShapes s = ladder_shapes(shape, width, who);
     nn::Sequential g;
     // Project and reshape; no bias, the batch norm that follows has one.
-    g->push_back(nn::Linear(nn::LinearOptions(z_dim, s.top_channels * s.base_h * s.base_w).bias(false)));
+    g->push_back(nn::Linear(nn::LinearOptions(z_dim, s.top_channels * s.base_h * s.base_w).bias(!batch_norm)));
     g->push_back(nn::Unflatten(nn::UnflattenOptions(1, {s.top_channels, s.base_h, s.base_w})));
-    g->push_back(nn::BatchNorm2d(s.top_channels));
+    if (batch_norm) g->push_back(nn::BatchNorm2d(s.top_channels));
     g->push_back(nn::ReLU());
     int64_t channels = s.top_channels;
     for (int64_t stage = 1; stage < s.stages; ++stage) {
         g->push_back(nn::ConvTranspose2d(
-            nn::ConvTranspose2dOptions(channels, channels / 2, 4).stride(2).padding(1).bias(false)));
-        g->push_back(nn::BatchNorm2d(channels / 2));
+            nn::ConvTranspose2dOptions(channels, channels / 2, 4).stride(2).padding(1).bias(!batch_norm)));
+        if (batch_norm) g->push_back(nn::BatchNorm2d(channels / 2));
         g->push_back(nn::ReLU());
         channels /= 2;
     }

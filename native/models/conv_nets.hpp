@@ -20,8 +20,11 @@ struct LadderShapes {
 LadderShapes ladder_shapes(const ImageShape& shape, int64_t width, const std::string& who);
 
 // z[z_dim] → Linear → [top, base_h, base_w] → BN → ReLU → (ConvT k4 s2 → BN → ReLU)… → ConvT → tanh.
+// Without `batch_norm` the BNs are left out (and the layers before them get biases): each
+// sample's output then depends on its own z only, which data-parallel training needs to equal
+// a single process exactly (docs/distributed.md).
 torch::nn::Sequential make_dcgan_generator(int64_t z_dim, int64_t width, const ImageShape& shape,
-                                           const std::string& who);
+                                           const std::string& who, bool batch_norm = true);
 
 // How D normalizes its hidden layers: DCGAN and WGAN use batch norm; WGAN-GP's per-sample
 // gradient penalty forbids it (a sample's score must not depend on the others): layer norm

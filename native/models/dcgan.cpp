@@ -53,7 +53,7 @@ public:
         const int64_t n = batch.images.size(0);
         const auto ones = torch::ones({n, 1}, batch.images.options());
         const auto zeros = torch::zeros({n, 1}, batch.images.options());
-        const auto z = torch::randn({n, z_dim_}, batch.images.options());
+        const auto z = batch_randn(batch, {z_dim_});
         const auto fake = G_->forward(z);
 
         // D: maximise log D(x) + log(1 − D(G(z))).

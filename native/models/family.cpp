@@ -93,6 +93,39 @@ std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> Generato
     return {{"G", G_.ptr()}, {"D", D_.ptr()}};
 }
 
+bool GeneratorCritic::wrap_optimizers(const OptimizerWrap& wrap) {
+    opt_G_ = wrap(std::move(opt_G_));
+    opt_D_ = wrap(std::move(opt_D_));
+    return true;
+}
+
+namespace {
+torch::Tensor shard_rows(const Batch& batch, std::vector<int64_t> row_shape,
+                         torch::Tensor (*draw)(at::IntArrayRef, const at::TensorOptions&)) {
+    const int64_t rows = batch.images.size(0);
+    const int64_t global = batch.shard.global_size > 0 ? batch.shard.global_size : rows;
+    row_shape.insert(row_shape.begin(), global);
+    auto noise = draw(row_shape, batch.images.options());
+    return global == rows ? noise : noise.narrow(0, batch.shard.offset, rows);
+}
+}  // namespace
+
+torch::Tensor batch_randn(const Batch& batch, std::vector<int64_t> row_shape) {
+    return shard_rows(batch, std::move(row_shape), [](at::IntArrayRef s, const at::TensorOptions& o) {
+        return torch::randn(s, o);
+    });
+}
+
+torch::Tensor batch_rand(const Batch& batch, std::vector<int64_t> row_shape) {
+    return shard_rows(batch, std::move(row_shape), [](at::IntArrayRef s, const at::TensorOptions& o) {
+        return torch::rand(s, o);
+    });
+}
+
+std::vector<double> average_over_ranks(const Batch& batch, std::vector<double> values) {
+    return batch.shard.average ? batch.shard.average(std::move(values)) : values;
+}
+
 torch::Tensor eval_forward(torch::nn::Sequential& net, const torch::Tensor& input) {
     torch::NoGradGuard no_grad;
     const bool was_training = net->is_training();

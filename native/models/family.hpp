@@ -18,11 +18,33 @@ namespace ganzoo::train {
 
 using json = nlohmann::json;
 
+// Where a process's batch sits in the step's global batch under data-parallel training
+// (native/dist): rank r holds rows [offset, offset + B) of a global batch of `global_size`.
+// Members draw their noise through batch_randn/batch_rand, which draw the global batch's noise
+// from the step's seeded stream and keep this rank's rows: so N ranks with batch B consume
+// exactly the random numbers of one process with batch N·B, and their averaged gradients are
+// that process's gradients.
+struct BatchShard {
+    int64_t offset = 0;
+    int64_t global_size = 0;  // 0: not sharded, the batch is the whole step
+    // Averages per-rank scalars (each a mean over an equal shard, so the result is the global
+    // batch's mean); unset in a single process, where it is the identity.
+    std::function<std::vector<double>(std::vector<double>)> average;
+};
+
 // One batch on the training device; images scaled to [-1, 1].
 struct Batch {
     torch::Tensor images;  // [B, C, H, W] float
     torch::Tensor labels;  // [B] int64; undefined when the dataset is unlabeled
+    BatchShard shard;
 };
+
+// Noise for a batch's rows: [B, row_shape...] with the batch's dtype and device, drawn for the
+// whole global batch and sliced to this rank's rows (see BatchShard).
+torch::Tensor batch_randn(const Batch& batch, std::vector<int64_t> row_shape);  // N(0, 1)
+torch::Tensor batch_rand(const Batch& batch, std::vector<int64_t> row_shape);   // U[0, 1)
+// Scalars that feed a member's own state (BEGAN's k), averaged over the ranks.
+std::vector<double> average_over_ranks(const Batch& batch, std::vector<double> values);
 
 // Named scalars from one step, in a fixed order (they become log.csv columns).
 using StepStats = std::vector<std::pair<std::string, double>>;
@@ -74,6 +96,14 @@ public:
     // per network) and stops with the step and the network named. A member that returns
     // nothing gets only the loss check.
     virtual std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> networks() { return {}; }
+
+    // Data-parallel training (native/dist): replaces each optimizer by wrap(optimizer), whose
+    // step first averages the gradients over the ranks. A member whose every optimizer is
+    // reachable this way, whose noise comes from batch_randn/batch_rand and whose own state is
+    // updated from average_over_ranks returns true; the default refuses.
+    using OptimizerWrap =
+        std::function<std::unique_ptr<torch::optim::Optimizer>(std::unique_ptr<torch::optim::Optimizer>)>;
+    virtual bool wrap_optimizers(const OptimizerWrap& /*wrap*/) { return false; }
 };
 
 // The common shape of most members: a generator G fed z, a discriminator or critic D, one
@@ -89,6 +119,7 @@ public:
     void load(torch::serialize::InputArchive& archive) override;
     ExportSpec export_spec() override;
     std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> networks() override;
+    bool wrap_optimizers(const OptimizerWrap& wrap) override;
 
 protected:
     // State beyond the networks and optimizers that a resumed run needs (step counters, BEGAN's

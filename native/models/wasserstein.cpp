@@ -5,10 +5,12 @@
 namespace ganzoo::train {
 
 torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Tensor&)>& critic,
-                               const torch::Tensor& real, const torch::Tensor& fake) {
-    std::vector<int64_t> per_sample(real.dim(), 1);
-    per_sample[0] = real.size(0);
-    const auto eps = torch::rand(per_sample, real.options());
+                               const torch::Tensor& real, const torch::Tensor& fake, torch::Tensor eps) {
+    if (!eps.defined()) {
+        std::vector<int64_t> per_sample(real.dim(), 1);
+        per_sample[0] = real.size(0);
+        eps = torch::rand(per_sample, real.options());
+    }
     const auto mixed = (eps * real + (1 - eps) * fake.detach()).requires_grad_(true);
     const auto scores = critic(mixed);
     const auto grad = torch::autograd::grad({scores.sum()}, {mixed}, /*grad_outputs=*/{},
@@ -37,13 +39,16 @@ void CriticGan::build(const json& config, const ImageShape& shape, int64_t /*num
     clip_ = config_value<double>(config, "clip");
     gp_lambda_ = config_value<double>(config, "gp_lambda");
     const auto norm = critic_norm_from(config_value<std::string>(config, "critic_norm"));
+    const auto generator_norm = config.value("generator_norm", std::string("batch"));
+    if (generator_norm != "batch" && generator_norm != "none")
+        throw std::invalid_argument("config: 'generator_norm' must be \"batch\" or \"none\", got \"" + generator_norm + "\"");
     if (z_dim_ < 1 || width < 1) throw std::invalid_argument(name_ + ": z_dim and width must be >= 1");
     if (n_critic_ < 1 || n_critic_ > 1000) throw std::invalid_argument(name_ + ": n_critic must be in [1, 1000]");
     if (!(clip_ >= 0) || !(gp_lambda_ >= 0)) throw std::invalid_argument(name_ + ": clip and gp_lambda must be >= 0");
     if (gp_lambda_ > 0 && norm == CriticNorm::Batch)
         throw std::invalid_argument(name_ + ": the gradient penalty is per sample, batch norm in the critic breaks "
                                             "it (Gulrajani et al. §4): set critic_norm to \"layer\" or \"none\"");
-    G_ = make_dcgan_generator(z_dim_, width, shape, name_);
+    G_ = make_dcgan_generator(z_dim_, width, shape, name_, generator_norm == "batch");
     D_ = make_dcgan_discriminator(width, shape, norm, name_);
     init_dcgan_weights(*G_);
     init_dcgan_weights(*D_);
@@ -67,11 +72,10 @@ void CriticGan::build(const json& config, const ImageShape& shape, int64_t /*num
 
 StepStats CriticGan::train_step(const Batch& batch) {
     const auto& real = batch.images;
-    const int64_t n = real.size(0);
     torch::Tensor fake;
     {
         torch::NoGradGuard no_grad;
-        fake = G_->forward(torch::randn({n, z_dim_}, real.options()));
+        fake = G_->forward(batch_randn(batch, {z_dim_}));
     }
 
     // Critic: maximise E[D(x)] − E[D(G(z))] (minimise its negative), plus λ·penalty.
@@ -80,7 +84,9 @@ StepStats CriticGan::train_step(const Batch& batch) {
     auto loss_d = -wasserstein;
     torch::Tensor penalty;
     if (gp_lambda_ > 0) {
-        penalty = gradient_penalty([&](const torch::Tensor& x) { return D_->forward(x); }, real, fake);
+        std::vector<int64_t> per_sample(real.dim() - 1, 1);  // ε: one per sample, [B, 1, 1, 1]
+        penalty = gradient_penalty([&](const torch::Tensor& x) { return D_->forward(x); }, real, fake,
+                                   batch_rand(batch, per_sample));
         loss_d = loss_d + gp_lambda_ * penalty;
     }
     opt_D_->zero_grad();
@@ -91,7 +97,7 @@ StepStats CriticGan::train_step(const Batch& batch) {
 
     // Generator, every n_critic critic steps: maximise E[D(G(z))].
     if (std::fmod(critic_steps_, static_cast<double>(n_critic_)) == 0) {
-        const auto loss_g = -D_->forward(G_->forward(torch::randn({n, z_dim_}, real.options()))).mean();
+        const auto loss_g = -D_->forward(G_->forward(batch_randn(batch, {z_dim_}))).mean();
         opt_G_->zero_grad();
         loss_g.backward();
         opt_G_->step();

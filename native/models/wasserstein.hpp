@@ -11,16 +11,19 @@ namespace ganzoo::train {
 
 // Gulrajani et al., eq. 3 without λ: E[(‖∇ₓ̂ D(x̂)‖₂ − 1)²] over x̂ = ε·real + (1 − ε)·fake,
 // ε ~ U[0, 1] per sample. Built with create_graph so that its gradient reaches the critic's
-// parameters (a double backward). `fake` is detached here.
+// parameters (a double backward). `fake` is detached here. `eps` ([B, 1, 1, 1]) is drawn here
+// when not given (the trainer gives it from the global batch's stream: batch_rand).
 torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Tensor&)>& critic,
-                               const torch::Tensor& real, const torch::Tensor& fake);
+                               const torch::Tensor& real, const torch::Tensor& fake,
+                               torch::Tensor eps = {});
 
 // Clamps every critic parameter to [−c, c] (WGAN's Algorithm 1, line 7).
 void clip_parameters(torch::nn::Module& critic, double c);
 
 // The recipe keys of a critic GAN (see CriticGan::defaults):
 //   z_dim, width, batch, n_critic, optimizer ("rmsprop" | "adam"), lr, beta1, beta2,
-//   clip (0 = off), gp_lambda (0 = off), critic_norm ("batch" | "layer" | "none").
+//   clip (0 = off), gp_lambda (0 = off), critic_norm ("batch" | "layer" | "none"),
+//   generator_norm ("batch" | "none"; runs from before it existed read as "batch").
 // WGAN and WGAN-GP are this class with different defaults (wgan.cpp, wgan_gp.cpp): every
 // mechanism is a key, so either can be switched on, off or combined from the command line.
 class CriticGan : public GeneratorCritic {

@@ -28,7 +28,8 @@ GANZOO_REGISTER_FAMILY(wgan, {"wgan", "WGAN (Arjovsky et al. 2017)", [] {
                                                    {"beta2", 0.999},
                                                    {"clip", 0.01},
                                                    {"gp_lambda", 0.0},
-                                                   {"critic_norm", "batch"}});
+                                                   {"critic_norm", "batch"},
+                                                   {"generator_norm", "batch"}});
                               }});
 
 }  // namespace ganzoo::train

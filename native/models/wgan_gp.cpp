@@ -25,7 +25,8 @@ GANZOO_REGISTER_FAMILY(wgan_gp, {"wgan-gp", "WGAN-GP (Gulrajani et al. 2017)", [
                                                          {"beta2", 0.9},
                                                          {"clip", 0.0},
                                                          {"gp_lambda", 10.0},
-                                                         {"critic_norm", "layer"}});
+                                                         {"critic_norm", "layer"},
+                                                         {"generator_norm", "batch"}});
                                  }});
 
 }  // namespace ganzoo::train

@@ -445,7 +445,50 @@ std::string nonfinite_gradient(GanFamily& family) {
 
 }  // namespace
 
+namespace {
+
+// Test hook for the dead-rank tests: GANZOO_DIST_FAULT=die:R:N kills rank R (SIGKILL, as a crash
+// would) at the start of step N; hang:R:N makes it stop answering (sleeps) instead.
+void maybe_fault(int64_t rank, int64_t step) {
+    const char* text = std::getenv("GANZOO_DIST_FAULT");
+    if (!text) return;
+    char kind[8] = {0};
+    long long fault_rank = -1, fault_step = -1;
+    if (std::sscanf(text, "%7[a-z]:%lld:%lld", kind, &fault_rank, &fault_step) != 3) return;
+    if (fault_rank != rank || fault_step != step) return;
+    if (std::string(kind) == "die") ::kill(::getpid(), SIGKILL);
+    if (std::string(kind) == "hang") std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
+// Test hook: GANZOO_DIST_PARAMETERS_OUT=DIR makes every rank write its final parameters to
+// DIR/rank<R>.pt (an archive keyed "G.0.weight", ...), so a test can compare the ranks.
+void maybe_write_parameters(GanFamily& family, int64_t rank) {
+    const char* dir = std::getenv("GANZOO_DIST_PARAMETERS_OUT");
+    if (!dir || !*dir) return;
+    torch::serialize::OutputArchive archive;
+    for (const auto& [name, module] : family.networks())
+        for (const auto& p : module->named_parameters()) archive.write(name + "." + p.key(), p.value().detach().cpu());
+    fs::create_directories(dir);
+    archive.save_to(std::string(dir) + "/rank" + std::to_string(rank) + ".pt");
+}
+
+// How many ranks share this machine's cores: torchrun's and `ganzoo launch`'s LOCAL_WORLD_SIZE,
+// else all of them when rank 0 is on the loopback address.
+int64_t local_world_size(const dist::Options& d, const dist::Endpoint& endpoint) {
+    if (const char* text = std::getenv("LOCAL_WORLD_SIZE"); text && std::atoll(text) > 0) return std::atoll(text);
+    const bool loopback = endpoint.host == "localhost" || endpoint.host.rfind("127.", 0) == 0 || endpoint.host == "::1";
+    return d.distributed() && loopback ? d.world_size : 1;
+}
+
+}  // namespace
+
 TrainSummary run_training(const TrainRequest& request) {
+    const dist::Options& dopt = request.dist;
+    const dist::Endpoint endpoint = dist::check_options(dopt);
+    const bool distributed = dopt.distributed();
+    const bool writer = dopt.rank == 0;  // only rank 0 writes the run directory
+    const int64_t rank = dopt.rank, world = dopt.world_size;
+
     auto family = make_family(request.family);
     const std::string run_dir = request.out.empty() ? "runs/" + request.family + "-" + timestamp() : request.out;
     const std::string checkpoints = run_dir + "/checkpoints";
@@ -455,18 +498,29 @@ TrainSummary run_training(const TrainRequest& request) {
     json& options = config["options"];
     check_loop_options(options);
 
-    const torch::Device device = resolve_device(config_value<std::string>(options, "device"));
+    torch::Device device = resolve_device(config_value<std::string>(options, "device"));
+    if (distributed && device.is_cuda() && !device.has_index()) {
+        // One GPU per local rank, as torchrun's LOCAL_RANK; `ganzoo launch` sets it.
+        const char* local = std::getenv("LOCAL_RANK");
+        const int64_t local_rank = local ? std::atoll(local) : rank;
+        device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % std::max<int64_t>(1, torch::cuda::device_count())));
+    }
     const auto threads = config_value<int64_t>(options, "threads");
-    torch::set_num_threads(static_cast<int>(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())));
+    const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+    torch::set_num_threads(static_cast<int>(threads > 0 ? threads : std::max<int64_t>(1, cores / local_world_size(dopt, endpoint))));
 
     DeviceData data = load_data(options, device);
     const auto& ds = data.dataset;
     config["dataset"] = dataset_document(ds);
     const auto batch = config_value<int64_t>(options, "batch");
-    if (batch < 1 || batch > ds.count)
-        throw std::runtime_error("--batch " + std::to_string(batch) + " must be between 1 and the dataset size " +
-                                 std::to_string(ds.count));
-    const int64_t steps_per_epoch = ds.count / batch;  // the last partial batch is dropped
+    const int64_t global_batch = batch * world;  // one step: rank r takes rows [r·batch, (r+1)·batch)
+    if (batch < 1 || global_batch > ds.count)
+        throw std::runtime_error(distributed ? "--batch " + std::to_string(batch) + " x --world-size " + std::to_string(world) + " = " +
+                                                   std::to_string(global_batch) + " must be between 1 and the dataset size " +
+                                                   std::to_string(ds.count)
+                                             : "--batch " + std::to_string(batch) + " must be between 1 and the dataset size " +
+                                                   std::to_string(ds.count));
+    const int64_t steps_per_epoch = ds.count / global_batch;  // the last partial batch is dropped
     const auto epochs = config_value<int64_t>(options, "epochs");
     const auto step_limit = config_value<int64_t>(options, "steps");
     const int64_t total_steps = step_limit > 0 ? step_limit : epochs * steps_per_epoch;
@@ -477,123 +531,255 @@ TrainSummary run_training(const TrainRequest& request) {
     torch::manual_seed(step_seed(seed, -1));  // initial weights
     family->build(options, {ds.channels, ds.height, ds.width}, static_cast<int64_t>(ds.class_names.size()), device);
 
-    fs::create_directories(checkpoints);
-    fs::create_directories(run_dir + "/samples");
+    if (writer) {
+        fs::create_directories(checkpoints);
+        fs::create_directories(run_dir + "/samples");
+    }
     Checkpoint state;
     if (request.resume) state = load_checkpoint(*family, checkpoints, device);
-    write_text_atomically(run_dir + "/config.json", config.dump(2) + "\n");
 
-    const std::string blas = device.is_cuda() ? "cuBLAS" : loaded_blas();
-    Progress progress(config_value<int64_t>(options, "log_every"));
-    progress.message("ganzoo: training " + request.family + " on " + ds.name + " (" + std::to_string(ds.count) +
-                     " images " + std::to_string(ds.height) + "x" + std::to_string(ds.width) + ") on " +
-                     device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads, BLAS " + blas +
-                     "; " + std::to_string(total_steps) + " steps of " + std::to_string(batch) + " -> " + run_dir +
-                     (request.resume ? " (resumed at step " + std::to_string(state.step) + ")" : ""));
-    StepLog log(run_dir + "/log.csv", state.step);
-
-    g_interrupted = false;
-    auto previous_handler = std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
-
-    using clock = std::chrono::steady_clock;
-    const auto run_start = clock::now();
-    double measured_s = 0.0, rate = 0.0;
-    int64_t measured_images = 0, steps_this_run = 0;
-    std::vector<int64_t> order;
-    int64_t order_epoch = -1;
-    auto elapsed = [&] { return state.wall_s + std::chrono::duration<double>(clock::now() - run_start).count(); };
-    int64_t last_checkpoint_step = state.step;
-    const Injection injection = injection_from_environment();
-    auto checkpoint = [&] {
-        log.flush();
-        save_checkpoint(*family, checkpoints, {state.step, elapsed()});
-        last_checkpoint_step = state.step;
+    // Join the process group once the options, the data and the networks are known good on
+    // this rank, so that a bad option fails at once instead of after a rendezvous.
+    std::unique_ptr<dist::DataParallel> group;
+    if (distributed) {
+        group = std::make_unique<dist::DataParallel>(dopt, device);
+        dist::DataParallel* g = group.get();
+        if (!family->wrap_optimizers([g](std::unique_ptr<torch::optim::Optimizer> o) { return g->averaging(std::move(o)); }))
+            throw std::runtime_error(request.family + " cannot train data-parallel (its optimizers are not reachable)");
+        config["distributed"] = {{"world_size", world}, {"backend", group->backend()}, {"global_batch", global_batch}};
+    } else {
+        config.erase("distributed");  // a distributed run resumed by one process
+    }
+    // Floating buffers (batch norm's running statistics) of every network.
+    auto network_buffers = [&family] {
+        std::vector<torch::Tensor> buffers;
+        for (const auto& [name, module] : family->networks())
+            for (const auto& b : module->buffers())
+                if (b.is_floating_point()) buffers.push_back(b);
+        return buffers;
     };
-
-    while (state.step < total_steps && !g_interrupted) {
-        const int64_t epoch = state.step / steps_per_epoch;
-        const int64_t position = state.step % steps_per_epoch;
-        if (order_epoch != epoch) {
-            order = epoch_order(seed, epoch, ds.count);
-            order_epoch = epoch;
+    try {
+        if (group) {
+            // Same seed, same weights on every rank already; the broadcast makes it a fact
+            // (and covers a resume from a checkpoint that only rank 0 could read the same way).
+            std::vector<torch::Tensor> tensors;
+            for (const auto& [name, module] : family->networks()) {
+                for (const auto& p : module->parameters()) tensors.push_back(p);
+                for (const auto& b : module->buffers()) tensors.push_back(b);
+            }
+            group->broadcast(tensors);
         }
-        const auto step_start = clock::now();
-        torch::manual_seed(step_seed(seed, state.step));
-        const auto index = torch::from_blob(order.data() + position * batch, {batch}, torch::kInt64).to(device);
-        Batch b;
-        b.images = images_to_float(data.pixels.index_select(0, index));
-        if (data.labels.defined()) b.labels = data.labels.index_select(0, index);
-        if (injection.what == "loss" && injection.step == state.step + 1) b.images[0].fill_(NAN);
-        const StepStats stats = family->train_step(b);
-        if (injection.what == "grad" && injection.step == state.step + 1 && !family->networks().empty()) {
-            torch::NoGradGuard no_grad;
-            for (auto& p : family->networks().front().second->parameters())
-                if (p.grad().defined()) {
-                    p.grad().view(-1)[0].fill_(NAN);
-                    break;
+        if (writer) write_text_atomically(run_dir + "/config.json", config.dump(2) + "\n");
+
+        const std::string blas = device.is_cuda() ? "cuBLAS" : loaded_blas();
+        Progress progress(config_value<int64_t>(options, "log_every"));
+        if (writer)
+            progress.message("ganzoo: training " + request.family + " on " + ds.name + " (" + std::to_string(ds.count) +
+                             " images " + std::to_string(ds.height) + "x" + std::to_string(ds.width) + ") on " +
+                             device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads, BLAS " + blas +
+                             "; " + std::to_string(total_steps) + " steps of " + std::to_string(global_batch) +
+                             (distributed ? " (" + std::to_string(world) + " ranks x " + std::to_string(batch) + ", " +
+                                                group->backend() + ")"
+                                          : std::string()) +
+                             " -> " + run_dir +
+                             (request.resume ? " (resumed at step " + std::to_string(state.step) + ")" : ""));
+        std::unique_ptr<StepLog> log;
+        if (writer) log = std::make_unique<StepLog>(run_dir + "/log.csv", state.step);
+
+        g_interrupted = false;
+        auto previous_handler = std::signal(SIGINT, on_interrupt);
+        std::signal(SIGTERM, on_interrupt);
+
+        using clock = std::chrono::steady_clock;
+        const auto run_start = clock::now();
+        double measured_s = 0.0, rate = 0.0, measured_allreduce_s = 0.0;
+        int64_t measured_images = 0, measured_steps = 0, measured_bytes = 0, steps_this_run = 0;
+        std::vector<int64_t> order;
+        int64_t order_epoch = -1;
+        auto elapsed = [&] { return state.wall_s + std::chrono::duration<double>(clock::now() - run_start).count(); };
+        int64_t last_checkpoint_step = state.step;
+        const Injection injection = injection_from_environment();
+        // Batch-norm statistics are per rank (each normalises its own shard, as DDP without
+        // SyncBatchNorm); their running estimates are averaged before rank 0 samples or saves.
+        auto sync_buffers = [&] {
+            if (group) group->average(network_buffers());
+        };
+        auto checkpoint = [&] {
+            sync_buffers();
+            if (writer) {
+                log->flush();
+                save_checkpoint(*family, checkpoints, {state.step, elapsed()});
+            }
+            last_checkpoint_step = state.step;
+        };
+        BatchShard shard;
+        if (group) {
+            shard.global_size = global_batch;
+            shard.offset = rank * batch;
+            shard.average = [g = group.get()](std::vector<double> values) { return g->average(std::move(values)); };
+        }
+
+        bool stop = false;  // a signal on any rank stops every rank after the same step
+        while (state.step < total_steps && !stop && !(g_interrupted && !group)) {
+            const int64_t epoch = state.step / steps_per_epoch;
+            const int64_t position = state.step % steps_per_epoch;
+            if (order_epoch != epoch) {
+                order = epoch_order(seed, epoch, ds.count);
+                order_epoch = epoch;
+            }
+            if (group) maybe_fault(rank, state.step + 1);
+            const auto step_start = clock::now();
+            torch::manual_seed(step_seed(seed, state.step));
+            const auto index =
+                torch::from_blob(order.data() + position * global_batch + rank * batch, {batch}, torch::kInt64).to(device);
+            Batch b;
+            b.images = images_to_float(data.pixels.index_select(0, index));
+            if (data.labels.defined()) b.labels = data.labels.index_select(0, index);
+            b.shard = shard;
+            if (injection.what == "loss" && injection.step == state.step + 1) b.images[0].fill_(NAN);
+            StepStats stats = family->train_step(b);
+            if (injection.what == "grad" && injection.step == state.step + 1 && !family->networks().empty()) {
+                torch::NoGradGuard no_grad;
+                for (auto& p : family->networks().front().second->parameters())
+                    if (p.grad().defined()) {
+                        p.grad().view(-1)[0].fill_(NAN);
+                        break;
+                    }
+            }
+            double allreduce_s = 0.0;
+            int64_t gradient_bytes = 0;
+            if (group) {
+                // One small all-reduce per step: the logged figures become the global batch's
+                // (a NaN on any rank reaches all), and a stop asked of any rank reaches all.
+                const auto comm = group->take_gradient_stats();
+                std::vector<double> values;
+                for (const auto& s : stats) values.push_back(s.second);
+                values.push_back(g_interrupted ? 1.0 : 0.0);
+                values.push_back(comm.seconds);
+                values = group->average(values);
+                for (size_t i = 0; i < stats.size(); ++i) stats[i].second = values[i];
+                stop = values[stats.size()] > 0;
+                allreduce_s = values[stats.size() + 1];
+                gradient_bytes = comm.bytes;
+                stats.push_back({"allreduce_ms", allreduce_s * 1000});
+            }
+            std::string problem;
+            for (const auto& [name, value] : stats)
+                if (problem.empty() && !std::isfinite(value))
+                    problem = name + " is " + (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
+            if (problem.empty()) problem = nonfinite_gradient(*family);
+            if (!problem.empty()) {
+                if (log) log->flush();
+                throw std::runtime_error(
+                    "step " + std::to_string(state.step + 1) + ": " + problem + "; training stopped, " +
+                    (last_checkpoint_step > 0 ? "the last good checkpoint is " + checkpoints + "/latest.pt (step " +
+                                                    std::to_string(last_checkpoint_step) + ", resume with --resume)"
+                                              : std::string("no checkpoint was written yet")) +
+                    "; try a lower --lr, another --seed or a smaller --batch");
+            }
+            const double step_s = std::chrono::duration<double>(clock::now() - step_start).count();
+            ++state.step;
+            ++steps_this_run;
+            if (steps_this_run > kWarmupSteps) {
+                measured_s += step_s;
+                measured_images += global_batch;
+                measured_allreduce_s += allreduce_s;
+                measured_bytes += gradient_bytes;
+                ++measured_steps;
+            }
+            const double instant = global_batch / std::max(step_s, 1e-9);
+            rate = rate == 0.0 ? instant : 0.9 * rate + 0.1 * instant;
+            if (writer) {
+                log->append(state.step, epoch + 1, stats, instant, elapsed());
+                progress.update(state.step, total_steps, epoch + 1, total_epochs, stats, rate,
+                                (total_steps - state.step) * global_batch / std::max(rate, 1e-9));
+            }
+
+            const bool epoch_done = state.step % steps_per_epoch == 0;
+            if (epoch_done || state.step == total_steps) {
+                sync_buffers();
+                if (writer) {
+                    char name[64];
+                    std::snprintf(name, sizeof name, "/samples/epoch_%03lld.png", static_cast<long long>(epoch + 1));
+                    write_sample_grid(*family, options, run_dir + name);
+                    log->flush();
+                    write_report(run_dir, request.family + " — " + run_dir);
                 }
+            }
+            if (epoch_done || state.step == total_steps ||
+                state.step % config_value<int64_t>(options, "checkpoint_every") == 0)
+                checkpoint();
         }
-        std::string problem;
-        for (const auto& [name, value] : stats)
-            if (problem.empty() && !std::isfinite(value))
-                problem = name + " is " + (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
-        if (problem.empty()) problem = nonfinite_gradient(*family);
-        if (!problem.empty()) {
-            log.flush();
-            throw std::runtime_error(
-                "step " + std::to_string(state.step + 1) + ": " + problem + "; training stopped, " +
-                (last_checkpoint_step > 0 ? "the last good checkpoint is " + checkpoints + "/latest.pt (step " +
-                                                std::to_string(last_checkpoint_step) + ", resume with --resume)"
-                                          : std::string("no checkpoint was written yet")) +
-                "; try a lower --lr, another --seed or a smaller --batch");
-        }
-        const double step_s = std::chrono::duration<double>(clock::now() - step_start).count();
-        ++state.step;
-        ++steps_this_run;
-        if (steps_this_run > kWarmupSteps) {
-            measured_s += step_s;
-            measured_images += batch;
-        }
-        const double instant = batch / std::max(step_s, 1e-9);
-        rate = rate == 0.0 ? instant : 0.9 * rate + 0.1 * instant;
-        log.append(state.step, epoch + 1, stats, instant, elapsed());
-        progress.update(state.step, total_steps, epoch + 1, total_epochs, stats, rate,
-                        (total_steps - state.step) * batch / std::max(rate, 1e-9));
-
-        const bool epoch_done = state.step % steps_per_epoch == 0;
-        if (epoch_done || state.step == total_steps) {
-            char name[64];
-            std::snprintf(name, sizeof name, "/samples/epoch_%03lld.png", static_cast<long long>(epoch + 1));
-            write_sample_grid(*family, options, run_dir + name);
-            log.flush();
-            write_report(run_dir, request.family + " — " + run_dir);
-        }
-        if (epoch_done || state.step == total_steps ||
-            state.step % config_value<int64_t>(options, "checkpoint_every") == 0)
+        // Under a process group only the synchronised flag counts: a signal after the last
+        // step's all-reduce must not send one rank into a collective the others skip.
+        const bool interrupted = group ? stop : g_interrupted.load();
+        if (interrupted) {
             checkpoint();
-    }
-    if (g_interrupted) {
-        checkpoint();
-        progress.message("interrupted at step " + std::to_string(state.step) + "; checkpoint written, continue with --resume");
-    }
-    std::signal(SIGINT, previous_handler);
-    std::signal(SIGTERM, SIG_DFL);
+            if (writer)
+                progress.message("interrupted at step " + std::to_string(state.step) +
+                                 "; checkpoint written, continue with --resume");
+        }
+        std::signal(SIGINT, previous_handler);
+        std::signal(SIGTERM, SIG_DFL);
+        if (group) group->barrier();  // every rank is done before rank 0 reports
+        maybe_write_parameters(*family, rank);
+        // Benchmark probe (scripts/bench-dist.sh): GANZOO_DIST_PROBE_ALLREDUCE=K times K
+        // back-to-back all-reduces of every parameter's size after a barrier, i.e. the
+        // transfer alone, without the wait for a slower rank that the per-step figure includes.
+        double probe_ms = 0.0;
+        int64_t probe_bytes = 0;
+        if (const char* probe = std::getenv("GANZOO_DIST_PROBE_ALLREDUCE"); group && probe && std::atoi(probe) > 0) {
+            std::vector<torch::Tensor> tensors;
+            for (const auto& [name, module] : family->networks())
+                for (const auto& p : module->parameters()) {
+                    tensors.push_back(torch::zeros_like(p));
+                    probe_bytes += p.numel() * static_cast<int64_t>(p.element_size());
+                }
+            const int reps = std::atoi(probe);
+            group->barrier();
+            const auto start = clock::now();
+            for (int i = 0; i < reps; ++i) group->average(tensors);
+            probe_ms = 1000 * std::chrono::duration<double>(clock::now() - start).count() / reps;
+        }
 
-    TrainSummary summary;
-    summary.run_dir = run_dir;
-    summary.steps = state.step;
-    summary.wall_s = elapsed();
-    summary.images_per_s = measured_s > 0 ? measured_images / measured_s : rate;
-    summary.blas = blas;
-    summary.device = device.str();
-    const json summary_doc = {{"steps", summary.steps},       {"batch", batch},
-                              {"threads", torch::get_num_threads()}, {"wall_s", summary.wall_s},
-                              {"images_per_s", summary.images_per_s}, {"blas", summary.blas},
-                              {"device", summary.device},     {"interrupted", g_interrupted.load()}};
-    write_text_atomically(run_dir + "/summary.json", summary_doc.dump(2) + "\n");
-    if (g_interrupted) throw std::runtime_error("interrupted");
-    return summary;
+        TrainSummary summary;
+        summary.run_dir = run_dir;
+        summary.steps = state.step;
+        summary.wall_s = elapsed();
+        summary.images_per_s = measured_s > 0 ? measured_images / measured_s : rate;
+        summary.blas = blas;
+        summary.device = device.str();
+        summary.rank = rank;
+        summary.world_size = world;
+        if (group) {
+            summary.backend = group->backend();
+            summary.allreduce_ms_per_step = measured_steps > 0 ? 1000 * measured_allreduce_s / measured_steps : 0.0;
+            summary.gradient_bytes_per_step = measured_steps > 0 ? measured_bytes / measured_steps : 0;
+        }
+        json summary_doc = {{"steps", summary.steps},       {"batch", batch},
+                            {"threads", torch::get_num_threads()}, {"wall_s", summary.wall_s},
+                            {"images_per_s", summary.images_per_s}, {"blas", summary.blas},
+                            {"device", summary.device},     {"interrupted", interrupted}};
+        if (group) {
+            summary_doc["world_size"] = world;
+            summary_doc["global_batch"] = global_batch;
+            summary_doc["backend"] = summary.backend;
+            summary_doc["allreduce_ms_per_step"] = summary.allreduce_ms_per_step;
+            summary_doc["gradient_bytes_per_step"] = summary.gradient_bytes_per_step;
+            if (probe_bytes > 0) {
+                summary_doc["allreduce_probe_ms"] = probe_ms;
+                summary_doc["allreduce_probe_bytes"] = probe_bytes;
+            }
+        }
+        if (writer) write_text_atomically(run_dir + "/summary.json", summary_doc.dump(2) + "\n");
+        if (interrupted) throw std::runtime_error("interrupted");
+        return summary;
+    } catch (...) {
+        // A process group whose peers are gone can block in its destructor: leave it to the
+        // process's exit (ganzoo's main exits with _Exit once a group was created).
+        if (group) (void)group.release();
+        throw;
+    }
 }
 
 }  // namespace ganzoo::train

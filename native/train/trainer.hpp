@@ -12,6 +12,7 @@
 #include <string>
 
 #include "data/dataset.hpp"
+#include "dist/data_parallel.hpp"
 #include "models/family.hpp"
 
 namespace ganzoo::train {
@@ -22,6 +23,10 @@ struct TrainRequest {
     std::string out;       // run directory; empty = runs/<family>-<timestamp>
     bool resume = false;   // continue from out/checkpoints/latest.pt
     std::string command;   // the command line, recorded in config.json
+    // Data-parallel training (docs/distributed.md): this process is rank dist.rank of
+    // dist.world_size, each with `batch` images of a global batch of batch × world_size; only
+    // rank 0 writes the run directory. The default is one process.
+    dist::Options dist;
 };
 
 struct TrainSummary {
@@ -31,6 +36,10 @@ struct TrainSummary {
     double images_per_s = 0.0;   // over the steps after the first 5 (warm-up)
     std::string blas;
     std::string device;
+    int64_t rank = 0, world_size = 1;
+    std::string backend;                  // "gloo" or "nccl" when world_size > 1
+    double allreduce_ms_per_step = 0.0;   // gradient all-reduce wall time per step (after warm-up)
+    int64_t gradient_bytes_per_step = 0;  // gradient bytes each rank all-reduces per step
 };
 
 // Loop options with their defaults; the family's recipe adds its own.

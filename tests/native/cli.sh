@@ -126,6 +126,31 @@ interpolate-bad-mode   | 2 | --mode                               | interpolate 
 export-bad-dtype       | 2 | --dtype                              | export $work/run -o $work/x.safetensors --dtype f8
 bad-device             | 1 | expected auto, cpu, cuda             | train dcgan --device tpu --out $work/r
 no-cuda                | 1 | CUDA is not available                | train dcgan --device cuda --out $work/r
+# data-parallel training (docs/distributed.md): bad flags fail before any rendezvous; a missing
+# peer ends the rendezvous at --dist-timeout
+dist-world-zero        | 1 | --world-size 0                       | train dcgan $tiny --world-size 0 --out $work/r
+dist-rank-over-world   | 1 | --rank 2: must be between 0 and --world-size - 1 = 1 | train dcgan $tiny --world-size 2 --rank 2 --master 127.0.0.1:29517 --out $work/r
+dist-rank-negative     | 1 | --rank -1                            | train dcgan $tiny --world-size 2 --rank -1 --master 127.0.0.1:29517 --out $work/r
+dist-rank-alone        | 1 | --rank 1: must be between 0 and --world-size - 1 = 0 | train dcgan $tiny --rank 1 --out $work/r
+dist-no-master         | 1 | needs --master ADDR:PORT             | train dcgan $tiny --world-size 2 --out $work/r
+dist-master-no-port    | 1 | --master nohost: expected ADDR:PORT  | train dcgan $tiny --world-size 2 --master nohost --out $work/r
+dist-master-bad-port   | 1 | port must be a number between 1 and 65535 | train dcgan $tiny --world-size 2 --master 127.0.0.1:99999 --out $work/r
+dist-master-word-port  | 1 | port must be a number between 1 and 65535 | train dcgan $tiny --world-size 2 --master 127.0.0.1:http --out $work/r
+dist-timeout-zero      | 1 | --dist-timeout 0: must be more than 0 | train dcgan $tiny --world-size 2 --master 127.0.0.1:29517 --dist-timeout 0 --out $work/r
+dist-timeout-word      | 2 | --dist-timeout                       | train dcgan $tiny --dist-timeout soon --out $work/r
+dist-backend-unknown   | 1 | expected auto, gloo or nccl          | train dcgan $tiny --world-size 2 --master 127.0.0.1:29517 --dist-backend mpi --out $work/r
+dist-nccl-on-cpu       | 1 | --dist-backend nccl needs --device cuda | train dcgan $tiny --world-size 2 --master 127.0.0.1:29517 --dist-backend nccl --out $work/r
+dist-bucket-zero       | 1 | --bucket-mb 0                        | train dcgan $tiny --world-size 2 --master 127.0.0.1:29517 --bucket-mb 0 --out $work/r
+dist-global-batch      | 1 | --batch 40 x --world-size 2 = 80 must be between 1 and the dataset size 64 | train dcgan --limit 64 --batch 40 --width 4 --threads 1 --device cpu --world-size 2 --master 127.0.0.1:29517 --out $work/r
+dist-no-peer           | 1 | rank 0 of 2: rendezvous at 127.0.0.1:29518 failed: 1 of 2 ranks joined within 2 s | train dcgan $tiny --world-size 2 --rank 0 --master 127.0.0.1:29518 --dist-timeout 100 --rendezvous-timeout 2 --out $work/r
+dist-rendezvous-negative | 1 | --rendezvous-timeout -1: must be between 0 | train dcgan $tiny --world-size 2 --master 127.0.0.1:29517 --rendezvous-timeout -1 --out $work/r
+dist-no-rank-zero      | 1 | rank 1 of 2: rendezvous at 127.0.0.1:29519 failed | train dcgan $tiny --world-size 2 --rank 1 --master 127.0.0.1:29519 --dist-timeout 2 --out $work/r
+launch-not-train       | 1 | launch: expected `ganzoo launch -n N train MODEL | launch -n 2 models
+launch-nothing         | 1 | launch: expected `ganzoo launch -n N train MODEL | launch -n 2
+launch-sets-rank       | 1 | --rank is set by launch              | launch -n 2 train dcgan $tiny --rank 1 --out $work/r
+launch-sets-master     | 1 | --master is set by launch            | launch -n 2 train dcgan $tiny --master=127.0.0.1:5 --out $work/r
+launch-zero            | 2 | --nproc                              | launch -n 0 train dcgan $tiny --out $work/r
+launch-bad-master      | 1 | --master 127.0.0.1:: expected ADDR:PORT | launch -n 2 --master 127.0.0.1: train dcgan $tiny --out $work/r
 # missing and broken files
 sample-missing-file    | 2 | /nonexistent.safetensors             | sample /nonexistent.safetensors -o $work/x.png
 verify-a-folder        | 2 | is actually a directory              | verify $work
