@@ -54,5 +54,13 @@ rm -rf "$out/run"
 "$ganzoo" verify "$out/dcgan-$device.safetensors"
 "$ganzoo" sample "$out/dcgan-$device.safetensors" --seed 7 -n 64 -o "$out/dcgan-$device-grid.png"
 cp "$out/run/summary.json" "$out/summary.json"
+
+# Data parallelism through c10d (docs/distributed.md): two ranks on the one card over Gloo (NCCL
+# wants a GPU per rank). Reported, not fatal: Gloo is compiled in only where LibTorch ships its headers.
+echo "== data-parallel: ganzoo launch -n 2 (Gloo) on $device"
+rm -rf "$out/run-dist"
+"$ganzoo" launch -n 2 train dcgan --steps 40 --device "$device" --dist-backend gloo --limit "$limit" \
+  --data "fashion-mnist:$deps/fashion-mnist" --out "$out/run-dist" --log-every 20 \
+  || echo "data-parallel: FAILED (the lines above say why)"
 echo "== summary"
 cat "$out/summary.json"

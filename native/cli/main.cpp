@@ -134,7 +134,10 @@ void add_train(CLI::App& app, int argc, char** argv) {
         std::printf("trained %lld steps in %.1f s, %.1f images/s (%s, BLAS %s); run directory %s\n",
                     static_cast<long long>(summary.steps), summary.wall_s, summary.images_per_s,
                     summary.device.c_str(), summary.blas.c_str(), summary.run_dir.c_str());
-        if (summary.world_size > 1)
+        if (summary.world_size > 1 && summary.gradient_bytes_per_step == 0)  // only warm-up steps ran
+            std::printf("data-parallel: %lld ranks (%s); the run was too short to time the all-reduce\n",
+                        static_cast<long long>(summary.world_size), summary.backend.c_str());
+        else if (summary.world_size > 1)
             std::printf("data-parallel: %lld ranks (%s), gradient all-reduce %.2f ms/step, %lld gradient bytes/step\n",
                         static_cast<long long>(summary.world_size), summary.backend.c_str(), summary.allreduce_ms_per_step,
                         static_cast<long long>(summary.gradient_bytes_per_step));
