@@ -102,7 +102,10 @@ head -c $((size / 2)) "$run/checkpoints/latest.pt" >"$work/damaged/checkpoints/l
 "$ganzoo" export "$work/damaged" -o "$work/x.safetensors" 2>"$work/err" >/dev/null && fail "a truncated checkpoint loaded"
 grep -q "checkpoint truncated" "$work/err" && [ "$(wc -l <"$work/err")" -eq 1 ] || fail "truncated: $(cat "$work/err")"
 cp "$run/checkpoints/latest.pt" "$work/damaged/checkpoints/latest.pt"
-printf '\x5a' | dd of="$work/damaged/checkpoints/latest.pt" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+# Flip every bit of the middle byte (writing a fixed byte would change nothing when the file already holds it).
+byte=$(od -An -tu1 -j $((size / 2)) -N1 "$run/checkpoints/latest.pt" | tr -d ' ')
+printf "\\x$(printf %02x $((byte ^ 0xff)))" | dd of="$work/damaged/checkpoints/latest.pt" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+cmp -s "$run/checkpoints/latest.pt" "$work/damaged/checkpoints/latest.pt" && fail "bit flip did not change the file"
 "$ganzoo" export "$work/damaged" -o "$work/x.safetensors" 2>"$work/err" >/dev/null && fail "a damaged checkpoint loaded"
 grep -q "checksum mismatch" "$work/err" || fail "bit flip: $(cat "$work/err")"
 echo "damaged checkpoints: $(cut -c1-140 "$work/err")"
