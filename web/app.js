@@ -135,6 +135,15 @@ function setupInputs(info) {
     const size = decl.dim ?? (decl.shape || [1]).reduce((a, b) => a * b, 1);
     const [lo, hi] = decl.range || [-1, 1];
     state.codes[name] = new Array(size).fill(0);
+    if (decl.categories > 0) {  // a categorical code (InfoGAN's c_cat): one of K values, a picker
+      const label = document.createElement('label');
+      const select = document.createElement('select');
+      select.replaceChildren(...Array.from({ length: decl.categories }, (_, k) => new Option(`${name} = ${k}`, k)));
+      select.addEventListener('change', () => { state.codes[name][0] = Number(select.value); refresh(); });
+      label.append(name, select);
+      codes.append(label);
+      continue;
+    }
     for (let j = 0; j < size; j++) {
       const label = document.createElement('label');
       const input = Object.assign(document.createElement('input'), { type: 'range', min: lo, max: hi, step: (hi - lo) / 100, value: 0 });

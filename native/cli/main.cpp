@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "export/exporter.hpp"
@@ -22,6 +24,8 @@
 #include "ganzoo/image.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
+#include "metrics/classifier.hpp"
+#include "metrics/evaluate.hpp"
 #include "train/files.hpp"
 #include "train/report.hpp"
 #include "train/trainer.hpp"
@@ -202,43 +206,186 @@ Grid enlarged(const Grid& grid, int scale) {
     return out;
 }
 
-std::vector<int64_t> labels_option(const Model& model, int64_t label) {
-    if (label < 0) {
-        if (model.info().num_classes > 0)
-            throw std::runtime_error("this model is conditional: pass --label K (0.." +
-                                     std::to_string(model.info().num_classes - 1) + ")");
-        return {};
+// A code input the model declares (InfoGAN's c_cat, c_cont): its size per sample, categories
+// (0: continuous) and range.
+struct CodeInput {
+    std::string name;
+    int64_t size = 1, categories = 0;
+    double lo = -1, hi = 1;
+};
+
+std::vector<CodeInput> code_inputs(const Model& model) {
+    const json doc = json::parse(model.info().metadata_json);
+    const json g_inputs = doc.at("nets").contains("G") ? doc["nets"]["G"].value("inputs", json::array()) : json::array();
+    std::vector<CodeInput> codes;
+    for (const auto& [name, decl] : doc.at("inputs").items()) {
+        if (name == "z" || name == "label" || std::find(g_inputs.begin(), g_inputs.end(), name) == g_inputs.end())
+            continue;
+        CodeInput c{name};
+        if (decl.contains("shape"))
+            for (const auto& d : decl["shape"]) c.size *= d.get<int64_t>();
+        else
+            c.size = decl.value("dim", int64_t{1});
+        c.categories = decl.value("categories", int64_t{0});
+        if (decl.contains("range")) c.lo = decl["range"][0], c.hi = decl["range"][1];
+        codes.push_back(c);
     }
-    if (model.info().num_classes == 0) throw std::runtime_error("--label: this model takes no label");
-    return {label};
+    return codes;
+}
+
+// --code NAME=V[,V...] → one sample's values for each named code.
+std::map<std::string, std::vector<float>> parse_codes(const Model& model, const std::vector<std::string>& options) {
+    const auto declared = code_inputs(model);
+    std::map<std::string, std::vector<float>> codes;
+    for (const std::string& option : options) {
+        const auto eq = option.find('=');
+        const std::string name = option.substr(0, eq);
+        const auto it = std::find_if(declared.begin(), declared.end(), [&](const CodeInput& c) { return c.name == name; });
+        if (eq == std::string::npos || it == declared.end()) {
+            std::string known;
+            for (const auto& c : declared) known += (known.empty() ? "" : ", ") + c.name;
+            throw std::runtime_error("--code '" + option + "': expected NAME=V[,V...] with NAME one of the model's codes (" +
+                                     (known.empty() ? "it has none" : known) + ")");
+        }
+        std::vector<float> values;
+        std::stringstream list(option.substr(eq + 1));
+        for (std::string item; std::getline(list, item, ',');) {
+            char* end = nullptr;
+            const float v = std::strtof(item.c_str(), &end);
+            if (item.empty() || *end != '\0' || !std::isfinite(v))
+                throw std::runtime_error("--code " + name + ": '" + item + "' is not a number");
+            values.push_back(v);
+        }
+        if (static_cast<int64_t>(values.size()) != it->size)
+            throw std::runtime_error("--code " + name + ": takes " + std::to_string(it->size) + " value(s), got " +
+                                     std::to_string(values.size()));
+        codes[name] = values;
+    }
+    return codes;
+}
+
+// A grid of a conditional or coded model: one row per class (or per value of a categorical
+// code), the same latent in every column's cells (so a column shows one "style" in every class);
+// with a sweep, the columns run one continuous code value from its range's low to high end.
+struct GridLayout {
+    GenerateRequest request;
+    int64_t columns = 0;
+    std::string rows;  // what the rows are
+};
+
+GridLayout grid_layout(const Model& model, uint64_t seed, int64_t first, int64_t count, int64_t label,
+                       int64_t columns, const std::vector<std::string>& code_options, const std::string& sweep) {
+    GridLayout layout;
+    GenerateRequest& r = layout.request;
+    r.seed = seed;
+    r.first_index = first;
+    r.count = count;
+    r.codes = parse_codes(model, code_options);
+    const int64_t classes = model.info().num_classes;
+    if (label >= 0 && classes == 0) throw std::runtime_error("--label: this model takes no label");
+    if (label >= 0) r.labels = {label};
+    const auto codes = code_inputs(model);
+
+    // The row variable: the class, or the first categorical code not fixed by --code.
+    std::string row_name;
+    int64_t row_values = 0;
+    if (classes > 0 && label < 0) {
+        row_name = "label", row_values = classes;
+    } else {
+        for (const auto& c : codes)
+            if (c.categories > 0 && !r.codes.count(c.name) && row_name.empty()) row_name = c.name, row_values = c.categories;
+    }
+    // The sweep: NAME or NAME:INDEX of a continuous code.
+    const CodeInput* swept = nullptr;
+    int64_t swept_index = 0;
+    if (!sweep.empty()) {
+        const auto colon = sweep.find(':');
+        const std::string name = sweep.substr(0, colon);
+        for (const auto& c : codes)
+            if (c.name == name && c.categories == 0) swept = &c;
+        if (!swept) throw std::runtime_error("--sweep " + sweep + ": the model has no continuous code '" + name + "'");
+        if (colon != std::string::npos) {
+            char* end = nullptr;
+            swept_index = std::strtoll(sweep.c_str() + colon + 1, &end, 10);
+            if (*end != '\0' || swept_index < 0 || swept_index >= swept->size)
+                throw std::runtime_error("--sweep " + sweep + ": index must be 0.." + std::to_string(swept->size - 1));
+        }
+        if (r.codes.count(name) && swept->size == 1)
+            throw std::runtime_error("--sweep " + name + ": it is also fixed by --code");
+    }
+    if (row_name.empty() && !swept) {  // unconditional: consecutive samples of the seed, square
+        layout.columns = columns > 0 ? columns : static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(count))));
+        for (const auto& c : codes)
+            if (!r.codes.count(c.name)) r.codes[c.name] = std::vector<float>(static_cast<size_t>(c.size), 0.0f);
+        return layout;
+    }
+
+    layout.columns = columns > 0 ? columns : 10;
+    const int64_t rows = row_values > 0 ? row_values : std::max<int64_t>(1, count / layout.columns);
+    const int64_t n = rows * layout.columns;
+    if (n > 4096) throw std::runtime_error("grid of " + std::to_string(n) + " samples: at most 4096 (lower --columns)");
+    r.count = n;
+    layout.rows = row_values > 0 ? "one row per " + std::string(row_name == "label" ? "class" : "value of " + row_name)
+                                 : "one row per latent";
+    // Latents: per column, or (in a sweep) per row when the rows are latents, else one for all.
+    const int64_t dim = model.info().z_dim;
+    Tensor z = Tensor::zeros({n, dim});
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t row = i / layout.columns, col = i % layout.columns;
+        const int64_t index = first + (swept ? (row_values > 0 ? 0 : row) : col);
+        const Tensor one = normal_latents(seed, index, 1, dim);
+        std::copy(one.data.begin(), one.data.end(), z.data.begin() + i * dim);
+    }
+    r.z = z;
+    // Every code gets per-sample values: the row variable, the sweep, the fixed or zero rest.
+    std::map<std::string, std::vector<float>> per_sample;
+    for (const auto& c : codes) {
+        std::vector<float> one = r.codes.count(c.name) ? r.codes.at(c.name) : std::vector<float>(static_cast<size_t>(c.size), 0.0f);
+        auto& all = per_sample[c.name];
+        for (int64_t i = 0; i < n; ++i) {
+            std::vector<float> v = one;
+            if (c.name == row_name) v[0] = static_cast<float>(i / layout.columns);
+            if (swept == &c)
+                v[static_cast<size_t>(swept_index)] = static_cast<float>(
+                    c.lo + (c.hi - c.lo) * (layout.columns > 1 ? double(i % layout.columns) / (layout.columns - 1) : 0.5));
+            all.insert(all.end(), v.begin(), v.end());
+        }
+    }
+    r.codes = per_sample;
+    if (row_name == "label") {
+        r.labels.clear();
+        for (int64_t i = 0; i < n; ++i) r.labels.push_back(i / layout.columns);
+    }
+    if (swept) layout.rows += ", columns sweep " + swept->name + "[" + std::to_string(swept_index) + "]";
+    return layout;
 }
 
 void add_sample(CLI::App& app) {
     auto* cmd = app.add_subcommand("sample", "generate a grid of samples through the inference core");
-    static std::string file, out = "grid.png";
+    static std::string file, out = "grid.png", sweep;
     static uint64_t seed = 0;
     static int64_t count = 64, first = 0, label = -1, columns = 0, scale = 1;
+    static std::vector<std::string> codes;
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
     cmd->add_option("--seed", seed, "latent seed (sample i of seed S is the same everywhere)");
     cmd->add_option("-n,--count", count, "number of samples")->check(CLI::Range(1, 4096));
     cmd->add_option("--first", first, "index of the first sample");
-    cmd->add_option("--label", label, "class for conditional models");
-    cmd->add_option("--columns", columns, "grid columns (default: square)");
+    cmd->add_option("--label", label, "class for conditional models (default: one row per class)");
+    cmd->add_option("--code", codes, "NAME=V[,V...]: a code's values (InfoGAN; default: rows of the categorical code, 0 for the rest)");
+    cmd->add_option("--sweep", sweep, "NAME[:INDEX]: the columns sweep a continuous code over its range");
+    cmd->add_option("--columns", columns, "grid columns (default: square; 10 for one row per class)");
     cmd->add_option("--scale", scale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
     cmd->add_option("-o,--output", out, "PNG file");
     cmd->callback([] {
         const Model model = load_model_file(file);
-        GenerateRequest request;
-        request.seed = seed;
-        request.first_index = first;
-        request.count = count;
-        request.labels = labels_option(model, label);
-        const Tensor images = model.generate(request);
-        const int cols = static_cast<int>(columns > 0 ? columns : std::ceil(std::sqrt(static_cast<double>(count))));
-        write_png(output_path(out),
-                  enlarged(tile_grid(images, model.info().range_lo, model.info().range_hi, cols), int(scale)));
-        std::printf("wrote %s: %lld samples of %s, seed %llu\n", out.c_str(), static_cast<long long>(count),
-                    model.info().name.c_str(), static_cast<unsigned long long>(seed));
+        const GridLayout layout = grid_layout(model, seed, first, count, label, columns, codes, sweep);
+        const Tensor images = model.generate(layout.request);
+        write_png(output_path(out), enlarged(tile_grid(images, model.info().range_lo, model.info().range_hi,
+                                                       static_cast<int>(layout.columns)),
+                                             int(scale)));
+        std::printf("wrote %s: %lld samples of %s, seed %llu%s\n", out.c_str(),
+                    static_cast<long long>(layout.request.count), model.info().name.c_str(),
+                    static_cast<unsigned long long>(seed), layout.rows.empty() ? "" : (" (" + layout.rows + ")").c_str());
     });
 }
 
@@ -248,6 +395,7 @@ void add_interpolate(CLI::App& app) {
     static uint64_t from = 0, to = 1;
     static int64_t steps = 10, label = -1, iscale = 1;
     static bool slerp = false, lerp = false;
+    static std::vector<std::string> icodes;
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
     cmd->add_option("--from", from, "seed of the first endpoint (its sample 0)");
     cmd->add_option("--to", to, "seed of the last endpoint (its sample 0)");
@@ -255,7 +403,8 @@ void add_interpolate(CLI::App& app) {
     cmd->add_option("--mode", mode, "slerp (default) or lerp")->check(CLI::IsMember({"lerp", "slerp"}));
     cmd->add_flag("--slerp", slerp, "same as --mode slerp");
     cmd->add_flag("--lerp", lerp, "same as --mode lerp");
-    cmd->add_option("--label", label, "class for conditional models");
+    cmd->add_option("--label", label, "class for conditional models (required by them)");
+    cmd->add_option("--code", icodes, "NAME=V[,V...]: a code's values (InfoGAN; default 0)");
     cmd->add_option("--scale", iscale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
     cmd->add_option("-o,--output", out, "PNG file");
     cmd->callback([] {
@@ -266,7 +415,14 @@ void add_interpolate(CLI::App& app) {
         GenerateRequest request;
         request.count = steps;
         request.z = interpolate(normal_latents(from, 0, 1, dim), normal_latents(to, 0, 1, dim), steps, m);
-        request.labels = labels_option(model, label);
+        if (label >= 0 && model.info().num_classes == 0) throw std::runtime_error("--label: this model takes no label");
+        if (label < 0 && model.info().num_classes > 0)
+            throw std::runtime_error("this model is conditional: pass --label K (0.." +
+                                     std::to_string(model.info().num_classes - 1) + ")");
+        if (label >= 0) request.labels = {label};
+        request.codes = parse_codes(model, icodes);
+        for (const auto& c : code_inputs(model))
+            if (!request.codes.count(c.name)) request.codes[c.name] = std::vector<float>(static_cast<size_t>(c.size), 0.0f);
         const Tensor images = model.generate(request);
         write_png(output_path(out), enlarged(tile_grid(images, model.info().range_lo, model.info().range_hi,
                                                        static_cast<int>(steps)),
@@ -414,6 +570,96 @@ void add_launch(CLI::App& app, char** argv) {
     });
 }
 
+void add_train_classifier(CLI::App& app, int argc, char** argv) {
+    auto* cmd = app.add_subcommand("train-classifier",
+                                   "train the Fashion-MNIST classifier that `ganzoo eval` measures samples with");
+    static ClassifierOptions o;
+    cmd->add_option("-o,--output", o.output, "the classifier file (default web/models/classifier.safetensors)");
+    cmd->add_option("--epochs", o.epochs, "passes over the train split (default 6)")->check(CLI::Range(1, 1000));
+    cmd->add_option("--batch", o.batch, "images per step (default 128)")->check(CLI::Range(1, 65536));
+    cmd->add_option("--lr", o.lr, "Adam's initial learning rate, decayed linearly to 0 (default 2e-3)");
+    cmd->add_option("--seed", o.seed, "seed of weights, batches and flips");
+    cmd->add_option("--threads", o.threads, "LibTorch threads (default: all cores)")->check(CLI::Range(0, 1024));
+    cmd->add_option("--data", o.data, "fashion-mnist (default) or a folder of images, one subfolder per class");
+    cmd->add_option("--limit", o.limit, "train on the first N images only (smoke tests)");
+    cmd->callback([argc, argv] {
+        o.command = joined_command(argc, argv);
+        const auto r = train_classifier(o);
+        std::printf("wrote %s: test accuracy %.2f%% after %lld steps, %.0f s\n", o.output.c_str(),
+                    100.0 * r.test_accuracy, static_cast<long long>(r.steps), r.wall_s);
+    });
+}
+
+// The classifier: the given path, else the shipped one (from the working directory or the source tree).
+std::string classifier_path(const std::string& given) {
+    if (!given.empty()) return given;
+    for (const std::string& candidate :
+         {std::string("web/models/classifier.safetensors"), std::string(GANZOO_SOURCE_DIR) + "/web/models/classifier.safetensors"})
+        if (fs::exists(candidate)) return candidate;
+    throw std::runtime_error("eval: no classifier at web/models/classifier.safetensors: train one with "
+                             "`ganzoo train-classifier` or pass --classifier FILE");
+}
+
+void add_eval(CLI::App& app) {
+    auto* cmd = app.add_subcommand("eval", "a model's metrics: FD-FMNIST (classifier features, not Inception), IS, "
+                                           "class histogram, the member's own metric");
+    static std::string file, classifier_file;
+    static metrics::EvalOptions o;
+    static bool as_json = false;
+    cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--classifier", classifier_file, "the classifier (default web/models/classifier.safetensors)");
+    cmd->add_option("-n,--count", o.count, "generated images, and train images for the floor (default 10000)")
+        ->check(CLI::Range(2, 60000));
+    cmd->add_option("--seed", o.seed, "latent seed of the generated images (default 1)");
+    cmd->add_option("--data", o.data, "the real images (default fashion-mnist: its test split)");
+    cmd->add_flag("--json", as_json, "print one JSON object instead of the table");
+    cmd->callback([] {
+        const Model model = load_model_file(file);
+        const metrics::Classifier classifier(load_model_file(classifier_path(classifier_file)));
+        const bool tty = ::isatty(2);
+        std::string last_stage;
+        o.progress = [&](const std::string& stage, int64_t done, int64_t total) {
+            if (!tty) {
+                if (done == total) std::fprintf(stderr, "eval: %s %lld/%lld\n", stage.c_str(), (long long)done, (long long)total);
+                return;
+            }
+            const int width = 30, filled = static_cast<int>(width * done / std::max<int64_t>(1, total));
+            std::fprintf(stderr, "\r%-9s [%s%s] %lld/%lld", stage.c_str(), std::string(filled, '#').c_str(),
+                         std::string(width - filled, '.').c_str(), (long long)done, (long long)total);
+            if (done == total) std::fprintf(stderr, "\n");
+        };
+        const json r = metrics::evaluate(model, classifier, o);
+        if (as_json) {
+            std::printf("%s\n", r.dump().c_str());
+            return;
+        }
+        std::printf("%s (%s), %lld samples of seed %llu\n", model.info().name.c_str(), model.info().family.c_str(),
+                    (long long)o.count, (unsigned long long)o.seed);
+        std::printf("  FD-FMNIST (classifier features, not Inception): %.3f   (floor, %lld train images vs test: %.3f)\n",
+                    r["fd_fmnist"].get<double>(), (long long)o.count, r["fd_floor"].get<double>());
+        std::printf("  classifier Inception Score: %.3f   (test images: %.3f)\n", r["inception_score"].get<double>(),
+                    r["inception_score_test"].get<double>());
+        std::printf("  class histogram:");
+        for (size_t k = 0; k < r["class_histogram"].size(); ++k)
+            std::printf(" %s %.1f%%", r["classes"][k].get<std::string>().c_str(),
+                        100.0 * r["class_histogram"][k].get<double>() / o.count);
+        std::printf("\n");
+        if (r.contains("class_accuracy"))
+            std::printf("  class accuracy (the classifier agrees with the asked label): %.2f%%\n",
+                        100.0 * r["class_accuracy"].get<double>());
+        if (r.contains("code_class_accuracy")) {
+            std::printf("  categorical code vs classes, best one-to-one mapping: %.2f%% (", 100.0 * r["code_class_accuracy"].get<double>());
+            bool first = true;
+            for (const auto& [code, name] : r["code_to_class"].items())
+                std::printf("%s%s→%s", first ? "" : ", ", code.c_str(), name.get<std::string>().c_str()), first = false;
+            std::printf(")\n");
+        }
+        if (r.contains("q_accuracy"))
+            std::printf("  Q recovers the categorical code from G's images: %.2f%%\n", 100.0 * r["q_accuracy"].get<double>());
+        std::printf("  (classifier test accuracy %.2f%%)\n", 100.0 * r["classifier_test_accuracy"].get<double>());
+    });
+}
+
 // Every failure is one line on stderr: "ganzoo: error: what failed".
 void report_error(std::string message) {
     for (char& c : message)
@@ -441,7 +687,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "ganzoo 0.1.0");
     auto* models = app.add_subcommand("models", "list the family members");
     models->callback([] {
-        for (const auto& f : families()) std::printf("%-10s %s\n", f.name.c_str(), f.title.c_str());
+        for (const auto& f : families()) std::printf("%-15s %s\n", f.name.c_str(), f.title.c_str());
     });
     add_train(app, argc, argv);
     add_export(app);
@@ -449,6 +695,8 @@ int main(int argc, char** argv) {
     add_interpolate(app);
     add_inspect(app);
     add_launch(app, argv);
+    add_train_classifier(app, argc, argv);
+    add_eval(app);
     // After a process group existed, destructors may wait on peers that are gone: leave at once.
     auto leave = [](int code) {
         if (dist::process_group_created()) {

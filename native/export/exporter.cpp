@@ -110,6 +110,12 @@ DraftOp translate(const std::shared_ptr<nn::Module>& module, const std::string& 
         if (m->options.bias()) d.tensors["bias"] = cpu_double(m->bias);
         return d;
     }
+    if (auto m = std::dynamic_pointer_cast<ExportsAsChannelAffine>(module)) {
+        const auto [scale, shift] = m->channel_affine();
+        if (!scale.defined() || !shift.defined() || scale.dim() != 1 || !scale.sizes().equals(shift.sizes()))
+            throw std::invalid_argument(where + ": " + module->name() + " gave no per-channel scale and shift");
+        return {{{"op", "batch_norm"}}, {{"scale", cpu_double(scale)}, {"shift", cpu_double(shift)}}};
+    }
     if (auto m = std::dynamic_pointer_cast<nn::BatchNorm2dImpl>(module))
         return batch_norm_op(m->weight, m->bias, m->running_mean, m->running_var, m->options.eps(),
                              m->options.affine(), where);
@@ -186,16 +192,27 @@ json golden_case(GanFamily& family, const ExportOptions& options, const std::str
     auto z = torch::from_blob(const_cast<float*>(latents.data.data()),
                               {options.check_count, family.z_dim()}, torch::kFloat)
                  .clone();
-    const auto out = family.sample(z, torch::Tensor()).to(torch::kCPU, torch::kDouble);
+    // The member's other inputs, one grid row per sample: every class (or code value) in turn.
+    const GeneratorInputs inputs = family.grid_inputs(options.check_count, 1);
+    const auto out = family.sample(z, inputs).to(torch::kCPU, torch::kDouble);
     const auto values = to_floats(out.flatten().slice(0, 0, options.check_values));
-    return {{"net", net},
-            {"seed", options.check_seed},
-            {"first_index", 0},
-            {"count", options.check_count},
-            {"values", values},
-            {"mean", out.mean().item<double>()},
-            {"l2", out.norm().item<double>()},
-            {"tolerance", options.dtype == DType::F32 ? 1e-4 : 2e-2}};
+    json check = {{"net", net},
+                  {"seed", options.check_seed},
+                  {"first_index", 0},
+                  {"count", options.check_count},
+                  {"values", values},
+                  {"mean", out.mean().item<double>()},
+                  {"l2", out.norm().item<double>()},
+                  {"tolerance", options.dtype == DType::F32 ? 1e-4 : 2e-2}};
+    for (const auto& [name, tensor] : inputs) {
+        if (name == "label") {
+            const auto labels = tensor.to(torch::kCPU, torch::kLong).contiguous();
+            check["labels"] = std::vector<int64_t>(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel());
+        } else {
+            check["codes"][name] = to_floats(tensor);
+        }
+    }
+    return check;
 }
 
 }  // namespace
@@ -203,6 +220,11 @@ json golden_case(GanFamily& family, const ExportOptions& options, const std::str
 std::vector<uint8_t> export_model(GanFamily& family, const ExportOptions& options) {
     const ExportSpec spec = family.export_spec();
     if (spec.nets.empty()) throw std::invalid_argument("export: the model declares no networks");
+    return export_graphs(spec, options, golden_case(family, options, spec.nets.front().name));
+}
+
+std::vector<uint8_t> export_graphs(const ExportSpec& spec, const ExportOptions& options, const json& check) {
+    if (spec.nets.empty()) throw std::invalid_argument("export: no networks to write");
     json nets = json::object();
     std::vector<TensorToWrite> tensors;
     for (const auto& net : spec.nets) {
@@ -210,7 +232,7 @@ std::vector<uint8_t> export_model(GanFamily& family, const ExportOptions& option
         size_t index = 0;
         for (const auto& child : net.net->children())
             drafts.push_back(translate(child, "net '" + net.name + "' module " + std::to_string(index++)));
-        json ops = json::array();
+        json ops = net.prelude.is_array() ? net.prelude : json::array();
         auto folded = fold_batch_norm(std::move(drafts));
         for (size_t k = 0; k < folded.size(); ++k) {
             json op = folded[k].op;
@@ -233,7 +255,7 @@ std::vector<uint8_t> export_model(GanFamily& family, const ExportOptions& option
                            {"inputs", spec.inputs},
                            {"nets", nets},
                            {"training", options.training},
-                           {"check", golden_case(family, options, spec.nets.front().name)}};
+                           {"check", check}};
     return write_safetensors(tensors, {{"ganzoo", document.dump()}});
 }
 

@@ -48,7 +48,7 @@ void init_dcgan_weights(torch::nn::Module& module) {
     }
 }
 
-torch::Tensor GeneratorCritic::sample(const torch::Tensor& z, const torch::Tensor& /*labels*/) {
+torch::Tensor GeneratorCritic::sample(const torch::Tensor& z, const GeneratorInputs& /*inputs*/) {
     return eval_forward(G_, z.to(device_));
 }
 

@@ -7,7 +7,9 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -49,6 +51,11 @@ std::vector<double> average_over_ranks(const Batch& batch, std::vector<double> v
 // Named scalars from one step, in a fixed order (they become log.csv columns).
 using StepStats = std::vector<std::pair<std::string, double>>;
 
+// G's inputs besides z, by the graph input names of the export: "label" → int64 [N] class ids
+// (Conditional GAN); InfoGAN's codes "c_cat" → float [N, 1] category ids and "c_cont" → float
+// [N, 2] in [-1, 1]. Empty for unconditional members.
+using GeneratorInputs = std::map<std::string, torch::Tensor>;
+
 struct ImageShape {
     int64_t channels = 1, height = 28, width = 28;
 };
@@ -58,6 +65,20 @@ struct ExportNet {
     std::string name;                 // "G"
     std::vector<std::string> inputs;  // graph inputs, e.g. {"z"}
     torch::nn::Sequential net;
+    // Graph ops without weights that run before `net`, whose first module reads the last one's
+    // output: how conditioning enters, e.g. [{"op": "one_hot", "in": ["label"], "out": "y",
+    // "classes": 10}, {"op": "concat", "in": ["z", "y"], "axis": 1}].
+    json prelude = json::array();
+};
+
+// A module the exporter writes as a per-channel affine map y = x·scale + shift (a batch_norm
+// op, folded into the layer before it when it can be): e.g. Improved DCGAN's virtual batch
+// norm, frozen to its reference batch's statistics so that one sample alone is deterministic.
+class ExportsAsChannelAffine {
+public:
+    virtual ~ExportsAsChannelAffine() = default;
+    // {scale [C], shift [C]} of the inference-time map.
+    virtual std::pair<torch::Tensor, torch::Tensor> channel_affine() const = 0;
 };
 
 struct ExportSpec {
@@ -79,9 +100,19 @@ public:
     // One optimisation step of both networks on `batch`.
     virtual StepStats train_step(const Batch& batch) = 0;
 
-    // Generator output in eval mode for latents z [N, z_dim] (labels [N] for conditional
-    // members, undefined otherwise), on the training device.
-    virtual torch::Tensor sample(const torch::Tensor& z, const torch::Tensor& labels) = 0;
+    // Generator output in eval mode for latents z [N, z_dim] and the member's other inputs
+    // (see GeneratorInputs; empty for unconditional members), on the training device.
+    virtual torch::Tensor sample(const torch::Tensor& z, const GeneratorInputs& inputs) = 0;
+
+    // The other inputs of `count` samples laid out in a grid `columns` wide: the run's
+    // fixed-seed grids and the export's golden case use them (a conditional member gives one
+    // row per class). Unconditional members: none.
+    virtual GeneratorInputs grid_inputs(int64_t /*count*/, int64_t /*columns*/) { return {}; }
+    // Columns of the run's sample grids: square by default, one per class value when a member
+    // lays its grid out by class.
+    virtual int64_t grid_columns(int64_t count) const {
+        return static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(count))));
+    }
 
     virtual int64_t z_dim() const = 0;
 
@@ -113,7 +144,7 @@ public:
 // sample() and export_spec().
 class GeneratorCritic : public GanFamily {
 public:
-    torch::Tensor sample(const torch::Tensor& z, const torch::Tensor& labels) override;
+    torch::Tensor sample(const torch::Tensor& z, const GeneratorInputs& inputs) override;
     int64_t z_dim() const override { return z_dim_; }
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;

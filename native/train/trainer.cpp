@@ -263,11 +263,12 @@ void write_sample_grid(GanFamily& family, const json& config, const std::string&
     const auto latents = normal_latents(config_value<uint64_t>(config, "sample_seed"), 0, count, family.z_dim());
     const auto z = torch::from_blob(const_cast<float*>(latents.data.data()), {count, family.z_dim()},
                                     torch::kFloat);
-    const auto images = family.sample(z, torch::Tensor()).to(torch::kCPU, torch::kFloat).contiguous();
+    const int64_t columns = family.grid_columns(count);
+    const auto images =
+        family.sample(z, family.grid_inputs(count, columns)).to(torch::kCPU, torch::kFloat).contiguous();
     ganzoo::Tensor batch{std::vector<int64_t>(images.sizes().begin(), images.sizes().end()),
                          std::vector<float>(images.data_ptr<float>(), images.data_ptr<float>() + images.numel())};
-    const int columns = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(count))));
-    write_png(path, tile_grid(batch, -1.0f, 1.0f, columns));
+    write_png(path, tile_grid(batch, -1.0f, 1.0f, static_cast<int>(columns)));
 }
 
 // The options of a new run (defaults < recipe < user), or of a resumed one (its config.json,

@@ -31,6 +31,7 @@ struct CheckCase {
     uint64_t seed = 0;
     int64_t first_index = 0, count = 1;
     std::vector<int64_t> labels;
+    std::map<std::string, std::vector<float>> codes;
     std::vector<double> values;
     double mean = 0, l2 = 0, tolerance = 0;
 };
@@ -93,8 +94,16 @@ void read_dataset(const json& doc, ModelInfo& info, const LoadLimits& limits) {
         fail("dataset.range", "must have lo < hi, got " + detail::json_excerpt(range));
 }
 
+// An input other than z and label (InfoGAN's codes): categorical ("categories": K, one whole
+// number 0..K-1 per sample) or continuous (optionally "range": [lo, hi], which the UIs use).
+struct CodeDecl {
+    int64_t categories = 0;  // 0: continuous
+    bool is_code = false;    // declared with "categories" or "range": generate() defaults it to 0
+};
+using CodeDecls = std::map<std::string, CodeDecl>;
+
 // Per-sample shapes of the declared inputs: z -> [dim], label -> [1], other -> "shape" or [dim].
-graph::InputShapes read_inputs(const json& doc, ModelInfo& info) {
+graph::InputShapes read_inputs(const json& doc, ModelInfo& info, CodeDecls& codes) {
     const json& inputs = member(doc, "", "inputs");
     if (!inputs.is_object()) fail("inputs", "must be an object");
     graph::InputShapes shapes;
@@ -126,6 +135,20 @@ graph::InputShapes read_inputs(const json& doc, ModelInfo& info) {
         } else {
             fail(path, "needs 'dim' or 'shape' (its per-sample shape)");
         }
+        if (item.key() == "z" || item.key() == "label") continue;
+        CodeDecl& code = codes[item.key()];
+        if (v.contains("categories")) {
+            code.categories = int_field(v["categories"], path + ".categories", 1, kMaxClasses);
+            if (shapes[item.key()] != std::vector<int64_t>{1})
+                fail(path + ".shape", "must be [1] for a categorical input (one category per sample)");
+        }
+        code.is_code = v.contains("categories") || v.contains("range");
+        if (v.contains("range")) {
+            const json& r = v["range"];
+            if (!r.is_array() || r.size() != 2 || !r[0].is_number() || !r[1].is_number() ||
+                !(r[0].get<double>() < r[1].get<double>()))
+                fail(path + ".range", "must be [lo, hi] with lo < hi, got " + detail::json_excerpt(r));
+        }
     }
     return shapes;
 }
@@ -145,6 +168,15 @@ std::optional<CheckCase> read_check(const json& doc, const LoadLimits& limits) {
         if (!c["labels"].is_array()) fail("check.labels", "must be an array of integers");
         for (const json& l : c["labels"])
             check.labels.push_back(int_field(l, "check.labels", 0, kMaxClasses));
+    }
+    if (c.contains("codes")) {
+        if (!c["codes"].is_object()) fail("check.codes", "must be an object of number arrays");
+        for (const auto& item : c["codes"].items()) {
+            const std::string path = "check.codes." + item.key();
+            if (!item.value().is_array()) fail(path, "must be an array of numbers");
+            std::vector<float>& values = check.codes[item.key()];
+            for (const json& v : item.value()) values.push_back(static_cast<float>(number_field(v, path)));
+        }
     }
     const json& values = member(c, "check", "values");
     if (!values.is_array()) fail("check.values", "must be an array of numbers");
@@ -169,12 +201,38 @@ std::string format_double(const char* format, double v) {
     return buffer;
 }
 
+// A code input [count, per-sample shape] from one sample's values (repeated) or all samples'.
+Tensor code_input(const std::string& name, const std::vector<float>& values, int64_t count,
+                  const std::vector<int64_t>& per_sample_shape, int64_t categories) {
+    int64_t per_sample = 1;
+    for (int64_t d : per_sample_shape) per_sample *= d;
+    const auto given = static_cast<int64_t>(values.size());
+    if (given != per_sample && given != per_sample * count)
+        throw Error("generate: code '" + name + "' takes " + std::to_string(per_sample) +
+                    " value(s) per sample: give " + std::to_string(per_sample) + " or " +
+                    std::to_string(per_sample * count) + ", not " + std::to_string(given));
+    for (float v : values) {
+        if (!std::isfinite(v)) throw Error("generate: code '" + name + "' has a value that is not finite");
+        if (categories > 0 && (v != std::floor(v) || v < 0 || v >= static_cast<float>(categories)))
+            throw Error("generate: code '" + name + "' is categorical: values are whole numbers 0.." +
+                        std::to_string(categories - 1) + ", got " + format_double("%g", v));
+    }
+    std::vector<int64_t> shape{count};
+    shape.insert(shape.end(), per_sample_shape.begin(), per_sample_shape.end());
+    Tensor t = Tensor::zeros(shape);
+    for (int64_t i = 0; i < count; ++i)
+        std::copy_n(values.begin() + (given == per_sample ? 0 : i * per_sample), per_sample,
+                    t.data.begin() + i * per_sample);
+    return t;
+}
+
 }  // namespace
 
 struct Model::Impl {
     ModelInfo info;
     LoadLimits limits;
     graph::InputShapes inputs;
+    CodeDecls codes;
     std::map<std::string, graph::Net> nets;
     std::optional<CheckCase> check;
 
@@ -225,7 +283,7 @@ Model Model::load(const uint8_t* bytes, size_t size, const LoadLimits& limits) {
     info.family = string_field(doc, "", "family");
     info.name = string_field(doc, "", "name");
     read_dataset(doc, info, limits);
-    impl->inputs = read_inputs(doc, info);
+    impl->inputs = read_inputs(doc, info, impl->codes);
 
     const json& nets = member(doc, "", "nets");
     if (!nets.is_object() || nets.empty()) fail("nets", "must be an object with at least one net");
@@ -300,6 +358,9 @@ Tensor Model::generate(const GenerateRequest& req) const {
     if (req.z && !takes("z")) throw Error("generate: net '" + req.net + "' takes no z, but one was given");
     if (!req.labels.empty() && !takes("label"))
         throw Error("generate: net '" + req.net + "' takes no label, but labels were given");
+    for (const auto& item : req.codes)
+        if (!takes(item.first.c_str()))
+            throw Error("generate: net '" + req.net + "' has no input '" + item.first + "'");
 
     std::map<std::string, Tensor> inputs;
     for (const std::string& name : net.input_names) {
@@ -330,9 +391,21 @@ Tensor Model::generate(const GenerateRequest& req) const {
                 labels.data[i] = static_cast<float>(label);
             }
             inputs["label"] = std::move(labels);
+        } else if (req.codes.count(name)) {
+            const size_t at = static_cast<size_t>(
+                std::find(net.input_names.begin(), net.input_names.end(), name) - net.input_names.begin());
+            inputs[name] = code_input(name, req.codes.at(name), req.count, net.input_shapes[at],
+                                      impl_->codes.count(name) ? impl_->codes.at(name).categories : 0);
+        } else if (impl_->codes.count(name) && impl_->codes.at(name).is_code) {
+            // A code left out is at its neutral value: category 0, continuous values 0.
+            const size_t at = static_cast<size_t>(
+                std::find(net.input_names.begin(), net.input_names.end(), name) - net.input_names.begin());
+            int64_t per_sample = 1;
+            for (int64_t d : net.input_shapes[at]) per_sample *= d;
+            inputs[name] = code_input(name, std::vector<float>(static_cast<size_t>(per_sample), 0.0f), req.count,
+                                      net.input_shapes[at], 0);
         } else {
-            throw Error("generate: net '" + req.net + "' needs input '" + name +
-                        "', which generate() cannot make (use Model::run)");
+            throw Error("generate: net '" + req.net + "' needs input '" + name + "' (give its values as a code)");
         }
     }
     return run(req.net, inputs);
@@ -352,6 +425,7 @@ CheckResult Model::verify() const {
     req.first_index = check.first_index;
     req.count = check.count;
     req.labels = check.labels;
+    req.codes = check.codes;
     Tensor out;
     try {
         out = generate(req);

@@ -39,6 +39,10 @@ struct GenerateRequest {
     int64_t count = 1;
     std::optional<Tensor> z;   // explicit latents [count, z_dim]; replaces the seed's
     std::vector<int64_t> labels;  // conditional models: one label for all, or one per sample
+    // The net's other inputs by name (InfoGAN's codes "c_cat", "c_cont"): one sample's values,
+    // used for every sample, or all count samples' values, row-major. A categorical input
+    // (declared with "categories": K) takes whole numbers 0..K-1.
+    std::map<std::string, std::vector<float>> codes;
     std::string net = "G";
 };
 

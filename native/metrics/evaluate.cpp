@@ -1,0 +1,195 @@
+#include "metrics/evaluate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <stdexcept>
+
+namespace ganzoo::metrics {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int64_t kBatch = 250;
+
+bool takes(const json& doc, const std::string& input) {
+    const auto& inputs = doc.at("nets").at("G").at("inputs");
+    return std::find(inputs.begin(), inputs.end(), input) != inputs.end();
+}
+
+// Per-sample values of G's other inputs for samples first..first+n-1: a class label (cGAN)
+// and the categorical code cycle through their values; continuous codes are drawn from their
+// prior, U[lo, hi], by a generator seeded with (seed, sample index) so any batch split agrees.
+struct Conditioning {
+    std::vector<int64_t> labels;                      // cGAN
+    std::map<std::string, std::vector<float>> codes;  // InfoGAN
+    std::vector<int> category;                        // the label or category code per sample
+    int64_t category_count = 0;                       // its number of values
+};
+
+Conditioning conditioning(const ModelInfo& info, const json& doc, uint64_t seed, int64_t first, int64_t n) {
+    Conditioning c;
+    if (info.num_classes > 0 && takes(doc, "label"))
+        for (int64_t i = first; i < first + n; ++i) {
+            c.labels.push_back(i % info.num_classes);
+            c.category.push_back(static_cast<int>(i % info.num_classes));
+            c.category_count = info.num_classes;
+        }
+    for (const auto& [name, decl] : doc.at("inputs").items()) {
+        if (name == "z" || name == "label" || !takes(doc, name)) continue;
+        int64_t size = 1;
+        for (const auto& d : decl.value("shape", json::array({decl.value("dim", 1)}))) size *= d.get<int64_t>();
+        std::vector<float>& values = c.codes[name];
+        if (decl.contains("categories")) {
+            const auto k = decl["categories"].get<int64_t>();
+            for (int64_t i = first; i < first + n; ++i) {
+                values.push_back(static_cast<float>(i % k));
+                if (c.labels.empty()) c.category.push_back(static_cast<int>(i % k));
+            }
+            if (c.labels.empty()) c.category_count = k;
+        } else {
+            const double lo = decl.contains("range") ? decl["range"][0].get<double>() : -1.0;
+            const double hi = decl.contains("range") ? decl["range"][1].get<double>() : 1.0;
+            for (int64_t i = first; i < first + n; ++i) {
+                std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(i));
+                std::uniform_real_distribution<double> u(lo, hi);
+                for (int64_t j = 0; j < size; ++j) values.push_back(static_cast<float>(u(rng)));
+            }
+        }
+    }
+    return c;
+}
+
+Eigen::MatrixXd confusion_matrix(const std::vector<int>& rows, const std::vector<int>& cols, int64_t k) {
+    Eigen::MatrixXd m = Eigen::MatrixXd::Zero(k, k);
+    for (size_t i = 0; i < rows.size(); ++i) m(rows[i], cols[i]) += 1;
+    return m;
+}
+
+}  // namespace
+
+Tensor dataset_images(const data::ImageDataset& ds, int64_t limit) {
+    const int64_t n = limit > 0 ? std::min(limit, ds.count) : ds.count;
+    Tensor t = Tensor::zeros({n, ds.channels, ds.height, ds.width});
+    for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = static_cast<float>(ds.pixels[i]) / 127.5f - 1.0f;
+    return t;
+}
+
+json evaluate(const Model& generator, const Classifier& classifier, const EvalOptions& o) {
+    const ModelInfo& info = generator.info();
+    const json doc = json::parse(info.metadata_json);
+    if (!doc.at("nets").contains("G")) throw std::runtime_error("eval: the model has no generator net 'G'");
+    const ModelInfo& cinfo = classifier.model().info();
+    if (info.channels != cinfo.channels || info.height != cinfo.height || info.width != cinfo.width)
+        throw std::runtime_error("eval: the model draws " + std::to_string(info.channels) + "x" +
+                                 std::to_string(info.height) + "x" + std::to_string(info.width) +
+                                 " images, the classifier reads " + std::to_string(cinfo.channels) + "x" +
+                                 std::to_string(cinfo.height) + "x" + std::to_string(cinfo.width));
+    if (o.count < 2) throw std::invalid_argument("eval: count must be >= 2");
+    auto progress = [&](const std::string& stage, int64_t done, int64_t total) {
+        if (o.progress) o.progress(stage, done, total);
+    };
+    auto classify = [&](const Tensor& images, const std::string& stage) {
+        Classifier::Output all;
+        const int64_t n = images.dim(0), per = images.data.size() / n;
+        all.features.resize(n, 0);
+        for (int64_t first = 0; first < n; first += kBatch) {
+            const int64_t m = std::min(kBatch, n - first);
+            Tensor part = Tensor::zeros({m, images.dim(1), images.dim(2), images.dim(3)});
+            std::copy_n(images.data.begin() + first * per, m * per, part.data.begin());
+            auto out = classifier.classify(part, kBatch);
+            if (first == 0) {
+                all.features.resize(n, out.features.cols());
+                all.probabilities.resize(n, out.probabilities.cols());
+            }
+            all.features.middleRows(first, m) = out.features;
+            all.probabilities.middleRows(first, m) = out.probabilities;
+            all.predicted.insert(all.predicted.end(), out.predicted.begin(), out.predicted.end());
+            progress(stage, first + m, n);
+        }
+        return all;
+    };
+
+    // The reference: the whole test split; the floor: `count` train images against it.
+    const auto test_set = data::load_dataset(o.data, data::Split::Test);
+    const auto test = classify(dataset_images(test_set), "test");
+    const Gaussian test_gaussian = fit_gaussian(test.features);
+    const auto train_set = data::load_dataset(o.data, data::Split::Train);
+    const auto floor = classify(dataset_images(train_set, o.count), "floor");
+
+    // The generated set.
+    const int64_t n = o.count;
+    Tensor images = Tensor::zeros({n, info.channels, info.height, info.width});
+    std::vector<int> categories;
+    int64_t category_count = 0;
+    std::vector<float> q_out;
+    int64_t q_width = 0;
+    const bool has_q = doc.at("nets").contains("Q");
+    const int64_t per = info.channels * info.height * info.width;
+    for (int64_t first = 0; first < n; first += kBatch) {
+        const int64_t m = std::min(kBatch, n - first);
+        GenerateRequest r;
+        r.seed = o.seed;
+        r.first_index = first;
+        r.count = m;
+        Conditioning c = conditioning(info, doc, o.seed, first, m);
+        r.labels = c.labels;
+        r.codes = c.codes;
+        categories.insert(categories.end(), c.category.begin(), c.category.end());
+        category_count = c.category_count;
+        const Tensor part = generator.generate(r);
+        std::copy(part.data.begin(), part.data.end(), images.data.begin() + first * per);
+        if (has_q) {
+            const Tensor q = generator.run("Q", {{"image", part}});
+            q_width = q.dim(1);
+            q_out.insert(q_out.end(), q.data.begin(), q.data.end());
+        }
+        progress("generate", first + m, n);
+    }
+    const auto generated = classify(images, "classify");
+
+    const int64_t k = classifier.classes();
+    std::vector<int64_t> histogram(static_cast<size_t>(k), 0);
+    for (int c : generated.predicted) ++histogram[static_cast<size_t>(c)];
+    json result = {{"count", n},
+                   {"seed", o.seed},
+                   {"fd_fmnist", frechet_distance(fit_gaussian(generated.features), test_gaussian)},
+                   {"fd_floor", frechet_distance(fit_gaussian(floor.features), test_gaussian)},
+                   {"inception_score", inception_score(generated.probabilities)},
+                   {"inception_score_test", inception_score(test.probabilities)},
+                   {"class_histogram", histogram},
+                   {"classes", cinfo.class_names},
+                   {"classifier_test_accuracy", classifier.test_accuracy()}};
+
+    // cGAN: does the class asked for come out?
+    if (info.num_classes > 0 && !categories.empty()) {
+        int64_t hits = 0;
+        for (int64_t i = 0; i < n; ++i) hits += generated.predicted[i] == categories[i];
+        result["class_accuracy"] = static_cast<double>(hits) / n;
+    }
+    // InfoGAN: how well the categorical code matches the classes (best one-to-one mapping),
+    // and how well Q reads the code back from G's images.
+    if (info.num_classes == 0 && !categories.empty()) {
+        const int64_t code_k = category_count;
+        if (code_k == k) {
+            std::vector<int> mapping;
+            result["code_class_accuracy"] =
+                best_mapping_accuracy(confusion_matrix(categories, generated.predicted, k), &mapping);
+            json named = json::object();
+            for (int64_t c = 0; c < k; ++c) named[std::to_string(c)] = cinfo.class_names[mapping[c]];
+            result["code_to_class"] = named;
+        }
+        if (has_q && q_width >= code_k) {
+            int64_t hits = 0;
+            for (int64_t i = 0; i < n; ++i) {
+                const float* row = &q_out[static_cast<size_t>(i * q_width)];
+                hits += (std::max_element(row, row + code_k) - row) == categories[i];
+            }
+            result["q_accuracy"] = static_cast<double>(hits) / n;
+        }
+    }
+    return result;
+}
+
+}  // namespace ganzoo::metrics

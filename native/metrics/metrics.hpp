@@ -1,0 +1,64 @@
+// Sample-quality metrics over the project's classifier (classifier.hpp), LibTorch-free: images
+// go through the inference core, statistics through Eigen.
+//
+//   FD-FMNIST: the Fréchet distance between Gaussians fitted to the classifier's penultimate
+//     features of two image sets (Heusel et al. 2017's FID, with our Fashion-MNIST classifier in
+//     place of Inception: the numbers are not comparable with published FIDs);
+//   the classifier Inception Score: exp(E_x KL(p(y|x) ‖ p(y))) (Salimans et al. 2016);
+//   best-mapping accuracy: how well K discovered categories (InfoGAN's code) match K classes,
+//     under the best one-to-one assignment (the Hungarian method).
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ganzoo/model.hpp"
+
+namespace ganzoo::metrics {
+
+// Mean and covariance (divided by n − 1) of the rows of `features` [n, d].
+struct Gaussian {
+    Eigen::VectorXd mean;
+    Eigen::MatrixXd cov;
+};
+Gaussian fit_gaussian(const Eigen::MatrixXd& features);
+
+// ‖μ1 − μ2‖² + tr(Σ1 + Σ2 − 2 (Σ1^½ Σ2 Σ1^½)^½). Both square roots are of symmetric positive
+// semi-definite matrices, taken through a self-adjoint eigen-decomposition (negative round-off
+// eigenvalues clamped to 0), so the result is real.
+double frechet_distance(const Gaussian& a, const Gaussian& b);
+
+// exp(mean over rows of KL(p(y|x) ‖ p(y))), p(y) the mean row; `probabilities` [n, K], rows sum to 1.
+double inception_score(const Eigen::MatrixXd& probabilities);
+
+// confusion(i, j) = how many samples of category i the classifier put in class j (K × K).
+// Returns the largest fraction of samples on the diagonal of any row permutation, and the
+// assignment (category i → class mapping[i]).
+double best_mapping_accuracy(const Eigen::MatrixXd& confusion, std::vector<int>* mapping = nullptr);
+
+// The project's classifier through the core.
+class Classifier {
+public:
+    explicit Classifier(Model model);
+    int64_t classes() const { return classes_; }
+    const Model& model() const { return model_; }
+    double test_accuracy() const { return test_accuracy_; }  // from the file's metadata
+
+    struct Output {
+        Eigen::MatrixXd features;       // [n, d]
+        Eigen::MatrixXd probabilities;  // [n, K], softmax of the logits
+        std::vector<int> predicted;     // argmax
+    };
+    // images [n, C, H, W] in [-1, 1]; classified in batches of `batch`.
+    Output classify(const Tensor& images, int64_t batch = 250) const;
+
+private:
+    Model model_;
+    int64_t classes_ = 0;
+    double test_accuracy_ = 0;
+};
+
+}  // namespace ganzoo::metrics

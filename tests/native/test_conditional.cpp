@@ -1,0 +1,313 @@
+// Conditional GAN and InfoGAN: each key mechanism with a test that fails when it is removed,
+// and the exported generators (and InfoGAN's Q) against LibTorch through the core.
+#include <cmath>
+#include <cstdio>
+
+#include "export/exporter.hpp"
+#include "ganzoo/latent.hpp"
+#include "ganzoo/model.hpp"
+#include "models/family.hpp"
+#include "models/infogan.hpp"
+
+// LibTorch pulls in glog, whose CHECK macro would shadow Catch's: Catch comes last.
+#undef CHECK
+#include <catch2/catch.hpp>
+
+using namespace ganzoo;
+using namespace ganzoo::train;
+
+namespace {
+
+std::unique_ptr<GanFamily> member(const std::string& name, json overrides = json::object(), int64_t classes = 10,
+                                  uint64_t seed = 1) {
+    torch::manual_seed(seed);
+    auto family = make_family(name);
+    json config = family->defaults(false);
+    if (config.contains("width")) config["width"] = 8;
+    config["z_dim"] = 16;
+    config.update(overrides);
+    family->build(config, {1, 28, 28}, classes, torch::kCPU);
+    return family;
+}
+
+std::shared_ptr<torch::nn::Module> network(GanFamily& family, const std::string& name) {
+    for (auto& [n, module] : family.networks())
+        if (n == name) return module;
+    FAIL("no network " << name);
+    return nullptr;
+}
+
+torch::Tensor flat(torch::nn::Module& module) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& p : module.parameters()) parts.push_back(p.detach().flatten().clone());
+    return torch::cat(parts);
+}
+
+double stat(const StepStats& stats, const std::string& name) {
+    for (const auto& [n, v] : stats)
+        if (n == name) return v;
+    FAIL("no stat " << name);
+    return 0;
+}
+
+// A toy labelled dataset: class 0 images are all −0.8, class 1 images all +0.8.
+Batch two_class_batch(int64_t n) {
+    Batch b;
+    b.labels = torch::randint(0, 2, {n}, torch::kLong);
+    b.images = (b.labels.to(torch::kFloat) * 1.6 - 0.8).view({n, 1, 1, 1}).expand({n, 1, 28, 28}).contiguous();
+    return b;
+}
+
+ExportOptions export_options(DType dtype, const std::string& family) {
+    ExportOptions o;
+    o.dtype = dtype;
+    o.family = family;
+    o.name = family + "-test";
+    json classes = json::array();
+    for (int k = 0; k < 10; ++k) classes.push_back("class " + std::to_string(k));
+    o.dataset = {{"name", "fashion-mnist"}, {"classes", classes}, {"image", {1, 28, 28}}, {"range", {-1.0, 1.0}}};
+    o.training = {{"command", "test"}};
+    return o;
+}
+
+// Moves weights away from the N(0, 0.02) init (whose outputs sit near 0) and gives batch norms
+// real statistics, so that the parity below means something.
+void randomize(GanFamily& family) {
+    torch::NoGradGuard no_grad;
+    for (const auto& net : family.export_spec().nets) {
+        for (auto& p : net.net->named_parameters())
+            if (p.key().find("weight") != std::string::npos && p.value().dim() > 1)
+                p.value().normal_(0.0, 1.5 / std::sqrt(double(p.value().numel() / p.value().size(0))));
+        for (auto& module : net.net->modules()) {
+            if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(module)) {
+                bn->running_mean.normal_(0.0, 0.3);
+                bn->running_var.uniform_(0.3, 2.0);
+            }
+            if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm1dImpl>(module)) {
+                bn->running_mean.normal_(0.0, 0.3);
+                bn->running_var.uniform_(0.3, 2.0);
+            }
+        }
+    }
+}
+
+double max_abs_diff(const torch::Tensor& expected, const ganzoo::Tensor& actual) {
+    const auto e = expected.to(torch::kFloat).contiguous();
+    REQUIRE(static_cast<size_t>(e.numel()) == actual.data.size());
+    double worst = 0;
+    for (int64_t i = 0; i < e.numel(); ++i) worst = std::max(worst, std::abs(double(e.data_ptr<float>()[i]) - actual.data[i]));
+    return worst;
+}
+
+torch::Tensor latents(int64_t count, int64_t dim, uint64_t seed) {
+    const auto z = normal_latents(seed, 0, count, dim);
+    return torch::from_blob(const_cast<float*>(z.data.data()), {count, dim}, torch::kFloat).clone();
+}
+
+}  // namespace
+
+// ---- Conditional GAN ----------------------------------------------------------------------
+
+TEST_CASE("cGAN: G's image depends on the label it is given") {
+    auto cgan = member("cgan");
+    const auto z = torch::randn({4, 16});
+    const auto a = cgan->sample(z, {{"label", torch::full({4}, 0, torch::kLong)}});
+    const auto b = cgan->sample(z, {{"label", torch::full({4}, 7, torch::kLong)}});
+    CHECK((a - b).abs().max().item<double>() > 1e-4);
+    CHECK_THROWS(cgan->sample(z, {}));  // a conditional G cannot draw without labels
+}
+
+TEST_CASE("cGAN: D reads the label as ten constant planes beside the image (off with condition_d=false)") {
+    auto first_conv_inputs = [](GanFamily& family) {
+        for (auto& m : network(family, "D")->modules(false))
+            if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(m)) return conv->options.in_channels();
+        return int64_t{-1};
+    };
+    CHECK(first_conv_inputs(*member("cgan")) == 1 + 10);
+    CHECK(first_conv_inputs(*member("cgan", {{"condition_d", false}})) == 1);
+}
+
+TEST_CASE("cGAN: on a two-class toy set, G learns to draw the class it is asked for; a label-blind D does not teach it") {
+    // Class 0 is a dark frame, class 1 a bright one. Only a D that sees the label can punish a
+    // bright image labelled 0, so only then does G's brightness follow the label.
+    auto separation = [](bool condition_d) {
+        auto cgan = member("cgan", {{"condition_d", condition_d}, {"lr", 1e-3}}, 2, 3);
+        torch::manual_seed(11);
+        for (int step = 0; step < 200; ++step) cgan->train_step(two_class_batch(32));
+        const auto z = torch::randn({64, 16});
+        const double dark = cgan->sample(z, {{"label", torch::zeros({64}, torch::kLong)}}).mean().item<double>();
+        const double bright = cgan->sample(z, {{"label", torch::ones({64}, torch::kLong)}}).mean().item<double>();
+        std::printf("cGAN toy (condition_d=%d): mean of G(z|0) %.3f, of G(z|1) %.3f\n", condition_d, dark, bright);
+        return bright - dark;
+    };
+    const double conditioned = separation(true);
+    const double blind = separation(false);
+    CHECK(conditioned > 0.8);
+    CHECK(std::abs(blind) < 0.5 * conditioned);
+}
+
+TEST_CASE("cGAN: the run's grid has one row per class, and the golden case asks each class in turn") {
+    auto cgan = member("cgan");
+    CHECK(cgan->grid_columns(100) == 10);
+    const auto grid = cgan->grid_inputs(100, 10).at("label");
+    CHECK(grid[0].item<int64_t>() == 0);
+    CHECK(grid[9].item<int64_t>() == 0);
+    CHECK(grid[10].item<int64_t>() == 1);
+    CHECK(grid[99].item<int64_t>() == 9);
+    const auto check = cgan->grid_inputs(4, 1).at("label");
+    CHECK(check[3].item<int64_t>() == 3);
+}
+
+TEST_CASE("cGAN: the core draws what LibTorch draws, per label (F32 <= 1e-4, F16 <= 2e-2)") {
+    auto cgan = member("cgan", json::object(), 10, 5);
+    randomize(*cgan);
+    for (DType dtype : {DType::F32, DType::F16}) {
+        const auto bytes = export_model(*cgan, export_options(dtype, "cgan"));
+        const Model model = Model::load(bytes.data(), bytes.size());
+        CHECK(model.info().num_classes == 10);
+        GenerateRequest r;
+        r.seed = 99;
+        r.count = 12;
+        for (int64_t i = 0; i < r.count; ++i) r.labels.push_back((i * 7) % 10);
+        const auto labels = torch::tensor(r.labels, torch::kLong);
+        const double diff = max_abs_diff(cgan->sample(latents(12, 16, 99), {{"label", labels}}), model.generate(r));
+        const double tolerance = dtype == DType::F32 ? 1e-4 : 2e-2;
+        std::printf("parity cgan %s: max |LibTorch - core| = %.3g\n", dtype_name(dtype), diff);
+        CHECK(diff <= tolerance);
+        const CheckResult check = model.verify();
+        INFO(check.message);
+        CHECK(check.passed);
+    }
+}
+
+// ---- InfoGAN --------------------------------------------------------------------------------
+
+TEST_CASE("InfoGAN: the information loss is the cross-entropy plus the Gaussian negative log-likelihood") {
+    const auto category = torch::tensor({2, 0, 1}, torch::kLong);
+    const auto c = torch::tensor({{0.5f, -0.25f}, {0.0f, 1.0f}, {-1.0f, 0.75f}});
+    // Q sure of the right category and exactly on the continuous codes with σ = 1.
+    auto sure = torch::full({3, 3}, -30.0f);
+    sure.index_put_({torch::arange(3), category}, 30.0f);
+    const auto at_c = infogan::info_loss(sure, category, c, torch::zeros({3, 2}), c);
+    CHECK(at_c.categorical.item<double>() == Approx(0.0).margin(1e-6));
+    CHECK(at_c.continuous.item<double>() == Approx(2 * 0.5 * std::log(2 * M_PI)).epsilon(1e-6));
+    // Q knowing nothing: log K.
+    const auto blank = infogan::info_loss(torch::zeros({3, 3}), category, c, torch::zeros({3, 2}), c);
+    CHECK(blank.categorical.item<double>() == Approx(std::log(3.0)).epsilon(1e-6));
+    // Against the formula, with a learned σ.
+    const auto mean = torch::tensor({{0.1f, 0.2f}, {0.3f, -0.4f}, {0.0f, 0.5f}});
+    const auto log_std = torch::tensor({{-0.5f, 0.2f}, {0.1f, 0.0f}, {0.3f, -0.2f}});
+    const auto l = infogan::info_loss(torch::zeros({3, 3}), category, mean, log_std, c);
+    double expected = 0;
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 2; ++j) {
+            const double s = std::exp(log_std[i][j].item<double>()), d = c[i][j].item<double>() - mean[i][j].item<double>();
+            expected += std::log(s) + d * d / (2 * s * s) + 0.5 * std::log(2 * M_PI);
+        }
+    CHECK(l.continuous.item<double>() == Approx(expected / 3).epsilon(1e-5));
+}
+
+TEST_CASE("InfoGAN: G's image depends on both codes") {
+    auto info = member("infogan");
+    const auto z = torch::randn({3, 16});
+    const auto cont = torch::zeros({3, 2});
+    const auto base = info->sample(z, {{"c_cat", torch::zeros({3, 1})}, {"c_cont", cont}});
+    const auto other_cat = info->sample(z, {{"c_cat", torch::full({3, 1}, 4.0f)}, {"c_cont", cont}});
+    const auto other_cont = info->sample(z, {{"c_cat", torch::zeros({3, 1})}, {"c_cont", torch::full({3, 2}, 0.9f)}});
+    CHECK((base - other_cat).abs().max().item<double>() > 1e-4);
+    CHECK((base - other_cont).abs().max().item<double>() > 1e-4);
+}
+
+TEST_CASE("InfoGAN: Q is trained only through the information term, and that term reaches G") {
+    // Same seed, same batch: with λ = 0 Q's head gets no gradient at all and G only the GAN's.
+    auto q_head = [](GanFamily& family) {
+        return flat(*network(family, "Q"));
+    };
+    auto with = member("infogan", json::object(), 10, 4);
+    auto without = member("infogan", {{"lambda", 0.0}, {"lambda_cont", 0.0}}, 10, 4);
+    const auto q_before = q_head(*with);
+    REQUIRE(torch::equal(q_before, q_head(*without)));
+    REQUIRE(torch::equal(flat(*network(*with, "G")), flat(*network(*without, "G"))));
+    Batch batch;
+    batch.images = torch::rand({16, 1, 28, 28}) * 2 - 1;
+    torch::manual_seed(8);
+    with->train_step(batch);
+    torch::manual_seed(8);
+    without->train_step(batch);
+    CHECK(!torch::allclose(q_head(*with), q_before));
+    CHECK(torch::equal(q_head(*without), q_before));
+    CHECK(!torch::allclose(flat(*network(*with, "G")), flat(*network(*without, "G"))));
+}
+
+TEST_CASE("InfoGAN: with the information term Q learns to read the code back; without it, it cannot") {
+    auto accuracy_after = [](double lambda) {
+        auto info = member("infogan", {{"lambda", lambda}, {"lambda_cont", lambda * 0.1}, {"batch", 32}}, 10, 6);
+        torch::manual_seed(12);
+        double acc = 0;
+        for (int step = 0; step < 60; ++step) {
+            Batch batch;
+            batch.images = torch::rand({32, 1, 28, 28}) * 2 - 1;
+            const auto stats = info->train_step(batch);
+            if (step >= 50) acc += stat(stats, "q_acc") / 10;
+        }
+        std::printf("InfoGAN toy: λ = %.1f, Q accuracy over steps 51-60: %.3f\n", lambda, acc);
+        return acc;
+    };
+    CHECK(accuracy_after(1.0) > 0.6);
+    CHECK(accuracy_after(0.0) < 0.3);  // chance is 0.1
+}
+
+TEST_CASE("InfoGAN: the core draws what LibTorch draws for given codes, and Q reads as LibTorch's Q") {
+    auto info = member("infogan", json::object(), 10, 7);
+    randomize(*info);
+    const ExportSpec spec = info->export_spec();
+    REQUIRE(spec.nets.size() == 2);
+    for (DType dtype : {DType::F32, DType::F16}) {
+        const auto bytes = export_model(*info, export_options(dtype, "infogan"));
+        const Model model = Model::load(bytes.data(), bytes.size());
+        GenerateRequest r;
+        r.seed = 99;
+        r.count = 6;
+        std::vector<float> cat, cont;
+        for (int64_t i = 0; i < r.count; ++i) {
+            cat.push_back(static_cast<float>((i * 3) % 10));
+            cont.push_back(-1.0f + 0.4f * i);
+            cont.push_back(0.9f - 0.3f * i);
+        }
+        r.codes = {{"c_cat", cat}, {"c_cont", cont}};
+        const auto expected = info->sample(latents(6, 16, 99), {{"c_cat", torch::tensor(cat).view({6, 1})},
+                                                                {"c_cont", torch::tensor(cont).view({6, 2})}});
+        const ganzoo::Tensor images = model.generate(r);
+        const double tolerance = dtype == DType::F32 ? 1e-4 : 2e-2;
+        const double diff = max_abs_diff(expected, images);
+        // Q on those images: LibTorch's trunk + head in eval mode against the exported "Q" net.
+        auto q_net = spec.nets[1].net;
+        torch::Tensor q_expected;
+        {
+            torch::NoGradGuard no_grad;
+            q_net->eval();
+            q_expected = q_net->forward(expected.to(torch::kFloat));
+            q_net->train();
+        }
+        const auto q_actual = model.run("Q", {{"image", ganzoo::Tensor{{6, 1, 28, 28}, std::vector<float>(
+            expected.contiguous().data_ptr<float>(), expected.contiguous().data_ptr<float>() + expected.numel())}}});
+        const double q_diff = max_abs_diff(q_expected, q_actual);
+        std::printf("parity infogan %s: G max diff %.3g, Q max diff %.3g\n", dtype_name(dtype), diff, q_diff);
+        CHECK(diff <= tolerance);
+        CHECK(q_diff <= (dtype == DType::F32 ? 1e-3 : 5e-2) * std::max(1.0, q_expected.abs().max().item<double>()));
+        const CheckResult check = model.verify();
+        INFO(check.message);
+        CHECK(check.passed);
+        // Codes left out are at 0 (category 0), as LibTorch's sample() does.
+        GenerateRequest plain;
+        plain.seed = 99;
+        plain.count = 2;
+        CHECK(max_abs_diff(info->sample(latents(2, 16, 99), {}), model.generate(plain)) <= tolerance);
+        // A category outside 0..9, or a fraction, is refused with one line.
+        GenerateRequest bad = plain;
+        bad.codes = {{"c_cat", {10.0f}}};
+        CHECK_THROWS_WITH(model.generate(bad), Catch::Contains("categorical"));
+        bad.codes = {{"c_cat", {1.5f}}};
+        CHECK_THROWS_WITH(model.generate(bad), Catch::Contains("whole numbers"));
+    }
+}
