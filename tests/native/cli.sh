@@ -52,10 +52,40 @@ for member in wgan wgan-gp began; do
   ok "sample-$member" "$ganzoo" sample "$work/$member.safetensors" --seed 3 -n 4 -o "$work/$member.png"
 done
 
+# The conditional members: one row per class (cGAN) or per code value (InfoGAN), a label or
+# codes fixed, a sweep of a continuous code; codes left out are at 0 (the same PNG as given as 0).
+ok train-cgan "$ganzoo" train cgan --steps 4 --limit 128 --batch 16 --width 4 --threads 1 --device cpu --out "$work/run-cgan"
+ok train-infogan "$ganzoo" train infogan --steps 4 --limit 128 --batch 16 --set d_hidden=16 --threads 1 --device cpu --out "$work/run-infogan"
+for member in cgan infogan; do
+  ok "export-$member" "$ganzoo" export "$work/run-$member" -o "$work/$member.safetensors" --dtype f32
+  ok "verify-$member" "$ganzoo" verify "$work/$member.safetensors"
+  ok "sample-$member" "$ganzoo" sample "$work/$member.safetensors" --seed 3 --columns 4 -o "$work/$member.png"
+  grep -q "40 samples.*one row per" "$work/out" || { echo "FAIL sample-$member: no 10x4 grid, one row per class/code"; cat "$work/out"; failures=$((failures + 1)); }
+done
+ok sample-cgan-label "$ganzoo" sample "$work/cgan.safetensors" --label 7 -n 4 -o "$work/cgan7.png"
+ok interpolate-cgan "$ganzoo" interpolate "$work/cgan.safetensors" --label 2 --steps 4 -o "$work/cgan-strip.png"
+ok sample-infogan-sweep "$ganzoo" sample "$work/infogan.safetensors" --code c_cat=3 --sweep c_cont:1 --columns 5 -n 10 -o "$work/sweep.png"
+ok sample-infogan-zero "$ganzoo" sample "$work/infogan.safetensors" --code c_cat=0 --code c_cont=0,0 -n 4 -o "$work/i0.png"
+ok sample-infogan-default "$ganzoo" interpolate "$work/infogan.safetensors" --steps 4 -o "$work/i1.png"
+ok sample-infogan-default0 "$ganzoo" interpolate "$work/infogan.safetensors" --steps 4 --code c_cat=0 --code c_cont=0,0 -o "$work/i2.png"
+cmp -s "$work/i1.png" "$work/i2.png" || { echo "FAIL infogan: codes left out are not the codes at 0"; failures=$((failures + 1)); }
+
+# The classifier and eval (a tiny classifier: this checks the plumbing, not the accuracy).
+classifier=$work/classifier.safetensors
+ok train-classifier "$ganzoo" train-classifier --limit 256 --epochs 1 --batch 64 --threads 1 -o "$classifier"
+ok verify-classifier "$ganzoo" verify "$classifier"
+ok eval-cgan "$ganzoo" eval "$work/cgan.safetensors" --classifier "$classifier" -n 100
+grep -q "FD-FMNIST (classifier features, not Inception)" "$work/out" && grep -q "class accuracy" "$work/out" \
+  || { echo "FAIL eval-cgan: no FD-FMNIST or class accuracy line"; cat "$work/out"; failures=$((failures + 1)); }
+ok eval-infogan "$ganzoo" eval "$work/infogan.safetensors" --classifier "$classifier" -n 100 --json
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {"fd_fmnist","fd_floor","inception_score","code_class_accuracy","q_accuracy"} <= r.keys(), r.keys()' "$work/out" \
+  || { echo "FAIL eval-infogan: --json lacks a metric"; cat "$work/out"; failures=$((failures + 1)); }
+
 # scripts/gpu-runs.sh: two runs side by side, one stopped by its time limit (SIGTERM → a
-# checkpoint, then exported like the other), and a spec it must refuse.
+# checkpoint, then exported like the other), and a spec it must refuse. 25 s, so that a loaded
+# machine (LibTorch takes seconds to start there) still gets both runs going.
 gpu_runs=$(dirname "$0")/../../scripts/gpu-runs.sh
-ok gpu-runs "$gpu_runs" "$ganzoo" "$work/sweep" 10 \
+ok gpu-runs "$gpu_runs" "$ganzoo" "$work/sweep" 25 \
   "long=began --steps 1000000 --limit 64 --batch 16 --width 4 --threads 1 --device cpu" \
   "short=dcgan --steps 2 --limit 64 --batch 16 --width 4 --threads 1 --device cpu"
 grep -q "stopped at the time limit" "$work/sweep/long.log" && [ -s "$work/sweep/long-grid.png" ] \
@@ -151,6 +181,25 @@ launch-sets-rank       | 1 | --rank is set by launch              | launch -n 2 
 launch-sets-master     | 1 | --master is set by launch            | launch -n 2 train dcgan $tiny --master=127.0.0.1:5 --out $work/r
 launch-zero            | 2 | --nproc                              | launch -n 0 train dcgan $tiny --out $work/r
 launch-bad-master      | 1 | --master 127.0.0.1:: expected ADDR:PORT | launch -n 2 --master 127.0.0.1: train dcgan $tiny --out $work/r
+# conditional members, codes, the classifier and eval
+cgan-condition-word    | 1 | 'condition_d' has the wrong type     | train cgan $tiny --set condition_d=3 --out $work/r
+infogan-no-categories  | 1 | z_dim and categories must be >= 1    | train infogan --limit 64 --batch 16 --threads 1 --set categories=0 --out $work/r
+infogan-lambda-negative | 1 | the lambdas >= 0                    | train infogan --limit 64 --batch 16 --threads 1 --set lambda=-1 --out $work/r
+cgan-label-range       | 1 | label 12 is outside [0, 10)          | sample $work/cgan.safetensors --label 12 -o $work/x.png
+cgan-interpolate-no-label | 1 | this model is conditional: pass --label | interpolate $work/cgan.safetensors -o $work/x.png
+code-unknown           | 1 | --code 'x=1': expected NAME=V        | sample $work/infogan.safetensors --code x=1 -o $work/x.png
+code-not-number        | 1 | --code c_cont: 'a' is not a number   | sample $work/infogan.safetensors --code c_cont=a,1 -o $work/x.png
+code-count             | 1 | --code c_cont: takes 2 value(s), got 1 | sample $work/infogan.safetensors --code c_cont=1 -o $work/x.png
+code-category-range    | 1 | values are whole numbers 0..9, got 10 | sample $work/infogan.safetensors --code c_cat=10 -o $work/x.png
+code-category-fraction | 1 | values are whole numbers 0..9, got 2.5 | sample $work/infogan.safetensors --code c_cat=2.5 -o $work/x.png
+code-on-dcgan          | 1 | with NAME one of the model's codes (it has none) | sample $model --code c_cat=1 -o $work/x.png
+sweep-categorical      | 1 | has no continuous code 'c_cat'       | sample $work/infogan.safetensors --sweep c_cat -o $work/x.png
+sweep-index            | 1 | index must be 0..1                   | sample $work/infogan.safetensors --sweep c_cont:5 -o $work/x.png
+eval-missing-classifier | 1 | /nonexistent.safetensors            | eval $model --classifier /nonexistent.safetensors -n 10
+eval-not-a-classifier  | 1 | not a ganzoo classifier              | eval $model --classifier $model -n 10
+eval-count-one         | 2 | --count                              | eval $model -n 1
+classifier-epochs-zero | 2 | --epochs                             | train-classifier --epochs 0 -o $work/x.safetensors
+classifier-missing-data | 1 | /nonexistent                        | train-classifier --data /nonexistent -o $work/x.safetensors
 # missing and broken files
 sample-missing-file    | 2 | /nonexistent.safetensors             | sample /nonexistent.safetensors -o $work/x.png
 verify-a-folder        | 2 | is actually a directory              | verify $work
