@@ -1,0 +1,138 @@
+// Improved DCGAN — Salimans, Goodfellow, Zaremba, Cheung, Radford & Chen, "Improved Techniques
+// for Training GANs", arXiv 1606.03498. The paper's five techniques, each a module or a
+// function here so that the tests (tests/native/test_improved_dcgan.cpp) can reach it, and
+// each a recipe key so that it can be switched off from the command line (improved_dcgan.cpp).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/family.hpp"
+
+namespace ganzoo::train {
+
+// Virtual batch normalization (§3.5). In training mode the first `reference_rows` rows of the
+// input are the reference batch (G runs on cat([reference z; z]) and every layer before this
+// one is per-sample, so these rows depend only on the fixed reference z's). The reference rows
+// are normalized with their own statistics; every other row x with the statistics of the
+// reference batch plus x itself, x weighing 1/(R+1): so a row never depends on the other
+// non-reference rows of its batch. The reference statistics are kept in buffers; in eval mode
+// every row is normalized with them alone, and that is the per-channel affine the exporter
+// writes (a sample is then deterministic on its own).
+// Statistics are per channel (dim 1) over the batch and every dim after the channel.
+class VirtualBatchNormImpl : public torch::nn::Cloneable<VirtualBatchNormImpl>, public ExportsAsChannelAffine {
+public:
+    VirtualBatchNormImpl(int64_t channels, int64_t reference_rows, double eps = 1e-5);
+
+    void reset() override;
+    void pretty_print(std::ostream& stream) const override;
+
+    // x: [N, C, ...], N ≥ reference_rows in training mode.
+    torch::Tensor forward(const torch::Tensor& x);
+
+    // gamma/sqrt(var_ref + eps), beta − mean_ref·scale, from the buffers.
+    std::pair<torch::Tensor, torch::Tensor> channel_affine() const override;
+
+    int64_t channels, reference_rows;
+    double eps;
+    torch::Tensor weight, bias;                    // gamma, beta: [C]
+    torch::Tensor reference_mean, reference_var;  // buffers [C], from the latest training forward
+};
+TORCH_MODULE(VirtualBatchNorm);
+
+// Minibatch discrimination (§3.2): x [N, A] → M = x·T [N, B, C];
+// c_b(i, j) = exp(−‖M_i,b − M_j,b‖₁); o(x_i)_b = mean over j ≠ i of c_b(i, j) (the paper sums
+// over j; the mean keeps its scale independent of the batch size); output cat([x, o]) [N, A + B].
+// Two identical rows get o = 1 in every kernel, two far-apart rows o ≈ 0.
+class MinibatchDiscriminationImpl : public torch::nn::Cloneable<MinibatchDiscriminationImpl> {
+public:
+    MinibatchDiscriminationImpl(int64_t in_features, int64_t kernels, int64_t kernel_dims);
+
+    void reset() override;
+    void pretty_print(std::ostream& stream) const override;
+
+    torch::Tensor forward(const torch::Tensor& x);
+    // o alone: [N, B].
+    torch::Tensor similarity(const torch::Tensor& x);
+
+    int64_t in_features, kernels, kernel_dims;
+    torch::Tensor T;  // [A, B·C]
+};
+TORCH_MODULE(MinibatchDiscrimination);
+
+// Historical averaging (§3.3): the penalty ‖θ − (1/t) Σ_{i<t} θ[i]‖², summed over the
+// parameters, where θ[0] is the initial value and θ[i] the value after step i. update() folds
+// the current parameters into the running mean (call it after every optimizer step).
+class HistoricalAverage {
+public:
+    HistoricalAverage() = default;
+    explicit HistoricalAverage(std::vector<torch::Tensor> parameters);
+
+    torch::Tensor penalty() const;  // a scalar with a gradient to the parameters
+    void update();
+    double count() const { return count_; }
+    const std::vector<torch::Tensor>& means() const { return means_; }
+
+    void save(torch::serialize::OutputArchive& archive, const std::string& prefix) const;
+    void load(torch::serialize::InputArchive& archive, const std::string& prefix);
+
+private:
+    std::vector<torch::Tensor> parameters_, means_;
+    double count_ = 0;
+};
+
+// One-sided label smoothing (§3.4): BCE(D(x), real_label) + BCE(D(G(z)), 0) on logits; the
+// paper's real_label is 0.9, and the fake target stays 0.
+torch::Tensor smoothed_discriminator_loss(const torch::Tensor& logits_real, const torch::Tensor& logits_fake,
+                                          double real_label);
+
+// Feature matching (§3.1): ‖mean_x f(x) − mean_z f(G(z))‖², features [N, ...] flattened.
+torch::Tensor feature_matching_loss(const torch::Tensor& real_features, const torch::Tensor& fake_features);
+
+// The member, public so that the tests can drive its pieces.
+class ImprovedDcgan final : public GeneratorCritic {
+public:
+    json defaults(bool cuda) const override;
+    void build(const json& config, const ImageShape& shape, int64_t num_classes, torch::Device device) override;
+    StepStats train_step(const Batch& batch) override;
+    torch::Tensor sample(const torch::Tensor& z, const GeneratorInputs& inputs) override;
+    ExportSpec export_spec() override;
+    void save(torch::serialize::OutputArchive& archive) override;
+    void load(torch::serialize::InputArchive& archive) override;
+    bool wrap_optimizers(const OptimizerWrap& /*wrap*/) override { return false; }
+
+    // G on a batch of z in training mode, the reference rows prepended when VBN is on and
+    // dropped from the result: [N, C, H, W].
+    torch::Tensor generate_for_training(const torch::Tensor& z);
+    // D's logits [N, 1] and its features f(x) at the feature layer [N, F].
+    std::pair<torch::Tensor, torch::Tensor> discriminate(const torch::Tensor& x);
+    // f(x) alone (D run up to the feature layer).
+    torch::Tensor features(const torch::Tensor& x);
+    // G's objective on a real batch and G's output: feature matching, or the non-saturating
+    // −log D(G(z)) when feature_matching is off.
+    torch::Tensor generator_loss(const torch::Tensor& real, const torch::Tensor& fake);
+    // D's objective (one-sided smoothing with the configured real_label).
+    torch::Tensor discriminator_loss(const torch::Tensor& logits_real, const torch::Tensor& logits_fake) const;
+    // Runs the reference batch through G so that VBN's buffers hold the statistics of the
+    // current weights (what sample() and the export use).
+    void refresh_reference_statistics();
+
+    torch::nn::Sequential& generator() { return G_; }
+    torch::nn::Sequential& discriminator() { return D_; }
+    const torch::Tensor& reference_z() const { return reference_z_; }
+    int64_t feature_layer() const { return feature_layer_; }
+    HistoricalAverage& history_G() { return history_G_; }
+    HistoricalAverage& history_D() { return history_D_; }
+
+private:
+    bool virtual_batch_norm_ = true, feature_matching_ = true;
+    double real_label_ = 0.9, history_weight_ = 0;
+    int64_t feature_layer_ = 0;  // index of the D module whose output is f(x)
+    torch::Tensor reference_z_;  // [R, z_dim], drawn once from reference_seed
+    HistoricalAverage history_G_, history_D_;
+};
+
+}  // namespace ganzoo::train

@@ -1,0 +1,414 @@
+// Improved DCGAN (Salimans et al. 2016): one test per technique, each failing when its
+// mechanism is removed or switched off, and the parity of the exported generator (virtual
+// batch norm frozen to the reference statistics) with LibTorch.
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "export/exporter.hpp"
+#include "ganzoo/latent.hpp"
+#include "ganzoo/model.hpp"
+#include "models/improved_dcgan.hpp"
+
+// LibTorch pulls in glog, whose CHECK macro would shadow Catch's: Catch comes last.
+#undef CHECK
+#include <catch2/catch.hpp>
+
+using namespace ganzoo;
+using namespace ganzoo::train;
+
+namespace {
+
+std::unique_ptr<ImprovedDcgan> small_member(json overrides = json::object(), uint64_t seed = 1) {
+    torch::manual_seed(seed);
+    auto family = std::make_unique<ImprovedDcgan>();
+    json config = family->defaults(false);
+    config["width"] = 8;
+    config["z_dim"] = 16;
+    config["reference_batch"] = 12;
+    config["minibatch_kernels"] = 20;
+    config.update(overrides);
+    family->build(config, {1, 28, 28}, 10, torch::kCPU);
+    return family;
+}
+
+Batch random_batch(int64_t n = 8) {
+    Batch b;
+    b.images = torch::rand({n, 1, 28, 28}) * 2 - 1;
+    return b;
+}
+
+double stat(const StepStats& stats, const std::string& name) {
+    for (const auto& [n, v] : stats)
+        if (n == name) return v;
+    FAIL("no stat " << name);
+    return 0;
+}
+
+double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
+
+torch::Tensor flat_parameters(torch::nn::Module& module) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& p : module.parameters()) parts.push_back(p.detach().flatten().clone());
+    return torch::cat(parts);
+}
+
+// log σ(l) and log(1 − σ(l)), the two halves of a cross-entropy on a logit.
+double log_sigmoid(double l) { return -std::log1p(std::exp(-l)); }
+double log_one_minus_sigmoid(double l) { return -std::log1p(std::exp(l)); }
+
+}  // namespace
+
+// ---- one-sided label smoothing -----------------------------------------------------------------
+
+TEST_CASE("label smoothing: D's real target is 0.9 and its fake target 0") {
+    const auto real = torch::tensor({0.3, -1.2, 2.0}).view({3, 1});
+    const auto fake = torch::tensor({-0.5, 1.5, 0.1}).view({3, 1});
+    double expected = 0;
+    for (int i = 0; i < 3; ++i) {
+        const double r = real[i][0].item<double>(), f = fake[i][0].item<double>();
+        expected += (-0.9 * log_sigmoid(r) - 0.1 * log_one_minus_sigmoid(r) - log_one_minus_sigmoid(f)) / 3;
+    }
+    CHECK(smoothed_discriminator_loss(real, fake, 0.9).item<double>() == Approx(expected).epsilon(1e-6));
+
+    // The real half is minimal where D(x) = 0.9, i.e. at logit log 9; the fake half keeps
+    // pushing D(G(z)) down (its target is 0, not 0.1).
+    auto logit = torch::full({1, 1}, std::log(9.0), torch::requires_grad());
+    auto far_fake = torch::full({1, 1}, -3.0, torch::requires_grad());
+    smoothed_discriminator_loss(logit, far_fake, 0.9).backward();
+    CHECK(std::abs(logit.grad().item<double>()) < 1e-6);
+    CHECK(far_fake.grad().item<double>() == Approx(1 / (1 + std::exp(3.0))).epsilon(1e-5));  // σ(−3) − 0
+}
+
+TEST_CASE("label smoothing: the training step's D loss uses target 0.9 (1.0 when real_label = 1)") {
+    // A D whose logit is the constant b for every input: its loss is known in closed form.
+    const double b = 0.7;
+    const double smoothed = -0.9 * log_sigmoid(b) - 0.1 * log_one_minus_sigmoid(b) - log_one_minus_sigmoid(b);
+    const double plain = -log_sigmoid(b) - log_one_minus_sigmoid(b);
+    for (double real_label : {0.9, 1.0}) {
+        auto family = small_member({{"real_label", real_label}});
+        auto& D = family->discriminator();
+        auto& head = D->at<torch::nn::LinearImpl>(D->size() - 1);
+        {
+            torch::NoGradGuard no_grad;
+            head.weight.zero_();
+            head.bias.fill_(b);
+        }
+        const double loss_d = stat(family->train_step(random_batch()), "loss_d");
+        INFO("real_label " << real_label);
+        CHECK(loss_d == Approx(real_label == 0.9 ? smoothed : plain).epsilon(1e-6));
+    }
+    CHECK(std::abs(smoothed - plain) > 0.05);  // the two cases are really told apart
+}
+
+// ---- minibatch discrimination ------------------------------------------------------------------
+
+TEST_CASE("minibatch discrimination: two identical samples are told from two different ones") {
+    torch::manual_seed(11);
+    MinibatchDiscrimination layer(30, 7, 4);
+    const auto a = torch::randn({1, 30}), b = torch::randn({1, 30});
+    const auto same = layer->similarity(torch::cat({a, a}));
+    const auto different = layer->similarity(torch::cat({a, b}));
+    CHECK(max_abs(same - 1) < 1e-6);  // exp(−0) in every kernel
+    CHECK(different.max().item<double>() < 0.9);
+    // The output is [x, o]: the features pass through unchanged.
+    const auto out = layer->forward(torch::cat({a, b}));
+    CHECK(out.sizes() == std::vector<int64_t>{2, 37});
+    CHECK(max_abs(out.narrow(1, 0, 30) - torch::cat({a, b})) == 0);
+    // o(x_i) = mean over j ≠ i of exp(−‖M_i − M_j‖₁), per kernel.
+    const auto x = torch::randn({5, 30});
+    const auto m = x.matmul(layer->T).view({5, 7, 4});
+    const auto o = layer->similarity(x);
+    for (int64_t i : {0, 3}) {
+        auto expected = torch::zeros({7});
+        for (int64_t j = 0; j < 5; ++j)
+            if (j != i) expected += torch::exp(-(m[i] - m[j]).abs().sum(1)) / 4;
+        CHECK(max_abs(o[i] - expected) < 1e-5);
+    }
+}
+
+TEST_CASE("minibatch discrimination: D's score of a sample depends on the rest of its batch, and only with it") {
+    const auto a = torch::rand({1, 1, 28, 28}) * 2 - 1, b = torch::rand({1, 1, 28, 28}) * 2 - 1;
+    for (int64_t kernels : {20, 0}) {
+        auto family = small_member({{"minibatch_kernels", kernels}});
+        auto& D = family->discriminator();
+        int layers = 0;
+        for (const auto& m : D->modules(false)) layers += std::dynamic_pointer_cast<MinibatchDiscriminationImpl>(m) != nullptr;
+        CHECK(layers == (kernels > 0 ? 1 : 0));
+        torch::NoGradGuard no_grad;
+        const auto with_twin = family->discriminate(torch::cat({a, a})).first[0].item<double>();
+        const auto with_other = family->discriminate(torch::cat({a, b})).first[0].item<double>();
+        INFO("kernels " << kernels << ": " << with_twin << " vs " << with_other);
+        if (kernels > 0)
+            CHECK(std::abs(with_twin - with_other) > 1e-4);
+        else
+            CHECK(std::abs(with_twin - with_other) < 1e-6);  // no batch statistics left in D
+    }
+}
+
+// ---- historical averaging ----------------------------------------------------------------------
+
+TEST_CASE("historical averaging: zero at the running mean, positive away from it, with a gradient") {
+    auto theta = torch::tensor({1.0, -2.0, 0.5}).requires_grad_(true);
+    HistoricalAverage history({theta});
+    CHECK(history.penalty().item<double>() == 0);  // θ = θ[0] = the mean
+    std::vector<torch::Tensor> seen{theta.detach().clone()};
+    for (auto step : {torch::tensor({0.5, 1.0, 0.0}), torch::tensor({-1.0, 0.25, 2.0})}) {
+        {
+            torch::NoGradGuard no_grad;
+            theta.add_(step);
+        }
+        seen.push_back(theta.detach().clone());
+        history.update();
+    }
+    const auto mean = torch::stack(seen).mean(0);
+    CHECK(history.count() == 3);
+    CHECK(max_abs(history.means()[0] - mean) < 1e-6);
+    // Away from the mean: ‖θ − θ̄‖², and its gradient 2(θ − θ̄) reaches θ.
+    const auto penalty = history.penalty();
+    CHECK(penalty.item<double>() == Approx((theta.detach() - mean).pow(2).sum().item<double>()));
+    CHECK(penalty.item<double>() > 0.1);
+    penalty.backward();
+    CHECK(max_abs(theta.grad() - 2 * (theta.detach() - mean)) < 1e-6);
+    // At the mean: zero again.
+    {
+        torch::NoGradGuard no_grad;
+        theta.copy_(mean);
+    }
+    CHECK(history.penalty().item<double>() < 1e-12);
+}
+
+TEST_CASE("historical averaging: both nets' penalties are logged, tracked over every step and change the updates") {
+    auto with = small_member({{"history_weight", 10.0}}, 7);
+    auto without = small_member({{"history_weight", 0.0}}, 7);
+    std::vector<torch::Tensor> seen_D{flat_parameters(*with->discriminator())};
+    for (int step = 1; step <= 3; ++step) {
+        torch::manual_seed(100 + step);
+        const auto stats = with->train_step(random_batch());
+        torch::manual_seed(100 + step);
+        without->train_step(random_batch());
+        seen_D.push_back(flat_parameters(*with->discriminator()));
+        INFO("step " << step);
+        if (step == 1) {
+            // θ is still θ[0], the whole history: no penalty, so the same update as without.
+            CHECK(stat(stats, "history_d") == 0);
+            CHECK(stat(stats, "history_g") == 0);
+            CHECK(torch::equal(flat_parameters(*with->discriminator()), flat_parameters(*without->discriminator())));
+        } else {
+            CHECK(stat(stats, "history_d") > 0);
+            CHECK(stat(stats, "history_g") > 0);
+        }
+    }
+    CHECK_FALSE(torch::allclose(flat_parameters(*with->discriminator()), flat_parameters(*without->discriminator())));
+    CHECK_FALSE(torch::allclose(flat_parameters(*with->generator()), flat_parameters(*without->generator())));
+    // The tracked mean is the mean of θ[0..3].
+    std::vector<torch::Tensor> means;
+    for (const auto& m : with->history_D().means()) means.push_back(m.flatten());
+    CHECK(with->history_D().count() == 4);
+    CHECK(max_abs(torch::cat(means) - torch::stack(seen_D).mean(0)) < 1e-6);
+}
+
+// ---- feature matching --------------------------------------------------------------------------
+
+TEST_CASE("feature matching: G's loss is ||mean f(x) - mean f(G(z))||^2 on the chosen D layer") {
+    const auto f_real = torch::randn({6, 10}), f_fake = torch::randn({4, 10});
+    CHECK(feature_matching_loss(f_real, f_fake).item<double>() ==
+          Approx((f_real.mean(0) - f_fake.mean(0)).pow(2).sum().item<double>()));
+
+    const auto real = torch::rand({6, 1, 28, 28}) * 2 - 1;
+    for (int64_t layer : {-1, 1}) {
+        auto family = small_member({{"feature_layer", layer}});
+        auto& D = family->discriminator();
+        // f by hand: D's modules 0..feature_layer.
+        const auto f = [&](torch::Tensor h) {
+            int64_t i = 0;
+            for (auto& module : *D) {
+                h = module.forward(h);
+                if (i++ == family->feature_layer()) break;
+            }
+            return h.flatten(1);
+        };
+        if (layer == -1) CHECK(D->ptr(family->feature_layer())->name().find("Flatten") != std::string::npos);
+        if (layer == 1) CHECK(family->feature_layer() == 1);
+        const auto fake = family->generate_for_training(torch::randn({5, 16}));
+        const auto loss = family->generator_loss(real, fake);
+        const auto expected = (f(real).mean(0) - f(fake).mean(0)).pow(2).sum();
+        INFO("feature_layer " << layer);
+        CHECK(loss.item<double>() == Approx(expected.item<double>()).epsilon(1e-5));
+        // Its gradient reaches G (the real features are a constant target).
+        loss.backward();
+        CHECK(family->generator()->parameters().front().grad().abs().sum().item<double>() > 0);
+    }
+    // Switched off: the non-saturating −log D(G(z)) instead.
+    auto plain = small_member({{"feature_matching", false}});
+    const auto fake = plain->generate_for_training(torch::randn({5, 16}));
+    const auto logits = plain->discriminate(fake).first;
+    CHECK(plain->generator_loss(real, fake).item<double>() ==
+          Approx(torch::binary_cross_entropy_with_logits(logits, torch::ones_like(logits)).item<double>()));
+}
+
+// ---- virtual batch normalization ---------------------------------------------------------------
+
+TEST_CASE("virtual batch norm: a row is normalized by the reference batch plus itself, never by its batch-mates") {
+    torch::manual_seed(21);
+    const int64_t R = 6;
+    VirtualBatchNorm vbn(3, R);
+    {
+        torch::NoGradGuard no_grad;
+        vbn->weight.uniform_(0.5, 1.5);
+        vbn->bias.normal_(0, 0.5);
+    }
+    const auto ref = torch::randn({R, 3, 4, 4}) * 2 + 1;
+    const auto a = torch::randn({1, 3, 4, 4}), b = torch::randn({1, 3, 4, 4}) * 3, c = torch::randn({1, 3, 4, 4}) - 2;
+    const auto out_ab = vbn->forward(torch::cat({ref, a, b}));
+    const auto out_ac = vbn->forward(torch::cat({ref, a, c}));
+    CHECK(max_abs(out_ab[R] - out_ac[R]) < 1e-6);  // a's output: the same whatever its batch-mate
+
+    // The paper's statistics: the reference batch with a itself, a weighing 1/(R+1) — the
+    // batch statistics of [ref; a]; the reference rows with their own statistics.
+    const auto batch_stats = [&](const torch::Tensor& x) {
+        return torch::batch_norm(x, vbn->weight, vbn->bias, {}, {}, /*training=*/true, 0.0, vbn->eps, false);
+    };
+    CHECK(max_abs(out_ab[R] - batch_stats(torch::cat({ref, a}))[R]) < 1e-5);
+    CHECK(max_abs(out_ab.narrow(0, 0, R) - batch_stats(ref)) < 1e-5);
+    CHECK(max_abs(vbn->reference_mean - ref.mean({0, 2, 3})) < 1e-5);
+
+    // It does depend on the reference batch.
+    const auto out_other_ref = vbn->forward(torch::cat({ref * 0.5, a, b}));
+    CHECK(max_abs(out_other_ref[R] - out_ab[R]) > 0.1);
+
+    // Plain batch norm, for contrast, lets b and c leak into a's output.
+    torch::nn::BatchNorm2d bn(3);
+    CHECK(max_abs(bn->forward(torch::cat({ref, a, b}))[R] - bn->forward(torch::cat({ref, a, c}))[R]) > 1e-2);
+
+    // Eval mode: the reference statistics alone, i.e. the exported per-channel affine.
+    vbn->forward(ref);
+    vbn->eval();
+    const auto [scale, shift] = vbn->channel_affine();
+    const auto frozen = vbn->forward(a);
+    CHECK(max_abs(frozen - (a * scale.view({1, 3, 1, 1}) + shift.view({1, 3, 1, 1}))) < 1e-5);
+    const auto by_hand = (a - ref.mean({0, 2, 3}).view({1, 3, 1, 1})) *
+                             torch::rsqrt(ref.var({0, 2, 3}, /*unbiased=*/false).view({1, 3, 1, 1}) + vbn->eps) *
+                             vbn->weight.view({1, 3, 1, 1}) +
+                         vbn->bias.view({1, 3, 1, 1});
+    CHECK(max_abs(frozen - by_hand) < 1e-4);
+}
+
+TEST_CASE("virtual batch norm in G: a sample does not depend on its batch-mates, in training or sampling") {
+    const auto a = torch::randn({1, 16}), b = torch::randn({1, 16}), c = torch::randn({1, 16}) * 2;
+    for (const std::string norm : {"virtual", "batch"}) {
+        auto family = small_member({{"generator_norm", norm}});
+        torch::NoGradGuard no_grad;
+        const auto with_b = family->generate_for_training(torch::cat({a, b}))[0];
+        const auto with_c = family->generate_for_training(torch::cat({a, c}))[0];
+        INFO(norm);
+        if (norm == "virtual")
+            CHECK(max_abs(with_b - with_c) < 1e-6);
+        else
+            CHECK(max_abs(with_b - with_c) > 1e-4);  // batch norm: the batch leaks in
+    }
+    // Sampling: one sample alone = the same sample in a batch of 17.
+    auto family = small_member();
+    family->train_step(random_batch());
+    const auto z = torch::randn({17, 16});
+    const auto batch = family->sample(z, {});
+    const auto alone = family->sample(z.narrow(0, 4, 1), {});
+    CHECK(max_abs(batch[4] - alone[0]) < 1e-6);
+    CHECK(family->reference_z().size(0) == 12);
+}
+
+TEST_CASE("improved-dcgan: a checkpoint restores the reference batch and the historical averages") {
+    auto family = small_member();
+    for (int i = 0; i < 2; ++i) family->train_step(random_batch());
+    std::stringstream buffer;
+    {
+        torch::serialize::OutputArchive archive;
+        family->save(archive);
+        archive.save_to(buffer);
+    }
+    auto resumed = small_member({{"reference_seed", 99}}, 5);  // another reference batch, other weights
+    CHECK_FALSE(torch::equal(resumed->reference_z(), family->reference_z()));
+    torch::serialize::InputArchive archive;
+    archive.load_from(buffer);
+    resumed->load(archive);
+    CHECK(torch::equal(resumed->reference_z(), family->reference_z()));
+    CHECK(resumed->history_G().count() == family->history_G().count());
+    CHECK(torch::equal(resumed->history_D().means().back(), family->history_D().means().back()));
+    const auto z = torch::randn({3, 16});
+    CHECK(torch::equal(resumed->sample(z, {}), family->sample(z, {})));
+    torch::manual_seed(8);
+    const auto next = family->train_step(random_batch());
+    torch::manual_seed(8);
+    const auto next_resumed = resumed->train_step(random_batch());
+    for (size_t k = 0; k < next.size(); ++k) CHECK(next[k].second == next_resumed[k].second);
+}
+
+// ---- parity of the export ----------------------------------------------------------------------
+
+namespace {
+
+ExportOptions options_for(DType dtype) {
+    ExportOptions o;
+    o.dtype = dtype;
+    o.family = "improved-dcgan";
+    o.name = "improved-dcgan-test";
+    o.dataset = {{"name", "fashion-mnist"}, {"classes", json::array()}, {"image", {1, 28, 28}}, {"range", {-1.0, 1.0}}};
+    o.training = {{"command", "test"}};
+    return o;
+}
+
+double max_difference(GanFamily& family, const Model& model, int64_t count, uint64_t seed) {
+    const auto z = normal_latents(seed, 0, count, family.z_dim());
+    const auto expected =
+        family.sample(torch::from_blob(const_cast<float*>(z.data.data()), {count, family.z_dim()}), {}).contiguous();
+    GenerateRequest request;
+    request.seed = seed;
+    request.count = count;
+    const ganzoo::Tensor actual = model.generate(request);
+    if (count > 1) std::printf("    output std %.3f\n", expected.std().item<double>());
+    REQUIRE(actual.shape == std::vector<int64_t>{count, 1, 28, 28});
+    double worst = 0.0;
+    const float* e = expected.data_ptr<float>();
+    for (int64_t i = 0; i < expected.numel(); ++i) worst = std::max(worst, std::abs(double(e[i]) - actual.data[i]));
+    return worst;
+}
+
+}  // namespace
+
+TEST_CASE("core reproduces LibTorch's Improved DCGAN generator, VBN frozen to the reference statistics") {
+    auto family = small_member({{"z_dim", 24}}, 3);
+    {
+        // Weights large enough that the output spans tanh's range, and a random VBN affine.
+        torch::NoGradGuard no_grad;
+        for (auto& p : family->generator()->named_parameters()) {
+            if (p.value().dim() > 1)
+                p.value().normal_(0.0, 1.5 / std::sqrt(double(p.value().numel() / p.value().size(0))));
+            else if (p.key().find("weight") != std::string::npos)
+                p.value().uniform_(0.5, 1.5);
+            else
+                p.value().normal_(0.0, 0.3);
+        }
+    }
+    for (int i = 0; i < 3; ++i) family->train_step(random_batch(16));  // moves weights and VBN statistics
+
+    for (DType dtype : {DType::F32, DType::F16}) {
+        const auto bytes = export_model(*family, options_for(dtype));
+        const Model model = Model::load(bytes.data(), bytes.size());
+        const double tolerance = dtype == DType::F32 ? 1e-4 : 2e-2;
+        for (int64_t count : {1, 17}) {
+            const double diff = max_difference(*family, model, count, 99);
+            std::printf("parity improved-dcgan %s batch %2lld: max |LibTorch - core| = %.3g (tolerance %.0e)\n",
+                        dtype_name(dtype), static_cast<long long>(count), diff, tolerance);
+            CHECK(diff <= tolerance);
+        }
+        const CheckResult check = model.verify();
+        INFO(check.message);
+        CHECK(check.passed);
+        // VBN is folded into the layer before it: no batch_norm op is left.
+        std::vector<std::string> ops;
+        const auto doc = json::parse(model.info().metadata_json);
+        for (const auto& op : doc["nets"]["G"]["ops"]) ops.push_back(op["op"]);
+        CHECK(ops == std::vector<std::string>{"linear", "reshape", "relu", "conv_transpose2d", "relu",
+                                              "conv_transpose2d", "tanh"});
+    }
+}
