@@ -66,10 +66,17 @@ RECIPE_dcgan := --epochs 15
 RECIPE_wgan := --epochs 40 --threads 1
 RECIPE_wgan-gp := --epochs 9 --threads 1
 RECIPE_began := --steps 12000 --threads 1 --set gamma=1.0 --set lambda_k=0.01
+RECIPE_cgan := --epochs 8 --threads 1
+RECIPE_infogan := --epochs 6 --threads 1 --set lambda=0.2 --set lambda_cont=0.02
 train-%: build
-	@test -n "$(RECIPE_$*)" || { echo "make: no shipped recipe for '$*' (have: dcgan wgan wgan-gp began)"; exit 2; }
+	@test -n "$(RECIPE_$*)" || { echo "make: no shipped recipe for '$*' (have: dcgan wgan wgan-gp began cgan infogan)"; exit 2; }
 	$(GANZOO) train $* $(RECIPE_$*) --seed 1 --out runs/$*-shipped
 	$(GANZOO) export runs/$*-shipped -o web/models/$*.safetensors
+
+# The classifier behind `ganzoo eval` (FD-FMNIST, IS, class and code accuracy): web/models/classifier.safetensors.
+.PHONY: train-classifier
+train-classifier: build
+	$(GANZOO) train-classifier --epochs 5 --threads 1 --seed 1 -o web/models/classifier.safetensors
 
 bench: build
 	@bash tests/bench/train_throughput --bin $(GANZOO)

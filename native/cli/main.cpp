@@ -644,9 +644,14 @@ void add_eval(CLI::App& app) {
             std::printf(" %s %.1f%%", r["classes"][k].get<std::string>().c_str(),
                         100.0 * r["class_histogram"][k].get<double>() / o.count);
         std::printf("\n");
-        if (r.contains("class_accuracy"))
-            std::printf("  class accuracy (the classifier agrees with the asked label): %.2f%%\n",
+        if (r.contains("class_accuracy")) {
+            std::printf("  class accuracy (the classifier agrees with the asked label): %.2f%% (",
                         100.0 * r["class_accuracy"].get<double>());
+            for (size_t c = 0; c < r["class_accuracy_per_class"].size(); ++c)
+                std::printf("%s%s %.1f%%", c ? ", " : "", r["classes"][c].get<std::string>().c_str(),
+                            100.0 * r["class_accuracy_per_class"][c].get<double>());
+            std::printf(")\n");
+        }
         if (r.contains("code_class_accuracy")) {
             std::printf("  categorical code vs classes, best one-to-one mapping: %.2f%% (", 100.0 * r["code_class_accuracy"].get<double>());
             bool first = true;

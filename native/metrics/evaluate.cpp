@@ -165,8 +165,18 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
     // cGAN: does the class asked for come out?
     if (info.num_classes > 0 && !categories.empty()) {
         int64_t hits = 0;
-        for (int64_t i = 0; i < n; ++i) hits += generated.predicted[i] == categories[i];
+        std::vector<int64_t> asked(static_cast<size_t>(k), 0), right(static_cast<size_t>(k), 0);
+        for (int64_t i = 0; i < n; ++i) {
+            const bool hit = generated.predicted[i] == categories[i];
+            hits += hit;
+            ++asked[static_cast<size_t>(categories[i])];
+            right[static_cast<size_t>(categories[i])] += hit;
+        }
         result["class_accuracy"] = static_cast<double>(hits) / n;
+        json per_class = json::array();
+        for (int64_t c = 0; c < k; ++c)
+            per_class.push_back(asked[c] ? static_cast<double>(right[c]) / asked[c] : 0.0);
+        result["class_accuracy_per_class"] = per_class;
     }
     // InfoGAN: how well the categorical code matches the classes (best one-to-one mapping),
     // and how well Q reads the code back from G's images.

@@ -135,6 +135,44 @@ test('the same seed gives the native CLI\'s pixels (within 1/255) and a new seed
   await page.close();
 });
 
+// The shipped conditional members: the page gives a class picker (cGAN) or a code picker and two
+// code sliders (InfoGAN), and what it draws for a chosen class or code is what
+// `ganzoo sample --label` / `--code` draws natively.
+test('conditional models get a class or code picker, and the page draws the native pixels for the choice', async () => {
+  const cases = [
+    { file: 'cgan.safetensors', pick: '#label', value: '3', native: ['--label', '3'], selects: 1, sliders: 0 },
+    { file: 'infogan.safetensors', pick: '#codes select', value: '4', native: ['--code', 'c_cat=4', '--code', 'c_cont=0,0'], selects: 1, sliders: 2 },
+  ];
+  for (const c of cases) {
+    const model = join(root, 'web/models', c.file);
+    assert.ok(existsSync(model), `missing the shipped ${model}`);
+    const reference = join(files, `reference-${c.file}.png`);
+    execFileSync(ganzooBin, ['sample', model, '--seed', String(SEED), '-n', '64', ...c.native, '-o', reference]);
+    const { page, problems } = await openPage(`${web.url}index.html?model=models/${c.file}&seed=${SEED}`);
+    await waitReady(page);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', await page.textContent('#error'));
+    const pickers = c.file.startsWith('cgan') ? '#label-field:not([hidden]) select' : '#codes:not([hidden]) select';
+    assert.equal(await page.locator(pickers).count(), c.selects, `${c.file}: its picker is shown`);
+    assert.equal(await page.locator(`${c.pick} option`).count(), 10, `${c.file}: ten choices`);
+    assert.equal(await page.locator('#codes input[type=range]').count(), c.sliders, `${c.file}: a slider per continuous code value`);
+    const before = await gridCells(page);
+    await page.selectOption(c.pick, c.value);
+    await page.waitForFunction((old) => {
+      const g = window.ganzooPage.grid;
+      const a = g && g.pixels(0);
+      return a && a.some((v, i) => v !== old[i]);
+    }, before.cells[0], { timeout: 30000 });
+    const grid = await gridCells(page);
+    const ref = await decodeReference(page, `/test-files/reference-${c.file}.png`, grid.w, grid.h);
+    let worst = 0;
+    for (let i = 0; i < 64; i++) worst = Math.max(worst, maxDiff(grid.cells[i], ref[i]));
+    console.log(`  ${c.file}, ${c.native.join(' ')}: max |page - native| = ${worst}/255 over 64 images`);
+    assert.ok(worst <= 1, `${c.file}: max difference ${worst}/255`);
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+});
+
 test('the interpolation endpoints equal the two chosen samples', async () => {
   const { page, problems } = await openPage(`${web.url}index.html?${MODEL_QS}&seed=${SEED}`);
   await waitReady(page);
