@@ -45,7 +45,7 @@ cmp -s "$work/a.png" "$work/b.png" || { echo "FAIL sample: same seed, different 
 ok interpolate "$ganzoo" interpolate "$model" --from 1 --to 2 --steps 5 --lerp -o "$work/strip.png"
 
 # Every other member through the same commands (a few steps each; the WGANs reach a generator step).
-for member in wgan wgan-gp began; do
+for member in wgan wgan-gp began improved-dcgan; do
   ok "train-$member" "$ganzoo" train "$member" --steps 6 --limit 128 --batch 16 --width 4 --threads 1 --device cpu --out "$work/run-$member"
   ok "export-$member" "$ganzoo" export "$work/run-$member" -o "$work/$member.safetensors" --dtype f32
   ok "verify-$member" "$ganzoo" verify "$work/$member.safetensors"
@@ -181,6 +181,12 @@ launch-sets-rank       | 1 | --rank is set by launch              | launch -n 2 
 launch-sets-master     | 1 | --master is set by launch            | launch -n 2 train dcgan $tiny --master=127.0.0.1:5 --out $work/r
 launch-zero            | 2 | --nproc                              | launch -n 0 train dcgan $tiny --out $work/r
 launch-bad-master      | 1 | --master 127.0.0.1:: expected ADDR:PORT | launch -n 2 --master 127.0.0.1: train dcgan $tiny --out $work/r
+# Improved DCGAN's switches
+idcgan-real-label      | 1 | real_label must be in (0, 1]         | train improved-dcgan $tiny --set real_label=1.5 --out $work/r
+idcgan-history-negative | 1 | history_weight must be >= 0         | train improved-dcgan $tiny --set history_weight=-1 --out $work/r
+idcgan-norm-unknown    | 1 | 'generator_norm' must be "virtual" or "batch" | train improved-dcgan $tiny --set 'generator_norm="layer"' --out $work/r
+idcgan-reference-zero  | 1 | reference_batch must be >= 1         | train improved-dcgan $tiny --set reference_batch=0 --out $work/r
+idcgan-kernels-negative | 1 | minibatch_kernels must be >= 0      | train improved-dcgan $tiny --set minibatch_kernels=-1 --out $work/r
 # conditional members, codes, the classifier and eval
 cgan-condition-word    | 1 | 'condition_d' has the wrong type     | train cgan $tiny --set condition_d=3 --out $work/r
 infogan-no-categories  | 1 | z_dim and categories must be >= 1    | train infogan --limit 64 --batch 16 --threads 1 --set categories=0 --out $work/r
