@@ -1,0 +1,32 @@
+// Measures every model of web/models/manifest.json with `ganzoo eval --json` and writes the
+// numbers into each entry's "metrics" (FD-FMNIST in the project classifier's features, not
+// Inception's; its floor; the classifier Inception Score; the member's own metric).
+//   node scripts/eval-zoo.mjs [--ganzoo build/native/bin/ganzoo] [--only NAME[,NAME...]] [-n 10000]
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+const ganzoo = resolve(arg('--ganzoo', join(root, 'build/native/bin/ganzoo')));
+const only = arg('--only', '') ? arg('--only').split(',') : null;
+const count = arg('-n', '10000');
+const manifestPath = join(root, 'web/models/manifest.json');
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+
+const KEEP = ['fd_fmnist', 'fd_floor', 'inception_score', 'inception_score_test', 'class_histogram', 'class_accuracy',
+  'class_accuracy_per_class', 'code_class_accuracy', 'code_to_class', 'q_accuracy', 'count', 'seed', 'classifier_test_accuracy'];
+for (const entry of manifest.models) {
+  if (only && !only.includes(entry.family)) continue;
+  const file = join(root, 'web/models', entry.file);
+  process.stderr.write(`eval ${entry.file} ...\n`);
+  const r = JSON.parse(execFileSync(ganzoo, ['eval', file, '--json', '-n', count], { stdio: ['ignore', 'pipe', 'ignore'] }));
+  entry.metrics = Object.fromEntries(KEEP.filter((k) => k in r).map((k) => [k, r[k]]));
+  entry.metrics.note = 'ganzoo eval: FD-FMNIST is the Fréchet distance in the project classifier\'s features (not Inception)';
+  console.log(`${entry.family.padEnd(15)} FD-FMNIST ${r.fd_fmnist.toFixed(2).padStart(6)}  floor ${r.fd_floor.toFixed(3)}  IS ${r.inception_score.toFixed(2)}` +
+    (r.class_accuracy !== undefined ? `  class accuracy ${(100 * r.class_accuracy).toFixed(1)}%` : '') +
+    (r.code_class_accuracy !== undefined ? `  code→class ${(100 * r.code_class_accuracy).toFixed(1)}%  Q ${(100 * r.q_accuracy).toFixed(1)}%` : ''));
+}
+writeFileSync(`${manifestPath}.tmp`, JSON.stringify(manifest, null, 2) + '\n');
+renameSync(`${manifestPath}.tmp`, manifestPath);
