@@ -68,8 +68,9 @@ RECIPE_wgan-gp := --epochs 9 --threads 1
 RECIPE_began := --steps 12000 --threads 1 --set gamma=1.0 --set lambda_k=0.01
 RECIPE_cgan := --epochs 8 --threads 1
 RECIPE_infogan := --epochs 6 --threads 1 --set lambda=0.2 --set lambda_cont=0.02
+RECIPE_improved-dcgan := --epochs 2 --threads 1 --width 32 --set reference_batch=32 --set feature_matching=false
 train-%: build
-	@test -n "$(RECIPE_$*)" || { echo "make: no shipped recipe for '$*' (have: dcgan wgan wgan-gp began cgan infogan)"; exit 2; }
+	@test -n "$(RECIPE_$*)" || { echo "make: no shipped recipe for '$*' (have: dcgan wgan wgan-gp began cgan infogan improved-dcgan)"; exit 2; }
 	$(GANZOO) train $* $(RECIPE_$*) --seed 1 --out runs/$*-shipped
 	$(GANZOO) export runs/$*-shipped -o web/models/$*.safetensors
 
