@@ -107,13 +107,7 @@ public:
         D_ = nn::Sequential();
         append_encoder(D_, z_dim_, n, shape, s);
         append_decoder(D_, z_dim_, n, shape, s);
-        G_->to(device);
-        D_->to(device);
-        const auto adam = torch::optim::AdamOptions(config_value<double>(config, "lr"))
-                              .betas({config_value<double>(config, "beta1"), config_value<double>(config, "beta2")});
-        opt_G_ = std::make_unique<torch::optim::Adam>(G_->parameters(), adam);
-        opt_D_ = std::make_unique<torch::optim::Adam>(D_->parameters(), adam);
-        device_ = device;
+        finish_with_adam(config, device);
     }
 
     // Eq. 4: both networks step from the same forward pass; then k moves toward equilibrium.

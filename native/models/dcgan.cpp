@@ -39,14 +39,7 @@ public:
         D_ = make_dcgan_discriminator(width, shape, CriticNorm::Batch, "dcgan");
         init_dcgan_weights(*G_);
         init_dcgan_weights(*D_);
-        G_->to(device);
-        D_->to(device);
-        const auto adam = torch::optim::AdamOptions(config_value<double>(config, "lr"))
-                              .betas({config_value<double>(config, "beta1"),
-                                      config_value<double>(config, "beta2")});
-        opt_G_ = std::make_unique<torch::optim::Adam>(G_->parameters(), adam);
-        opt_D_ = std::make_unique<torch::optim::Adam>(D_->parameters(), adam);
-        device_ = device;
+        finish_with_adam(config, device);
     }
 
     StepStats train_step(const Batch& batch) override {

@@ -48,6 +48,16 @@ void init_dcgan_weights(torch::nn::Module& module) {
     }
 }
 
+void GeneratorCritic::finish_with_adam(const json& config, torch::Device device) {
+    G_->to(device);
+    D_->to(device);
+    const auto adam = torch::optim::AdamOptions(config_value<double>(config, "lr"))
+                          .betas({config_value<double>(config, "beta1"), config_value<double>(config, "beta2")});
+    opt_G_ = std::make_unique<torch::optim::Adam>(G_->parameters(), adam);
+    opt_D_ = std::make_unique<torch::optim::Adam>(D_->parameters(), adam);
+    device_ = device;
+}
+
 torch::Tensor GeneratorCritic::sample(const torch::Tensor& z, const GeneratorInputs& /*inputs*/) {
     return eval_forward(G_, z.to(device_));
 }

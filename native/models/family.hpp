@@ -153,6 +153,10 @@ public:
     bool wrap_optimizers(const OptimizerWrap& wrap) override;
 
 protected:
+    // The end of most members' build(): G and D to the device, and an Adam optimizer for each
+    // with the recipe's `lr`, `beta1` and `beta2`.
+    void finish_with_adam(const json& config, torch::Device device);
+
     // State beyond the networks and optimizers that a resumed run needs (step counters, BEGAN's
     // k), by name; saved as doubles.
     virtual std::vector<std::pair<std::string, double*>> checkpoint_scalars() { return {}; }

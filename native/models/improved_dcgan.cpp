@@ -313,8 +313,7 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t /
     feature_layer_ = layer < 0 ? flatten_index : layer;
     init_dcgan_weights(*G_);
     init_dcgan_weights(*D_);
-    G_->to(device);
-    D_->to(device);
+    finish_with_adam(config, device);
     if (virtual_batch_norm_) {
         const auto seed = config_value<uint64_t>(config, "reference_seed");
         const Tensor z = normal_latents(seed, 0, reference_rows, z_dim_);
@@ -324,13 +323,8 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t /
     } else {
         reference_z_ = torch::zeros({0, z_dim_}, torch::TensorOptions().device(device));
     }
-    const auto adam = torch::optim::AdamOptions(config_value<double>(config, "lr"))
-                          .betas({config_value<double>(config, "beta1"), config_value<double>(config, "beta2")});
-    opt_G_ = std::make_unique<torch::optim::Adam>(G_->parameters(), adam);
-    opt_D_ = std::make_unique<torch::optim::Adam>(D_->parameters(), adam);
     history_G_ = HistoricalAverage(G_->parameters());
     history_D_ = HistoricalAverage(D_->parameters());
-    device_ = device;
 }
 
 torch::Tensor ImprovedDcgan::generate_for_training(const torch::Tensor& z) {

@@ -9,12 +9,11 @@
 #include "models/family.hpp"
 #include "models/infogan.hpp"
 
-// LibTorch pulls in glog, whose CHECK macro would shadow Catch's: Catch comes last.
-#undef CHECK
-#include <catch2/catch.hpp>
+#include "member_helpers.hpp"  // Catch2 comes in last through it
 
 using namespace ganzoo;
 using namespace ganzoo::train;
+using namespace ganzoo::train::testing;
 
 namespace {
 
@@ -28,26 +27,6 @@ std::unique_ptr<GanFamily> member(const std::string& name, json overrides = json
     config.update(overrides);
     family->build(config, {1, 28, 28}, classes, torch::kCPU);
     return family;
-}
-
-std::shared_ptr<torch::nn::Module> network(GanFamily& family, const std::string& name) {
-    for (auto& [n, module] : family.networks())
-        if (n == name) return module;
-    FAIL("no network " << name);
-    return nullptr;
-}
-
-torch::Tensor flat(torch::nn::Module& module) {
-    std::vector<torch::Tensor> parts;
-    for (const auto& p : module.parameters()) parts.push_back(p.detach().flatten().clone());
-    return torch::cat(parts);
-}
-
-double stat(const StepStats& stats, const std::string& name) {
-    for (const auto& [n, v] : stats)
-        if (n == name) return v;
-    FAIL("no stat " << name);
-    return 0;
 }
 
 // A toy labelled dataset: class 0 images are all −0.8, class 1 images all +0.8.
@@ -221,13 +200,13 @@ TEST_CASE("InfoGAN: G's image depends on both codes") {
 TEST_CASE("InfoGAN: Q is trained only through the information term, and that term reaches G") {
     // Same seed, same batch: with λ = 0 Q's head gets no gradient at all and G only the GAN's.
     auto q_head = [](GanFamily& family) {
-        return flat(*network(family, "Q"));
+        return flat_parameters(*network(family, "Q"));
     };
     auto with = member("infogan", json::object(), 10, 4);
     auto without = member("infogan", {{"lambda", 0.0}, {"lambda_cont", 0.0}}, 10, 4);
     const auto q_before = q_head(*with);
     REQUIRE(torch::equal(q_before, q_head(*without)));
-    REQUIRE(torch::equal(flat(*network(*with, "G")), flat(*network(*without, "G"))));
+    REQUIRE(torch::equal(flat_parameters(*network(*with, "G")), flat_parameters(*network(*without, "G"))));
     Batch batch;
     batch.images = torch::rand({16, 1, 28, 28}) * 2 - 1;
     torch::manual_seed(8);
@@ -236,7 +215,7 @@ TEST_CASE("InfoGAN: Q is trained only through the information term, and that ter
     without->train_step(batch);
     CHECK(!torch::allclose(q_head(*with), q_before));
     CHECK(torch::equal(q_head(*without), q_before));
-    CHECK(!torch::allclose(flat(*network(*with, "G")), flat(*network(*without, "G"))));
+    CHECK(!torch::allclose(flat_parameters(*network(*with, "G")), flat_parameters(*network(*without, "G"))));
 }
 
 TEST_CASE("InfoGAN: with the information term Q learns to read the code back; without it, it cannot") {

@@ -10,12 +10,11 @@
 #include "ganzoo/model.hpp"
 #include "models/improved_dcgan.hpp"
 
-// LibTorch pulls in glog, whose CHECK macro would shadow Catch's: Catch comes last.
-#undef CHECK
-#include <catch2/catch.hpp>
+#include "member_helpers.hpp"  // Catch2 comes in last through it
 
 using namespace ganzoo;
 using namespace ganzoo::train;
+using namespace ganzoo::train::testing;
 
 namespace {
 
@@ -32,26 +31,7 @@ std::unique_ptr<ImprovedDcgan> small_member(json overrides = json::object(), uin
     return family;
 }
 
-Batch random_batch(int64_t n = 8) {
-    Batch b;
-    b.images = torch::rand({n, 1, 28, 28}) * 2 - 1;
-    return b;
-}
-
-double stat(const StepStats& stats, const std::string& name) {
-    for (const auto& [n, v] : stats)
-        if (n == name) return v;
-    FAIL("no stat " << name);
-    return 0;
-}
-
 double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
-
-torch::Tensor flat_parameters(torch::nn::Module& module) {
-    std::vector<torch::Tensor> parts;
-    for (const auto& p : module.parameters()) parts.push_back(p.detach().flatten().clone());
-    return torch::cat(parts);
-}
 
 // log σ(l) and log(1 − σ(l)), the two halves of a cross-entropy on a logit.
 double log_sigmoid(double l) { return -std::log1p(std::exp(-l)); }

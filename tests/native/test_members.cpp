@@ -8,11 +8,10 @@
 #include "models/family.hpp"
 #include "models/wasserstein.hpp"
 
-// LibTorch pulls in glog, whose CHECK macro would shadow Catch's: Catch comes last.
-#undef CHECK
-#include <catch2/catch.hpp>
+#include "member_helpers.hpp"  // Catch2 comes in last through it
 
 using namespace ganzoo::train;
+using namespace ganzoo::train::testing;
 
 namespace {
 
@@ -25,32 +24,6 @@ std::unique_ptr<GanFamily> small_member(const std::string& name, json overrides 
     config.update(overrides);
     family->build(config, {1, 28, 28}, 10, torch::kCPU);
     return family;
-}
-
-Batch random_batch(int64_t n = 8) {
-    Batch b;
-    b.images = torch::rand({n, 1, 28, 28}) * 2 - 1;
-    return b;
-}
-
-std::shared_ptr<torch::nn::Module> network(GanFamily& family, const std::string& name) {
-    for (auto& [n, module] : family.networks())
-        if (n == name) return module;
-    FAIL("no network " << name);
-    return nullptr;
-}
-
-torch::Tensor flat_parameters(torch::nn::Module& module) {
-    std::vector<torch::Tensor> parts;
-    for (const auto& p : module.parameters()) parts.push_back(p.detach().flatten().clone());
-    return torch::cat(parts);
-}
-
-double stat(const StepStats& stats, const std::string& name) {
-    for (const auto& [n, v] : stats)
-        if (n == name) return v;
-    FAIL("no stat " << name);
-    return 0;
 }
 
 }  // namespace
