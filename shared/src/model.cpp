@@ -358,9 +358,13 @@ Tensor Model::generate(const GenerateRequest& req) const {
     if (req.z && !takes("z")) throw Error("generate: net '" + req.net + "' takes no z, but one was given");
     if (!req.labels.empty() && !takes("label"))
         throw Error("generate: net '" + req.net + "' takes no label, but labels were given");
-    for (const auto& item : req.codes)
+    for (const auto& item : req.codes) {
+        if (item.first == "z" || item.first == "label")
+            throw Error("generate: give '" + item.first + "' as the request's " +
+                        (item.first == "z" ? "z" : "labels") + ", not as a code");
         if (!takes(item.first.c_str()))
             throw Error("generate: net '" + req.net + "' has no input '" + item.first + "'");
+    }
 
     std::map<std::string, Tensor> inputs;
     for (const std::string& name : net.input_names) {
@@ -391,19 +395,15 @@ Tensor Model::generate(const GenerateRequest& req) const {
                 labels.data[i] = static_cast<float>(label);
             }
             inputs["label"] = std::move(labels);
-        } else if (req.codes.count(name)) {
-            const size_t at = static_cast<size_t>(
-                std::find(net.input_names.begin(), net.input_names.end(), name) - net.input_names.begin());
-            inputs[name] = code_input(name, req.codes.at(name), req.count, net.input_shapes[at],
-                                      impl_->codes.count(name) ? impl_->codes.at(name).categories : 0);
-        } else if (impl_->codes.count(name) && impl_->codes.at(name).is_code) {
-            // A code left out is at its neutral value: category 0, continuous values 0.
-            const size_t at = static_cast<size_t>(
-                std::find(net.input_names.begin(), net.input_names.end(), name) - net.input_names.begin());
+        } else if (req.codes.count(name) || (impl_->codes.count(name) && impl_->codes.at(name).is_code)) {
+            const auto& shape = net.input_shapes[static_cast<size_t>(
+                std::find(net.input_names.begin(), net.input_names.end(), name) - net.input_names.begin())];
             int64_t per_sample = 1;
-            for (int64_t d : net.input_shapes[at]) per_sample *= d;
-            inputs[name] = code_input(name, std::vector<float>(static_cast<size_t>(per_sample), 0.0f), req.count,
-                                      net.input_shapes[at], 0);
+            for (int64_t d : shape) per_sample *= d;
+            // A code left out is at its neutral value: category 0, continuous values 0.
+            const std::vector<float> neutral(static_cast<size_t>(per_sample), 0.0f);
+            inputs[name] = code_input(name, req.codes.count(name) ? req.codes.at(name) : neutral, req.count, shape,
+                                      impl_->codes.count(name) ? impl_->codes.at(name).categories : 0);
         } else {
             throw Error("generate: net '" + req.net + "' needs input '" + name + "' (give its values as a code)");
         }

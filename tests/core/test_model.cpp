@@ -150,6 +150,60 @@ TEST_CASE("conditional model: labels one for all or one per sample, checked") {
     CHECK(ref::max_abs_diff(sample(all_three, 0), sample(per_sample, 0)) > 1e-3);
 }
 
+TEST_CASE("coded model: codes one for all or one per sample, categorical ones whole, missing ones at 0") {
+    const ModelFile m = infogan_test_model();
+    const Model model = m.load();
+    auto reference = [&](const std::vector<float>& cat, const std::vector<float>& cont) {
+        const Tensor z = normal_latents(5, 0, 3, 16);
+        Tensor x = Tensor::zeros({3, 28});
+        for (int64_t i = 0; i < 3; ++i) {
+            for (int64_t j = 0; j < 16; ++j) x.data[i * 28 + j] = z.data[i * 16 + j];
+            x.data[i * 28 + 16 + static_cast<int64_t>(cat[cat.size() == 1 ? 0 : i])] = 1.0f;
+            for (int64_t j = 0; j < 2; ++j) x.data[i * 28 + 26 + j] = cont[cont.size() == 2 ? j : i * 2 + j];
+        }
+        Tensor y = ref::map(ref::linear(x, m.values("G.weight"), {}, 784), [](double v) { return std::tanh(v); });
+        y.shape = {3, 1, 28, 28};
+        return y;
+    };
+    GenerateRequest req;
+    req.seed = 5;
+    req.count = 3;
+    req.codes = {{"c_cat", {7}}, {"c_cont", {0.5f, -0.25f}}};
+    CHECK(ref::report("InfoGAN test model, codes for all", model.generate(req), reference({7}, {0.5f, -0.25f})) < 1e-5);
+    req.codes = {{"c_cat", {1, 4, 9}}, {"c_cont", {1, 0, 0, 1, -1, -1}}};
+    CHECK(ref::report("InfoGAN test model, codes per sample", model.generate(req),
+                      reference({1, 4, 9}, {1, 0, 0, 1, -1, -1})) < 1e-5);
+    req.codes = {};  // left out: category 0, continuous 0
+    CHECK(ref::report("InfoGAN test model, codes left out", model.generate(req), reference({0}, {0, 0})) < 1e-5);
+
+    req.codes = {{"c_cat", {10}}};
+    CHECK_THROWS_WITH(model.generate(req), Contains("whole numbers 0..9, got 10"));
+    req.codes = {{"c_cat", {2.5f}}};
+    CHECK_THROWS_WITH(model.generate(req), Contains("got 2.5"));
+    req.codes = {{"c_cat", {-1}}};
+    CHECK_THROWS_WITH(model.generate(req), Contains("got -1"));
+    req.codes = {{"c_cont", {0.5f}}};
+    CHECK_THROWS_WITH(model.generate(req), Contains("takes 2 value(s) per sample: give 2 or 6, not 1"));
+    req.codes = {{"c_cont", {NAN, 0}}};
+    CHECK_THROWS_WITH(model.generate(req), Contains("not finite"));
+    req.codes = {{"style", {1}}};
+    CHECK_THROWS_WITH(model.generate(req), Contains("has no input 'style'"));
+    req.codes = {{"z", std::vector<float>(16, 0.0f)}};
+    CHECK_THROWS_WITH(model.generate(req), Contains("not as a code"));
+}
+
+TEST_CASE("coded model: a categorical input must be one value per sample; a range must be ordered") {
+    ModelFile m = infogan_test_model();
+    m.doc["inputs"]["c_cat"]["shape"] = {2};
+    CHECK_THROWS_WITH(m.load(), Contains("inputs.c_cat.shape must be [1] for a categorical input"));
+    m = infogan_test_model();
+    m.doc["inputs"]["c_cont"]["range"] = {1.0, -1.0};
+    CHECK_THROWS_WITH(m.load(), Contains("inputs.c_cont.range must be [lo, hi] with lo < hi"));
+    m = infogan_test_model();
+    m.doc["inputs"]["c_cat"]["categories"] = 0;
+    CHECK_THROWS_WITH(m.load(), Contains("inputs.c_cat.categories"));
+}
+
 TEST_CASE("verify: passes on a golden case computed by the reference, F32 and F16") {
     ModelFile m = dcgan_test_model();
     add_check(m, 20240601, 4, 1e-4);

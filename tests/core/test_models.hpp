@@ -164,6 +164,25 @@ inline ModelFile cgan_test_model() {
     return m;
 }
 
+// InfoGAN-shaped: z 16, a categorical code c_cat (10 values) and a continuous code c_cont (2):
+// tanh(W [z | one_hot(c_cat) | c_cont]) as a [1, 28, 28] image.
+inline ModelFile infogan_test_model() {
+    ModelFile m;
+    m.doc = base_document({1, 28, 28}, {{"z", {{"dim", 16}}},
+                                        {"c_cat", {{"shape", {1}}, {"categories", 10}}},
+                                        {"c_cont", {{"shape", {2}}, {"range", {-1.0, 1.0}}}}});
+    m.doc["family"] = "infogan";
+    m.add_random("G.weight", {784, 28}, 12, 0.3f);
+    m.doc["nets"]["G"] = {{"inputs", {"z", "c_cat", "c_cont"}},
+                          {"ops",
+                           {{{"op", "one_hot"}, {"in", {"c_cat"}}, {"out", "c1"}, {"classes", 10}},
+                            {{"op", "concat"}, {"in", {"z", "c1", "c_cont"}}},
+                            {{"op", "linear"}, {"weight", "G.weight"}},
+                            {{"op", "reshape"}, {"shape", {1, 28, 28}}},
+                            {{"op", "tanh"}}}}};
+    return m;
+}
+
 // A model whose net "net" is one op on inputs with the given per-sample shapes ("x", "y", ...).
 inline ModelFile single_op_model(const json& op, const std::vector<std::vector<int64_t>>& input_shapes) {
     json inputs = json::object(), names = json::array();
