@@ -12,11 +12,9 @@ namespace {
 
 namespace nn = torch::nn;
 
-// One op before tensors get their final names: its JSON and its tensors by role.
-struct DraftOp {
-    json op;
-    std::map<std::string, torch::Tensor> tensors;  // "weight", "bias", "scale", "shift"
-};
+// One op before tensors and local values get their final names: its JSON and its tensors by
+// role ("weight", "bias", "scale", "shift").
+using DraftOp = ExportOp;
 
 torch::Tensor cpu_double(const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kDouble); }
 
@@ -110,6 +108,22 @@ DraftOp translate(const std::shared_ptr<nn::Module>& module, const std::string& 
         if (m->options.bias()) d.tensors["bias"] = cpu_double(m->bias);
         return d;
     }
+    if (auto m = std::dynamic_pointer_cast<nn::InstanceNorm2dImpl>(module)) {
+        if (m->options.track_running_stats())
+            throw std::invalid_argument(where + ": instance norm with running statistics cannot be exported");
+        DraftOp d{{{"op", "instance_norm"}, {"eps", m->options.eps()}}, {}};
+        if (m->options.affine()) {
+            d.tensors["weight"] = cpu_double(m->weight);
+            d.tensors["bias"] = cpu_double(m->bias);
+        }
+        return d;
+    }
+    if (auto m = std::dynamic_pointer_cast<nn::ReflectionPad2dImpl>(module)) {
+        const auto& p = *m->options.padding();  // left, right, top, bottom
+        if (p[0] != p[1] || p[2] != p[3])
+            throw std::invalid_argument(where + ": only symmetric ReflectionPad2d can be exported");
+        return {{{"op", "reflection_pad2d"}, {"padding", json::array({p[2], p[0]})}}, {}};
+    }
     if (auto m = std::dynamic_pointer_cast<ExportsAsChannelAffine>(module)) {
         const auto [scale, shift] = m->channel_affine();
         if (!scale.defined() || !shift.defined() || scale.dim() != 1 || !scale.sizes().equals(shift.sizes()))
@@ -138,6 +152,62 @@ DraftOp translate(const std::shared_ptr<nn::Module>& module, const std::string& 
     throw std::invalid_argument(where + ": module " + module->name() + " has no ganzoo op");
 }
 
+// Marks the first op of a module that wrote its own ops: the key holds the module's local
+// name for its input, resolved to the previous op's output once the ops have their places.
+constexpr const char* kModuleInput = "$module_input";
+
+// The ops of an ExportsAsOps module, with its local '$' names made unique to `tag`.
+std::vector<DraftOp> module_ops(const ExportsAsOps& module, const std::string& tag, const std::string& where) {
+    auto ops = module.export_ops();
+    if (ops.empty()) throw std::invalid_argument(where + ": the module wrote no ops");
+    const auto local = [&](const json& name) -> json {
+        if (!name.is_string()) throw std::invalid_argument(where + ": value name " + name.dump() + " is not a string");
+        const std::string s = name;
+        return s.size() > 1 && s[0] == '$' ? json("$" + tag + "." + s.substr(1)) : name;
+    };
+    for (auto& draft : ops) {
+        auto& op = draft.op;
+        if (!op.is_object() || !op.contains("op"))
+            throw std::invalid_argument(where + ": an op without \"op\": " + op.dump());
+        if (op.contains("in")) {
+            if (!op["in"].is_array()) throw std::invalid_argument(where + ": \"in\" must be a list: " + op.dump());
+            json in = json::array();
+            for (const auto& name : op["in"]) in.push_back(local(name));
+            op["in"] = in;
+        }
+        if (op.contains("out")) {
+            if (op["out"] == "$in") throw std::invalid_argument(where + ": \"$in\" is the module's input, not an output");
+            op["out"] = local(op["out"]);
+        }
+    }
+    ops.front().op[kModuleInput] = "$" + tag + ".in";
+    return ops;
+}
+
+// Gives module-local names their final form: "$m3.in" → the value before module 3's first op
+// (an explicit "out" or the default "#k"), "$m3.h" → "m3.h". `first_input` is what the first
+// op reads when nothing precedes it.
+void resolve_local_names(json& ops, const std::string& first_input) {
+    std::map<std::string, std::string> module_inputs;
+    std::string previous = first_input;
+    const auto final_name = [&](const std::string& name) {
+        if (name.empty() || name[0] != '$') return name;
+        const auto input = module_inputs.find(name);
+        return input != module_inputs.end() ? input->second : name.substr(1);
+    };
+    for (size_t k = 0; k < ops.size(); ++k) {
+        auto& op = ops[k];
+        if (op.contains(kModuleInput)) {
+            module_inputs[op[kModuleInput].get<std::string>()] = previous;
+            op.erase(kModuleInput);
+        }
+        if (op.contains("in"))
+            for (auto& name : op["in"]) name = final_name(name.get<std::string>());
+        if (op.contains("out")) op["out"] = final_name(op["out"].get<std::string>());
+        previous = op.contains("out") ? op["out"].get<std::string>() : "#" + std::to_string(k);
+    }
+}
+
 // y = (x W + b)·scale + shift, folded into W and b. `per_channel` repeats each scale over
 // the output features of one channel (a linear layer reshaped to [C, H, W]).
 void fold_into(DraftOp& layer, const DraftOp& norm, int64_t per_channel) {
@@ -160,7 +230,11 @@ std::vector<DraftOp> fold_batch_norm(std::vector<DraftOp> ops) {
     for (auto& op : ops) {
         const bool is_norm = op.op.at("op") == "batch_norm";
         const auto channels = is_norm ? op.tensors.at("scale").numel() : 0;
-        if (is_norm && !out.empty()) {
+        // Named values (a module's own ops) may be read again later, e.g. by a skip connection:
+        // folding would change them, so only unnamed chains fold.
+        const bool unnamed = !op.op.contains("in") && !op.op.contains(kModuleInput) &&
+                             (out.empty() || !out.back().op.contains("out"));
+        if (is_norm && unnamed && !out.empty()) {
             const std::string prev = out.back().op.at("op");
             if (prev == "conv2d" || prev == "conv_transpose2d" || prev == "linear") {
                 if (prev != "linear" || out.back().tensors.at("weight").size(0) == channels) {
@@ -230,8 +304,15 @@ std::vector<uint8_t> export_graphs(const ExportSpec& spec, const ExportOptions& 
     for (const auto& net : spec.nets) {
         std::vector<DraftOp> drafts;
         size_t index = 0;
-        for (const auto& child : net.net->children())
-            drafts.push_back(translate(child, "net '" + net.name + "' module " + std::to_string(index++)));
+        for (const auto& child : net.net->children()) {
+            const std::string where = "net '" + net.name + "' module " + std::to_string(index);
+            if (auto own = std::dynamic_pointer_cast<ExportsAsOps>(child)) {
+                for (auto& op : module_ops(*own, "m" + std::to_string(index), where)) drafts.push_back(std::move(op));
+            } else {
+                drafts.push_back(translate(child, where));
+            }
+            ++index;
+        }
         json ops = net.prelude.is_array() ? net.prelude : json::array();
         auto folded = fold_batch_norm(std::move(drafts));
         for (size_t k = 0; k < folded.size(); ++k) {
@@ -245,17 +326,24 @@ std::vector<uint8_t> export_graphs(const ExportSpec& spec, const ExportOptions& 
             }
             ops.push_back(std::move(op));
         }
+        if (net.inputs.empty()) throw std::invalid_argument("export: net '" + net.name + "' declares no inputs");
+        resolve_local_names(ops, net.inputs.front());
         nets[net.name] = {{"inputs", net.inputs}, {"ops", ops}};
     }
-    const json document = {{"format", "ganzoo-graph"},
+    json dataset = options.dataset;
+    if (!spec.image.empty()) {
+        if (spec.image.size() != 3) throw std::invalid_argument("export: the image shape must be [C, H, W]");
+        dataset["image"] = spec.image;
+    }
+    json document = {{"format", "ganzoo-graph"},
                            {"version", 1},
                            {"family", options.family},
                            {"name", options.name},
-                           {"dataset", options.dataset},
+                           {"dataset", dataset},
                            {"inputs", spec.inputs},
                            {"nets", nets},
-                           {"training", options.training},
-                           {"check", check}};
+                           {"training", options.training}};
+    if (!check.is_null()) document["check"] = check;
     return write_safetensors(tensors, {{"ganzoo", document.dump()}});
 }
 

@@ -28,7 +28,8 @@ struct ExportOptions {
 std::vector<uint8_t> export_model(GanFamily& family, const ExportOptions& options);
 
 // The same for any networks (the project's classifier): `check` is the golden case to store
-// (the format of docs/format.md: net, seed, count, values, mean, l2, tolerance, ...).
+// (the format of docs/format.md: net, seed, count, values, mean, l2, tolerance, ...), or null
+// for none.
 std::vector<uint8_t> export_graphs(const ExportSpec& spec, const ExportOptions& options, const json& check);
 
 }  // namespace ganzoo::train

@@ -81,9 +81,32 @@ public:
     virtual std::pair<torch::Tensor, torch::Tensor> channel_affine() const = 0;
 };
 
+// One op of a module that writes its own ops (ExportsAsOps): the op's JSON (docs/format.md)
+// without tensor names, and its tensors by role ("weight", "bias", ...), which the exporter
+// names and stores.
+struct ExportOp {
+    json op;
+    std::map<std::string, torch::Tensor> tensors;
+};
+
+// A module the exporter asks for its ops, for what no LibTorch layer maps to one op: a layer
+// whose weight is rescaled at run time (ProGAN's equalized learning rate: export the rescaled
+// weight), a weightless op (pixel norm), a block with a skip connection (a residual block:
+// conv … then {"op": "add", "in": ["$in", "$h"]}). In `in` and `out`, names starting with '$'
+// are local to the module: "$in" is the module's input (the output of the op before it), the
+// others are renamed apart for each module. The module's output is its last op's.
+class ExportsAsOps {
+public:
+    virtual ~ExportsAsOps() = default;
+    virtual std::vector<ExportOp> export_ops() const = 0;
+};
+
 struct ExportSpec {
     json inputs;                  // the file's "inputs" document, e.g. {"z": {"dim": 100, ...}}
     std::vector<ExportNet> nets;  // the first one is what Model::generate runs by default
+    // G's per-sample output [C, H, W] when it differs from the training images' (ProGAN pads
+    // 28 → 32); empty: the dataset's. The file's dataset.image.
+    std::vector<int64_t> image;
 };
 
 class GanFamily {
@@ -92,6 +115,14 @@ public:
 
     // The recipe: every hyperparameter with its default. `cuda` selects the GPU recipe.
     virtual json defaults(bool cuda) const = 0;
+
+    // The training classes this member learns from, by index into the dataset's classes
+    // (CycleGAN's two domains), from the resolved config; empty: every image. The trainer keeps
+    // only those images, labels unchanged. Throws std::invalid_argument naming the bad value.
+    virtual std::vector<int64_t> training_classes(const json& /*config*/,
+                                                  const std::vector<std::string>& /*class_names*/) const {
+        return {};
+    }
 
     // Builds networks and optimizers from the resolved config (defaults + user overrides).
     virtual void build(const json& config, const ImageShape& shape, int64_t num_classes,
