@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <tuple>
 
 #include "ganzoo/error.hpp"
@@ -49,6 +50,9 @@ const std::vector<OpSpec>& op_specs() {
         {"add", OpKind::Add, 2, 2, {}},
         {"scale", OpKind::Scale, 1, 1, {"factor"}},
         {"upsample_nearest", OpKind::UpsampleNearest, 1, 1, {"scale"}},
+        {"pixel_norm", OpKind::PixelNorm, 1, 1, {"eps"}},
+        {"instance_norm", OpKind::InstanceNorm, 1, 1, {"eps", "weight", "bias"}},
+        {"reflection_pad2d", OpKind::ReflectionPad2d, 1, 1, {"padding"}},
     };
     return specs;
 }
@@ -110,6 +114,20 @@ public:
             fail(std::string("attribute '") + key + "' must be a number, got " +
                  detail::json_excerpt(spec_[key]));
         return spec_[key].get<float>();
+    }
+
+    // A finite number > 0 that stays > 0 as a float (eps).
+    float positive_number(const char* key, float fallback) const {
+        if (!has(key)) return fallback;
+        const json& v = spec_[key];
+        if (!v.is_number())
+            fail(std::string("attribute '") + key + "' must be a number, got " + detail::json_excerpt(v));
+        const double d = v.get<double>();
+        const float f = static_cast<float>(d);
+        if (!(std::isfinite(d) && std::isfinite(f) && f > 0.0f))
+            fail(std::string("attribute '") + key + "' is " + detail::json_excerpt(v) +
+                 ", expected a finite number > 0");
+        return f;
     }
 
     float required_number(const char* key) const {
@@ -339,6 +357,38 @@ int64_t build_op(Op& op, const OpReader& r, const std::vector<Shape>& in) {
             if (__builtin_mul_overflow(s[1], op.scale_h, &ho) || __builtin_mul_overflow(s[2], op.scale_w, &wo))
                 r.fail("output is too large");
             op.out_shape = {s[0], ho, wo};
+            return elements(r, op.out_shape, "output");
+        }
+        case OpKind::PixelNorm:
+            if (s.size() != 1 && s.size() != 3)
+                r.fail("input has per-sample shape " + shape_string(s) + ", expected [C, H, W] or [F]");
+            op.eps = r.positive_number("eps", 1e-8f);
+            op.out_shape = s;
+            // in place; the per-pixel sums of squares (double) and their inverses
+            return sum_elements(r, {s, s.size() == 3 ? Shape{3, s[1], s[2]} : Shape{3}});
+        case OpKind::InstanceNorm: {
+            need_rank(3, "[C, H, W]");
+            if (s[1] * s[2] < 2)
+                r.fail("input has per-sample shape " + shape_string(s) +
+                       ": the statistics need more than one pixel per channel (as PyTorch)");
+            op.eps = r.positive_number("eps", 1e-5f);
+            if (r.has("weight") != r.has("bias"))
+                r.fail(std::string("needs both tensors 'weight' and 'bias' or neither, got only '") +
+                       (r.has("weight") ? "weight" : "bias") + "'");
+            op.norm_weight = r.vector_tensor("weight", false, s[0]);
+            op.norm_bias = r.vector_tensor("bias", false, s[0]);
+            op.out_shape = s;
+            return elements(r, s, "input");
+        }
+        case OpKind::ReflectionPad2d: {
+            need_rank(3, "[C, H, W]");
+            if (!r.has("padding")) r.fail("needs attribute 'padding'");
+            std::tie(op.pad_h, op.pad_w) = r.pair("padding", 0, 0, kMaxWindowAttribute);
+            if (op.pad_h >= s[1] || op.pad_w >= s[2])
+                r.fail("padding [" + std::to_string(op.pad_h) + ", " + std::to_string(op.pad_w) +
+                       "] must be smaller than the input's height and width (reflection does not repeat the "
+                       "edge), input " + shape_string(s));
+            op.out_shape = {s[0], s[1] + 2 * op.pad_h, s[2] + 2 * op.pad_w};
             return elements(r, op.out_shape, "output");
         }
         case OpKind::Add:

@@ -30,7 +30,10 @@ enum class OpKind {
     OneHot,
     Add,
     Scale,
-    UpsampleNearest
+    UpsampleNearest,
+    PixelNorm,
+    InstanceNorm,
+    ReflectionPad2d
 };
 
 struct Op {
@@ -46,11 +49,14 @@ struct Op {
     float slope = 0.01f, alpha = 1.0f, factor = 1.0f;
     int64_t axis = 1, classes = 0, out_channels = 0;
     int64_t scale_h = 1, scale_w = 1;  // upsample_nearest
+    int64_t pad_h = 0, pad_w = 0;      // reflection_pad2d
+    float eps = 0.0f;                  // pixel_norm, instance_norm
 
     // Tensors, in the layout the kernel multiplies with.
     // linear Wᵀ [in, out]; conv2d W [O, C*kh*kw]; conv_transpose2d Wᵀ [O*kh*kw, C]
     ops::PackedWeight packed_weight;
     std::vector<float> bias, scale, shift;
+    std::vector<float> norm_weight, norm_bias;  // instance_norm's affine [C], or both empty
 
     std::string context;  // "net 'G' op 3 (conv_transpose2d)", for run-time errors
 };

@@ -103,6 +103,17 @@ Tensor run_net(const Net& net, std::vector<Tensor> inputs) {
             case OpKind::UpsampleNearest:
                 out = ops::upsample_nearest(input(0), op.scale_h, op.scale_w);
                 break;
+            case OpKind::PixelNorm:
+                out = take(0);
+                ops::pixel_norm(out, op.eps);
+                break;
+            case OpKind::InstanceNorm:
+                out = take(0);
+                ops::instance_norm(out, op.norm_weight, op.norm_bias, op.eps);
+                break;
+            case OpKind::ReflectionPad2d:
+                out = ops::reflection_pad2d(input(0), op.pad_h, op.pad_w);
+                break;
             case OpKind::Add:
                 out = take(0);
                 ops::add(out, input(1));

@@ -1,5 +1,5 @@
-// ganzoo core: ops that move values around: concat, one_hot, upsample_nearest (reshape only
-// renames a shape).
+// ganzoo core: ops that move values around: concat, one_hot, upsample_nearest,
+// reflection_pad2d (reshape only renames a shape).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -41,6 +41,33 @@ Tensor upsample_nearest(const Tensor& x, int64_t scale_h, int64_t scale_w) {
             for (int64_t r = 1; r < scale_h; ++r) std::memcpy(dst + r * wo, dst, sizeof(float) * wo);
             dst += wo * scale_h;
         }
+    return y;
+}
+
+Tensor reflection_pad2d(const Tensor& x, int64_t pad_h, int64_t pad_w) {
+    const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
+    const int64_t ho = h + 2 * pad_h, wo = w + 2 * pad_w;
+    Tensor y = Tensor::zeros({x.dim(0), x.dim(1), ho, wo});
+    const float* src = x.data.data();
+    float* dst = y.data.data();
+    for (int64_t p = 0; p < planes; ++p, src += h * w, dst += ho * wo) {
+        // The input rows, each widened by its mirrored ends (column -k is column k, column
+        // w-1+k is column w-1-k: the edge itself is not repeated).
+        for (int64_t i = 0; i < h; ++i) {
+            const float* in = src + i * w;
+            float* out = dst + (pad_h + i) * wo;
+            for (int64_t k = 1; k <= pad_w; ++k) {
+                out[pad_w - k] = in[k];
+                out[pad_w + w - 1 + k] = in[w - 1 - k];
+            }
+            std::memcpy(out + pad_w, in, sizeof(float) * w);
+        }
+        // Then whole padded rows, mirrored the same way.
+        for (int64_t k = 1; k <= pad_h; ++k) {
+            std::memcpy(dst + (pad_h - k) * wo, dst + (pad_h + k) * wo, sizeof(float) * wo);
+            std::memcpy(dst + (pad_h + h - 1 + k) * wo, dst + (pad_h + h - 1 - k) * wo, sizeof(float) * wo);
+        }
+    }
     return y;
 }
 

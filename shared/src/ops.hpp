@@ -51,6 +51,15 @@ Tensor conv_transpose2d(const Tensor& x, const PackedWeight& weight_t, const std
 // In place, on dim 1 of [N, C, ...]: x = x * scale[c] + shift[c].
 void batch_norm(Tensor& x, const std::vector<float>& scale, const std::vector<float>& shift);
 
+// In place, x [N, C, H, W] or [N, F]: x / sqrt(mean over dim 1 of x² + eps), per sample and
+// pixel (ProGAN's pixelwise feature normalization).
+void pixel_norm(Tensor& x, float eps);
+
+// In place, x [N, C, H, W]: each (sample, channel) plane normalized by its own mean and biased
+// variance, (x - μ) / sqrt(σ² + eps) · weight[c] + bias[c]; weight, bias: [C], or both empty
+// (PyTorch's InstanceNorm2d without running statistics).
+void instance_norm(Tensor& x, const std::vector<float>& weight, const std::vector<float>& bias, float eps);
+
 // Elementwise, in place.
 void relu(Tensor& x);
 void leaky_relu(Tensor& x, float slope);
@@ -66,6 +75,10 @@ Tensor concat(const std::vector<const Tensor*>& xs, int64_t axis);
 // x [N, C, H, W] -> [N, C, H·sh, W·sw]: each pixel repeated sh × sw times (PyTorch's
 // Upsample(mode='nearest') with an integer scale factor).
 Tensor upsample_nearest(const Tensor& x, int64_t scale_h, int64_t scale_w);
+
+// x [N, C, H, W] -> [N, C, H + 2 pad_h, W + 2 pad_w], mirrored without repeating the edge
+// (PyTorch's ReflectionPad2d: row -1 is row 1). Needs pad_h < H and pad_w < W.
+Tensor reflection_pad2d(const Tensor& x, int64_t pad_h, int64_t pad_w);
 
 // [N, 1] class indices -> [N, classes]. Throws ganzoo::Error (without op context) for an
 // index that is not an integer in [0, classes).

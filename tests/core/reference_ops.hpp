@@ -92,6 +92,60 @@ inline Tensor batch_norm(Tensor x, const std::vector<float>& scale, const std::v
     return x;
 }
 
+// [N, C, H, W] or [N, F]: x / sqrt(mean over c of x[n, c, p]² + eps)
+inline Tensor pixel_norm(Tensor x, double eps) {
+    const int64_t n = x.dim(0), c = x.dim(1), plane = x.numel() / (n * c);
+    for (int64_t s = 0; s < n; ++s)
+        for (int64_t p = 0; p < plane; ++p) {
+            double squares = 0;
+            for (int64_t ch = 0; ch < c; ++ch) squares += std::pow(double(x.data[(s * c + ch) * plane + p]), 2);
+            const double norm = std::sqrt(squares / double(c) + eps);
+            for (int64_t ch = 0; ch < c; ++ch) {
+                float& v = x.data[(s * c + ch) * plane + p];
+                v = static_cast<float>(v / norm);
+            }
+        }
+    return x;
+}
+
+// [N, C, H, W]: (x - mean) / sqrt(biased var + eps) * weight[c] + bias[c] per (sample, channel);
+// weight, bias empty: no affine.
+inline Tensor instance_norm(Tensor x, const std::vector<float>& weight, const std::vector<float>& bias,
+                            double eps) {
+    const int64_t c = x.dim(1), plane = x.dim(2) * x.dim(3);
+    for (int64_t q = 0; q < x.dim(0) * c; ++q) {
+        const int64_t ch = q % c;
+        double mean = 0, var = 0;
+        for (int64_t i = 0; i < plane; ++i) mean += x.data[q * plane + i];
+        mean /= double(plane);
+        for (int64_t i = 0; i < plane; ++i) var += std::pow(x.data[q * plane + i] - mean, 2);
+        var /= double(plane);
+        for (int64_t i = 0; i < plane; ++i) {
+            double y = (x.data[q * plane + i] - mean) / std::sqrt(var + eps);
+            if (!weight.empty()) y = y * weight[ch] + bias[ch];
+            x.data[q * plane + i] = static_cast<float>(y);
+        }
+    }
+    return x;
+}
+
+// [N, C, H, W] -> [N, C, H + 2ph, W + 2pw]: out[i][j] = x[r(i - ph, H)][r(j - pw, W)],
+// r(k, d) = |k| folded back from the far edge: d - 1 - |d - 1 - |k||.
+inline Tensor reflection_pad2d(const Tensor& x, int64_t ph, int64_t pw) {
+    const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
+    const int64_t ho = h + 2 * ph, wo = w + 2 * pw;
+    auto reflect = [](int64_t k, int64_t d) {
+        k = k < 0 ? -k : k;
+        return d - 1 - std::abs(d - 1 - k);
+    };
+    Tensor y = Tensor::zeros({x.dim(0), x.dim(1), ho, wo});
+    for (int64_t p = 0; p < planes; ++p)
+        for (int64_t i = 0; i < ho; ++i)
+            for (int64_t j = 0; j < wo; ++j)
+                y.data[(p * ho + i) * wo + j] = x.data[(p * h + reflect(i - ph, h)) * w + reflect(j - pw, w)];
+    return y;
+}
+
 template <typename F>
 Tensor map(Tensor x, F f) {
     for (float& v : x.data) v = static_cast<float>(f(double(v)));

@@ -309,3 +309,78 @@ TEST_CASE("tensors no op uses are allowed") {
     m.add_random("D.0.weight", {3, 3}, 5, 1.0f);
     CHECK_NOTHROW(m.load());
 }
+
+TEST_CASE("graph: pixel_norm and instance_norm refuse an eps that is not a finite number > 0") {
+    for (const char* op_name : {"pixel_norm", "instance_norm"}) {
+        for (const json& eps : {json(0.0), json(-1e-5), json(1e-60), json(1e300)}) {
+            ModelFile m = single_op_model({{"op", op_name}, {"eps", eps}}, {{3, 4, 4}});
+            CHECK_THAT(load_error(m), Contains("net 'net' op 0 (" + std::string(op_name) + ")") &&
+                                          Contains("attribute 'eps' is " + eps.dump()) &&
+                                          Contains("expected a finite number > 0"));
+        }
+        ModelFile s = single_op_model({{"op", op_name}, {"eps", "1e-5"}}, {{3, 4, 4}});
+        CHECK_THAT(load_error(s), Contains("attribute 'eps' must be a number"));
+    }
+}
+
+TEST_CASE("graph: reflection_pad2d refuses padding >= the input's height or width") {
+    ModelFile h = single_op_model({{"op", "reflection_pad2d"}, {"padding", 3}}, {{2, 3, 5}});
+    CHECK(load_error(h) ==
+          "net 'net' op 0 (reflection_pad2d): padding [3, 3] must be smaller than the input's height and "
+          "width (reflection does not repeat the edge), input [2, 3, 5]");
+    ModelFile w = single_op_model({{"op", "reflection_pad2d"}, {"padding", {1, 5}}}, {{2, 3, 5}});
+    CHECK_THAT(load_error(w), Contains("op 0 (reflection_pad2d)") && Contains("padding [1, 5] must be smaller"));
+    CHECK_NOTHROW(single_op_model({{"op", "reflection_pad2d"}, {"padding", {2, 4}}}, {{2, 3, 5}}).load());
+    ModelFile negative = single_op_model({{"op", "reflection_pad2d"}, {"padding", -1}}, {{2, 3, 5}});
+    CHECK_THAT(load_error(negative), Contains("attribute 'padding' is -1"));
+    ModelFile fractional = single_op_model({{"op", "reflection_pad2d"}, {"padding", 1.0}}, {{2, 3, 5}});
+    CHECK_THAT(load_error(fractional), Contains("attribute 'padding' must be an integer or [h, w]"));
+    ModelFile missing = single_op_model({{"op", "reflection_pad2d"}}, {{2, 3, 5}});
+    CHECK_THAT(load_error(missing), Contains("op 0 (reflection_pad2d)") && Contains("needs attribute 'padding'"));
+    ModelFile flat = single_op_model({{"op", "reflection_pad2d"}, {"padding", 1}}, {{30}});
+    CHECK_THAT(load_error(flat), Contains("per-sample shape [30], expected [C, H, W]"));
+}
+
+TEST_CASE("graph: instance_norm needs weight and bias together, of shape [C], on [C, H, W]") {
+    ModelFile only_weight = single_op_model({{"op", "instance_norm"}, {"weight", "w"}}, {{3, 4, 4}});
+    only_weight.add_random("w", {3}, 1, 1.0f);
+    CHECK(load_error(only_weight) ==
+          "net 'net' op 0 (instance_norm): needs both tensors 'weight' and 'bias' or neither, got only 'weight'");
+    ModelFile only_bias = single_op_model({{"op", "instance_norm"}, {"bias", "b"}}, {{3, 4, 4}});
+    only_bias.add_random("b", {3}, 1, 1.0f);
+    CHECK_THAT(load_error(only_bias), Contains("got only 'bias'"));
+
+    ModelFile wrong = single_op_model({{"op", "instance_norm"}, {"weight", "w"}, {"bias", "b"}}, {{3, 4, 4}});
+    wrong.add_random("w", {4}, 1, 1.0f);
+    wrong.add_random("b", {3}, 2, 1.0f);
+    CHECK_THAT(load_error(wrong), Contains("op 0 (instance_norm)") && Contains("weight 'w' has shape [4], expected [3]"));
+    ModelFile wrong_bias = single_op_model({{"op", "instance_norm"}, {"weight", "w"}, {"bias", "b"}}, {{3, 4, 4}});
+    wrong_bias.add_random("w", {3}, 1, 1.0f);
+    wrong_bias.add_random("b", {3, 1}, 2, 1.0f);
+    CHECK_THAT(load_error(wrong_bias), Contains("bias 'b' has shape [3, 1], expected [3]"));
+
+    ModelFile features = single_op_model({{"op", "instance_norm"}}, {{12}});
+    CHECK_THAT(load_error(features),
+               Contains("op 0 (instance_norm)") && Contains("per-sample shape [12], expected [C, H, W]"));
+    ModelFile one_pixel = single_op_model({{"op", "instance_norm"}}, {{8, 1, 1}});
+    CHECK_THAT(load_error(one_pixel), Contains("more than one pixel per channel"));
+}
+
+TEST_CASE("graph: pixel_norm takes [C, H, W] or [F] only") {
+    CHECK_NOTHROW(single_op_model({{"op", "pixel_norm"}}, {{12}}).load());
+    ModelFile m = single_op_model({{"op", "pixel_norm"}}, {{3, 4}});
+    CHECK_THAT(load_error(m), Contains("op 0 (pixel_norm)") && Contains("expected [C, H, W] or [F]"));
+}
+
+TEST_CASE("graph: the new ops refuse unknown attributes") {
+    const std::pair<json, const char*> cases[] = {
+        {{{"op", "pixel_norm"}, {"epsilon", 1e-8}}, "epsilon"},
+        {{{"op", "instance_norm"}, {"affine", true}}, "affine"},
+        {{{"op", "instance_norm"}, {"momentum", 0.1}}, "momentum"},
+        {{{"op", "reflection_pad2d"}, {"padding", 1}, {"mode", "reflect"}}, "mode"}};
+    for (const auto& [spec, key] : cases) {
+        ModelFile m = single_op_model(spec, {{3, 4, 4}});
+        CHECK_THAT(load_error(m), Contains("op 0 (" + spec["op"].get<std::string>() + ")") &&
+                                      Contains("unknown attribute '" + std::string(key) + "'"));
+    }
+}

@@ -127,9 +127,62 @@ inline Tensor dcgan_reference_forward(const ModelFile& m, const Tensor& z) {
     return ref::map(h, [](double v) { return std::tanh(v); });
 }
 
+// The ops of ProGAN and CycleGAN generators: z 16 -> linear 120 -> pixel_norm -> reshape [4, 5, 6]
+//   -> reflection_pad2d 1 -> conv2d 4->3 3x3 -> instance_norm (affine) -> leaky_relu 0.2
+//   -> reflection_pad2d [1, 2] -> conv2d 3->3 3x5 -> instance_norm (eps 1e-3) -> pixel_norm -> tanh:
+//   image [3, 5, 6].
+inline ModelFile norm_pad_test_model(uint32_t seed = 31) {
+    ModelFile m;
+    m.doc = base_document({3, 5, 6}, {{"z", {{"dim", 16}, {"distribution", "normal"}}}});
+    m.doc["family"] = "norm-pad";
+    m.doc["name"] = "norm-pad-test";
+    m.add_random("G.0.weight", {120, 16}, seed + 0, 0.4f);
+    m.add_random("G.0.bias", {120}, seed + 1, 0.2f);
+    m.add_random("G.1.weight", {3, 4, 3, 3}, seed + 2, 0.4f);
+    m.add_random("G.1.bias", {3}, seed + 3, 0.2f);
+    m.add_random("G.2.weight", {3}, seed + 4, 1.5f);
+    m.add_random("G.2.bias", {3}, seed + 5, 0.5f);
+    m.add_random("G.3.weight", {3, 3, 3, 5}, seed + 6, 0.3f);
+    m.doc["nets"]["G"] = {
+        {"inputs", {"z"}},
+        {"ops",
+         {{{"op", "linear"}, {"weight", "G.0.weight"}, {"bias", "G.0.bias"}},
+          {{"op", "pixel_norm"}, {"eps", 1e-8}},
+          {{"op", "reshape"}, {"shape", {4, 5, 6}}},
+          {{"op", "reflection_pad2d"}, {"padding", 1}},
+          {{"op", "conv2d"}, {"weight", "G.1.weight"}, {"bias", "G.1.bias"}},
+          {{"op", "instance_norm"}, {"weight", "G.2.weight"}, {"bias", "G.2.bias"}, {"eps", 1e-5}},
+          {{"op", "leaky_relu"}, {"slope", 0.2}},
+          {{"op", "reflection_pad2d"}, {"padding", {1, 2}}},
+          {{"op", "conv2d"}, {"weight", "G.3.weight"}},
+          {{"op", "instance_norm"}, {"eps", 1e-3}},
+          {{"op", "pixel_norm"}},
+          {{"op", "tanh"}}}}};
+    return m;
+}
+
+// The same network as norm_pad_test_model, in naive loops: z [N, 16] -> [N, 3, 5, 6].
+inline Tensor norm_pad_reference_forward(const ModelFile& m, const Tensor& z) {
+    namespace ref = ganzoo::reference;
+    Tensor h = ref::linear(z, m.values("G.0.weight"), m.values("G.0.bias"), 120);
+    h = ref::pixel_norm(h, double(1e-8f));
+    h.shape = {z.dim(0), 4, 5, 6};
+    h = ref::reflection_pad2d(h, 1, 1);
+    h = ref::conv2d(h, m.values("G.1.weight"), m.values("G.1.bias"), 3, {3, 3});
+    h = ref::instance_norm(h, m.values("G.2.weight"), m.values("G.2.bias"), double(1e-5f));
+    h = ref::map(h, [](double v) { return v >= 0 ? v : double(0.2f * float(v)); });
+    h = ref::reflection_pad2d(h, 1, 2);
+    h = ref::conv2d(h, m.values("G.3.weight"), {}, 3, {3, 5});
+    h = ref::instance_norm(h, {}, {}, double(1e-3f));
+    h = ref::pixel_norm(h, double(1e-8f));
+    return ref::map(h, [](double v) { return std::tanh(v); });
+}
+
 // Stores a golden case computed by the naive reference (as the exporter does with LibTorch).
-inline void add_check(ModelFile& m, uint64_t seed, int64_t count, double tolerance, size_t stored = 64) {
-    const Tensor out = dcgan_reference_forward(m, normal_latents(seed, 0, count, 16));
+// `forward` is the model's reference (z [N, 16] -> output).
+inline void add_check(ModelFile& m, uint64_t seed, int64_t count, double tolerance, size_t stored = 64,
+                      Tensor (*forward)(const ModelFile&, const Tensor&) = dcgan_reference_forward) {
+    const Tensor out = forward(m, normal_latents(seed, 0, count, 16));
     double sum = 0, squares = 0;
     for (float v : out.data) {
         sum += v;

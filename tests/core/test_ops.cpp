@@ -2,6 +2,7 @@
 // reference_ops.hpp; each comparison prints its max |difference|.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "ganzoo/error.hpp"
@@ -40,6 +41,12 @@ struct ConvCase {
     int64_t n, c, h, w, out, kh, kw, sh, sw, ph, pw, oph = 0, opw = 0;
     bool bias = true;
 };
+
+std::string number(double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", v);
+    return text;
+}
 
 json pair(int64_t a, int64_t b) {
     return a == b ? json(a) : json::array({a, b});
@@ -240,4 +247,135 @@ TEST_CASE("one_hot refuses an index outside [0, classes) at run time, naming the
                       Contains("op 0 (one_hot)") && Contains("sample 1"));
     CHECK_THROWS_WITH(run_op({{"op", "one_hot"}, {"classes", 4}}, {Tensor({1, 1}, {1.5f})}),
                       Contains("not an integer"));
+}
+
+TEST_CASE("pixel_norm matches the reference and gives unit mean square over channels") {
+    struct Case {
+        std::vector<int64_t> shape;
+        double eps;
+    };
+    const Case cases[] = {{{3, 5, 4, 7}, 1e-8}, {{1, 1, 3, 3}, 1e-8}, {{2, 6}, 1e-8}, {{3, 4, 3, 5}, 0.5}};
+    for (const Case& k : cases) {
+        const Tensor x = random_tensor(k.shape, 19, 3.0f);
+        json op = {{"op", "pixel_norm"}};
+        if (k.eps != 1e-8) op["eps"] = k.eps;
+        const Tensor y = run_op(op, {x});
+        const std::string label = "pixel_norm " + std::to_string(k.shape.size()) + "-D N" +
+                                  std::to_string(k.shape[0]) + " C" + std::to_string(k.shape[1]) +
+                                  " eps " + number(k.eps);
+        CHECK(ref::report(label.c_str(), y, ref::pixel_norm(x, k.eps)) < 1e-6);
+        if (k.eps > 1e-3) continue;
+        // Per sample and pixel: mean over channels of y² is 1 (x is never ~0 on all channels).
+        const int64_t n = k.shape[0], c = k.shape[1], plane = x.numel() / (n * c);
+        double worst = 0;
+        for (int64_t s = 0; s < n; ++s)
+            for (int64_t p = 0; p < plane; ++p) {
+                double squares = 0;
+                for (int64_t ch = 0; ch < c; ++ch) squares += std::pow(double(y.data[(s * c + ch) * plane + p]), 2);
+                worst = std::max(worst, std::fabs(squares / double(c) - 1.0));
+            }
+        std::printf("%-48s max |mean y² - 1| = %.3g\n", label.c_str(), worst);
+        CHECK(worst < 1e-5);
+    }
+}
+
+TEST_CASE("instance_norm matches the reference (affine or not, eps, batches, non-square)") {
+    struct Case {
+        std::vector<int64_t> shape;
+        bool affine;
+        double eps;
+        float offset;  // added to every value: large means test the statistics' precision
+    };
+    const Case cases[] = {{{3, 4, 5, 7}, true, 1e-5, 0.0f},   {{3, 4, 5, 7}, false, 1e-5, 0.0f},
+                          {{1, 2, 1, 9}, true, 0.25, 0.0f},   {{2, 3, 6, 6}, false, 1e-5, 1000.0f},
+                          {{2, 3, 17, 13}, true, 1e-5, -300.0f}};
+    for (const Case& k : cases) {
+        ModelFile m;
+        const int64_t c = k.shape[1];
+        const std::vector<float> w = k.affine ? m.add_random("w", {c}, 20, 2.0f) : std::vector<float>{};
+        const std::vector<float> b = k.affine ? m.add_random("b", {c}, 21, 1.0f) : std::vector<float>{};
+        Tensor x = random_tensor(k.shape, 22, 2.0f);
+        for (float& v : x.data) v += k.offset;
+        json op = {{"op", "instance_norm"}};
+        if (k.affine) op.update({{"weight", "w"}, {"bias", "b"}});
+        if (k.eps != 1e-5) op["eps"] = k.eps;
+        const Tensor y = run_op(op, {x}, m);
+        const std::string label = "instance_norm [" + std::to_string(k.shape[0]) + ", " + std::to_string(c) + ", " +
+                                  std::to_string(k.shape[2]) + ", " + std::to_string(k.shape[3]) + "]" +
+                                  (k.affine ? " affine" : "") + " eps " + number(k.eps) +
+                                  (k.offset != 0 ? " offset " + number(k.offset) : "");
+        CHECK(ref::report(label.c_str(), y, ref::instance_norm(x, w, b, k.eps)) < 1e-5);
+        if (k.affine) continue;
+        // Without the affine: each (sample, channel) plane has mean 0 and variance σ²/(σ²+eps) ≈ 1.
+        const int64_t planes = k.shape[0] * c, plane = k.shape[2] * k.shape[3];
+        double worst_mean = 0, worst_var = 0;
+        for (int64_t q = 0; q < planes; ++q) {
+            double mean = 0, var = 0;
+            for (int64_t i = 0; i < plane; ++i) mean += y.data[q * plane + i];
+            mean /= double(plane);
+            for (int64_t i = 0; i < plane; ++i) var += std::pow(y.data[q * plane + i] - mean, 2);
+            worst_mean = std::max(worst_mean, std::fabs(mean));
+            worst_var = std::max(worst_var, std::fabs(var / double(plane) - 1.0));
+        }
+        std::printf("%-48s max |mean| = %.3g, max |var - 1| = %.3g\n", label.c_str(), worst_mean, worst_var);
+        CHECK(worst_mean < 1e-5);
+        CHECK(worst_var < 1e-3);  // eps 1e-5 over variances of about 1.3
+    }
+}
+
+TEST_CASE("reflection_pad2d mirrors without repeating the edge (written-out 3x3 cases)") {
+    // Two samples, two channels: plane p holds 1..9 + 10p, row-major.
+    Tensor x = Tensor::zeros({2, 2, 3, 3});
+    for (int64_t i = 0; i < x.numel(); ++i) x.data[i] = float(i % 9 + 1 + 10 * (i / 9));
+    auto planes_of = [](std::vector<int64_t> shape, const std::vector<float>& first) {
+        Tensor t = Tensor::zeros(std::move(shape));
+        const int64_t size = static_cast<int64_t>(first.size());
+        for (int64_t i = 0; i < t.numel(); ++i) t.data[i] = first[i % size] + float(10 * (i / size));
+        return t;
+    };
+    const Tensor pad1 = planes_of({2, 2, 5, 5}, {5, 4, 5, 6, 5,  //
+                                                 2, 1, 2, 3, 2,  //
+                                                 5, 4, 5, 6, 5,  //
+                                                 8, 7, 8, 9, 8,  //
+                                                 5, 4, 5, 6, 5});
+    CHECK(ref::report("reflection_pad2d 3x3 padding 1", run_op({{"op", "reflection_pad2d"}, {"padding", 1}}, {x}),
+                      pad1) == 0);
+    const Tensor pad2 = planes_of({2, 2, 7, 7}, {9, 8, 7, 8, 9, 8, 7,  //
+                                                 6, 5, 4, 5, 6, 5, 4,  //
+                                                 3, 2, 1, 2, 3, 2, 1,  //
+                                                 6, 5, 4, 5, 6, 5, 4,  //
+                                                 9, 8, 7, 8, 9, 8, 7,  //
+                                                 6, 5, 4, 5, 6, 5, 4,  //
+                                                 3, 2, 1, 2, 3, 2, 1});
+    CHECK(ref::report("reflection_pad2d 3x3 padding 2", run_op({{"op", "reflection_pad2d"}, {"padding", 2}}, {x}),
+                      pad2) == 0);
+    const Tensor pad02 = planes_of({2, 2, 3, 7}, {3, 2, 1, 2, 3, 2, 1,  //
+                                                  6, 5, 4, 5, 6, 5, 4,  //
+                                                  9, 8, 7, 8, 9, 8, 7});
+    CHECK(ref::report("reflection_pad2d 3x3 padding [0, 2]",
+                      run_op({{"op", "reflection_pad2d"}, {"padding", {0, 2}}}, {x}), pad02) == 0);
+    const Tensor pad10 = planes_of({2, 2, 5, 3}, {4, 5, 6,  //
+                                                  1, 2, 3,  //
+                                                  4, 5, 6,  //
+                                                  7, 8, 9,  //
+                                                  4, 5, 6});
+    CHECK(ref::report("reflection_pad2d 3x3 padding [1, 0]",
+                      run_op({{"op", "reflection_pad2d"}, {"padding", {1, 0}}}, {x}), pad10) == 0);
+}
+
+TEST_CASE("reflection_pad2d matches the reference (batches, non-square, padding up to dim - 1)") {
+    struct Case {
+        std::vector<int64_t> shape;
+        int64_t ph, pw;
+    };
+    const Case cases[] = {{{3, 2, 5, 6}, 2, 3}, {{2, 3, 4, 4}, 3, 3}, {{1, 1, 2, 9}, 1, 8}, {{2, 2, 7, 3}, 0, 0},
+                          {{3, 4, 16, 16}, 3, 3}};
+    for (const Case& k : cases) {
+        const Tensor x = random_tensor(k.shape, 23);
+        const std::string label = "reflection_pad2d [" + std::to_string(k.shape[2]) + ", " +
+                                  std::to_string(k.shape[3]) + "] N" + std::to_string(k.shape[0]) + " padding [" +
+                                  std::to_string(k.ph) + ", " + std::to_string(k.pw) + "]";
+        CHECK(ref::report(label.c_str(), run_op({{"op", "reflection_pad2d"}, {"padding", pair(k.ph, k.pw)}}, {x}),
+                          ref::reflection_pad2d(x, k.ph, k.pw)) == 0);
+    }
 }
