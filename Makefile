@@ -40,6 +40,14 @@ wasm: deps
 # Browser tests of web/ (tests/web/browser_test.mjs): headless Debian chromium via playwright-core.
 web-test: build wasm
 	@node tests/web/browser_test.mjs --ganzoo $(GANZOO) --model $(MODEL)
+	@node tests/web/studio_test.mjs --ganzoo $(GANZOO)
+
+# The studio (native/studio, docs/studio.md): build and open it; STUDIO_ARGS are its options,
+# e.g. make studio STUDIO_ARGS="--seed 7 my.safetensors". In the browser: web/studio.html (make wasm).
+.PHONY: studio
+studio: configure
+	@cmake --build $(BUILD) --target ganzoo-studio -j $(JOBS)
+	$(BUILD)/bin/ganzoo-studio $(STUDIO_ARGS)
 
 demo: build wasm
 	@mkdir -p demo

@@ -19,6 +19,9 @@ packages=(
   chromium
   # benchmark peer (tests/bench): Debian's PyTorch 1.13 for /usr/bin/python3
   python3 python3-torch python3-numpy
+  # the studio (native/studio): GLFW + OpenGL natively, its tests under Xvfb with Mesa's software
+  # GL; dpkg-dev unpacks Dear ImGui's Debian source package (below)
+  libglfw3-dev libgl-dev libgl1-mesa-dri xvfb xauth dpkg-dev
 )
 
 missing=()
@@ -48,6 +51,37 @@ case "$blas" in
   *) echo "install-deps: warning: libblas.so.3 resolves to '$blas', not OpenBLAS;" \
           "fix with: update-alternatives --config libblas.so.3-x86_64-linux-gnu" >&2 ;;
 esac
+
+# Dear ImGui's sources for the studio (native/studio): Debian's source package `imgui` (1.86 in
+# bookworm), unpacked into .deps/imgui (git-ignored, never committed; CMake's GANZOO_IMGUI_DIR
+# defaults to it). Needs a deb-src entry: added for bookworm's main when none is there.
+imgui_dir="$(cd "$(dirname "$0")/.." && pwd)/.deps/imgui"
+if [ -f "$imgui_dir/imgui.cpp" ] && [ -f "$imgui_dir/backends/imgui_impl_glfw.cpp" ]; then
+  echo "install-deps: Dear ImGui sources are in $imgui_dir"
+else
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: Dear ImGui sources missing in $imgui_dir; run this script as root (or sudo)" >&2
+    exit 1
+  fi
+  if ! grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo "install-deps: adding a deb-src entry for bookworm (/etc/apt/sources.list.d/ganzoo-deb-src.sources)"
+    printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm' 'Components: main' \
+      'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' > /etc/apt/sources.list.d/ganzoo-deb-src.sources
+    apt-get update -qq
+  fi
+  unpack=$(mktemp -d)
+  (cd "$unpack" && apt-get source -qq imgui >/dev/null)
+  src=$(find "$unpack" -mindepth 2 -maxdepth 2 -name imgui.cpp -printf '%h\n' | head -n 1)
+  if [ -z "$src" ] || [ ! -f "$src/backends/imgui_impl_glfw.cpp" ]; then
+    echo "install-deps: apt-get source imgui gave no imgui.cpp + backends/ (in $unpack)" >&2
+    exit 1
+  fi
+  mkdir -p "$(dirname "$imgui_dir")"
+  rm -rf "$imgui_dir"
+  mv "$src" "$imgui_dir"
+  rm -rf "$unpack"
+  echo "install-deps: Dear ImGui $(sed -n 's/^#define IMGUI_VERSION *"\(.*\)"/\1/p' "$imgui_dir/imgui.h") sources in $imgui_dir"
+fi
 
 # npm packages, each folder's node_modules (ignored) reinstalled only when its lockfile changed:
 # tests/web, the browser tests (playwright-core; no browser is downloaded: the tests drive

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""The native studio under Xvfb (Mesa's software OpenGL), driven by its --script option.
+
+  studio_test.py --studio BIN --models DIR [--ganzoo BIN] [--make-models BIN] [--keep DIR]
+
+Checks, on the screenshots' pixels (PNG decoded here, standard library only):
+  - the window is not blank and shows Dear ImGui windows (title bars, widgets in ImGui's colours);
+  - the grid region holds varied pixels, and a scripted click on "Randomize", then the R key,
+    each change it (and the seed);
+  - grid cell 0 for seed 7 is what `ganzoo sample --seed 7 -n 1` writes (with --ganzoo);
+  - the settings file remembers the model and the seed for the next start;
+  - with --make-models (files from ganzoo_make_studio_models): ProGAN's resolution stages change the
+    generated size, CycleGAN's panel shows the input, its translation and the cycle back.
+Exit 0: all pass; 77: skipped (no xvfb-run).
+"""
+import argparse
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+
+def read_png(path):
+    """(width, height, rows of RGBA tuples) for 8-bit non-interlaced PNGs (grey, RGB, RGBA)."""
+    data = open(path, 'rb').read()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n', f'{path}: not a PNG'
+    pos, idat, width = 8, b'', None
+    while pos < len(data):
+        (length,) = struct.unpack('>I', data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b'IHDR':
+            width, height, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
+            assert depth == 8 and interlace == 0 and ctype in (0, 2, 4, 6), f'{path}: unsupported PNG'
+        elif kind == b'IDAT':
+            idat += body
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[ctype]
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b = prev[i]
+            c = prev[i - channels] if i >= channels else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        px = []
+        for x in range(width):
+            v = line[x * channels:(x + 1) * channels]
+            if channels == 1:
+                px.append((v[0], v[0], v[0], 255))
+            elif channels == 2:
+                px.append((v[0], v[0], v[0], v[1]))
+            elif channels == 3:
+                px.append((v[0], v[1], v[2], 255))
+            else:
+                px.append(tuple(v))
+        rows.append(px)
+    return width, height, rows
+
+
+def region(rows, rect):
+    x, y, w, h = (int(round(v)) for v in rect)
+    return [p for row in rows[y:y + h] for p in row[x:x + w]]
+
+
+def spread(pixels):
+    """Standard deviation of the grey level."""
+    g = [(p[0] + p[1] + p[2]) / 3 for p in pixels]
+    m = sum(g) / len(g)
+    return (sum((v - m) ** 2 for v in g) / len(g)) ** 0.5
+
+
+def count_near(pixels, colour, tol=4):
+    return sum(1 for p in pixels if all(abs(p[i] - colour[i]) <= tol for i in range(3)))
+
+
+def mean_abs_diff(a, b):
+    assert len(a) == len(b)
+    return sum(abs(p[i] - q[i]) for p, q in zip(a, b) for i in range(3)) / (3 * len(a))
+
+
+failures = []
+
+
+def check(ok, what):
+    print(('ok    ' if ok else 'FAIL  ') + what)
+    if not ok:
+        failures.append(what)
+
+
+def run_studio(args, studio, script, ini, *extra):
+    cmd = ['xvfb-run', '-a', '-s', '-screen 0 1280x800x24', studio, '--size', '1280x800', '--scale', '1',
+           '--ini', ini, '--script', script, *extra]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        print(r.stdout, r.stderr, sep='\n')
+        raise SystemExit(f'FAIL  ganzoo-studio exited with {r.returncode}: {" ".join(cmd)}')
+
+
+def imgui_windows(rows, name):
+    """The screenshot is not blank and has ImGui's dark-style windows."""
+    pixels = [p for row in rows for p in row]
+    check(spread(pixels) > 10, f'{name}: not blank (grey spread {spread(pixels):.1f})')
+    title_active = count_near(pixels, (41, 74, 122))     # ImGuiCol_TitleBgActive
+    title = count_near(pixels, (10, 10, 10), 2)          # ImGuiCol_TitleBg
+    widget = count_near(pixels, (66, 150, 250), 6)       # slider grabs, checks (ImGuiCol_SliderGrab..)
+    frame = count_near(pixels, (41, 74, 122), 6) + count_near(pixels, (29, 47, 73), 4)  # frame backgrounds
+    check(title_active > 500 and title > 2000, f'{name}: ImGui title bars (active {title_active}, others {title} px)')
+    check(widget > 50 and frame > 1000, f'{name}: ImGui widgets ({widget} accent px, {frame} frame px)')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--studio', required=True)
+    ap.add_argument('--models', required=True, help='the shipped models folder (web/models)')
+    ap.add_argument('--ganzoo', help='the CLI, for the same-pixels check')
+    ap.add_argument('--make-models', help='ganzoo_make_studio_models: ProGAN- and CycleGAN-shaped test files')
+    ap.add_argument('--keep', help='copy the screenshots here')
+    args = ap.parse_args()
+    if not shutil.which('xvfb-run'):
+        print('skip: no xvfb-run (scripts/install-deps.sh installs xvfb)')
+        return 77
+    model = os.path.join(args.models, 'dcgan.safetensors')
+    tmp = tempfile.mkdtemp(prefix='ganzoo-studio-')
+    ini = os.path.join(tmp, 'studio.ini')
+    shot = lambda n: os.path.join(tmp, n)
+    try:
+        script = ';'.join(['wait', f'shot:{shot("a.png")}', f'dump:{shot("cell0.png")}', 'click:Randomize', 'wait',
+                           f'shot:{shot("b.png")}', 'key:R', 'wait', f'shot:{shot("c.png")}', 'quit'])
+        run_studio(args, args.studio, script, ini, '--models', args.models, '--model', 'dcgan.safetensors', '--seed', '7')
+        states = {n: json.load(open(shot(n + '.png.json'))) for n in 'abc'}
+        images = {n: read_png(shot(n + '.png'))[2] for n in 'abc'}
+        imgui_windows(images['a'], 'first screenshot')
+        grid = states['a']['widgets'].get('grid')
+        check(grid is not None and grid[2] > 200 and grid[3] > 200, f'the grid is on screen ({grid})')
+        cells = {n: region(images[n], grid) for n in 'abc'}
+        check(spread(cells['a']) > 30, f'the grid shows varied pixels (spread {spread(cells["a"]):.1f})')
+        check(states['a']['seed'] == 7 and states['b']['seed'] != 7 and states['c']['seed'] != states['b']['seed'],
+              f'Randomize and R change the seed ({states["a"]["seed"]} -> {states["b"]["seed"]} -> {states["c"]["seed"]})')
+        d_ab, d_bc = mean_abs_diff(cells['a'], cells['b']), mean_abs_diff(cells['b'], cells['c'])
+        check(d_ab > 10, f'a click on Randomize changes the grid (mean |diff| {d_ab:.1f})')
+        check(d_bc > 10, f'the R key changes the grid (mean |diff| {d_bc:.1f})')
+        check(states['c']['generations'] >= 3, f'three grids were generated ({states["c"]["generations"]})')
+
+        # Same core, same pixels: cell 0 of seed 7 against the CLI.
+        if args.ganzoo:
+            ref = shot('ref.png')
+            subprocess.run([args.ganzoo, 'sample', model, '--seed', '7', '-n', '1', '-o', ref], check=True,
+                           capture_output=True)
+            rw, rh, rrows = read_png(ref)
+            cw, ch, crows = read_png(shot('cell0.png'))
+            same_size = (rw, rh) == (cw, ch)
+            diff = max(abs(p[i] - q[i]) for r1, r2 in zip(rrows, crows) for p, q in zip(r1, r2) for i in range(3)) \
+                if same_size else 255
+            check(same_size and diff == 0, f'cell 0 of seed 7 = `ganzoo sample --seed 7 -n 1` ({cw}x{ch}, max diff {diff}/255)')
+        else:
+            print('skip  same pixels as ganzoo sample (no --ganzoo: built without LibTorch)')
+
+        # Remembered: the model and the last seed come back from the settings file.
+        text = open(ini).read()
+        check(f'seed={states["c"]["seed"]}' in text and 'model=DCGAN' in text, 'the settings file holds the model and the seed')
+        run_studio(args, args.studio, f'wait;shot:{shot("d.png")};quit', ini, '--models', args.models)
+        d = json.load(open(shot('d.png.json')))
+        check(d['seed'] == states['c']['seed'] and d['model'] == states['c']['model'],
+              f'a new start restores model and seed ({d["model"]}, {d["seed"]})')
+
+        if args.make_models:
+            extra = os.path.join(tmp, 'extra')
+            os.makedirs(extra)
+            subprocess.run([args.make_models, extra], check=True, capture_output=True)
+            script = ';'.join(['wait', f'dump:{shot("p28.png")}', 'set:stage=G_4x4', 'wait', f'dump:{shot("p4.png")}',
+                               'set:stage=G_8x8', 'wait', f'dump:{shot("p8.png")}', 'set:model=cyclegan-test.safetensors',
+                               'wait', f'shot:{shot("e.png")}', 'set:domain=1', 'wait', f'shot:{shot("f.png")}', 'quit'])
+            run_studio(args, args.studio, script, os.path.join(tmp, 'extra.ini'), '--models', extra, '--model',
+                       'progan-test.safetensors', '--no-remember')
+            sizes = [read_png(shot(f'p{s}.png'))[:2] for s in (28, 4, 8)]
+            check(sizes == [(28, 28), (4, 4), (8, 8)], f'ProGAN stages G, G_4x4, G_8x8 give {sizes}')
+            e, f = json.load(open(shot('e.png.json'))), json.load(open(shot('f.png.json')))
+            rect = e['widgets'].get('cycle')
+            check(rect is not None, f'the CycleGAN panel shows input, translation and cycle ({rect})')
+            if rect:
+                ea, fa = region(read_png(shot('e.png'))[2], rect), region(read_png(shot('f.png'))[2], rect)
+                check(spread(ea) > 20, f'CycleGAN images are not blank (spread {spread(ea):.1f})')
+                check(mean_abs_diff(ea, fa) > 5, f'domain B shows other images than domain A ({mean_abs_diff(ea, fa):.1f})')
+        if args.keep:
+            os.makedirs(args.keep, exist_ok=True)
+            for n in os.listdir(tmp):
+                if n.endswith('.png'):
+                    shutil.copy(shot(n), os.path.join(args.keep, n))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f'{len(failures)} failure(s)')
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,203 @@
+// The studio in headless Debian Chromium (WebGL 2 through SwiftShader), driven by real input.
+//   node tests/web/studio_test.mjs [--ganzoo build/native/bin/ganzoo] [--web DIR] [--bench N] [--keep DIR]
+// Serves web/ on its own free port. Checks the canvas screenshots' pixels: not blank, Dear ImGui's
+// windows; a mouse click on "Randomize" and the R key each change the grid; cell 0 of seed 7 is
+// what `ganzoo sample --seed 7 -n 1` writes (with --ganzoo); localStorage brings model and seed back
+// after a reload; a devicePixelRatio of 2 gives a 2x drawing buffer and UI scale.
+// --bench N: also regenerates a 64-image grid N times and prints the frame times (docs/studio.md).
+// --keep DIR: keeps the screenshots. Exit 0 = all pass.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+const ganzooBin = arg('--ganzoo') ? resolve(arg('--ganzoo')) : null;
+const webRoot = resolve(arg('--web', join(root, 'web')));
+const benchGrids = Number(arg('--bench', '0'));
+const keep = arg('--keep');
+// WebGL 2 headless: SwiftShader, allowed explicitly (TOOLCHAIN.md: not --use-gl=swiftshader,
+// not --disable-software-rasterizer).
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
+  '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const MODEL = 'dcgan.safetensors';
+const SEED = 7;
+
+let browser, web, files;
+
+before(async () => {
+  for (const f of ['studio.html', 'studio.js', 'studio.wasm', `models/${MODEL}`])
+    assert.ok(existsSync(join(webRoot, f)), `missing ${join(webRoot, f)} (make wasm builds the studio)`);
+  files = mkdtempSync(join(tmpdir(), 'ganzoo-studio-web-'));
+  web = await serve({ root: webRoot, mounts: { '/test-files/': files } });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await web?.close();
+  if (files) rmSync(files, { recursive: true, force: true });
+});
+
+async function openStudio(context, query) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(`${web.url}studio.html${query}`);
+  return { page, problems };
+}
+
+// Until the studio has shown `generations` grids and nothing is pending, then a few frames more.
+async function settled(page, generations) {
+  await page.waitForFunction((n) => (window.studio && window.studio.generations >= n && !window.studio.busy) ||
+    document.body.dataset.error || document.body.dataset.state === 'error', generations, { timeout: 120000 });
+  const error = await page.evaluate(() => document.body.dataset.error || (document.body.dataset.state === 'error' ? 'page error' : ''));
+  assert.equal(error, '', `the studio reported: ${error}`);
+  const frame = await page.evaluate(() => window.studio.frame);
+  await page.waitForFunction((f) => window.studio.frame >= f + 3, frame);
+  return page.evaluate(() => window.studio);
+}
+
+// The canvas as the compositor shows it: a PNG screenshot, decoded by the browser into RGBA.
+async function shot(page, name) {
+  const png = await page.locator('#canvas').screenshot();
+  if (keep) { mkdirSync(keep, { recursive: true }); writeFileSync(join(keep, name), png); }
+  const b64 = await page.evaluate(async (src) => {
+    const img = new Image();
+    img.src = src;
+    await img.decode();
+    const c = new OffscreenCanvas(img.width, img.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, img.width, img.height).data;
+    let s = '';
+    for (let i = 0; i < d.length; i += 32768) s += String.fromCharCode.apply(null, d.subarray(i, i + 32768));
+    return { w: img.width, h: img.height, data: btoa(s) };
+  }, `data:image/png;base64,${png.toString('base64')}`);
+  return { w: b64.w, h: b64.h, data: Buffer.from(b64.data, 'base64') };
+}
+
+function pixels(img, rect) {
+  const [x0, y0, w, h] = rect ? rect.map(Math.round) : [0, 0, img.w, img.h];
+  const out = [];
+  for (let y = y0; y < Math.min(img.h, y0 + h); y++)
+    for (let x = x0; x < Math.min(img.w, x0 + w); x++) {
+      const i = (y * img.w + x) * 4;
+      out.push([img.data[i], img.data[i + 1], img.data[i + 2]]);
+    }
+  return out;
+}
+const spread = (px) => {
+  const g = px.map((p) => (p[0] + p[1] + p[2]) / 3);
+  const m = g.reduce((a, b) => a + b, 0) / g.length;
+  return Math.sqrt(g.reduce((a, v) => a + (v - m) ** 2, 0) / g.length);
+};
+const countNear = (px, c, tol = 4) => px.filter((p) => Math.abs(p[0] - c[0]) <= tol && Math.abs(p[1] - c[1]) <= tol && Math.abs(p[2] - c[2]) <= tol).length;
+const meanAbsDiff = (a, b) => a.reduce((s, p, i) => s + Math.abs(p[0] - b[i][0]) + Math.abs(p[1] - b[i][1]) + Math.abs(p[2] - b[i][2]), 0) / (3 * a.length);
+
+function assertImGui(img, what) {
+  const px = pixels(img);
+  assert.ok(spread(px) > 10, `${what}: blank (grey spread ${spread(px).toFixed(1)})`);
+  const titleActive = countNear(px, [41, 74, 122]), title = countNear(px, [10, 10, 10], 2);
+  const accent = countNear(px, [66, 150, 250], 6), frames = countNear(px, [41, 74, 122], 6) + countNear(px, [29, 47, 73], 4);
+  assert.ok(titleActive > 500 && title > 2000, `${what}: no ImGui title bars (active ${titleActive}, others ${title} px)`);
+  assert.ok(accent > 50 && frames > 1000, `${what}: no ImGui widgets (${accent} accent px, ${frames} frame px)`);
+}
+
+const center = (r, dpr) => [(r[0] + r[2] / 2) / dpr, (r[1] + r[3] / 2) / dpr];
+
+test('the studio draws its ImGui windows and the grid; a click on Randomize and the R key change it', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=${SEED}`);
+  const a = await settled(page, 1);
+  assert.equal(a.seed, SEED);
+  assert.deepEqual(a.fb, [1280, 800]);
+  const imgA = await shot(page, 'studio-web-a.png');
+  assertImGui(imgA, 'first screenshot');
+  const grid = a.widgets.grid;
+  assert.ok(grid && grid[2] > 200 && grid[3] > 200, `no grid on screen (${JSON.stringify(grid)})`);
+  const cellsA = pixels(imgA, grid);
+  assert.ok(spread(cellsA) > 30, `the grid is flat (spread ${spread(cellsA).toFixed(1)})`);
+
+  // A real mouse click on the button, where the app says it drew it.
+  const [bx, by] = center(a.widgets.Randomize, 1);
+  await page.mouse.click(bx, by);
+  const b = await settled(page, a.generations + 1);
+  assert.notEqual(b.seed, a.seed, 'Randomize kept the seed');
+  const cellsB = pixels(await shot(page, 'studio-web-b.png'), b.widgets.grid);
+  assert.ok(meanAbsDiff(cellsA, cellsB) > 10, `Randomize did not change the grid (${meanAbsDiff(cellsA, cellsB).toFixed(1)})`);
+
+  await page.mouse.move(5, 790);  // off the buttons
+  await page.keyboard.press('r');
+  const c = await settled(page, b.generations + 1);
+  assert.notEqual(c.seed, b.seed, 'R kept the seed');
+  const cellsC = pixels(await shot(page, 'studio-web-c.png'), c.widgets.grid);
+  assert.ok(meanAbsDiff(cellsB, cellsC) > 10, `R did not change the grid (${meanAbsDiff(cellsB, cellsC).toFixed(1)})`);
+
+  // Remembered: localStorage, then a reload without ?seed.
+  await page.waitForFunction((s) => (localStorage.getItem('ganzoo-studio') || '').includes(`seed=${s}\n`), c.seed, { timeout: 10000 });
+  await page.goto(`${web.url}studio.html`);
+  const d = await settled(page, 1);
+  assert.equal(d.seed, c.seed, 'the seed was not restored from localStorage');
+  assert.equal(d.model, c.model, 'the model was not restored from localStorage');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('cell 0 of seed 7 is what `ganzoo sample --seed 7 -n 1` writes', { skip: !ganzooBin && 'no --ganzoo' }, async () => {
+  const ref = join(files, 'ref.png');
+  execFileSync(ganzooBin, ['sample', join(webRoot, 'models', MODEL), '--seed', String(SEED), '-n', '1', '-o', ref]);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=${SEED}&no-remember=1`);
+  await settled(page, 1);
+  await page.evaluate(() => { window.studioWantCell = true; });
+  await page.waitForFunction(() => window.studioCell, null, { timeout: 10000 });
+  const { cell, refPx } = await page.evaluate(async () => {
+    const img = new Image();
+    img.src = '/test-files/ref.png';
+    await img.decode();
+    const c = new OffscreenCanvas(img.width, img.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    return { cell: window.studioCell, refPx: { w: img.width, h: img.height, rgba: Array.from(ctx.getImageData(0, 0, img.width, img.height).data) } };
+  });
+  assert.deepEqual([cell.width, cell.height], [refPx.w, refPx.h]);
+  let maxDiff = 0;
+  for (let i = 0; i < cell.rgba.length; i++) maxDiff = Math.max(maxDiff, Math.abs(cell.rgba[i] - refPx.rgba[i]));
+  console.log(`# web studio cell 0 vs ganzoo sample: max diff ${maxDiff}/255`);
+  assert.equal(maxDiff, 0, `cell 0 differs from ganzoo sample by up to ${maxDiff}/255`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('high DPI: devicePixelRatio 2 doubles the drawing buffer and the UI scale', async () => {
+  const context = await browser.newContext({ viewport: { width: 800, height: 600 }, deviceScaleFactor: 2 });
+  const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=${SEED}&no-remember=1`);
+  const s = await settled(page, 1);
+  assert.deepEqual(s.fb, [1600, 1200]);
+  assert.equal(s.scale, 2);
+  assertImGui(await shot(page, 'studio-web-hidpi.png'), 'hi-DPI screenshot');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('frame times while a 64-image grid regenerates', { skip: !benchGrids && 'no --bench N' }, async () => {
+  // A warm-up page first: Chromium's first page runs slower (TOOLCHAIN.md).
+  for (const round of ['warm-up', 'measured']) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=1&bench=${benchGrids}&no-remember=1`);
+    await page.waitForFunction(() => window.studio && window.studio.bench, null, { timeout: 600000 });
+    const bench = await page.evaluate(() => window.studio.bench);
+    if (round === 'measured') console.log(`# web studio bench: ${JSON.stringify(bench)}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
