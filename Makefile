@@ -68,7 +68,7 @@ test: build
 	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -E '^core\.wasm_(forward|limits)$$'
 	@$(MAKE) --no-print-directory web-test
 
-# The recipes behind the shipped weights (docs/results.md, docs/<member>.md): make train-MEMBER
+# The recipes behind the shipped weights (docs/RESULTS.md, docs/members/<member>.md): make train-MEMBER
 # trains on the CPU into runs/MEMBER-shipped and exports web/models/MEMBER.safetensors.
 RECIPE_dcgan := --epochs 15
 RECIPE_wgan := --epochs 40 --threads 1
@@ -77,10 +77,18 @@ RECIPE_began := --steps 12000 --threads 1 --set gamma=1.0 --set lambda_k=0.01
 RECIPE_cgan := --epochs 8 --threads 1
 RECIPE_infogan := --epochs 6 --threads 1 --set lambda=0.2 --set lambda_cont=0.02
 RECIPE_improved-dcgan := --epochs 2 --threads 1 --width 32 --set reference_batch=32 --set feature_matching=false
+RECIPE_progan := --epochs 5 --threads 1 --width 8 --set fade_images=25600 --set stabilize_images=25600
+RECIPE_cyclegan := --epochs 5 --threads 1 --set blocks=6
 train-%: build
-	@test -n "$(RECIPE_$*)" || { echo "make: no shipped recipe for '$*' (have: dcgan wgan wgan-gp began cgan infogan improved-dcgan)"; exit 2; }
+	@test -n "$(RECIPE_$*)" || { echo "make: no shipped recipe for '$*' (have: dcgan wgan wgan-gp began cgan infogan improved-dcgan progan cyclegan)"; exit 2; }
 	$(GANZOO) train $* $(RECIPE_$*) --seed 1 --out runs/$*-shipped
 	$(GANZOO) export runs/$*-shipped -o web/models/$*.safetensors
+
+# Re-train a shipped member from web/models/manifest.json into runs/MEMBER-repro, export, eval, and
+# print the numbers next to the manifest's: make reproduce MODEL=dcgan (a file path works too).
+.PHONY: reproduce
+reproduce: build
+	@bash scripts/reproduce.sh --ganzoo $(GANZOO) $(basename $(notdir $(MODEL)))
 
 # The classifier behind `ganzoo eval` (FD-FMNIST, IS, class and code accuracy): web/models/classifier.safetensors.
 .PHONY: train-classifier

@@ -13,11 +13,13 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "export/exporter.hpp"
 #include "ganzoo/error.hpp"
@@ -26,6 +28,7 @@
 #include "ganzoo/model.hpp"
 #include "metrics/classifier.hpp"
 #include "metrics/evaluate.hpp"
+#include "metrics/translation.hpp"
 #include "train/files.hpp"
 #include "train/report.hpp"
 #include "train/trainer.hpp"
@@ -92,6 +95,9 @@ void add_train(CLI::App& app, int argc, char** argv) {
                      [](json& o) { o["device"] = device; }});
     given.push_back({cmd->add_option("--data", data, "fashion-mnist (default) or a folder of images"),
                      [](json& o) { o["data"] = data; }});
+    static std::string domains;
+    given.push_back({cmd->add_option("--domains", domains, "CycleGAN: the two classes A,B to translate between (names or indices)"),
+                     [](json& o) { o["domains"] = domains; }});
     cmd->add_option("--set", settings, "any recipe option as key=value (JSON value), e.g. --set beta1=0.5");
     static dist::Options distributed;
     cmd->add_option("--world-size", distributed.world_size, "data-parallel processes in all (docs/distributed.md; default 1)");
@@ -204,6 +210,15 @@ Grid enlarged(const Grid& grid, int scale) {
             std::copy_n(&grid.rgba[(static_cast<size_t>(y / scale) * grid.width + x / scale) * 4], 4,
                         &out.rgba[(static_cast<size_t>(y) * out.width + x) * 4]);
     return out;
+}
+
+// --net NAME: one of the file's graphs (ProGAN keeps one per resolution: G, G_4x4, ...).
+std::string checked_net(const Model& model, const std::string& net) {
+    const auto& nets = model.info().nets;
+    if (std::find(nets.begin(), nets.end(), net) != nets.end()) return net;
+    std::string known;
+    for (const auto& n : nets) known += (known.empty() ? "" : ", ") + n;
+    throw std::runtime_error("--net " + net + ": the file has no such net (it has " + known + ")");
 }
 
 // A code input the model declares (InfoGAN's c_cat, c_cont): its size per sample, categories
@@ -366,6 +381,7 @@ void add_sample(CLI::App& app) {
     static uint64_t seed = 0;
     static int64_t count = 64, first = 0, label = -1, columns = 0, scale = 1;
     static std::vector<std::string> codes;
+    static std::string net = "G";
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
     cmd->add_option("--seed", seed, "latent seed (sample i of seed S is the same everywhere)");
     cmd->add_option("-n,--count", count, "number of samples")->check(CLI::Range(1, 4096));
@@ -375,10 +391,12 @@ void add_sample(CLI::App& app) {
     cmd->add_option("--sweep", sweep, "NAME[:INDEX]: the columns sweep a continuous code over its range");
     cmd->add_option("--columns", columns, "grid columns (default: square; 10 for one row per class)");
     cmd->add_option("--scale", scale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
+    cmd->add_option("--net", net, "the graph to run (default G; ProGAN also has G_4x4, G_8x8, G_16x16)");
     cmd->add_option("-o,--output", out, "PNG file");
     cmd->callback([] {
         const Model model = load_model_file(file);
-        const GridLayout layout = grid_layout(model, seed, first, count, label, columns, codes, sweep);
+        GridLayout layout = grid_layout(model, seed, first, count, label, columns, codes, sweep);
+        layout.request.net = checked_net(model, net);
         const Tensor images = model.generate(layout.request);
         write_png(output_path(out), enlarged(tile_grid(images, model.info().range_lo, model.info().range_hi,
                                                        static_cast<int>(layout.columns)),
@@ -396,6 +414,7 @@ void add_interpolate(CLI::App& app) {
     static int64_t steps = 10, label = -1, iscale = 1;
     static bool slerp = false, lerp = false;
     static std::vector<std::string> icodes;
+    static std::string inet = "G";
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
     cmd->add_option("--from", from, "seed of the first endpoint (its sample 0)");
     cmd->add_option("--to", to, "seed of the last endpoint (its sample 0)");
@@ -406,6 +425,7 @@ void add_interpolate(CLI::App& app) {
     cmd->add_option("--label", label, "class for conditional models (required by them)");
     cmd->add_option("--code", icodes, "NAME=V[,V...]: a code's values (InfoGAN; default 0)");
     cmd->add_option("--scale", iscale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
+    cmd->add_option("--net", inet, "the graph to run (default G; ProGAN also has G_4x4, G_8x8, G_16x16)");
     cmd->add_option("-o,--output", out, "PNG file");
     cmd->callback([] {
         const Model model = load_model_file(file);
@@ -413,6 +433,7 @@ void add_interpolate(CLI::App& app) {
         if (dim <= 0) throw std::runtime_error("interpolate: this model takes no latent z");
         const auto m = parse_interpolation_mode(lerp ? "lerp" : slerp ? "slerp" : mode);
         GenerateRequest request;
+        request.net = checked_net(model, inet);
         request.count = steps;
         request.z = interpolate(normal_latents(from, 0, 1, dim), normal_latents(to, 0, 1, dim), steps, m);
         if (label >= 0 && model.info().num_classes == 0) throw std::runtime_error("--label: this model takes no label");
@@ -570,6 +591,101 @@ void add_launch(CLI::App& app, char** argv) {
     });
 }
 
+// `ganzoo translate`: image-to-image models (CycleGAN) through the inference core.
+// An image of any size and colour becomes the model's input: converted to its channels, centre-
+// cropped to its aspect ratio, then resized by area averaging (each output pixel the mean of the
+// source pixels it covers).
+std::vector<uint8_t> area_resize(const std::vector<uint8_t>& src, int64_t channels, int64_t sh, int64_t sw, int64_t th,
+                                 int64_t tw) {
+    // The centre crop with the target's aspect ratio.
+    int64_t ch = sh, cw = sw, y0 = 0, x0 = 0;
+    if (sh * tw > sw * th) {
+        ch = std::max<int64_t>(1, sw * th / tw);
+        y0 = (sh - ch) / 2;
+    } else {
+        cw = std::max<int64_t>(1, sh * tw / th);
+        x0 = (sw - cw) / 2;
+    }
+    std::vector<uint8_t> out(static_cast<size_t>(channels * th * tw));
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t y = 0; y < th; ++y)
+            for (int64_t x = 0; x < tw; ++x) {
+                const double fy0 = double(y) * ch / th, fy1 = double(y + 1) * ch / th;
+                const double fx0 = double(x) * cw / tw, fx1 = double(x + 1) * cw / tw;
+                double sum = 0, weight = 0;
+                for (int64_t sy = static_cast<int64_t>(fy0); sy < fy1 && sy < ch; ++sy) {
+                    const double wy = std::min<double>(sy + 1, fy1) - std::max<double>(sy, fy0);
+                    for (int64_t sx = static_cast<int64_t>(fx0); sx < fx1 && sx < cw; ++sx) {
+                        const double w = wy * (std::min<double>(sx + 1, fx1) - std::max<double>(sx, fx0));
+                        sum += w * src[static_cast<size_t>((c * sh + y0 + sy) * sw + x0 + sx)];
+                        weight += w;
+                    }
+                }
+                out[static_cast<size_t>((c * th + y) * tw + x)] =
+                    static_cast<uint8_t>(std::lround(weight > 0 ? sum / weight : 0.0));
+            }
+    return out;
+}
+
+void add_translate(CLI::App& app) {
+    auto* cmd = app.add_subcommand("translate", "translate images with an image-to-image model (CycleGAN) through the inference core");
+    static std::string file, input, direction = "AB", out = "translated.png";
+    static bool examples = false;
+    static int64_t scale = 1;
+    cmd->add_option("file", file, "a ganzoo .safetensors file with nets G_AB and G_BA")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--input", input, "a PNG/JPEG/BMP image (any size and colour: converted to the model's shape)");
+    cmd->add_option("--direction", direction, "AB (default: G_AB, domain A to B) or BA")->check(CLI::IsMember({"AB", "BA"}));
+    cmd->add_flag("--examples", examples,
+                  "the stored held-out images instead: rows x, G_AB(x), G_BA(G_AB(x)) for domain A, then the same from B");
+    cmd->add_option("--scale", scale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
+    cmd->add_option("-o,--output", out, "PNG file");
+    cmd->callback([] {
+        if (examples == !input.empty()) throw std::runtime_error("translate: give either --input IMAGE or --examples");
+        const Model model = load_model_file(file);
+        const ModelInfo& info = model.info();
+        const json doc = json::parse(info.metadata_json);
+        if (!metrics::is_translation_model(doc))
+            throw std::runtime_error("translate: " + file + " is not an image-to-image model (it has no inputs.image.domains)");
+        const auto domains = metrics::translation_domains(doc);
+        const float lo = info.range_lo, hi = info.range_hi;
+        if (examples) {
+            Tensor a = metrics::stored_examples(doc, "A", info.channels, info.height, info.width);
+            Tensor b = metrics::stored_examples(doc, "B", info.channels, info.height, info.width);
+            const int64_t columns = std::max(a.dim(0), b.dim(0)), per = info.channels * info.height * info.width;
+            // Six rows of `columns`: a short domain's row is padded with the range's low end.
+            Tensor grid = Tensor::zeros({6 * columns, info.channels, info.height, info.width});
+            std::fill(grid.data.begin(), grid.data.end(), lo);
+            int64_t row = 0;
+            for (const auto& [x, there, back] : {std::tuple{&a, "G_AB", "G_BA"}, std::tuple{&b, "G_BA", "G_AB"}}) {
+                const Tensor y = model.translate(*x, there);
+                const Tensor z = model.translate(y, back);
+                for (const Tensor* t : {static_cast<const Tensor*>(x), &y, &z})
+                    std::copy(t->data.begin(), t->data.end(), grid.data.begin() + (row++) * columns * per);
+            }
+            write_png(output_path(out), enlarged(tile_grid(grid, lo, hi, static_cast<int>(columns)), static_cast<int>(scale)));
+            std::printf("wrote %s: rows %s, G_AB, G_BA(G_AB); %s, G_BA, G_AB(G_BA) (%lld held-out images each)\n", out.c_str(),
+                        domains[0].c_str(), domains[1].c_str(), (long long)columns);
+            return;
+        }
+        if (info.channels != 1 && info.channels != 3)
+            throw std::runtime_error("translate: the model's images have " + std::to_string(info.channels) + " channels (1 or 3 can be read)");
+        data::DecodedImage image;
+        try {
+            image = data::decode_image(read_file(input), input, static_cast<int>(info.channels));
+        } catch (const data::DataError& e) {
+            throw std::runtime_error(std::string("translate: ") + e.what());
+        }
+        const auto pixels = area_resize(image.pixels, info.channels, image.height, image.width, info.height, info.width);
+        Tensor x = Tensor::zeros({1, info.channels, info.height, info.width});
+        for (size_t i = 0; i < pixels.size(); ++i) x.data[i] = lo + (hi - lo) * static_cast<float>(pixels[i]) / 255.0f;
+        const Tensor y = model.translate(x, direction == "AB" ? "G_AB" : "G_BA");
+        write_png(output_path(out), enlarged(tile_grid(y, lo, hi, 1), static_cast<int>(scale)));
+        std::printf("wrote %s: %s -> %s (%lldx%lld input as %lldx%lld)\n", out.c_str(),
+                    domains[direction == "AB" ? 0 : 1].c_str(), domains[direction == "AB" ? 1 : 0].c_str(),
+                    (long long)image.width, (long long)image.height, (long long)info.width, (long long)info.height);
+    });
+}
+
 void add_train_classifier(CLI::App& app, int argc, char** argv) {
     auto* cmd = app.add_subcommand("train-classifier",
                                    "train the Fashion-MNIST classifier that `ganzoo eval` measures samples with");
@@ -613,6 +729,14 @@ void add_eval(CLI::App& app) {
     cmd->add_option("--seed", o.seed, "latent seed of the generated images (default 1)");
     cmd->add_option("--data", o.data, "the real images (default fashion-mnist: its test split)");
     cmd->add_flag("--json", as_json, "print one JSON object instead of the table");
+    cmd->add_option("--swd-images", o.swd_images,
+                    "images per set for the sliced Wasserstein distance (default 4096, at most -n; 0: no SWD)")
+        ->check(CLI::Range(int64_t(0), int64_t(60000)));
+    cmd->add_option("--swd-per-image", o.swd_per_image, "SWD descriptors (7x7 neighbourhoods) per image per level (default 8)")
+        ->check(CLI::Range(int64_t(1), int64_t(1024)));
+    static std::string run_dir;
+    cmd->add_option("--run", run_dir, "also append the result as one JSON line to RUN/metrics.jsonl and refresh RUN/report.html")
+        ->check(CLI::ExistingDirectory);
     cmd->callback([] {
         const Model model = load_model_file(file);
         const metrics::Classifier classifier(load_model_file(classifier_path(classifier_file)));
@@ -629,8 +753,40 @@ void add_eval(CLI::App& app) {
             if (done == total) std::fprintf(stderr, "\n");
         };
         const json r = metrics::evaluate(model, classifier, o);
+        if (!run_dir.empty()) {
+            // The StyleGAN2 habit: every evaluation one JSON line in the run; report.html shows the latest.
+            const std::string path = run_dir + "/metrics.jsonl";
+            std::string lines;
+            if (fs::exists(path)) {
+                const auto bytes = read_file(path);
+                lines.assign(bytes.begin(), bytes.end());
+                if (!lines.empty() && lines.back() != '\n') lines += '\n';
+            }
+            const auto now = std::chrono::system_clock::now();
+            const std::time_t t = std::chrono::system_clock::to_time_t(now);
+            char stamp[32];
+            std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+            const json line = {{"time", stamp}, {"model", file}, {"family", model.info().family}, {"metrics", r}};
+            write_text_atomically(path, lines + line.dump() + "\n");
+            write_report(run_dir, run_dir);
+            std::fprintf(stderr, "eval: appended to %s, rewrote %s/report.html\n", path.c_str(), run_dir.c_str());
+        }
         if (as_json) {
             std::printf("%s\n", r.dump().c_str());
+            return;
+        }
+        if (r.contains("cycle_l1_a")) {  // an image-to-image model (metrics/translation.hpp)
+            const auto a = r["domains"][0].get<std::string>(), b = r["domains"][1].get<std::string>();
+            std::printf("%s (%s), test split: %lld %s, %lld %s\n", model.info().name.c_str(), model.info().family.c_str(),
+                        (long long)r["count_a"].get<int64_t>(), a.c_str(), (long long)r["count_b"].get<int64_t>(), b.c_str());
+            std::printf("  classified as the target class: A->B %.2f%%, B->A %.2f%%   (untranslated: %.2f%%, %.2f%%)\n",
+                        100 * r["target_fraction_ab"].get<double>(), 100 * r["target_fraction_ba"].get<double>(),
+                        100 * r["target_fraction_ab_untranslated"].get<double>(),
+                        100 * r["target_fraction_ba_untranslated"].get<double>());
+            std::printf("  cycle L1 |x - G_BA(G_AB(x))| on [-1, 1]: A %.4f, B %.4f\n", r["cycle_l1_a"].get<double>(),
+                        r["cycle_l1_b"].get<double>());
+            std::printf("  FD-FMNIST G_AB(test A) vs test B: %.3f, G_BA(test B) vs test A: %.3f   (test A vs test B: %.3f)\n",
+                        r["fd_ab"].get<double>(), r["fd_ba"].get<double>(), r["fd_untranslated"].get<double>());
             return;
         }
         std::printf("%s (%s), %lld samples of seed %llu\n", model.info().name.c_str(), model.info().family.c_str(),
@@ -661,6 +817,20 @@ void add_eval(CLI::App& app) {
         }
         if (r.contains("q_accuracy"))
             std::printf("  Q recovers the categorical code from G's images: %.2f%%\n", 100.0 * r["q_accuracy"].get<double>());
+        if (r.contains("swd")) {
+            auto row = [&](const char* label, const char* key, const char* average) {
+                std::printf("    %-42s", label);
+                for (const auto& d : r[key]) std::printf(" %8.2f", d.get<double>());
+                std::printf("   average %.2f\n", r[average].get<double>());
+            };
+            std::printf("  SWD x10^3 per level (finest -> coarsest:");
+            for (const auto& side : r["swd_resolutions"]) std::printf(" %lld", (long long)side.get<int64_t>());
+            std::printf(" px), %lld images, %lld descriptors/image/level, %lld directions:\n",
+                        (long long)r["swd_images"].get<int64_t>(), (long long)r["swd_descriptors_per_image"].get<int64_t>(),
+                        (long long)r["swd_directions"].get<int64_t>());
+            row("generated vs test", "swd", "swd_average");
+            row("floor (train vs test)", "swd_floor", "swd_floor_average");
+        }
         std::printf("  (classifier test accuracy %.2f%%)\n", 100.0 * r["classifier_test_accuracy"].get<double>());
     });
 }
@@ -702,6 +872,7 @@ int main(int argc, char** argv) {
     add_launch(app, argv);
     add_train_classifier(app, argc, argv);
     add_eval(app);
+    add_translate(app);
     // After a process group existed, destructors may wait on peers that are gone: leave at once.
     auto leave = [](int code) {
         if (dist::process_group_created()) {

@@ -135,7 +135,8 @@ ClassifierResult train_classifier(const ClassifierOptions& o) {
     const int64_t feature_dim = nets.logits->children().front()->as<nn::Linear>()->options.in_features();
     ExportSpec spec{{{"image", {{"shape", {shape.channels, shape.height, shape.width}}}},
                      {"features", {{"shape", {feature_dim}}}}},
-                    {{"features", {"image"}, nets.features}, {"logits", {"features"}, nets.logits}}};
+                    {{"features", {"image"}, nets.features}, {"logits", {"features"}, nets.logits}},
+                    {}};
     const auto probe = test_images.slice(0, 0, 2);
     torch::Tensor features;
     {

@@ -1,5 +1,8 @@
 #include "metrics/evaluate.hpp"
 
+#include "metrics/swd.hpp"
+#include "metrics/translation.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -67,6 +70,34 @@ Eigen::MatrixXd confusion_matrix(const std::vector<int>& rows, const std::vector
     return m;
 }
 
+// The model's images are centre-cropped to the classifier's size (ProGAN draws 32×32: 28×28 with
+// 2 px of padding each side). The margin per side, or -1 when the model's side is smaller or
+// exceeds the classifier's by an odd number of pixels (no centre to crop around).
+int64_t crop_margin(int64_t model_side, int64_t classifier_side) {
+    const int64_t extra = model_side - classifier_side;
+    return extra >= 0 && extra % 2 == 0 ? extra / 2 : -1;
+}
+
+// images [n, C, H, W] → [n, C, H − 2·my, W − 2·mx], the centre.
+Tensor centre_crop(const Tensor& images, int64_t my, int64_t mx) {
+    if (my == 0 && mx == 0) return images;
+    const int64_t n = images.dim(0), c = images.dim(1), h = images.dim(2), w = images.dim(3);
+    const int64_t oh = h - 2 * my, ow = w - 2 * mx;
+    Tensor out = Tensor::zeros({n, c, oh, ow});
+    for (int64_t p = 0; p < n * c; ++p)
+        for (int64_t y = 0; y < oh; ++y)
+            std::copy_n(&images.data[(p * h + y + my) * w + mx], ow, &out.data[(p * oh + y) * ow]);
+    return out;
+}
+
+// The first `n` images of a set.
+Tensor first_images(const Tensor& images, int64_t n) {
+    const int64_t per = images.numel() / images.dim(0);
+    Tensor out = Tensor::zeros({n, images.dim(1), images.dim(2), images.dim(3)});
+    std::copy_n(images.data.begin(), n * per, out.data.begin());
+    return out;
+}
+
 }  // namespace
 
 Tensor dataset_images(const data::ImageDataset& ds, int64_t limit) {
@@ -79,13 +110,22 @@ Tensor dataset_images(const data::ImageDataset& ds, int64_t limit) {
 json evaluate(const Model& generator, const Classifier& classifier, const EvalOptions& o) {
     const ModelInfo& info = generator.info();
     const json doc = json::parse(info.metadata_json);
+    // Image-to-image models (CycleGAN) have their own metrics (translation.hpp).
+    if (is_translation_model(doc)) {
+        TranslationEvalOptions t;
+        t.data = o.data;
+        t.progress = o.progress;
+        return evaluate_translation(generator, classifier, t);
+    }
     if (!doc.at("nets").contains("G")) throw std::runtime_error("eval: the model has no generator net 'G'");
     const ModelInfo& cinfo = classifier.model().info();
-    if (info.channels != cinfo.channels || info.height != cinfo.height || info.width != cinfo.width)
+    const int64_t crop_y = crop_margin(info.height, cinfo.height), crop_x = crop_margin(info.width, cinfo.width);
+    if (info.channels != cinfo.channels || crop_y < 0 || crop_x < 0)
         throw std::runtime_error("eval: the model draws " + std::to_string(info.channels) + "x" +
                                  std::to_string(info.height) + "x" + std::to_string(info.width) +
                                  " images, the classifier reads " + std::to_string(cinfo.channels) + "x" +
-                                 std::to_string(cinfo.height) + "x" + std::to_string(cinfo.width));
+                                 std::to_string(cinfo.height) + "x" + std::to_string(cinfo.width) +
+                                 " (larger images are centre-cropped only by an even margin)");
     if (o.count < 2) throw std::invalid_argument("eval: count must be >= 2");
     auto progress = [&](const std::string& stage, int64_t done, int64_t total) {
         if (o.progress) o.progress(stage, done, total);
@@ -113,10 +153,12 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
 
     // The reference: the whole test split; the floor: `count` train images against it.
     const auto test_set = data::load_dataset(o.data, data::Split::Test);
-    const auto test = classify(dataset_images(test_set), "test");
+    const Tensor test_images = dataset_images(test_set);
+    const auto test = classify(test_images, "test");
     const Gaussian test_gaussian = fit_gaussian(test.features);
     const auto train_set = data::load_dataset(o.data, data::Split::Train);
-    const auto floor = classify(dataset_images(train_set, o.count), "floor");
+    const Tensor train_images = dataset_images(train_set, o.count);
+    const auto floor = classify(train_images, "floor");
 
     // The generated set.
     const int64_t n = o.count;
@@ -147,7 +189,8 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
         }
         progress("generate", first + m, n);
     }
-    const auto generated = classify(images, "classify");
+    const Tensor cropped = centre_crop(images, crop_y, crop_x);
+    const auto generated = classify(cropped, "classify");
 
     const int64_t k = classifier.classes();
     std::vector<int64_t> histogram(static_cast<size_t>(k), 0);
@@ -161,6 +204,38 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
                    {"class_histogram", histogram},
                    {"classes", cinfo.class_names},
                    {"classifier_test_accuracy", classifier.test_accuracy()}};
+
+    // SWD (swd.hpp): the first swd_images generated (cropped) and train images, each against as
+    // many test images; the test descriptors are projected once for both.
+    if (o.swd_images > 0) {
+        const int64_t swd_n = std::min({o.swd_images, n, test_images.dim(0), train_images.dim(0)});
+        if (swd_n < 2) throw std::invalid_argument("eval: SWD needs at least 2 images");
+        SwdOptions so;
+        so.seed = o.seed;
+        so.per_image = o.swd_per_image;
+        const auto reference = swd_descriptors(first_images(test_images, swd_n), so);
+        const auto drawn = swd_descriptors(first_images(cropped, swd_n), so);
+        const auto real = swd_descriptors(first_images(train_images, swd_n), so);
+        json levels = json::array(), floor_levels = json::array();
+        double sum = 0, floor_sum = 0;
+        for (size_t l = 0; l < reference.size(); ++l) {
+            const auto d = sliced_wasserstein(reference[l], {&drawn[l], &real[l]}, static_cast<int>(l), so);
+            levels.push_back(d[0]);
+            floor_levels.push_back(d[1]);
+            sum += d[0];
+            floor_sum += d[1];
+            progress("swd", static_cast<int64_t>(l) + 1, static_cast<int64_t>(reference.size()));
+        }
+        const auto levels_count = static_cast<double>(reference.size());
+        result["swd"] = levels;
+        result["swd_average"] = sum / levels_count;
+        result["swd_floor"] = floor_levels;
+        result["swd_floor_average"] = floor_sum / levels_count;
+        result["swd_resolutions"] = swd_resolutions(cropped.dim(2));
+        result["swd_images"] = swd_n;
+        result["swd_descriptors_per_image"] = so.per_image;
+        result["swd_directions"] = so.repeats * so.directions;
+    }
 
     // cGAN: does the class asked for come out?
     if (info.num_classes > 0 && !categories.empty()) {

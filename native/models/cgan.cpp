@@ -88,7 +88,7 @@ public:
         ExportNet g{"G", {"z", "label"}, G_};
         g.prelude = json::array({{{"op", "one_hot"}, {"in", {"label"}}, {"out", "y"}, {"classes", classes_}},
                                  {{"op", "concat"}, {"in", {"z", "y"}}, {"out", "zy"}, {"axis", 1}}});
-        return {{{"z", {{"dim", z_dim_}, {"distribution", "normal"}}}, {"label", {{"classes", classes_}}}}, {g}};
+        return {{{"z", {{"dim", z_dim_}, {"distribution", "normal"}}}, {"label", {{"classes", classes_}}}}, {g}, {}};
     }
 
 private:

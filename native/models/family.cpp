@@ -96,7 +96,7 @@ void GeneratorCritic::load(torch::serialize::InputArchive& archive) {
 }
 
 ExportSpec GeneratorCritic::export_spec() {
-    return {{{"z", {{"dim", z_dim_}, {"distribution", "normal"}}}}, {{"G", {"z"}, G_}}};
+    return {{{"z", {{"dim", z_dim_}, {"distribution", "normal"}}}}, {{"G", {"z"}, G_}}, {}};
 }
 
 std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> GeneratorCritic::networks() {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "train/files.hpp"
@@ -103,6 +104,74 @@ std::string file_stem(const std::string& name) {
     return out;
 }
 
+std::string number(double v, int decimals) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, v);
+    return text;
+}
+
+// The latest line of metrics.jsonl (`ganzoo eval FILE --run DIR`) as a table; "" when there is none.
+std::string metrics_table(const std::string& path) {
+    using nlohmann::json;
+    std::ifstream in(path);
+    json latest;
+    size_t evaluations = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        json parsed = json::parse(line, nullptr, false);
+        if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("metrics") || !parsed["metrics"].is_object())
+            continue;  // a line we cannot read is skipped, never shown half
+        latest = std::move(parsed);
+        ++evaluations;
+    }
+    if (!evaluations) return "";
+    const json& m = latest["metrics"];
+    auto num = [&](const char* key) { return m.contains(key) && m[key].is_number(); };
+    auto levels = [&](const char* key) {
+        std::string out;
+        for (const auto& v : m[key]) out += (out.empty() ? "" : " · ") + number(v.get<double>(), 2);
+        return out;
+    };
+    std::ostringstream t;
+    t << "<h2>Metrics</h2>\n<p>The latest of " << evaluations << " evaluation" << (evaluations > 1 ? "s" : "")
+      << " in <a href='metrics.jsonl'>metrics.jsonl</a>: <code>" << escape(latest.value("model", std::string("?")))
+      << "</code>, " << escape(latest.value("time", std::string("?"))) << ", " << m.value("count", 0)
+      << " samples of seed " << m.value("seed", 0) << ".</p>\n<table class='metrics'>\n"
+      << "<tr><th>metric</th><th>this model</th><th>floor / real data</th></tr>\n";
+    if (num("fd_fmnist"))
+        t << "<tr><td>FD-FMNIST (classifier features, not Inception) ↓</td><td>" << number(m["fd_fmnist"].get<double>(), 3)
+          << "</td><td>" << (num("fd_floor") ? number(m["fd_floor"].get<double>(), 3) : "") << " (train vs test)</td></tr>\n";
+    if (num("inception_score"))
+        t << "<tr><td>classifier Inception Score ↑</td><td>" << number(m["inception_score"].get<double>(), 3) << "</td><td>"
+          << (num("inception_score_test") ? number(m["inception_score_test"].get<double>(), 3) : "") << " (test images)</td></tr>\n";
+    if (m.contains("swd") && m["swd"].is_array() && num("swd_average")) {
+        std::string sides;
+        for (const auto& s : m.value("swd_resolutions", json::array())) sides += (sides.empty() ? "" : " → ") + s.dump();
+        t << "<tr><td>SWD ×10³ per level (finest → coarsest: " << sides << " px) ↓</td><td>" << levels("swd")
+          << "</td><td>" << (m.contains("swd_floor") ? levels("swd_floor") : "") << "</td></tr>\n"
+          << "<tr><td>SWD ×10³ average ↓</td><td>" << number(m["swd_average"].get<double>(), 2) << "</td><td>"
+          << (num("swd_floor_average") ? number(m["swd_floor_average"].get<double>(), 2) : "") << "</td></tr>\n";
+    }
+    if (num("class_accuracy"))
+        t << "<tr><td>class accuracy (cGAN: the label asked for comes out) ↑</td><td>"
+          << number(100 * m["class_accuracy"].get<double>(), 2) << "%</td><td></td></tr>\n";
+    if (num("code_class_accuracy"))
+        t << "<tr><td>categorical code vs classes, best mapping ↑</td><td>"
+          << number(100 * m["code_class_accuracy"].get<double>(), 2) << "%</td><td></td></tr>\n";
+    if (num("q_accuracy"))
+        t << "<tr><td>Q recovers the categorical code ↑</td><td>" << number(100 * m["q_accuracy"].get<double>(), 2)
+          << "%</td><td></td></tr>\n";
+    if (m.contains("class_histogram") && m["class_histogram"].is_array() && m.contains("classes")) {
+        t << "<tr><td>class histogram (the classifier's reading)</td><td colspan='2'>";
+        for (size_t k = 0; k < m["class_histogram"].size() && k < m["classes"].size(); ++k)
+            t << (k ? ", " : "") << escape(m["classes"][k].get<std::string>()) << " "
+              << number(100.0 * m["class_histogram"][k].get<double>() / std::max(1, m.value("count", 1)), 1) << "%";
+        t << "</td></tr>\n";
+    }
+    t << "</table>\n";
+    return t.str();
+}
+
 }  // namespace
 
 void write_report(const std::string& run_dir, const std::string& title) {
@@ -118,9 +187,11 @@ void write_report(const std::string& run_dir, const std::string& title) {
     html << "<!doctype html><meta charset='utf-8'><title>" << escape(title) << "</title>\n"
          << "<style>body{font:14px system-ui,sans-serif;margin:24px;color:#111}figure{display:inline-block;"
             "margin:0 16px 16px 0}figcaption{font-weight:600}img{image-rendering:pixelated;width:240px}"
-            ".grids figure{text-align:center}</style>\n"
+            ".grids figure{text-align:center}table.metrics{border-collapse:collapse;margin-bottom:16px}"
+            ".metrics td,.metrics th{border:1px solid #ddd;padding:4px 8px;text-align:left}</style>\n"
          << "<h1>" << escape(title) << "</h1>\n<p>Curves from <a href='log.csv'>log.csv</a>, bucket-averaged (also as SVG files in curves/); "
-         << "options in <a href='config.json'>config.json</a>.</p>\n<section>\n";
+         << "options in <a href='config.json'>config.json</a>.</p>\n"
+         << metrics_table(run_dir + "/metrics.jsonl") << "<section>\n";
     fs::create_directories(run_dir + "/curves", ec);
     for (const auto& s : series) {
         const std::string svg = chart_svg(s, steps);

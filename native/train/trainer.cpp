@@ -83,10 +83,41 @@ struct DeviceData {
     torch::Tensor labels;  // int64 [N] or undefined
 };
 
-DeviceData load_data(const json& config, torch::Device device) {
+// Keeps only the images of `classes` (a member's training_classes(), e.g. CycleGAN's two
+// domains), labels unchanged; a class without images is an error.
+void keep_classes(data::ImageDataset& ds, const std::vector<int64_t>& classes) {
+    if (!ds.labeled())
+        throw std::runtime_error("dataset '" + ds.name + "' is unlabeled, but the model trains on chosen classes " +
+                                 "(give a folder with one subfolder per class)");
+    std::vector<int64_t> found(classes.size(), 0);
+    const int64_t per_image = ds.channels * ds.height * ds.width;
+    int64_t kept = 0;
+    for (int64_t i = 0; i < ds.count; ++i) {
+        const auto at = std::find(classes.begin(), classes.end(), ds.labels[static_cast<size_t>(i)]);
+        if (at == classes.end()) continue;
+        ++found[static_cast<size_t>(at - classes.begin())];
+        std::copy_n(ds.image(i), per_image, ds.pixels.begin() + kept * per_image);
+        ds.labels[static_cast<size_t>(kept++)] = ds.labels[static_cast<size_t>(i)];
+    }
+    for (size_t k = 0; k < classes.size(); ++k)
+        if (found[k] == 0) {
+            const auto c = classes[k];
+            const std::string name = c >= 0 && c < static_cast<int64_t>(ds.class_names.size())
+                                         ? "'" + ds.class_names[static_cast<size_t>(c)] + "'"
+                                         : std::to_string(c);
+            throw std::runtime_error("class " + name + " has no training images in dataset '" + ds.name + "'");
+        }
+    ds.pixels.resize(static_cast<size_t>(kept * per_image));
+    ds.labels.resize(static_cast<size_t>(kept));
+    ds.count = kept;
+}
+
+DeviceData load_data(const json& config, torch::Device device, const GanFamily& family) {
     DeviceData d;
     d.dataset = data::load_dataset(config_value<std::string>(config, "data"), data::Split::Train);
     data::truncate(d.dataset, config_value<int64_t>(config, "limit"));
+    if (const auto classes = family.training_classes(config, d.dataset.class_names); !classes.empty())
+        keep_classes(d.dataset, classes);
     const auto& ds = d.dataset;
     d.pixels = torch::from_blob(const_cast<uint8_t*>(ds.pixels.data()),
                                 {ds.count, ds.channels, ds.height, ds.width}, torch::kUInt8)
@@ -510,7 +541,7 @@ TrainSummary run_training(const TrainRequest& request) {
     const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
     torch::set_num_threads(static_cast<int>(threads > 0 ? threads : std::max<int64_t>(1, cores / local_world_size(dopt, endpoint))));
 
-    DeviceData data = load_data(options, device);
+    DeviceData data = load_data(options, device, *family);
     const auto& ds = data.dataset;
     config["dataset"] = dataset_document(ds);
     const auto batch = config_value<int64_t>(options, "batch");

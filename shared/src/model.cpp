@@ -292,11 +292,16 @@ Model Model::load(const uint8_t* bytes, size_t size, const LoadLimits& limits) {
                            graph::build_net(item.key(), item.value(), impl->inputs, file.tensors, limits));
         info.nets.push_back(item.key());
     }
-    const auto g = impl->nets.find("G");
     const std::vector<int64_t> image{info.channels, info.height, info.width};
-    if (g != impl->nets.end() && g->second.output_shape != image)
-        throw Error("net 'G': output has per-sample shape " + shape_string(g->second.output_shape) +
-                    ", but dataset.image is " + shape_string(image));
+    // G, and the image-to-image nets of a model whose image input names its domains (CycleGAN),
+    // output images of the dataset's shape.
+    const json& inputs = doc["inputs"];
+    const bool translates = inputs.contains("image") && inputs["image"].contains("domains");
+    for (const auto& [name, net] : impl->nets)
+        if ((name == "G" || (translates && net.input_names == std::vector<std::string>{"image"})) &&
+            net.output_shape != image)
+            throw Error("net '" + name + "': output has per-sample shape " + shape_string(net.output_shape) +
+                        ", but dataset.image is " + shape_string(image));
 
     impl->check = read_check(doc, limits);
     if (impl->check && !impl->nets.count(impl->check->net))
@@ -351,19 +356,20 @@ Tensor Model::generate(const GenerateRequest& req) const {
                     std::to_string(impl_->limits.max_batch));
     if (req.first_index < 0)
         throw Error("generate: first_index is " + std::to_string(req.first_index) + ", expected >= 0");
-    const graph::Net& net = impl_->net(req.net, "generate");
+    const std::string net_name = !req.net.empty() ? req.net : impl_->nets.count("G") ? "G" : info.nets.front();
+    const graph::Net& net = impl_->net(net_name, "generate");
     auto takes = [&](const char* name) {
         return std::find(net.input_names.begin(), net.input_names.end(), name) != net.input_names.end();
     };
-    if (req.z && !takes("z")) throw Error("generate: net '" + req.net + "' takes no z, but one was given");
+    if (req.z && !takes("z")) throw Error("generate: net '" + net_name + "' takes no z, but one was given");
     if (!req.labels.empty() && !takes("label"))
-        throw Error("generate: net '" + req.net + "' takes no label, but labels were given");
+        throw Error("generate: net '" + net_name + "' takes no label, but labels were given");
     for (const auto& item : req.codes) {
         if (item.first == "z" || item.first == "label")
             throw Error("generate: give '" + item.first + "' as the request's " +
                         (item.first == "z" ? "z" : "labels") + ", not as a code");
         if (!takes(item.first.c_str()))
-            throw Error("generate: net '" + req.net + "' has no input '" + item.first + "'");
+            throw Error("generate: net '" + net_name + "' has no input '" + item.first + "'");
     }
 
     std::map<std::string, Tensor> inputs;
@@ -405,10 +411,17 @@ Tensor Model::generate(const GenerateRequest& req) const {
             inputs[name] = code_input(name, req.codes.count(name) ? req.codes.at(name) : neutral, req.count, shape,
                                       impl_->codes.count(name) ? impl_->codes.at(name).categories : 0);
         } else {
-            throw Error("generate: net '" + req.net + "' needs input '" + name + "' (give its values as a code)");
+            throw Error("generate: net '" + net_name + "' needs input '" + name + "' (give its values as a code)");
         }
     }
-    return run(req.net, inputs);
+    return run(net_name, inputs);
+}
+
+Tensor Model::translate(const Tensor& images, const std::string& net_name) const {
+    const graph::Net& net = impl_->net(net_name, "translate");
+    if (net.input_names != std::vector<std::string>{"image"})
+        throw Error("translate: net '" + net_name + "' does not take one 'image' input");
+    return run(net_name, {{"image", images}});
 }
 
 CheckResult Model::verify() const {

@@ -252,3 +252,82 @@ TEST_CASE("verify: a model without a check") {
     CHECK_FALSE(r.passed);
     CHECK(r.message == "no check stored");
 }
+
+TEST_CASE("image-to-image model (CycleGAN): no z, no G, G_AB by default, translate() and its check") {
+    ModelFile m;
+    m.doc = base_document({1, 4, 4}, {{"image", {{"shape", {1, 4, 4}}, {"domains", {{"A", "a"}, {"B", "b"}}}}}});
+    m.doc["family"] = "cyclegan";
+    m.doc["nets"]["G_AB"] = {{"inputs", {"image"}}, {"ops", {{{"op", "scale"}, {"factor", -0.5}}}}};
+    m.doc["nets"]["G_BA"] = {{"inputs", {"image"}}, {"ops", {{{"op", "tanh"}}}}};
+    Tensor x = Tensor::zeros({2, 1, 4, 4});
+    for (size_t i = 0; i < x.data.size(); ++i) x.data[i] = static_cast<float>(i) / 16.0f - 1.0f;
+    const Model model = m.load();
+    CHECK(model.info().z_dim == 0);
+    CHECK(model.info().nets == std::vector<std::string>{"G_AB", "G_BA"});
+    const Tensor ab = model.translate(x, "G_AB"), ba = model.translate(x, "G_BA");
+    REQUIRE(ab.shape == x.shape);
+    for (size_t i = 0; i < x.data.size(); ++i) {
+        CHECK(ab.data[i] == Approx(-0.5 * x.data[i]));
+        CHECK(ba.data[i] == Approx(std::tanh(x.data[i])));
+    }
+    // generate(): with no "G", the first net; the image given as a code.
+    GenerateRequest req;
+    req.count = 2;
+    req.codes = {{"image", x.data}};
+    CHECK(ref::max_abs_diff(model.generate(req), ab) == 0);
+    req.net = "G_BA";
+    CHECK(ref::max_abs_diff(model.generate(req), ba) == 0);
+    req.codes = {};
+    CHECK_THROWS_WITH(model.generate(req), Contains("needs input 'image'"));
+
+    CHECK_THROWS_WITH(model.translate(x, "G"), Contains("no net 'G'") && Contains("nets: G_AB, G_BA"));
+    CHECK_THROWS_WITH(model.translate(Tensor::zeros({2, 1, 5, 5}), "G_AB"),
+                      Contains("input 'image' has shape [2, 1, 5, 5]") && Contains("expected [N, 1, 4, 4]"));
+
+    // The exporter's golden case: the images as a code of the first net.
+    m.doc["check"] = {{"net", "G_AB"}, {"seed", 0}, {"count", 2}, {"codes", {{"image", x.data}}},
+                      {"values", std::vector<double>(ab.data.begin(), ab.data.end())}, {"mean", 0.0},
+                      {"l2", 0.0}, {"tolerance", 1e-4}};
+    double sum = 0, squares = 0;
+    for (float v : ab.data) {
+        sum += v;
+        squares += double(v) * v;
+    }
+    m.doc["check"]["mean"] = sum / static_cast<double>(ab.data.size());
+    m.doc["check"]["l2"] = std::sqrt(squares);
+    CHECK(m.load().verify().passed);
+    m.doc["check"]["values"][3] = 5.0;
+    CHECK_FALSE(m.load().verify().passed);
+
+    // A translating net must output the dataset's image shape.
+    m.doc["nets"]["G_BA"]["ops"].push_back({{"op", "reshape"}, {"shape", {16}}});
+    CHECK_THROWS_WITH(m.load(), Contains("net 'G_BA': output has per-sample shape [16]"));
+}
+
+TEST_CASE("a model using pixel_norm, instance_norm and reflection_pad2d loads, runs and verifies") {
+    ModelFile m = norm_pad_test_model();
+    const Model model = m.load();
+    CHECK(model.info().channels == 3);
+    GenerateRequest req;
+    req.seed = 11;
+    req.count = 5;
+    const Tensor out = model.generate(req);
+    REQUIRE(out.shape == std::vector<int64_t>{5, 3, 5, 6});
+    const Tensor expected = norm_pad_reference_forward(m, normal_latents(11, 0, 5, 16));
+    CHECK(ref::report("norm/pad test model, 5 samples vs reference", out, expected) < 1e-5);
+    // The statistics are per sample: a sample's output does not depend on the rest of the batch.
+    double worst = 0;
+    for (int64_t i = 0; i < 5; ++i) {
+        GenerateRequest one = req;
+        one.first_index = i;
+        one.count = 1;
+        worst = std::max(worst, ref::max_abs_diff(sample(out, i), model.generate(one)));
+    }
+    std::printf("norm/pad test model, batch of 5 vs one at a time: max |diff| = %.3g\n", worst);
+    CHECK(worst <= 1e-6);
+
+    add_check(m, 20240601, 3, 1e-4, 64, norm_pad_reference_forward);
+    const CheckResult result = m.load().verify();
+    std::printf("norm/pad test model verify: %s\n", result.message.c_str());
+    CHECK(result.passed);
+}

@@ -97,6 +97,27 @@ if "$gpu_runs" "$ganzoo" "$work/sweep2" 3 "no spec here" >"$work/out" 2>"$work/e
   echo "FAIL gpu-runs: a spec without NAME= was not refused"; failures=$((failures + 1))
 else passed=$((passed + 1)); fi
 
+# ProGAN: a run stopped during its first fade exports "G" (the 4x4 stage enlarged to 32x32) and
+# G_4x4; `--net` picks a graph in sample and interpolate.
+ok train-progan "$ganzoo" train progan --steps 2 --limit 64 --batch 16 --width 2 --set fade_images=32 --set stabilize_images=16 --threads 1 --device cpu --out "$work/run-progan"
+ok export-progan "$ganzoo" export "$work/run-progan" -o "$work/progan.safetensors" --dtype f32
+ok sample-progan-net "$ganzoo" sample "$work/progan.safetensors" --net G_4x4 -n 4 -o "$work/progan4.png"
+ok interpolate-progan-net "$ganzoo" interpolate "$work/progan.safetensors" --net G_4x4 --steps 3 -o "$work/progan4s.png"
+ok sample-progan "$ganzoo" sample "$work/progan.safetensors" -n 4 -o "$work/progan.png"
+
+# CycleGAN: two chosen classes (--domains), both generators exported with held-out examples;
+# `translate` on any image and on the stored examples; eval's translation metrics.
+ok train-cyclegan "$ganzoo" train cyclegan --domains 7,9 --steps 3 --limit 512 --batch 8 --width 2 --set d_width=2 --set blocks=1 --threads 1 --device cpu --out "$work/run-cyclegan"
+grep -q '"count": 92,' "$work/run-cyclegan/config.json" || { echo "FAIL train-cyclegan: not only the images of classes 7 and 9"; grep '"count"' "$work/run-cyclegan/config.json"; failures=$((failures + 1)); }
+ok export-cyclegan "$ganzoo" export "$work/run-cyclegan" -o "$work/cyclegan.safetensors" --dtype f32
+ok verify-cyclegan "$ganzoo" verify "$work/cyclegan.safetensors"
+ok translate-examples "$ganzoo" translate "$work/cyclegan.safetensors" --examples -o "$work/cyclegan-grid.png"
+ok translate-input "$ganzoo" translate "$work/cyclegan.safetensors" --input "$work/a.png" --direction BA -o "$work/cyclegan-one.png"
+grep -q "Ankle boot -> Sneaker" "$work/out" || { echo "FAIL translate-input: not B -> A"; cat "$work/out"; failures=$((failures + 1)); }
+ok eval-cyclegan "$ganzoo" eval "$work/cyclegan.safetensors" --classifier "$classifier" --json
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {"target_fraction_ab","target_fraction_ba","cycle_l1_a","cycle_l1_b","fd_ab","fd_ba"} <= r.keys() and r["count_a"] == 1000, r' "$work/out" \
+  || { echo "FAIL eval-cyclegan: --json lacks a metric"; cat "$work/out"; failures=$((failures + 1)); }
+
 head -c 100 "$model" >"$work/truncated.safetensors"
 printf 'not a model at all' >"$work/garbage.safetensors"
 : >"$work/empty.safetensors"
@@ -227,6 +248,28 @@ sample-unwritable      | 1 | afile                                | sample $mode
 interpolate-unwritable | 1 | afile                                | interpolate $model -o $work/afile/x.png
 export-unwritable      | 1 | afile                                | export $work/run -o $work/afile/x.safetensors
 train-unwritable       | 1 | afile                                | train dcgan $tiny --steps 1 --out $work/afile/run
+# ProGAN's recipe and --net (sample, interpolate)
+progan-stages-zero     | 1 | stages must be in [1, 8]             | train progan $tiny --set stages=0 --out $work/r
+progan-too-few-stages  | 1 | 3 stages grow to 16x16, which cannot centre 28x28 | train progan $tiny --set stages=3 --out $work/r
+progan-fade-negative   | 1 | fade_images and stabilize_images must be >= 0 | train progan $tiny --set fade_images=-1 --out $work/r
+progan-drift-negative  | 1 | gp_lambda and drift must be >= 0     | train progan $tiny --set drift=-0.1 --out $work/r
+net-unknown            | 1 | --net G_8x8: the file has no such net (it has G) | sample $model --net G_8x8 -o $work/x.png
+net-unknown-progan     | 1 | --net G_8x8: the file has no such net (it has G, G_4x4) | sample $work/progan.safetensors --net G_8x8 -o $work/x.png
+interpolate-net-unknown | 1 | --net D: the file has no such net (it has G) | interpolate $model --net D -o $work/x.png
+# CycleGAN's domains and `translate`
+cyclegan-domain-unknown | 1 | --domains: 'Boot' is not a class     | train cyclegan $tiny --domains Sneaker,Boot --out $work/r
+cyclegan-domains-one   | 1 | expected two classes A,B             | train cyclegan $tiny --domains 7 --out $work/r
+cyclegan-domains-same  | 1 | the two domains are the same class   | train cyclegan $tiny --domains 7,sneaker --out $work/r
+cyclegan-domain-empty  | 1 | class 'Sneaker' has no training images | train cyclegan --limit 3 --batch 1 --threads 1 --domains 0,7 --out $work/r
+cyclegan-blocks-negative | 1 | blocks, pool and the lambdas >= 0  | train cyclegan --limit 512 --batch 8 --threads 1 --set blocks=-1 --out $work/r
+translate-neither      | 1 | give either --input IMAGE or --examples | translate $work/cyclegan.safetensors -o $work/x.png
+translate-both         | 1 | give either --input IMAGE or --examples | translate $work/cyclegan.safetensors --examples --input $work/a.png -o $work/x.png
+translate-direction    | 2 | --direction                          | translate $work/cyclegan.safetensors --input $work/a.png --direction CD -o $work/x.png
+translate-not-an-image | 1 | afile                                | translate $work/cyclegan.safetensors --input $work/afile -o $work/x.png
+translate-missing-input | 1 | /nonexistent.png                    | translate $work/cyclegan.safetensors --input /nonexistent.png -o $work/x.png
+translate-dcgan        | 1 | is not an image-to-image model       | translate $model --examples -o $work/x.png
+translate-unwritable   | 1 | afile                                | translate $work/cyclegan.safetensors --examples -o $work/afile/x.png
+sample-cyclegan        | 1 | the file has no such net (it has G_AB, G_BA) | sample $work/cyclegan.safetensors -o $work/x.png
 TABLE
 
 echo "$passed passed, $failures failed"

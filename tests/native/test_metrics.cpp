@@ -1,6 +1,7 @@
 // The metrics themselves (native/metrics): FD against closed forms and a direct computation,
 // FD's response to a known shift, IS at its two extremes, the best one-to-one mapping against
-// brute force.
+// brute force; the sliced Wasserstein distance (swd.hpp): its pyramid, its normalization, its
+// response to blur, its determinism.
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <random>
 
 #include "metrics/metrics.hpp"
+#include "metrics/swd.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -120,4 +122,155 @@ TEST_CASE("Best mapping: finds a permuted diagonal, and agrees with brute force"
         } while (std::next_permutation(p.begin(), p.end()));
         CHECK(best_mapping_accuracy(m) == Approx(best / m.sum()).epsilon(1e-12));
     }
+}
+
+namespace {
+
+// A synthetic image set with sharp detail: each image a few random axis-aligned rectangles of
+// random brightness on a dark ground, plus a little pixel noise, in [-1, 1].
+ganzoo::Tensor rectangles(int64_t n, int64_t side, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<int64_t> coord(0, side - 1), count(2, 4);
+    std::uniform_real_distribution<float> level(-0.5f, 1.0f), noise(-0.05f, 0.05f);
+    ganzoo::Tensor t = ganzoo::Tensor::zeros({n, 1, side, side});
+    for (int64_t i = 0; i < n; ++i) {
+        float* img = &t.data[i * side * side];
+        std::fill(img, img + side * side, -1.0f);
+        for (int64_t r = count(rng); r > 0; --r) {
+            int64_t y0 = coord(rng), y1 = coord(rng), x0 = coord(rng), x1 = coord(rng);
+            if (y0 > y1) std::swap(y0, y1);
+            if (x0 > x1) std::swap(x0, x1);
+            const float v = level(rng);
+            for (int64_t y = y0; y <= y1; ++y)
+                for (int64_t x = x0; x <= x1; ++x) img[y * side + x] = v;
+        }
+        for (int64_t p = 0; p < side * side; ++p) img[p] = std::clamp(img[p] + noise(rng), -1.0f, 1.0f);
+    }
+    return t;
+}
+
+// A 3×3 box blur of every image (edges clamped).
+ganzoo::Tensor box_blur(const ganzoo::Tensor& t) {
+    ganzoo::Tensor out = t;
+    const int64_t side = t.dim(2);
+    for (int64_t i = 0; i < t.dim(0) * t.dim(1); ++i)
+        for (int64_t y = 0; y < side; ++y)
+            for (int64_t x = 0; x < side; ++x) {
+                float s = 0;
+                for (int64_t dy = -1; dy <= 1; ++dy)
+                    for (int64_t dx = -1; dx <= 1; ++dx)
+                        s += t.data[i * side * side + std::clamp<int64_t>(y + dy, 0, side - 1) * side +
+                                    std::clamp<int64_t>(x + dx, 0, side - 1)];
+                out.data[i * side * side + y * side + x] = s / 9;
+            }
+    return out;
+}
+
+double max_abs_diff(const ganzoo::Tensor& a, const ganzoo::Tensor& b) {
+    REQUIRE(a.shape == b.shape);
+    double m = 0;
+    for (size_t i = 0; i < a.data.size(); ++i) m = std::max(m, std::abs(double(a.data[i]) - b.data[i]));
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("SWD: pyramid sizes halve down to the neighbourhood; 28 px gives 28, 14, 7") {
+    CHECK(swd_resolutions(28) == std::vector<int64_t>{28, 14, 7});
+    CHECK(swd_resolutions(32) == std::vector<int64_t>{32, 16, 8});
+    CHECK(swd_resolutions(7) == std::vector<int64_t>{7});
+    CHECK_THROWS(swd_resolutions(6));
+}
+
+TEST_CASE("SWD: the Laplacian pyramid reconstructs the image; a constant image has empty band-pass levels") {
+    for (int64_t side : {28, 32}) {
+        const ganzoo::Tensor x = rectangles(3, side, 11);
+        const int levels = static_cast<int>(swd_resolutions(side).size());
+        const auto pyramid = laplacian_pyramid(x, levels);
+        REQUIRE(pyramid.size() == size_t(levels));
+        CHECK(pyramid.back().dim(2) == swd_resolutions(side).back());
+        const double diff = max_abs_diff(reconstruct_laplacian_pyramid(pyramid), x);
+        INFO("side " << side << ": max |reconstructed - original| " << diff);
+        CHECK(diff < 1e-5);
+        // The band-pass levels carry detail, not the image itself.
+        CHECK(max_abs_diff(pyramid[0], ganzoo::Tensor::zeros(x.shape)) > 0.1);
+    }
+    // A constant image: blur and its ×4 upsampling keep the constant, so every band-pass level is 0.
+    ganzoo::Tensor c = ganzoo::Tensor::zeros({2, 1, 28, 28});
+    std::fill(c.data.begin(), c.data.end(), 0.3f);
+    const auto flat = laplacian_pyramid(c, 3);
+    CHECK(max_abs_diff(flat[0], ganzoo::Tensor::zeros(flat[0].shape)) < 1e-6);
+    CHECK(max_abs_diff(flat[1], ganzoo::Tensor::zeros(flat[1].shape)) < 1e-6);
+    for (float v : flat[2].data) CHECK(v == Approx(0.3f).margin(1e-6));
+    // cv2.pyrDown's kernel on an impulse: the centre weight (6/16)² lands on the half-size pixel,
+    // 2 rows away weighs 1/16 · 6/16; at the edge the mirror reaches the impulse twice.
+    ganzoo::Tensor impulse = ganzoo::Tensor::zeros({1, 1, 12, 12});
+    impulse.data[6 * 12 + 6] = 1.0f;
+    const ganzoo::Tensor down = pyramid_down(impulse);
+    CHECK(down.data[3 * 6 + 3] == Approx(36.0 / 256).epsilon(1e-6));
+    CHECK(down.data[2 * 6 + 3] == Approx(6.0 / 256).epsilon(1e-6));
+    CHECK(down.data[3 * 6 + 2] == Approx(6.0 / 256).epsilon(1e-6));
+    ganzoo::Tensor edge = ganzoo::Tensor::zeros({1, 1, 8, 8});
+    edge.data[2 * 8 + 2] = 1.0f;
+    CHECK(pyramid_down(edge).data[0 * 4 + 1] == Approx(12.0 / 256).epsilon(1e-6));  // rows −2 and 2 are both row 2
+}
+
+TEST_CASE("SWD: a set against itself is 0 at every level; an independent sample of the same distribution is close") {
+    const ganzoo::Tensor a = rectangles(256, 28, 1), b = rectangles(256, 28, 2);
+    const auto self = sliced_wasserstein_distance(a, a);
+    REQUIRE(self.size() == 3);
+    for (double d : self) CHECK(d == Approx(0.0).margin(1e-9));
+    const auto other = sliced_wasserstein_distance(a, b);
+    for (size_t l = 0; l < other.size(); ++l) {
+        INFO("level " << l << ": SWD x1e3 of two samples " << other[l]);
+        CHECK(other[l] > 0);
+    }
+}
+
+TEST_CASE("SWD: a blurred copy scores worse at the finest level than an independent sample") {
+    const ganzoo::Tensor a = rectangles(512, 28, 3), b = rectangles(512, 28, 4);
+    const auto same = sliced_wasserstein_distance(a, b);
+    const auto blurred = sliced_wasserstein_distance(a, box_blur(b));
+    INFO("finest level: independent sample " << same[0] << ", blurred sample " << blurred[0]);
+    CHECK(blurred[0] > 2 * same[0]);
+}
+
+TEST_CASE("SWD: a shift or a scale of the whole set is removed by the per-channel normalization") {
+    const ganzoo::Tensor a = rectangles(256, 28, 5);
+    ganzoo::Tensor moved = a, scaled = a, squared = a;
+    for (float& v : moved.data) v += 0.7f;
+    for (float& v : scaled.data) v *= 2.5f;
+    for (float& v : squared.data) v = v * v;  // not affine: must show
+    for (double d : sliced_wasserstein_distance(a, moved)) CHECK(d == Approx(0.0).margin(1e-2));
+    for (double d : sliced_wasserstein_distance(a, scaled)) CHECK(d == Approx(0.0).margin(1e-2));
+    const auto changed = sliced_wasserstein_distance(a, squared);
+    CHECK(changed[0] > 1.0);
+}
+
+TEST_CASE("SWD: deterministic for a seed and a projection count; another seed or count moves it a little") {
+    const ganzoo::Tensor a = rectangles(128, 28, 6), b = rectangles(128, 28, 7);
+    SwdOptions o;
+    const auto first = sliced_wasserstein_distance(a, b, o), again = sliced_wasserstein_distance(a, b, o);
+    CHECK(first == again);
+    SwdOptions seed2 = o;
+    seed2.seed = 2;
+    SwdOptions fewer = o;
+    fewer.directions = 32;
+    const auto other_seed = sliced_wasserstein_distance(a, b, seed2), other_count = sliced_wasserstein_distance(a, b, fewer);
+    CHECK(other_seed != first);
+    CHECK(other_count != first);
+    for (size_t l = 0; l < first.size(); ++l) {
+        CHECK(other_seed[l] == Approx(first[l]).epsilon(0.5));
+        CHECK(other_count[l] == Approx(first[l]).epsilon(0.5));
+    }
+    // The repeat count counts, and the seed picks the directions too (same descriptors, other seed).
+    SwdOptions once = o;
+    once.repeats = 1;
+    CHECK(sliced_wasserstein_distance(a, b, once) != first);
+    const auto da = swd_descriptors(a, o), db = swd_descriptors(b, o);
+    const double d1 = sliced_wasserstein(da[0], {&db[0]}, 0, o)[0], d2 = sliced_wasserstein(da[0], {&db[0]}, 0, seed2)[0];
+    CHECK(d1 == first[0]);
+    CHECK(d2 != d1);
+    // Sizes that cannot be compared are refused.
+    CHECK_THROWS(sliced_wasserstein_distance(a, rectangles(64, 28, 8), o));
 }

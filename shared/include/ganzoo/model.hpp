@@ -43,7 +43,8 @@ struct GenerateRequest {
     // used for every sample, or all count samples' values, row-major. A categorical input
     // (declared with "categories": K) takes whole numbers 0..K-1.
     std::map<std::string, std::vector<float>> codes;
-    std::string net = "G";
+    // The net to run; empty: "G", or the file's first net when it has none (CycleGAN's "G_AB").
+    std::string net;
 };
 
 struct CheckResult {
@@ -68,6 +69,10 @@ public:
 
     // Latents from the portable RNG (or req.z), labels if conditional, then runs req.net.
     Tensor generate(const GenerateRequest& req) const;
+
+    // Image-to-image nets (CycleGAN's "G_AB", "G_BA"): runs `net`, whose one input is "image",
+    // on images [N, C, H, W] in info().range; returns [N, C, H, W].
+    Tensor translate(const Tensor& images, const std::string& net) const;
 
     // Re-runs the golden case stored by the exporter ("check" in the metadata). Passed when
     // max_abs_diff, mean_diff and l2_rel_diff are all <= tolerance (docs/format.md). Never

@@ -1,0 +1,371 @@
+// ProGAN — Karras, Aila, Laine & Lehtinen, "Progressive Growing of GANs for Improved Quality,
+// Stability, and Variation", arXiv 1710.10196 (ICLR 2018).
+//
+// What the paper brings, each in this file:
+//   - progressive growing (§3): G and D start at 4×4 and gain a block per stage up to 32×32
+//     (Fashion-MNIST padded 28 → 32 with the background −1); each new block is faded in with
+//     α rising linearly from 0 to 1 over `fade_images`, in G, in D and in the real images;
+//   - the minibatch standard deviation channel at the end of D (§3);
+//   - the equalized learning rate (§4.1): weights N(0, 1), scaled by √(2 / fan_in) at run time;
+//   - pixelwise feature normalization in G (§4.2), on z and after every conv;
+//   - the loss: WGAN-GP (λ = 10, n_critic = 1, the shared gradient_penalty()) plus the drift
+//     term 0.001·E[D(x)²] (appendix A.1); Adam lr 1e-3, β = (0, 0.99).
+// Stage and α are functions of the images the critic has seen (a checkpoint scalar), so a
+// resumed run continues where it stopped.
+#include "models/progan.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/wasserstein.hpp"
+
+namespace ganzoo::train::progan {
+
+namespace nn = torch::nn;
+namespace F = torch::nn::functional;
+
+namespace {
+torch::Tensor cpu_double(const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kDouble); }
+
+nn::LeakyReLU lrelu() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)); }
+
+nn::Upsample upsample(int64_t factor) {
+    const double f = static_cast<double>(factor);
+    return nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{f, f}).mode(torch::kNearest));
+}
+
+torch::Tensor upsample2(const torch::Tensor& x) {
+    return F::interpolate(x, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
+}
+}  // namespace
+
+torch::Tensor pixel_norm(const torch::Tensor& x, double eps) {
+    return x * torch::rsqrt(x.pow(2).mean(1, /*keepdim=*/true) + eps);
+}
+
+torch::Tensor minibatch_stddev(const torch::Tensor& x) {
+    const auto centred = x - x.mean(0, /*keepdim=*/true);
+    const auto stddev = torch::sqrt(centred.pow(2).mean(0) + 1e-8).mean();  // biased, as the paper's code
+    return torch::cat({x, stddev.expand({x.size(0), 1, x.size(2), x.size(3)})}, 1);
+}
+
+double he_scale(int64_t fan_in) { return std::sqrt(2.0 / static_cast<double>(fan_in)); }
+
+std::vector<ExportOp> PixelNormImpl::export_ops() const { return {{{{"op", "pixel_norm"}, {"eps", eps_}}, {}}}; }
+
+EqualizedConv2dImpl::EqualizedConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t pad)
+    : scale(he_scale(in * kernel * kernel)), padding(pad) {
+    weight = register_parameter("weight", torch::randn({out, in, kernel, kernel}));
+    bias = register_parameter("bias", torch::zeros({out}));
+}
+
+torch::Tensor EqualizedConv2dImpl::forward(const torch::Tensor& x) {
+    return torch::conv2d(x, weight * scale, bias, /*stride=*/1, padding);
+}
+
+std::vector<ExportOp> EqualizedConv2dImpl::export_ops() const {
+    return {{{{"op", "conv2d"}, {"stride", {1, 1}}, {"padding", {padding, padding}}},
+             {{"weight", cpu_double(weight) * scale}, {"bias", cpu_double(bias)}}}};
+}
+
+EqualizedLinearImpl::EqualizedLinearImpl(int64_t in, int64_t out) : scale(he_scale(in)) {
+    weight = register_parameter("weight", torch::randn({out, in}));
+    bias = register_parameter("bias", torch::zeros({out}));
+}
+
+torch::Tensor EqualizedLinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight * scale, bias); }
+
+std::vector<ExportOp> EqualizedLinearImpl::export_ops() const {
+    return {{{{"op", "linear"}}, {{"weight", cpu_double(weight) * scale}, {"bias", cpu_double(bias)}}}};
+}
+
+std::vector<int64_t> stage_channels(int64_t width, int64_t stages) {
+    std::vector<int64_t> channels;
+    for (int64_t k = 0; k < stages; ++k) channels.push_back(std::min(4 * width, width << (stages - 1 - k)));
+    return channels;
+}
+
+Schedule::Point Schedule::at(double images) const {
+    if (images < stabilize || stages == 1) return {0, 1.0};
+    const double phase = fade + stabilize;
+    const double t = images - stabilize;
+    const auto k = phase > 0 ? 1 + static_cast<int64_t>(std::floor(t / phase)) : stages;
+    if (k >= stages) return {stages - 1, 1.0};
+    const double within = t - static_cast<double>(k - 1) * phase;
+    return {k, within < fade ? within / fade : 1.0};
+}
+
+int64_t Schedule::finished(double images) const {
+    const auto p = at(images);
+    return p.alpha >= 1.0 ? p.stage + 1 : p.stage;
+}
+
+// ---- generator ------------------------------------------------------------------------------
+
+GeneratorImpl::GeneratorImpl(int64_t z_dim, std::vector<int64_t> channels, int64_t image_channels) {
+    for (size_t k = 0; k < channels.size(); ++k) {
+        const int64_t c = channels[k];
+        nn::Sequential block;
+        if (k == 0) {
+            // The paper's 4×4 conv on a 1×1 input is this linear layer reshaped to C×4×4.
+            block->push_back(PixelNorm());
+            block->push_back(EqualizedLinear(z_dim, c * 16));
+            block->push_back(nn::Unflatten(nn::UnflattenOptions(1, {c, 4, 4})));
+        } else {
+            block->push_back(upsample(2));
+            block->push_back(EqualizedConv2d(channels[k - 1], c, 3, 1));
+        }
+        block->push_back(lrelu());
+        block->push_back(PixelNorm());
+        block->push_back(EqualizedConv2d(c, c, 3, 1));
+        block->push_back(lrelu());
+        block->push_back(PixelNorm());
+        blocks_.push_back(register_module("block" + std::to_string(k), block));
+        to_rgb_.push_back(register_module("to_rgb" + std::to_string(k), EqualizedConv2d(c, image_channels, 1, 0)));
+    }
+}
+
+torch::Tensor GeneratorImpl::forward(const torch::Tensor& z, int64_t stage, double alpha) {
+    auto h = blocks_[0]->forward(z);
+    for (int64_t k = 1; k < stage; ++k) h = blocks_[k]->forward(h);
+    if (stage == 0) return to_rgb_[0]->forward(h);
+    const auto fresh = to_rgb_[stage]->forward(blocks_[stage]->forward(h));
+    if (alpha >= 1.0) return fresh;
+    const auto old = upsample2(to_rgb_[stage - 1]->forward(h));
+    return old + alpha * (fresh - old);
+}
+
+nn::Sequential GeneratorImpl::stage_net(int64_t stage, int64_t factor) const {
+    nn::Sequential net;
+    for (int64_t k = 0; k <= stage; ++k)
+        for (const auto& module : *blocks_[k]) net->push_back(module);
+    net->push_back(to_rgb_[stage]);
+    if (factor > 1) net->push_back(upsample(factor));
+    return net;
+}
+
+// ---- discriminator --------------------------------------------------------------------------
+
+DiscriminatorImpl::DiscriminatorImpl(std::vector<int64_t> channels, int64_t image_channels) {
+    for (size_t k = 0; k < channels.size(); ++k) {
+        const int64_t c = channels[k];
+        from_rgb_.push_back(register_module("from_rgb" + std::to_string(k),
+                                            nn::Sequential(EqualizedConv2d(image_channels, c, 1, 0), lrelu())));
+        nn::Sequential block;
+        if (k > 0) {
+            block->push_back(EqualizedConv2d(c, c, 3, 1));
+            block->push_back(lrelu());
+            block->push_back(EqualizedConv2d(c, channels[k - 1], 3, 1));
+            block->push_back(lrelu());
+            block->push_back(nn::AvgPool2d(nn::AvgPool2dOptions(2)));
+            register_module("block" + std::to_string(k), block);
+        }
+        blocks_.push_back(block);
+    }
+    const int64_t c = channels[0];
+    head_ = register_module("head", nn::Sequential(EqualizedConv2d(c + 1, c, 3, 1), lrelu(), EqualizedConv2d(c, c, 4, 0),
+                                                   lrelu(), nn::Flatten(), EqualizedLinear(c, 1)));
+}
+
+torch::Tensor DiscriminatorImpl::forward(const torch::Tensor& x, int64_t stage, double alpha) {
+    auto h = from_rgb_[stage]->forward(x);
+    if (stage > 0) {
+        h = blocks_[stage]->forward(h);
+        if (alpha < 1.0) {
+            const auto old = from_rgb_[stage - 1]->forward(F::avg_pool2d(x, F::AvgPool2dFuncOptions(2)));
+            h = old + alpha * (h - old);
+        }
+    }
+    for (int64_t k = stage - 1; k >= 1; --k) h = blocks_[k]->forward(h);
+    return head_->forward(minibatch_stddev(h));
+}
+
+torch::Tensor real_images_at(const torch::Tensor& full, int64_t stage, double alpha) {
+    const int64_t factor = full.size(2) / resolution(stage);
+    auto x = factor > 1 ? F::avg_pool2d(full, F::AvgPool2dFuncOptions(factor)) : full;
+    if (stage == 0 || alpha >= 1.0) return x;
+    const auto old = upsample2(F::avg_pool2d(x, F::AvgPool2dFuncOptions(2)));
+    return old + alpha * (x - old);
+}
+
+// ---- the member -----------------------------------------------------------------------------
+
+json ProGan::defaults(bool cuda) const {
+    // CPU: widths and phases sized so one run with --threads 1 takes under an hour on this
+    // loaded 2-core machine (docs/members/progan.md, "The recipe and why"): width 8 (32, 32, 16,
+    // 8 channels), 25,600 images per phase, 3 epochs of 59,968 ≥ the 7 phases' 179,200.
+    // CUDA: width 32 and phases ×4.
+    json d = {{"z_dim", 128},
+              {"width", 8},
+              {"stages", 4},
+              {"batch", 64},
+              {"fade_images", 25600},
+              {"stabilize_images", 25600},
+              {"epochs", 3},
+              {"lr", 1e-3},
+              {"beta1", 0.0},
+              {"beta2", 0.99},
+              {"gp_lambda", 10.0},
+              {"drift", 0.001}};
+    if (cuda) {
+        d["width"] = 32;
+        d["fade_images"] = 102400;
+        d["stabilize_images"] = 102400;
+        d["epochs"] = 12;
+    }
+    return d;
+}
+
+void ProGan::build(const json& config, const ImageShape& shape, int64_t /*num_classes*/, torch::Device device) {
+    z_dim_ = config_value<int64_t>(config, "z_dim");
+    const auto width = config_value<int64_t>(config, "width");
+    const auto stages = config_value<int64_t>(config, "stages");
+    schedule_.fade = config_value<double>(config, "fade_images");
+    schedule_.stabilize = config_value<double>(config, "stabilize_images");
+    gp_lambda_ = config_value<double>(config, "gp_lambda");
+    drift_ = config_value<double>(config, "drift");
+    if (z_dim_ < 1) throw std::invalid_argument("progan: z_dim must be >= 1");
+    if (stages < 1 || stages > 8) throw std::invalid_argument("progan: stages must be in [1, 8] (4x4 up to 512x512)");
+    if (width < 1 || width > 1024) throw std::invalid_argument("progan: width must be in [1, 1024]");
+    const auto channels = stage_channels(width, stages);
+    if (!(schedule_.fade >= 0) || !(schedule_.stabilize >= 0))
+        throw std::invalid_argument("progan: fade_images and stabilize_images must be >= 0");
+    if (!(gp_lambda_ >= 0) || !(drift_ >= 0)) throw std::invalid_argument("progan: gp_lambda and drift must be >= 0");
+    schedule_.stages = stages;
+    full_ = resolution(schedule_.stages - 1);
+    if (shape.height > full_ || shape.width > full_ || (full_ - shape.height) % 2 || (full_ - shape.width) % 2)
+        throw std::invalid_argument("progan: " + std::to_string(stages) + " stages grow to " +
+                                    std::to_string(full_) + "x" + std::to_string(full_) + ", which cannot centre " +
+                                    std::to_string(shape.height) + "x" + std::to_string(shape.width) +
+                                    " images (set 'stages')");
+    pad_h_ = (full_ - shape.height) / 2;
+    pad_w_ = (full_ - shape.width) / 2;
+    channels_ = shape.channels;
+    G_ = Generator(z_dim_, channels, channels_);
+    D_ = Discriminator(channels, channels_);
+    G_->to(device);
+    D_->to(device);
+    const auto adam = torch::optim::AdamOptions(config_value<double>(config, "lr"))
+                          .betas({config_value<double>(config, "beta1"), config_value<double>(config, "beta2")});
+    // One optimizer over every stage's parameters: a layer not used yet has no gradient, so
+    // Adam leaves it (and its moments) alone until its stage begins.
+    opt_G_ = std::make_unique<torch::optim::Adam>(G_->parameters(), adam);
+    opt_D_ = std::make_unique<torch::optim::Adam>(D_->parameters(), adam);
+    device_ = device;
+    images_seen_ = 0;
+}
+
+torch::Tensor ProGan::pad(const torch::Tensor& images) const {
+    if (pad_h_ == 0 && pad_w_ == 0) return images;
+    return F::pad(images, F::PadFuncOptions({pad_w_, pad_w_, pad_h_, pad_h_}).value(-1.0));
+}
+
+StepStats ProGan::train_step(const Batch& batch) {
+    const auto [stage, alpha] = point();
+    const auto real = real_images_at(pad(batch.images), stage, alpha);
+    torch::Tensor fake;
+    {
+        torch::NoGradGuard no_grad;
+        fake = G_->forward(batch_randn(batch, {z_dim_}), stage, alpha);
+    }
+    auto critic = [&, s = stage, a = alpha](const torch::Tensor& x) { return D_->forward(x, s, a); };
+
+    // Critic: −(E[D(x)] − E[D(G(z))]) + λ·GP + ε_drift·E[D(x)²].
+    const auto score_real = critic(real);
+    const auto score_fake = critic(fake);
+    const auto wasserstein = score_real.mean() - score_fake.mean();
+    const auto drift = score_real.pow(2).mean();
+    const auto penalty = gradient_penalty(critic, real, fake, batch_rand(batch, {1, 1, 1}));
+    const auto loss_d = -wasserstein + gp_lambda_ * penalty + drift_ * drift;
+    opt_D_->zero_grad();
+    loss_d.backward();
+    opt_D_->step();
+
+    // Generator (n_critic = 1): maximise E[D(G(z))].
+    const auto loss_g = -critic(G_->forward(batch_randn(batch, {z_dim_}), stage, alpha)).mean();
+    opt_G_->zero_grad();
+    loss_g.backward();
+    opt_G_->step();
+
+    const int64_t rows = batch.images.size(0);
+    images_seen_ += static_cast<double>(batch.shard.global_size > 0 ? batch.shard.global_size : rows);
+    return {{"resolution", static_cast<double>(resolution(stage))},
+            {"alpha", alpha},
+            {"wasserstein", wasserstein.item<double>()},
+            {"loss_d", loss_d.item<double>()},
+            {"gradient_penalty", penalty.item<double>()},
+            {"drift", drift.item<double>()},
+            {"loss_g", loss_g.item<double>()}};
+}
+
+// What "G" is: the last stage whose fade-in is over, at α = 1, enlarged by nearest upsampling
+// to the full resolution (the exported "G" runs the same network).
+torch::Tensor ProGan::sample(const torch::Tensor& z, const GeneratorInputs& /*inputs*/) {
+    torch::NoGradGuard no_grad;
+    const int64_t stage = schedule_.finished(images_seen_) - 1;
+    auto out = G_->forward(z.to(device_), stage, 1.0);
+    const int64_t factor = full_ / resolution(stage);
+    if (factor > 1)
+        out = F::interpolate(out, F::InterpolateFuncOptions()
+                                      .scale_factor(std::vector<double>{double(factor), double(factor)})
+                                      .mode(torch::kNearest));
+    return out;
+}
+
+ExportSpec ProGan::export_spec() {
+    ExportSpec spec;
+    spec.inputs = {{"z", {{"dim", z_dim_}, {"distribution", "normal"}}}};
+    const int64_t finished = schedule_.finished(images_seen_);
+    const int64_t last = finished - 1;
+    spec.nets.push_back({"G", {"z"}, G_->stage_net(last, full_ / resolution(last))});
+    for (int64_t k = 0; k < finished && resolution(k) < full_; ++k) {
+        const auto r = std::to_string(resolution(k));
+        spec.nets.push_back({"G_" + r + "x" + r, {"z"}, G_->stage_net(k)});
+    }
+    spec.image = {channels_, full_, full_};
+    return spec;
+}
+
+void ProGan::save(torch::serialize::OutputArchive& archive) {
+    for (const auto& [name, module] : networks()) {
+        torch::serialize::OutputArchive part;
+        module->save(part);
+        archive.write(name, part);
+    }
+    for (const auto& [name, optimizer] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
+        torch::serialize::OutputArchive part;
+        optimizer->save(part);
+        archive.write(name, part);
+    }
+    archive.write("images_seen", torch::tensor(images_seen_, torch::TensorOptions().dtype(torch::kDouble)));
+}
+
+void ProGan::load(torch::serialize::InputArchive& archive) {
+    for (const auto& [name, module] : networks()) {
+        torch::serialize::InputArchive part;
+        archive.read(name, part);
+        module->load(part);
+    }
+    for (const auto& [name, optimizer] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
+        torch::serialize::InputArchive part;
+        archive.read(name, part);
+        optimizer->load(part);
+    }
+    torch::Tensor seen;
+    archive.read("images_seen", seen);
+    images_seen_ = seen.item<double>();
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> ProGan::networks() {
+    return {{"G", G_.ptr()}, {"D", D_.ptr()}};
+}
+
+bool ProGan::wrap_optimizers(const OptimizerWrap& wrap) {
+    opt_G_ = wrap(std::move(opt_G_));
+    opt_D_ = wrap(std::move(opt_D_));
+    return true;
+}
+
+GANZOO_REGISTER_FAMILY(progan, {"progan", "ProGAN (Karras et al. 2018)", [] { return std::make_unique<ProGan>(); }});
+
+}  // namespace ganzoo::train::progan
