@@ -5,12 +5,17 @@
 //   gz_load(bytes, size)        -> handle > 0, or 0 (gz_error() says why)
 //   gz_info(h)                  -> JSON: family, name, image shape, range, inputs, classes ...
 //   gz_generate(h, request)     -> 0 ok, -1 error; request is JSON (below)
+//   gz_translate(h, net, back, images, n) -> 0 ok, -1 error; images: n floats [n, C, H, W] in the
+//                               model's range; the output is [3n, C, H, W]: the input, net(input)
+//                               and back(net(input)) (CycleGAN: G_AB then G_BA, or the reverse)
 //   gz_output(h) / gz_output_size(h)  floats [N, C, H, W] in the model's range
+//   gz_output_dim(h, axis)      N, C, H or W of the last output (ProGAN's stages differ in H, W)
 //   gz_rgba(h) / gz_rgba_size(h)      bytes [N, H, W, 4]
 //   gz_free(h)
 //   gz_threads()                -> threads a generate() call may use (1 unless built with -pthread)
 //
-// Request: {"seed": "7", "first_index": 0, "count": 64, "labels": [3], "net": "G",
+// Request: {"seed": "7", "first_index": 0, "count": 64, "labels": [3], "net": "G_8x8" (default:
+//           the core's, "G"),
 //           "interpolate": {"from": {"seed": "7", "index": 0}, "to": {...}, "steps": 10,
 //                           "mode": "slerp"},
 //           "codes": {"c_cat": [...], "c_cont": [...]}}   (extra inputs, one sample's values
@@ -58,6 +63,7 @@ struct Loaded {
     ganzoo::Model model;
     std::string info_json;
     std::vector<float> output;
+    std::vector<int64_t> shape;
     std::vector<uint8_t> rgba;
 };
 
@@ -240,10 +246,18 @@ ganzoo::Tensor extra_input(const std::string& name, const json& values, int64_t 
     return t;
 }
 
+// The result the worker reads back (gz_output, gz_rgba, gz_output_dim).
+void keep(Loaded& loaded, ganzoo::Tensor images) {
+    const ganzoo::ModelInfo& info = loaded.model.info();
+    loaded.rgba = ganzoo::to_rgba8(images, info.range_lo, info.range_hi);
+    loaded.shape = images.shape;
+    loaded.output = std::move(images.data);
+}
+
 void generate(Loaded& loaded, const json& req) {
     const ganzoo::ModelInfo& info = loaded.model.info();
     ganzoo::GenerateRequest g;
-    g.net = req.value("net", std::string("G"));
+    g.net = req.value("net", std::string());
     g.seed = req.contains("seed") ? parse_seed(req["seed"], "seed") : 0;
     g.first_index = req.value("first_index", int64_t{0});
     g.count = req.value("count", int64_t{1});
@@ -281,7 +295,7 @@ void generate(Loaded& loaded, const json& req) {
         images = run_batch(g.count, [&](int64_t first, int64_t n) {
             std::map<std::string, ganzoo::Tensor> slice;
             for (const auto& [name, t] : inputs) slice[name] = rows(t, first, n);
-            return loaded.model.run(g.net, slice);
+            return loaded.model.run(g.net.empty() ? "G" : g.net, slice);
         });
     } else {
         // Labels that fit neither way stay unsplit, so that the core's error names the count.
@@ -298,8 +312,26 @@ void generate(Loaded& loaded, const json& req) {
             return loaded.model.generate(part);
         });
     }
-    loaded.rgba = ganzoo::to_rgba8(images, info.range_lo, info.range_hi);
-    loaded.output = std::move(images.data);
+    keep(loaded, std::move(images));
+}
+
+// x, net(x), back(net(x)) as one batch [3n, C, H, W].
+void translate(Loaded& loaded, const std::string& net, const std::string& back, const float* images, int64_t n) {
+    const ganzoo::ModelInfo& info = loaded.model.info();
+    ganzoo::Tensor x = ganzoo::Tensor::zeros({n, info.channels, info.height, info.width});
+    std::copy(images, images + x.numel(), x.data.begin());
+    auto run = [&](const ganzoo::Tensor& in, const std::string& name) {
+        return run_batch(n, [&](int64_t first, int64_t count) { return loaded.model.translate(rows(in, first, count), name); });
+    };
+    const ganzoo::Tensor y = run(x, net);
+    if (y.shape != x.shape) throw ganzoo::Error("translate: net '" + net + "' does not output images of the input's shape");
+    const ganzoo::Tensor z = run(y, back);
+    if (z.shape != x.shape) throw ganzoo::Error("translate: net '" + back + "' does not output images of the input's shape");
+    ganzoo::Tensor all = std::move(x);
+    all.shape[0] = 3 * n;
+    all.data.insert(all.data.end(), y.data.begin(), y.data.end());
+    all.data.insert(all.data.end(), z.data.begin(), z.data.end());
+    keep(loaded, std::move(all));
 }
 
 template <class F>
@@ -322,7 +354,7 @@ EMSCRIPTEN_KEEPALIVE const char* gz_error() { return last_error.c_str(); }
 
 EMSCRIPTEN_KEEPALIVE int gz_load(const uint8_t* bytes, int size) {
     return guarded([&] {
-        auto loaded = std::make_unique<Loaded>(Loaded{ganzoo::Model::load(bytes, static_cast<size_t>(size)), {}, {}, {}});
+        auto loaded = std::make_unique<Loaded>(Loaded{ganzoo::Model::load(bytes, static_cast<size_t>(size)), {}, {}, {}, {}});
         loaded->info_json = describe(loaded->model.info());
         const int h = next_handle++;
         models[h] = std::move(loaded);
@@ -344,6 +376,18 @@ EMSCRIPTEN_KEEPALIVE int gz_generate(int handle, const char* request_json) {
     }, -1);
 }
 
+EMSCRIPTEN_KEEPALIVE int gz_translate(int handle, const char* net, const char* back, const float* images, int n) {
+    return guarded([&] {
+        if (n < 1) throw ganzoo::Error("translate: expected at least one image, got " + std::to_string(n));
+        translate(lookup(handle), net, back, images, n);
+        return 0;
+    }, -1);
+}
+
+EMSCRIPTEN_KEEPALIVE int gz_output_dim(int handle, int axis) {
+    const std::vector<int64_t>& shape = lookup(handle).shape;
+    return axis >= 0 && axis < static_cast<int>(shape.size()) ? static_cast<int>(shape[axis]) : 0;
+}
 EMSCRIPTEN_KEEPALIVE const float* gz_output(int handle) { return lookup(handle).output.data(); }
 EMSCRIPTEN_KEEPALIVE int gz_output_size(int handle) { return static_cast<int>(lookup(handle).output.size()); }
 EMSCRIPTEN_KEEPALIVE const uint8_t* gz_rgba(int handle) { return lookup(handle).rgba.data(); }

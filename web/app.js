@@ -1,13 +1,16 @@
-// web/index.html: pick a model, an 8×8 grid of one seed, two endpoints, an animated walk.
+// web/index.html: pick a model, an 8×8 grid of one seed, two endpoints, an animated walk; for a
+// file with several generator nets (ProGAN's stages) a stage picker and a growth strip; for an
+// image-to-image model (CycleGAN) the held-out examples and their translations instead.
 // Everything heavy goes through ganzoo.js (a worker); this file only draws and wires events.
 // window.ganzooPage exposes the state for the browser tests (tests/web/).
 import * as ganzoo from './ganzoo.js';
 
 const $ = (id) => document.getElementById(id);
 const COUNT = 64, WALK_STEPS = 48, FPS = 20;
-const page = (window.ganzooPage = { model: null, grid: null, walk: null, ends: null, generation: 0 });
+const page = (window.ganzooPage = { model: null, grid: null, walk: null, ends: null, generation: 0,
+  growth: null, translation: null, translations: null });
 const state = {
-  model: null, seed: 7, label: 0, codes: {}, mode: 'slerp',
+  model: null, seed: 7, label: 0, codes: {}, mode: 'slerp', view: 'sample', net: undefined, stages: [], focus: 0,
   ends: [{ seed: 7, index: 0 }, { seed: 7, index: 1 }], nextEnd: 0, playing: true, frame: 0,
 };
 
@@ -96,7 +99,7 @@ async function selectModel(url) {
     showError(message, title);
     return;
   }
-  const reason = cannotDrive(model.info);
+  const reason = model.domains ? '' : cannotDrive(model.info);
   if (reason) {
     model.dispose();
     showError(reason);
@@ -104,18 +107,31 @@ async function selectModel(url) {
   }
   if (state.model) state.model.dispose();
   state.model = page.model = model;
-  setupInputs(state.model.info);
+  page.grid = page.walk = page.growth = page.translation = page.translations = null;
+  state.view = model.domains ? 'translate' : 'sample';
+  document.body.dataset.view = state.view;
+  $('translate').hidden = state.view !== 'translate';
+  document.querySelectorAll('.samples, .walk').forEach((e) => { e.hidden = state.view !== 'sample'; });
   describeModel(state.model.info);
+  if (state.view === 'translate') {
+    await setupTranslate(model).catch((e) => showError(e.message));
+    return;
+  }
+  setupInputs(state.model.info);
+  setupStages(state.model.info);
   await refresh();
 }
 
 function describeModel(info) {
   const t = info.training || {};
   const bits = [`${info.family.toUpperCase()} on ${info.dataset}`, `${info.image.join('×')} images`];
-  if (t.epochs) bits.push(`${t.epochs} epochs`);
+  if (t.epochs) bits.push(`${Number.isInteger(t.epochs) ? t.epochs : Number(t.epochs).toFixed(2)} epochs`);
   if (t.device) bits.push(`trained on ${t.device}`);
   if (state.model.bytes) bits.push(`${(state.model.bytes / 1e6).toFixed(2)} MB`);
   $('model-about').textContent = `Model: ${info.name} — ${bits.join(' · ')}.`;
+  $('native-note').replaceChildren(...(state.model.domains
+    ? ['The translations are the same as ', Object.assign(document.createElement('code'), { textContent: 'ganzoo translate --examples' }), ' natively.']
+    : ['The same seed gives the same images as ', Object.assign(document.createElement('code'), { textContent: 'ganzoo sample --seed' }), ' natively.']));
 }
 
 // Class picker when the model takes a label; a slider per value of any other input (InfoGAN codes).
@@ -158,8 +174,46 @@ function setupInputs(info) {
   codes.hidden = !codes.children.length;
 }
 
-function request() {
+// ---- ProGAN's stages: every net that takes what G takes is a generator of its own size -------
+// A net named G_<H>x<W> outputs H×W; G outputs the dataset's image. The cells keep their size,
+// so a smaller stage is drawn enlarged (nearest neighbour, the canvases' pixelated rendering).
+function stageSize(info, net) {
+  const m = /_(\d+)x(\d+)$/.exec(net);
+  return m ? [Number(m[1]), Number(m[2])] : net === 'G' ? info.image.slice(1) : null;
+}
+
+function setupStages(info) {
+  const g = (info.nets.G || []).join();
+  state.stages = Object.keys(info.nets).filter((n) => info.nets[n].join() === g && stageSize(info, n))
+    .sort((a, b) => stageSize(info, a)[0] - stageSize(info, b)[0]);
+  const several = state.stages.length > 1;
+  state.net = several ? 'G' : undefined;
+  $('stage-field').hidden = $('growth').hidden = !several;
+  $('stage').replaceChildren(...state.stages.map((n) => new Option(stageSize(info, n).join('×'), n)));
+  $('stage').value = 'G';
+  const strip = $('growth-strip');
+  strip.replaceChildren(...(several ? state.stages : []).map((n) => {
+    const fig = document.createElement('figure');
+    fig.append(document.createElement('canvas'), Object.assign(document.createElement('figcaption'), { textContent: stageSize(info, n).join('×') }));
+    fig.dataset.net = n;
+    return fig;
+  }));
+}
+
+// The focused sample (the last clicked cell) at every stage.
+async function refreshGrowth() {
+  if (!state.model || state.stages.length < 2) return;
+  const seed = state.seed, index = state.focus;
+  const all = await Promise.all(state.stages.map((net) => state.model.generate({ seed, first: index, count: 1, net, ...request(false) })));
+  if (seed !== state.seed || index !== state.focus) return;
+  page.growth = { seed, index, nets: state.stages, images: all };
+  $('growth-name').textContent = `seed ${seed}, #${index}`;
+  [...$('growth-strip').children].forEach((fig, k) => draw(fig.firstChild, all[k], 0));
+}
+
+function request(withNet = true) {
   const r = {};
+  if (withNet && state.net !== undefined) r.net = state.net;
   if (state.model.info.num_classes > 0) r.label = state.label;
   if (Object.keys(state.codes).length) r.codes = state.codes;
   return r;
@@ -191,6 +245,8 @@ function markEnds() {
 }
 
 function chooseEnd(i) {
+  state.focus = i;
+  refreshGrowth().catch((e) => showError(e.message));
   const e = { seed: state.seed, index: i };
   const other = state.ends[1 - state.nextEnd];
   if (other.seed === e.seed && other.index === e.index) return;
@@ -201,7 +257,7 @@ function chooseEnd(i) {
 }
 
 async function refreshGrid() {
-  if (!state.model) return;  // no model loaded (its error is showing)
+  if (!state.model || state.view !== 'sample') return;  // no model loaded (its error is showing)
   const generation = ++page.generation;
   $('grid').classList.add('busy');
   const images = await state.model.generate({ seed: state.seed, count: COUNT, ...request() });
@@ -213,12 +269,13 @@ async function refreshGrid() {
   $('timing').textContent = `${images.msPerImage.toFixed(2)} ms / image`;
   $('timing').title = `${COUNT} images in ${images.ms.toFixed(1)} ms (one batch, in a Web Worker)`;
   markEnds();
+  await refreshGrowth();
 }
 
 // ---- the walk -------------------------------------------------------------------------
 let walkGeneration = 0;
 async function refreshWalk() {
-  if (!state.model) return;
+  if (!state.model || state.view !== 'sample') return;
   const generation = ++walkGeneration;
   const [from, to] = state.ends;
   const walk = await state.model.interpolate({ from, to, steps: WALK_STEPS, mode: state.mode, ...request() });
@@ -255,18 +312,90 @@ function setPlaying(on) {
   $('play').setAttribute('aria-label', on ? 'Pause' : 'Play');
 }
 
+// ---- image-to-image (CycleGAN) ----------------------------------------------------------------
+// The held-out examples of A and B; a picked one shows x → G(x) → F(G(x)) (G_AB then G_BA from A,
+// the reverse from B); "translate all" shows every example's row, as `ganzoo translate --examples`.
+async function setupTranslate(model) {
+  const { domains } = model;
+  for (const box of document.querySelectorAll('#translate .domain')) {
+    const domain = box.dataset.domain;
+    box.querySelector('.domain-name').textContent = domains[domain];
+    const examples = model.examples(domain);
+    box.querySelector('.examples').replaceChildren(...Array.from({ length: examples.count }, (_, i) => {
+      const b = Object.assign(document.createElement('button'), { type: 'button', className: 'example' });
+      b.setAttribute('role', 'option');
+      b.setAttribute('aria-label', `${domains[domain]} example ${i}`);
+      b.dataset.domain = domain;
+      b.dataset.index = i;
+      b.append(document.createElement('canvas'));
+      draw(b.firstChild, examples, i);
+      b.addEventListener('click', () => pickExample(domain, i).catch((e) => showError(e.message)));
+      return b;
+    }));
+  }
+  $('translate-grid').hidden = true;
+  $('translate-grid').replaceChildren();
+  $('download-translations').disabled = true;
+  await pickExample('A', 0);
+  setState('ready');
+}
+
+async function pickExample(domain, index) {
+  const model = state.model;
+  const direction = domain === 'A' ? 'AB' : 'BA';
+  document.querySelectorAll('#translate .example').forEach((b) => {
+    b.setAttribute('aria-selected', String(b.dataset.domain === domain && Number(b.dataset.index) === index));
+  });
+  const t = await model.translate({ example: { domain, index }, direction });
+  if (model !== state.model) return;
+  page.translation = { domain, index, ...t };
+  const [there, back] = direction === 'AB' ? ['G_AB', 'G_BA'] : ['G_BA', 'G_AB'];
+  draw($('cycle-x'), t.input, 0);
+  draw($('cycle-y'), t.translated, 0);
+  draw($('cycle-z'), t.cycled, 0);
+  $('cycle-x-name').textContent = `x: ${t.from} #${index}`;
+  $('cycle-y-name').textContent = `${there}(x): as ${t.to}`;
+  $('cycle-z-name').textContent = `${back}(${there}(x)): back`;
+  $('translate-timing').textContent = `${t.msPerImage.toFixed(2)} ms / image`;
+}
+
+async function translateAll() {
+  const model = state.model;
+  const [a, b] = await Promise.all([model.translate({ examples: 'A', direction: 'AB' }), model.translate({ examples: 'B', direction: 'BA' })]);
+  if (model !== state.model) return;
+  page.translations = { A: a, B: b };
+  const rows = [a.input, a.translated, a.cycled, b.input, b.translated, b.cycled];
+  const names = [`A: ${a.from}`, 'G_AB', 'G_BA(G_AB)', `B: ${b.from}`, 'G_BA', 'G_AB(G_BA)'];
+  const grid = $('translate-grid');
+  grid.style.setProperty('--columns', Math.max(a.count, b.count));
+  grid.replaceChildren(...rows.flatMap((images, r) => [
+    Object.assign(document.createElement('span'), { className: 'row-name', textContent: names[r] }),
+    ...Array.from({ length: images.count }, (_, i) => { const c = document.createElement('canvas'); draw(c, images, i); return c; }),
+  ]));
+  grid.hidden = false;
+  $('download-translations').disabled = false;
+  const count = a.count + b.count;
+  $('translate-timing').textContent = `${((a.ms + b.ms) / count).toFixed(2)} ms / image`;
+  $('translate-timing').title = `${count} examples there and back in ${(a.ms + b.ms).toFixed(1)} ms (in a Web Worker)`;
+}
+
 // ---- downloads --------------------------------------------------------------------------
 // Same layout as the native `ganzoo sample` grid: 2-pixel gaps of grey 32, no border.
+// rows: one Images, or several (one row each, `columns` wide, as `ganzoo translate --examples`).
 function tile(images, indices, columns, scale = 4) {
-  const { width: w, height: h } = images, pad = 2;
-  const rows = Math.ceil(indices.length / columns);
+  const sets = Array.isArray(images) ? images : null;
+  const first = sets ? sets[0] : images;
+  const { width: w, height: h } = first, pad = 2;
+  const cells = sets ? sets.flatMap((im, r) => Array.from({ length: columns }, (_, i) => (i < im.count ? [im, i, r * columns + i] : null)).filter(Boolean))
+    : indices.map((i, k) => [images, i, k]);
+  const rows = sets ? sets.length : Math.ceil(indices.length / columns);
   const small = document.createElement('canvas');
   small.width = columns * w + (columns - 1) * pad;
   small.height = rows * h + (rows - 1) * pad;
   const ctx = small.getContext('2d');
   ctx.fillStyle = 'rgb(32,32,32)';
   ctx.fillRect(0, 0, small.width, small.height);
-  indices.forEach((i, k) => ctx.putImageData(images.imageData(i), (k % columns) * (w + pad), Math.floor(k / columns) * (h + pad)));
+  cells.forEach(([im, i, k]) => ctx.putImageData(im.imageData(i), (k % columns) * (w + pad), Math.floor(k / columns) * (h + pad)));
   const big = document.createElement('canvas');
   big.width = small.width * scale;
   big.height = small.height * scale;
@@ -286,6 +415,7 @@ function download(canvas, name) {
 
 // ---- wiring -------------------------------------------------------------------------------
 async function refresh() {
+  if (state.view !== 'sample') return;
   try {
     await Promise.all([refreshGrid(), refreshWalk()]);
     setState('ready');
@@ -317,6 +447,15 @@ async function main() {
   });
   $('new-seed').addEventListener('click', () => setSeed(Math.floor(Math.random() * 1e6)));
   $('label').addEventListener('change', () => { state.label = Number($('label').value); refresh(); });
+  $('stage').addEventListener('change', () => { state.net = $('stage').value; refresh(); });
+  $('translate-all').addEventListener('click', () => translateAll().catch((e) => showError(e.message)));
+  $('download-translations').addEventListener('click', () => {
+    const t = page.translations;
+    if (!t) return;
+    const { A: a, B: b } = t;
+    download(tile([a.input, a.translated, a.cycled, b.input, b.translated, b.cycled], null, Math.max(a.count, b.count)),
+             `ganzoo-${state.model.info.name}-translations.png`);
+  });
   $('t').max = WALK_STEPS - 1;
   $('t').addEventListener('input', () => { setPlaying(false); showFrame(Number($('t').value)); });
   $('play').addEventListener('click', () => setPlaying(!state.playing));
@@ -326,7 +465,8 @@ async function main() {
     refreshWalk().catch((e) => showError(e.message));
   }));
   $('download').addEventListener('click', () => page.grid &&
-    download(tile(page.grid, [...Array(COUNT).keys()], 8), `ganzoo-${state.model.info.name}-seed${state.seed}.png`));
+    download(tile(page.grid, [...Array(COUNT).keys()], 8),
+             `ganzoo-${state.model.info.name}-seed${state.seed}${state.net && state.net !== 'G' ? `-${state.net}` : ''}.png`));
   $('download-walk').addEventListener('click', () => page.walk &&
     download(tile(page.walk, Array.from({ length: 12 }, (_, k) => Math.round(k * (WALK_STEPS - 1) / 11)), 12),
              `ganzoo-${state.model.info.name}-walk.png`));

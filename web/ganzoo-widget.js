@@ -1,4 +1,8 @@
-// <gan-sampler model="URL" mode="grid|walk" seed="7" size="256"></gan-sampler>
+// <gan-sampler model="URL" mode="grid|walk|translate" seed="7" size="256"></gan-sampler>
+//
+// grid and walk sample a generator (a file's net G: ProGAN's full-size stage); translate shows an
+// image-to-image model's (CycleGAN's) held-out examples and their translations, 4 of each domain
+// from example 4·seed on (rows: A, G_AB(A), B, G_BA(B)).
 //
 //   <script type="module" src="https://HOST/ganzoo/ganzoo-widget.js"></script>
 //
@@ -23,8 +27,10 @@ function loadShared(url) {
 // anything else, or that has no generator net 'G', gets an error that says so (the page,
 // web/app.js, applies the same rule).
 const MAX_CODES = 64;
-function cannotDrive(info) {
+function cannotDrive(info, domains) {
   const what = `gan-sampler cannot drive model '${info.name}' (${info.family})`;
+  if (domains)
+    return `${what} in this mode: it translates images (${domains.A} ↔ ${domains.B}) and has no generator; use mode="translate".`;
   const nets = Object.keys(info.nets || {});
   if (!nets.includes('G')) return `${what}: it has no generator net 'G' (nets: ${nets.join(', ') || 'none'}).`;
   const inputs = info.nets.G;
@@ -94,7 +100,7 @@ class GanSampler extends HTMLElement {
   }
 
   get seed() { const s = Number(this.getAttribute('seed') ?? 0); return Number.isSafeInteger(s) && s >= 0 ? s : 0; }
-  get mode() { return this.getAttribute('mode') === 'walk' ? 'walk' : 'grid'; }
+  get mode() { const m = this.getAttribute('mode'); return m === 'walk' || m === 'translate' ? m : 'grid'; }
 
   connectedCallback() {
     this.style.setProperty('--size', `${Number(this.getAttribute('size')) || 256}px`);
@@ -142,7 +148,8 @@ class GanSampler extends HTMLElement {
     this.message(this.started && this.images ? '' : 'loading…');
     try {
       const model = await loadShared(new URL(url, document.baseURI).href);
-      const reason = cannotDrive(model.info);
+      if (this.mode === 'translate') return await this.renderTranslations(model, run);
+      const reason = cannotDrive(model.info, model.domains);
       if (reason) throw new Error(reason);
       const seed = this.seed, codes = zeroCodes(model.info);
       const images = this.mode === 'walk'
@@ -157,6 +164,7 @@ class GanSampler extends HTMLElement {
       this.dispatchEvent(new CustomEvent('rendered', { detail: { seed, count: images.count } }));
     } catch (e) {
       if (run !== this.run) return;
+      this.images = null;
       // ganzoo.load's "ganzoo.load(URL): " prefix becomes a short title, and the URL in the
       // message the file's name: the widget is small. The event and the tooltip keep it all.
       const href = new URL(url, document.baseURI).href;
@@ -168,6 +176,37 @@ class GanSampler extends HTMLElement {
       this.msg.title = full;
       this.dispatchEvent(new CustomEvent('sampler-error', { detail: { message: full } }));
     }
+  }
+
+  // Four examples of A and of B from example 4·seed on (wrapping), each above its translation.
+  async renderTranslations(model, run) {
+    const domains = model.domains;
+    if (!domains)
+      throw new Error(`gan-sampler: mode="translate" needs an image-to-image model (nets G_AB and G_BA); model '${model.info.name}' (${model.info.family}) generates from a seed: use mode="grid" or "walk".`);
+    const seed = this.seed, columns = 4, rows = [];
+    let ms = 0, count = 0;
+    for (const [domain, direction] of [['A', 'AB'], ['B', 'BA']]) {
+      const examples = model.examples(domain), per = examples.floats.length / examples.count;
+      const picks = Array.from({ length: Math.min(columns, examples.count) }, (_, k) => (seed * columns + k) % examples.count);
+      const images = new Float32Array(picks.length * per);
+      picks.forEach((i, k) => images.set(examples.floats.subarray(i * per, (i + 1) * per), k * per));
+      const t = await model.translate({ images, direction });
+      rows.push(t.input, t.translated);
+      ms += t.ms;
+      count += t.count;
+    }
+    if (run !== this.run) return;
+    this.images = rows;
+    this.message('');
+    this.chip.textContent = `${domains.A} ↔ ${domains.B} · ${(ms / count).toFixed(1)} ms/img`;
+    const { width: w, height: h } = rows[0], pad = 1;
+    this.canvas.width = columns * w + (columns - 1) * pad;
+    this.canvas.height = rows.length * h + (rows.length - 1) * pad;
+    const ctx = this.canvas.getContext('2d');
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    rows.forEach((row, r) => { for (let c = 0; c < row.count; c++) ctx.putImageData(row.imageData(c), c * (w + pad), r * (h + pad)); });
+    this.dispatchEvent(new CustomEvent('rendered', { detail: { seed, count } }));
   }
 
   drawGrid(images, columns) {

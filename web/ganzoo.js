@@ -7,6 +7,19 @@
 //   ctx.putImageData(r.imageData(0), 0, 0);   // r.rgba (all images), r.floats (NCHW)
 //   const walk = await m.interpolate({from: 7, to: {seed: 8, index: 3}, steps: 16, mode: 'slerp'});
 //
+// Files with several nets: m.info.nets is {name: [its inputs]}; `net` picks one, e.g. ProGAN's
+// stages: m.generate({seed: 7, net: 'G_8x8'}) gives 8×8 images (r.width, r.height say so);
+// the default is the core's ('G'). A name the file lacks rejects with the names it has.
+//
+// Image-to-image models (CycleGAN: nets G_AB and G_BA, no z; m.domains is {A: 'Sneaker', B: ...}):
+//   const t = await m.translate({example: {domain: 'A', index: 3}, direction: 'AB'});
+//   t.input, t.translated, t.cycled   // Images: x, G_AB(x), G_BA(G_AB(x)) ('BA': the reverse)
+//   await m.translate({examples: 'B', direction: 'BA'})   // all held-out examples of domain B
+//   await m.translate({images: floats, direction: 'AB'})  // Float32Array [N, C, H, W] in info.range
+//   m.examples('A')             // the stored held-out examples of A: Images (no inference)
+// translate() on a model without G_AB/G_BA, or generate() on a net without z, rejects with a
+// message that names the other call.
+//
 // Sample i of seed S is the same image as `ganzoo sample --seed S` draws natively.
 // Every failure rejects with a GanzooError whose message says what went wrong.
 // All models on a page (and all <gan-sampler> widgets) share one worker.
@@ -64,10 +77,11 @@ function call(what, message, transfer = []) {
   });
 }
 
-/** The generated images: `count` images of `channels`×`height`×`width`. */
+/** The generated images: `count` images of `channels`×`height`×`width` (`shape` [N, C, H, W]
+ *  from the core; a ProGAN stage's images are smaller than info.image). */
 export class Images {
-  constructor(info, { floats, rgba, ms }) {
-    const [channels, height, width] = info.image;
+  constructor(info, { floats, rgba, ms, shape }) {
+    const [channels, height, width] = shape && shape[2] > 0 ? shape.slice(1) : info.image;
     Object.assign(this, { channels, height, width, floats, rgba, ms });
     this.count = rgba.length / (width * height * 4);
     this.msPerImage = this.count ? ms / this.count : 0;
@@ -114,25 +128,120 @@ export class Model {
     return Array.isArray(label) ? label : [label];
   }
 
-  /** {seed, count = 1, first = 0, label, codes} -> Images (samples first..first+count-1 of seed). */
-  async generate({ seed = 0, count = 1, first = 0, label, codes } = {}) {
+  /** The net names of the file, in name order (the core's order). */
+  get nets() { return Object.keys(this.info.nets || {}).sort(); }
+
+  /** Image-to-image models: {A: class name, B: class name}; null for the others. */
+  get domains() {
+    const image = this.info.inputs?.image;
+    const nets = this.info.nets || {};
+    const translates = image && image.domains && ['G_AB', 'G_BA'].every((n) => (nets[n] || []).join() === 'image');
+    return translates ? image.domains : null;
+  }
+
+  // The net a z-driven call runs: the given one (it must exist and take z), else the core's default.
+  _latentNet(net, what) {
+    const name = net ?? (this.info.nets?.G ? 'G' : this.nets[0]);
+    if (net !== undefined && !(this.info.nets || {})[net])
+      throw new GanzooError(`${what}: model '${this.info.name}' has no net '${net}' (nets: ${this.nets.join(', ')})`);
+    if (!(this.info.nets?.[name] || []).includes('z')) {
+      const hint = this.domains ? `: it translates images, use m.translate({example: {domain: 'A', index: 0}, direction: 'AB'})` : '';
+      throw new GanzooError(`${what}: net '${name}' of model '${this.info.name}' (${this.info.family}) takes no latent z${hint}`);
+    }
+    return net;
+  }
+
+  /** {seed, count = 1, first = 0, label, codes, net} -> Images (samples first..first+count-1 of seed). */
+  async generate({ seed = 0, count = 1, first = 0, label, codes, net } = {}) {
     const request = { seed: seedString(seed, 'generate'), first_index: first, count };
+    if (this._latentNet(net, 'generate') !== undefined) request.net = net;
     const labels = this._labels(label);
     if (labels) request.labels = labels;
     if (codes && Object.keys(codes).length) request.codes = codes;
     return new Images(this.info, await call('generate', { type: 'generate', handle: this.handle, request }));
   }
 
-  /** {from, to, steps = 10, mode = 'slerp', label, codes}; from/to: a seed (its sample 0) or {seed, index}. */
-  async interpolate({ from, to, steps = 10, mode = 'slerp', label, codes } = {}) {
+  /** {from, to, steps = 10, mode = 'slerp', label, codes, net}; from/to: a seed (its sample 0) or {seed, index}. */
+  async interpolate({ from, to, steps = 10, mode = 'slerp', label, codes, net } = {}) {
     if (mode !== 'slerp' && mode !== 'lerp') throw new GanzooError(`interpolate: mode must be 'slerp' or 'lerp', got '${mode}'`);
     const request = {
       interpolate: { from: endpoint(from, 'interpolate.from'), to: endpoint(to, 'interpolate.to'), steps, mode },
     };
+    if (this._latentNet(net, 'interpolate') !== undefined) request.net = net;
     const labels = this._labels(label);
     if (labels) request.labels = labels;
     if (codes && Object.keys(codes).length) request.codes = codes;
     return new Images(this.info, await call('interpolate', { type: 'generate', handle: this.handle, request }));
+  }
+
+  // The stored held-out examples of a domain as floats [N, C, H, W] (docs/format.md: value v is
+  // v/127.5 − 1, as the native `ganzoo translate --examples` reads them) and their count.
+  _examples(domain, what) {
+    const domains = this.domains;
+    if (!domains) throw new GanzooError(`${what}: model '${this.info.name}' (${this.info.family}) is not an image-to-image model (no nets G_AB and G_BA on inputs.image.domains)`);
+    if (domain !== 'A' && domain !== 'B') throw new GanzooError(`${what}: domain must be 'A' or 'B', got ${JSON.stringify(domain)}`);
+    const rows = this.info.inputs.image.examples?.[domain]?.pixels;
+    if (!Array.isArray(rows) || !rows.length) throw new GanzooError(`${what}: model '${this.info.name}' stores no examples of domain ${domain}`);
+    const [c, h, w] = this.info.image, per = c * h * w;
+    const floats = new Float32Array(rows.length * per);
+    rows.forEach((row, i) => {
+      if (!Array.isArray(row) || row.length !== per) throw new GanzooError(`${what}: example ${domain}[${i}] holds ${row?.length} values, expected ${per}`);
+      for (let j = 0; j < per; j++) floats[i * per + j] = Math.fround(row[j] / 127.5) - 1;
+    });
+    return { floats, count: rows.length };
+  }
+
+  /** The stored held-out examples of domain 'A' or 'B' as Images (decoded here, no inference). */
+  examples(domain) {
+    const { floats, count } = this._examples(domain, 'examples');
+    const [lo, hi] = this.info.range, n = floats.length / count;
+    const rgba = new Uint8ClampedArray(floats.length * 4);
+    const rows = this.info.inputs.image.examples[domain].pixels;
+    const [c] = this.info.image;
+    for (let i = 0; i < count; i++)
+      for (let p = 0; p < n / c; p++)
+        for (let k = 0; k < 4; k++) rgba[(i * n / c + p) * 4 + k] = k === 3 ? 255 : rows[i][(c === 3 ? k : 0) * (n / c) + p];
+    return new Images(this.info, { floats, rgba, ms: 0, shape: [count, ...this.info.image] });
+  }
+
+  /**
+   * {example: {domain, index} | examples: domain | images: Float32Array [N, C, H, W] | Images,
+   *  direction = 'AB'} -> {input, translated, cycled: Images, direction, from, to, ms, msPerImage}:
+   * x, G_AB(x), G_BA(G_AB(x)) for 'AB' (names of the domains in from/to); the reverse for 'BA'.
+   */
+  async translate({ images, example, examples, direction = 'AB' } = {}) {
+    const domains = this.domains;
+    if (!domains) {
+      const hint = this.info.nets?.G?.includes('z') ? ': it generates from a latent z, use m.generate({seed})' : '';
+      throw new GanzooError(`translate: model '${this.info.name}' (${this.info.family}) has no image-to-image nets G_AB and G_BA (nets: ${this.nets.join(', ')})${hint}`);
+    }
+    if (direction !== 'AB' && direction !== 'BA') throw new GanzooError(`translate: direction must be 'AB' or 'BA', got ${JSON.stringify(direction)}`);
+    if ([images, example, examples].filter((v) => v !== undefined).length !== 1)
+      throw new GanzooError('translate: give exactly one of images, example: {domain, index} or examples: domain');
+    const [c, h, w] = this.info.image, per = c * h * w;
+    let floats;
+    if (example !== undefined) {
+      const all = this._examples(example?.domain, 'translate');
+      const i = example.index ?? 0;
+      if (!Number.isInteger(i) || i < 0 || i >= all.count)
+        throw new GanzooError(`translate: example index ${example.index} of domain ${example.domain} is outside 0..${all.count - 1}`);
+      floats = all.floats.slice(i * per, (i + 1) * per);
+    } else if (examples !== undefined) {
+      floats = this._examples(examples, 'translate').floats;
+    } else {
+      const values = images instanceof Images ? images.floats : images;
+      if (!(values instanceof Float32Array || Array.isArray(values)) || !values.length || values.length % per)
+        throw new GanzooError(`translate: images must be a Float32Array (or array, or Images) of N×${c}×${h}×${w} values in [${this.info.range.join(', ')}], got ${values?.length ?? typeof values} values`);
+      floats = Float32Array.from(values);
+    }
+    const count = floats.length / per;
+    const [there, back] = direction === 'AB' ? ['G_AB', 'G_BA'] : ['G_BA', 'G_AB'];
+    const r = await call('translate', { type: 'translate', handle: this.handle, net: there, back, images: floats, count }, [floats.buffer]);
+    const n = per * count;
+    const part = (k) => new Images(this.info, { floats: r.floats.subarray(k * n, (k + 1) * n), rgba: r.rgba.subarray(k * n * 4, (k + 1) * n * 4),
+                                                ms: k === 1 ? r.ms : 0, shape: [count, c, h, w] });
+    const [from, to] = direction === 'AB' ? [domains.A, domains.B] : [domains.B, domains.A];
+    return { input: part(0), translated: part(1), cycled: part(2), direction, from, to, count, ms: r.ms, msPerImage: r.ms / count };
   }
 
   /** Frees the model's memory in the worker. */
