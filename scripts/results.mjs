@@ -1,0 +1,424 @@
+// Writes docs/RESULTS.md, the zoo's results page, from web/models/manifest.json (the metrics of
+// every shipped model, rewritten by scripts/eval-zoo.mjs), docs/results/members.json (the cards'
+// prose), docs/results/measurements.md (the measurements that are not per member) and the run
+// files collected into docs/results/. Nothing in RESULTS.md is typed by hand.
+//
+//   node scripts/results.mjs             build docs/RESULTS.md (works on a clean clone)
+//   node scripts/results.mjs --collect   first copy what the page needs out of runs/<family>-shipped/
+//                                        (git-ignored): log.csv → <family>-curves.svg and
+//                                        <family>-log.json (per-epoch means), samples/epoch_*.png →
+//                                        <family>-timeline.png (the same latents at a few epochs)
+//   --runs DIR                           where the run directories are (default runs/)
+import { existsSync, readFileSync, writeFileSync, renameSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inflateSync, deflateSync } from 'node:zlib';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const known = new Set(['--collect', '--runs', '--help']);
+for (let i = 0; i < args.length; ++i) {
+  if (!known.has(args[i])) fail(`unknown argument '${args[i]}' (use --collect, --runs DIR)`);
+  if (args[i] === '--runs') ++i;
+}
+if (args.includes('--help')) {
+  console.log('node scripts/results.mjs [--collect [--runs DIR]]: writes docs/RESULTS.md');
+  process.exit(0);
+}
+const runsIndex = args.indexOf('--runs');
+if (runsIndex >= 0 && !args[runsIndex + 1]) fail('--runs needs a directory');
+const runsDir = resolve(runsIndex >= 0 ? args[runsIndex + 1] : join(root, 'runs'));
+const docs = join(root, 'docs');
+const out = join(docs, 'results');
+
+function fail(message) {
+  process.stderr.write(`results: error: ${message}\n`);
+  process.exit(1);
+}
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    fail(`${path}: ${e.message.split('\n')[0]}`);
+  }
+}
+function writeAtomically(path, data) {
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PNG: the run's grids are 8-bit RGBA or grey, non-interlaced (stb_image_write); enough of the
+// format to read them, crop, and write an 8-bit grey PNG.
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; ++k) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function readPng(path) {
+  const buf = readFileSync(path);
+  if (buf.toString('latin1', 1, 4) !== 'PNG') fail(`${path}: not a PNG`);
+  let pos = 8, width = 0, height = 0, depth = 0, type = 0, interlace = 0;
+  const idat = [];
+  while (pos < buf.length) {
+    const len = buf.readUInt32BE(pos), kind = buf.toString('latin1', pos + 4, pos + 8);
+    const data = buf.subarray(pos + 8, pos + 8 + len);
+    if (kind === 'IHDR') {
+      width = data.readUInt32BE(0); height = data.readUInt32BE(4);
+      depth = data[8]; type = data[9]; interlace = data[12];
+    } else if (kind === 'IDAT') idat.push(data);
+    else if (kind === 'IEND') break;
+    pos += 12 + len;
+  }
+  const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[type];
+  if (depth !== 8 || !channels || interlace) fail(`${path}: only 8-bit grey/RGB/RGBA non-interlaced PNGs are read`);
+  const raw = inflateSync(Buffer.concat(idat)), stride = width * channels;
+  const px = Buffer.alloc(height * stride);
+  for (let y = 0; y < height; ++y) {
+    const filter = raw[y * (stride + 1)], line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; ++x) {
+      const a = x >= channels ? px[y * stride + x - channels] : 0, b = y ? px[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y ? px[(y - 1) * stride + x - channels] : 0;
+      let v = line[x];
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else if (filter !== 0) fail(`${path}: PNG filter ${filter}`);
+      px[y * stride + x] = v & 0xff;
+    }
+  }
+  // Grey from the first channel (the grids are grey images drawn as RGBA).
+  const grey = Buffer.alloc(width * height);
+  for (let i = 0; i < width * height; ++i) grey[i] = px[i * channels];
+  return { width, height, grey };
+}
+function writeGreyPng(path, width, height, grey) {
+  const chunk = (kind, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(kind, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // depth
+  ihdr[9] = 0; // grey
+  const raw = Buffer.alloc(height * (width + 1));
+  for (let y = 0; y < height; ++y) grey.copy(raw, y * (width + 1) + 1, y * width, (y + 1) * width);
+  writeAtomically(path, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// --collect: runs/<family>-shipped → docs/results/<family>-{log.json,curves.svg,timeline.png}.
+function parseLog(path) {
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
+  const header = lines[0].split(',');
+  if (header[0] !== 'step' || header[1] !== 'epoch') fail(`${path}: expected a log.csv starting with step,epoch`);
+  const rows = [];
+  for (const line of lines.slice(1)) {
+    const cells = line.split(',').map(Number);
+    if (cells.length === header.length) rows.push(cells);
+  }
+  if (!rows.length) fail(`${path}: no rows`);
+  return { header, rows };
+}
+
+const SKIP_CURVES = new Set(['images_per_s', 'elapsed_s']);
+function curvesSvg(title, header, rows) {
+  const columns = header.slice(2).filter((c) => !SKIP_CURVES.has(c));
+  const W = 300, H = 150, top = 22, bottom = 16, pad = 6, perRow = 3;
+  const total = { w: Math.min(columns.length, perRow) * (W + 10), h: Math.ceil(columns.length / perRow) * (H + 10) + 24 };
+  const firstStep = rows[0][0], lastStep = rows[rows.length - 1][0];
+  // Epoch boundaries (the first step of each epoch after the first).
+  const bounds = [];
+  for (let i = 1; i < rows.length; ++i) if (rows[i][1] !== rows[i - 1][1]) bounds.push(rows[i][0]);
+  let svg = `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 ${total.w} ${total.h}' width='${total.w}' height='${total.h}' font-family='system-ui,sans-serif' font-size='11'>` +
+    `<rect width='100%' height='100%' fill='#fff'/><text x='4' y='15' font-size='13' font-weight='600'>${title}: log.csv, bucket means (≤ 200 points), dotted lines = epochs</text>`;
+  columns.forEach((name, k) => {
+    const col = header.indexOf(name), ox = (k % perRow) * (W + 10), oy = 24 + Math.floor(k / perRow) * (H + 10);
+    const buckets = Math.min(rows.length, 200), points = [];
+    for (let b = 0; b < buckets; ++b) {
+      const lo = Math.floor((b * rows.length) / buckets), hi = Math.max(lo + 1, Math.floor(((b + 1) * rows.length) / buckets));
+      let sum = 0, n = 0;
+      for (let i = lo; i < hi; ++i) if (Number.isFinite(rows[i][col])) { sum += rows[i][col]; ++n; }
+      if (n) points.push([rows[Math.floor((lo + hi - 1) / 2)][0], sum / n]);
+    }
+    if (!points.length) return;
+    let y0 = Math.min(...points.map((p) => p[1])), y1 = Math.max(...points.map((p) => p[1]));
+    if (y1 <= y0) y1 = y0 + 1e-9;
+    const x1 = lastStep > firstStep ? lastStep : firstStep + 1, plotH = H - top - bottom;
+    const sx = (s) => ox + pad + ((s - firstStep) / (x1 - firstStep)) * (W - 2 * pad);
+    const sy = (v) => oy + top + plotH - pad - ((v - y0) / (y1 - y0)) * (plotH - 2 * pad);
+    svg += `<rect x='${ox}' y='${oy + top}' width='${W}' height='${plotH}' fill='#fafafa' stroke='#ddd'/>`;
+    for (const s of bounds) svg += `<line x1='${sx(s).toFixed(1)}' x2='${sx(s).toFixed(1)}' y1='${oy + top}' y2='${oy + top + plotH}' stroke='#ccc' stroke-dasharray='2,3'/>`;
+    svg += `<text x='${ox + pad}' y='${oy + 14}' font-weight='600'>${name}</text>` +
+      `<text x='${ox + W - pad}' y='${oy + 14}' text-anchor='end' fill='#555'>${fmt(y0)} … ${fmt(y1)}</text>` +
+      `<polyline fill='none' stroke='#2563eb' stroke-width='1.4' points='${points.map(([s, v]) => `${sx(s).toFixed(1)},${sy(v).toFixed(1)}`).join(' ')}'/>` +
+      `<text x='${ox + pad}' y='${oy + H - 4}' fill='#555'>step ${firstStep}</text><text x='${ox + W - pad}' y='${oy + H - 4}' text-anchor='end' fill='#555'>${lastStep}</text>`;
+  });
+  return svg + '</svg>\n';
+}
+function fmt(v) {
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : Number(v.toPrecision(3)).toString();
+}
+
+// Up to five epochs, first and last included, evenly spaced.
+function pickEpochs(epochs) {
+  if (epochs.length <= 5) return epochs;
+  return [...new Set([0, 1, 2, 3, 4].map((i) => epochs[Math.round((i * (epochs.length - 1)) / 4)]))];
+}
+
+// The top-left 4×4 samples of each chosen epoch's grid, side by side (8-pixel gaps).
+function timelinePng(path, grids, cell, padding) {
+  const crops = grids.map((g) => {
+    const side = 4 * cell + 3 * padding;
+    if (g.png.width < side || g.png.height < side) fail(`${g.file}: a grid smaller than 4x4 samples of ${cell} px`);
+    return { side, png: g.png };
+  });
+  const side = crops[0].side, gap = 8, width = crops.length * side + (crops.length - 1) * gap;
+  const grey = Buffer.alloc(width * side, 255);
+  crops.forEach(({ png }, k) => {
+    for (let y = 0; y < side; ++y) png.grey.copy(grey, y * width + k * (side + gap), y * png.width, y * png.width + side);
+  });
+  writeGreyPng(path, width, side, grey);
+}
+
+function collect(members) {
+  for (const m of members) {
+    const run = join(runsDir, `${m.family}-shipped`);
+    if (!existsSync(join(run, 'log.csv'))) {
+      process.stderr.write(`results: ${run}/log.csv: not there, ${m.family} keeps what docs/results/ has\n`);
+      continue;
+    }
+    if (!existsSync(join(run, 'summary.json'))) {  // the trainer writes it when the run ends
+      process.stderr.write(`results: ${run}: no summary.json (still training?), ${m.family} keeps what docs/results/ has\n`);
+      continue;
+    }
+    const { header, rows } = parseLog(join(run, 'log.csv'));
+    const config = existsSync(join(run, 'config.json')) ? readJson(join(run, 'config.json')) : {};
+    const perEpoch = new Map();
+    for (const r of rows) {
+      const e = perEpoch.get(r[1]) ?? { epoch: r[1], steps: 0, sums: new Array(header.length).fill(0), counts: new Array(header.length).fill(0) };
+      e.steps += 1;
+      r.forEach((v, i) => { if (Number.isFinite(v)) { e.sums[i] += v; e.counts[i] += 1; } });
+      perEpoch.set(r[1], e);
+    }
+    const epochs = [...perEpoch.values()].map((e) => ({
+      epoch: e.epoch, steps: e.steps,
+      means: Object.fromEntries(header.slice(2).map((h, i) => [h, e.counts[i + 2] ? e.sums[i + 2] / e.counts[i + 2] : null])),
+    }));
+    const samples = join(run, 'samples');
+    const gridFiles = existsSync(samples) ? readdirSync(samples).filter((f) => /^epoch_\d+\.png$/.test(f)).sort() : [];
+    const chosen = pickEpochs(gridFiles.map((f) => Number(f.match(/\d+/)[0])));
+    if (chosen.length) {
+      const grids = chosen.map((e) => {
+        const file = join(samples, `epoch_${String(e).padStart(3, '0')}.png`);
+        return { file, png: readPng(file) };
+      });
+      // A grid is k cells with 2 px between them (tile_grid; k depends on the member): the cell
+      // is the dataset's side, or what the member draws instead (ProGAN: 32 px).
+      const width = grids[0].png.width, side = config.dataset?.image?.[2] ?? 28;
+      const cell = [side, 32, 64, 128].find((c) => (width + 2) % (c + 2) === 0);
+      if (!cell) fail(`${grids[0].file}: a ${width} px grid is no row of ${side}, 32, 64 or 128 px cells with 2 px gaps`);
+      timelinePng(join(out, `${m.family}-timeline.png`), grids, cell, 2);
+    }
+    writeAtomically(join(out, `${m.family}-curves.svg`), curvesSvg(m.name, header, rows));
+    const summary = {
+      from: `runs/${m.family}-shipped`, command: config.command ?? null, columns: header.slice(2),
+      steps: rows[rows.length - 1][0], elapsed_s: rows[rows.length - 1][header.indexOf('elapsed_s')] ?? null,
+      timeline_epochs: chosen, epochs,
+    };
+    writeAtomically(join(out, `${m.family}-log.json`), JSON.stringify(summary, null, 1) + '\n');
+    console.log(`collected ${m.family}: ${rows.length} log rows, ${epochs.length} epochs, timeline epochs ${chosen.join(', ') || 'none'}`);
+  }
+}
+
+// The quality bar: runs/dcgan-2ep (the shipped DCGAN recipe stopped after 2 epochs), exported to
+// runs/dcgan-2ep.safetensors and measured with --run: its latest metrics.jsonl line.
+const BASELINE_COMMANDS = [
+  'ganzoo train dcgan --epochs 2 --seed 1 --threads 1 --out runs/dcgan-2ep',
+  'ganzoo export runs/dcgan-2ep -o runs/dcgan-2ep.safetensors          # F16, not shipped',
+  'ganzoo eval runs/dcgan-2ep.safetensors --run runs/dcgan-2ep         # appends to runs/dcgan-2ep/metrics.jsonl',
+  'ganzoo sample runs/dcgan-2ep.safetensors --seed 7 -n 64 --scale 1 -o docs/results/dcgan-2ep-grid.png',
+];
+function collectBaseline() {
+  const run = join(runsDir, 'dcgan-2ep'), jsonl = join(run, 'metrics.jsonl');
+  if (!existsSync(jsonl)) {
+    process.stderr.write(`results: ${jsonl}: not there, the baseline keeps docs/results/dcgan-2ep.json\n`);
+    return;
+  }
+  const lines = readFileSync(jsonl, 'utf8').split('\n').filter((l) => l.trim());
+  const last = JSON.parse(lines[lines.length - 1]);
+  const summary = readJson(join(run, 'summary.json'));
+  const baseline = {
+    about: 'The 2-epoch DCGAN baseline of docs/RESULTS.md, collected by `node scripts/results.mjs --collect` from runs/dcgan-2ep.',
+    commands: BASELINE_COMMANDS, steps: summary.steps, wall_time_s: Math.round(summary.wall_s),
+    device: `${summary.device} (${summary.threads} thread of 2 cores, OpenBLAS; machine shared)`,
+    evaluated: last.time, metrics: last.metrics,
+  };
+  writeAtomically(join(out, 'dcgan-2ep.json'), JSON.stringify(baseline, null, 1) + '\n');
+  console.log(`collected the baseline: FD-FMNIST ${last.metrics.fd_fmnist.toFixed(2)}, evaluated ${last.time}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page.
+const pct = (v) => `${(100 * v).toFixed(1)} %`;
+const num = (v, d) => (typeof v === 'number' ? v.toFixed(d) : '—');
+function wall(s) {
+  if (typeof s !== 'number') return '—';
+  return s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s / 60)} min`;
+}
+function ownMetric(m, metrics, log) {
+  const parts = [];
+  for (const o of m.own) {
+    if (o.key && metrics && typeof metrics[o.key] === 'number')
+      parts.push(`${o.label} ${o.percent ? pct(metrics[o.key]) : num(metrics[o.key], 3)}`);
+    if (o.log && log) {
+      const last = log.epochs[log.epochs.length - 1];
+      const first = log.epochs[0];
+      if (last && typeof last.means[o.log] === 'number')
+        parts.push(`${o.label} ${fmt(last.means[o.log])} (epoch 1: ${fmt(first.means[o.log])})`);
+    }
+  }
+  return parts.join('; ') || '—';
+}
+function levels(list) {
+  return Array.isArray(list) ? list.map((v) => v.toFixed(1)).join(' / ') : '—';
+}
+
+function build(members, manifest) {
+  const byFamily = new Map(manifest.models.map((e) => [e.family, e]));
+  const logs = new Map(members.map((m) => [m.family, existsSync(join(out, `${m.family}-log.json`)) ? readJson(join(out, `${m.family}-log.json`)) : null]));
+  const baselinePath = join(out, 'dcgan-2ep.json');
+  const baseline = existsSync(baselinePath) ? readJson(baselinePath) : null;
+  const anySwd = manifest.models.find((e) => Array.isArray(e.metrics?.swd_resolutions));
+  const sides = anySwd ? anySwd.metrics.swd_resolutions.join(' → ') : '28 → 14 → 7';
+  const L = [];
+  L.push('# Results', '');
+  L.push('<!-- Generated by `node scripts/results.mjs` from web/models/manifest.json, docs/results/members.json,',
+    '     docs/results/measurements.md and docs/results/*; edit those, not this file. -->', '');
+  L.push('Every shipped model of the zoo, measured by `ganzoo eval` on its exported file through the inference core,',
+    'with the numbers `node scripts/eval-zoo.mjs` wrote into `web/models/manifest.json`. Rebuild this page with',
+    '`node scripts/results.mjs` (add `--collect` to re-copy curves and grids from `runs/<member>-shipped/`).',
+    'Reproduce one member: `make reproduce MODEL=<member>` (`scripts/reproduce.sh`).', '');
+  L.push('## How the numbers are made', '');
+  L.push('- **FD-FMNIST (classifier features, not Inception)**: the Fréchet distance between Gaussians fitted to the',
+    '  penultimate features of the project\'s own Fashion-MNIST classifier (`web/models/classifier.safetensors`),',
+    '  10,000 generated images of seed 1 against the 10,000 test images. Not comparable with published FIDs. The',
+    '  **floor** is the same distance for 10,000 *training* images: what a perfect generator would score.',
+    '- **IS**: the Inception Score computed with the same classifier (the test images score ' +
+      `${num(manifest.models[0]?.metrics?.inception_score_test, 2)}).`,
+    `- **SWD ×10³**: the sliced Wasserstein distance of Karras et al. 2018 (ProGAN, §5 and appendix D): a Laplacian`,
+    `  pyramid of each image (${sides} px; the coarsest level is the low-pass image), 7×7 neighbourhoods at random`,
+    '  positions, normalized per channel over each level and set, and the distance between the two descriptor sets',
+    '  along 4 × 128 random directions, ×10³ per level. Lower is better; the finest level reacts to texture and',
+    '  blur, the coarsest to the overall shapes. The paper uses 128 descriptors per image from 16,384 images;',
+    `  here ${anySwd ? anySwd.metrics.swd_descriptors_per_image : 8} per image from ` +
+      `${anySwd ? anySwd.metrics.swd_images.toLocaleString('en') : '4,096'} images, so that it runs in seconds on a CPU`,
+    '  (`native/metrics/swd.{hpp,cpp}`). Its floor is training images against test images.',
+    '- Members that draw larger images (ProGAN: 32×32) are centre-cropped to the classifier\'s 28×28 first.',
+    '- **own metric**: what the member itself optimises or promises (cGAN: the classifier agrees with the asked',
+    '  label; InfoGAN: its categorical code matches the classes under the best one-to-one mapping, and Q reads',
+    '  the code back; the Wasserstein members and BEGAN: their convergence signal from log.csv).', '');
+
+  L.push('## The zoo', '');
+  L.push('| member | FD-FMNIST ↓ | FD floor | IS ↑ | SWD ×10³ avg ↓ (floor) | own metric | length | wall time | device |');
+  L.push('|---|---|---|---|---|---|---|---|---|');
+  for (const m of members) {
+    const e = byFamily.get(m.family);
+    if (!e) {
+      L.push(`| [${m.name}](#${m.family}) | not yet in the manifest (being trained; the lead adds it to \`web/models/manifest.json\`) | | | | | | | |`);
+      continue;
+    }
+    const x = e.metrics ?? {}, t = e.training ?? {};
+    const length = t.epochs && Number.isInteger(t.epochs) ? `${t.epochs} epochs`
+      : t.steps ? `${t.steps.toLocaleString('en')} steps${t.epochs ? ` (${t.epochs} epochs)` : ''}` : '—';
+    L.push(`| [${m.name}](#${m.family}) | ${num(x.fd_fmnist, 2)} | ${num(x.fd_floor, 2)} | ${num(x.inception_score, 2)} | ` +
+      `${num(x.swd_average, 1)} (${num(x.swd_floor_average, 1)}) | ${ownMetric(m, x, logs.get(m.family))} | ${length} | ${wall(t.wall_time_s)} | ${t.device ?? '—'} |`);
+  }
+  if (baseline) {
+    const x = baseline.metrics;
+    L.push(`| *baseline: DCGAN, 2 epochs (not shipped)* | ${num(x.fd_fmnist, 2)} | ${num(x.fd_floor, 2)} | ${num(x.inception_score, 2)} | ` +
+      `${num(x.swd_average, 1)} (${num(x.swd_floor_average, 1)}) | — | 2 epochs | ${wall(baseline.wall_time_s)} | ${baseline.device} |`);
+  }
+  L.push('');
+  L.push(`SWD per level, finest → coarsest (${sides} px), generated vs test; the floor row is train vs test:`, '');
+  L.push('| member | SWD ×10³ per level | average |', '|---|---|---|');
+  let floorRow = null;
+  for (const m of members) {
+    const x = byFamily.get(m.family)?.metrics;
+    if (!x || !Array.isArray(x.swd)) continue;
+    L.push(`| ${m.name} | ${levels(x.swd)} | ${num(x.swd_average, 1)} |`);
+    floorRow ??= x;
+  }
+  if (baseline?.metrics?.swd) L.push(`| *baseline: DCGAN, 2 epochs* | ${levels(baseline.metrics.swd)} | ${num(baseline.metrics.swd_average, 1)} |`);
+  if (floorRow) L.push(`| *floor: ${floorRow.swd_images.toLocaleString('en')} train images* | ${levels(floorRow.swd_floor)} | ${num(floorRow.swd_floor_average, 1)} |`);
+  L.push('');
+
+  if (baseline) {
+    L.push('## The quality bar: a plain DCGAN after 2 epochs', '');
+    L.push('A member that does not beat this row has not earned its extra machinery. The shipped DCGAN recipe, stopped',
+      `after 2 epochs (${baseline.steps} steps, ${wall(baseline.wall_time_s)} on ${baseline.device}), exported to F16 and measured the same way`,
+      '(the file is not shipped; its numbers live in `docs/results/dcgan-2ep.json`):', '');
+    L.push('```sh', ...baseline.commands, '```', '');
+    if (existsSync(join(out, 'dcgan-2ep-grid.png'))) L.push('![DCGAN after 2 epochs, seed 7](results/dcgan-2ep-grid.png)', '');
+  }
+
+  L.push('## The members', '');
+  for (const m of members) {
+    const e = byFamily.get(m.family), log = logs.get(m.family);
+    L.push(`### ${m.name}`, '', `<a id="${m.family}"></a>${m.paper}. Details: [${m.page.replace(/^\.\.\//, '')}](${m.page}).`, '');
+    L.push(`- **What it changed**: ${m.changed}`, `- **When to use it**: ${m.use_when}`);
+    if (e) {
+      const x = e.metrics ?? {}, t = e.training ?? {};
+      L.push(`- **Its numbers**: FD-FMNIST ${num(x.fd_fmnist, 2)} (floor ${num(x.fd_floor, 2)}), IS ${num(x.inception_score, 2)}, ` +
+        `SWD ×10³ ${levels(x.swd)} (average ${num(x.swd_average, 1)}); own metric: ${ownMetric(m, x, log)}.`);
+      L.push(`- **Training**: \`${t.command}\`, then \`${t.export}\` (${e.dtype}, ${(e.bytes / 1e6).toFixed(2)} MB); ${wall(t.wall_time_s)} on ${t.device}.`);
+      if (Array.isArray(x.class_histogram)) {
+        const shares = x.class_histogram.map((c) => c / x.count);
+        const lo = Math.min(...shares), hi = Math.max(...shares);
+        const names = x.classes ?? null;
+        L.push(`- **Class coverage** (the classifier's reading of the samples): smallest share ${pct(lo)}` +
+          `${names ? ` (${names[shares.indexOf(lo)]})` : ''}, largest ${pct(hi)}${names ? ` (${names[shares.indexOf(hi)]})` : ''}.`);
+      }
+    } else {
+      L.push('- **Its numbers**: not yet in the manifest (the model is being trained; `node scripts/eval-zoo.mjs` measures it once the lead adds it).');
+    }
+    L.push('');
+    const grid = m.grid ?? `members/${m.family}-grid.png`;
+    if (existsSync(join(docs, grid))) L.push(`Samples of the shipped file (\`ganzoo sample\`):`, '', `<img src="${grid}" width="240" alt="${m.name} samples">`, '');
+    if (existsSync(join(out, `${m.family}-curves.svg`))) L.push(`Training curves (from \`${log?.from ?? 'log.csv'}/log.csv\`):`, '', `![${m.name} curves](results/${m.family}-curves.svg)`, '');
+    if (log?.timeline_epochs?.length && existsSync(join(out, `${m.family}-timeline.png`))) {
+      L.push(`Timeline, the same 16 latents at epochs ${log.timeline_epochs.join(', ')} (left to right; the run's fixed-seed grids):`, '',
+        `![${m.name} timeline](results/${m.family}-timeline.png)`, '');
+    }
+  }
+  const measurements = join(out, 'measurements.md');
+  if (existsSync(measurements)) L.push(readFileSync(measurements, 'utf8').trimEnd(), '');
+  writeAtomically(join(docs, 'RESULTS.md'), L.join('\n'));
+  console.log(`wrote docs/RESULTS.md: ${members.length} members, ${manifest.models.length} in the manifest${baseline ? ', the 2-epoch baseline' : ''}`);
+}
+
+const members = readJson(join(out, 'members.json')).members;
+if (!Array.isArray(members) || !members.length) fail('docs/results/members.json: no members');
+const manifest = readJson(join(root, 'web/models/manifest.json'));
+if (manifest.format !== 'ganzoo-manifest' || !Array.isArray(manifest.models)) fail('web/models/manifest.json: not a ganzoo manifest');
+if (args.includes('--collect')) {
+  if (!existsSync(runsDir)) fail(`${runsDir}: no such directory`);
+  collect(members);
+  collectBaseline();
+}
+build(members, manifest);
