@@ -375,6 +375,18 @@ function build(members, manifest) {
       '(the file is not shipped; its numbers live in `docs/results/dcgan-2ep.json`):', '');
     L.push('```sh', ...baseline.commands, '```', '');
     if (existsSync(join(out, 'dcgan-2ep-grid.png'))) L.push('![DCGAN after 2 epochs, seed 7](results/dcgan-2ep-grid.png)', '');
+    // Where each member stands against the bar (FD and SWD vs this baseline) and the floor.
+    const b = baseline.metrics;
+    L.push('Where each member stands (FD-FMNIST and the SWD average, lower is better; "× floor" is FD-FMNIST / the FD floor):', '',
+      '| member | FD-FMNIST vs the baseline\'s | SWD avg vs the baseline\'s | × floor |', '|---|---|---|---|');
+    for (const m of members) {
+      const x = byFamily.get(m.family)?.metrics;
+      if (!x || typeof x.fd_fmnist !== 'number') continue;
+      const mark = (v, ref) => (typeof v === 'number' && typeof ref === 'number' ? `${num(v, v < 100 ? 2 : 1)} ${v < ref ? 'beats' : '**does not beat**'} ${num(ref, 2)}` : '—');
+      L.push(`| ${m.name} | ${mark(x.fd_fmnist, b.fd_fmnist)} | ${mark(x.swd_average, b.swd_average)} | ${(x.fd_fmnist / x.fd_floor).toFixed(0)}× |`);
+    }
+    L.push('', 'The bar asks every member to beat the baseline and the best one to come within 3× of the floor. ' +
+      'CycleGAN translates rather than samples: its own numbers are in its card.', '');
   }
 
   L.push('## The members', '');
@@ -384,8 +396,15 @@ function build(members, manifest) {
     L.push(`- **What it changed**: ${m.changed}`, `- **When to use it**: ${m.use_when}`);
     if (e) {
       const x = e.metrics ?? {}, t = e.training ?? {};
-      L.push(`- **Its numbers**: FD-FMNIST ${num(x.fd_fmnist, 2)} (floor ${num(x.fd_floor, 2)}), IS ${num(x.inception_score, 2)}, ` +
-        `SWD ×10³ ${levels(x.swd)} (average ${num(x.swd_average, 1)}); own metric: ${ownMetric(m, x, log)}.`);
+      if (typeof x.fd_ab === 'number') {
+        // A translator (CycleGAN): its test split translated, not samples from noise.
+        L.push(`- **Its numbers**: ${ownMetric(m, x, log)}; cycle L1 |x − G_BA(G_AB(x))| ${num(x.cycle_l1_a, 4)} (A), ` +
+          `${num(x.cycle_l1_b, 4)} (B); FD-FMNIST of G_AB(test A) vs test B ${num(x.fd_ab, 2)}, of G_BA(test B) vs test A ` +
+          `${num(x.fd_ba, 2)} (untranslated A vs B: ${num(x.fd_untranslated, 1)}).`);
+      } else {
+        L.push(`- **Its numbers**: FD-FMNIST ${num(x.fd_fmnist, 2)} (floor ${num(x.fd_floor, 2)}), IS ${num(x.inception_score, 2)}, ` +
+          `SWD ×10³ ${levels(x.swd)} (average ${num(x.swd_average, 1)}); own metric: ${ownMetric(m, x, log)}.`);
+      }
       L.push(`- **Training**: \`${t.command}\`, then \`${t.export}\` (${e.dtype}, ${(e.bytes / 1e6).toFixed(2)} MB); ${wall(t.wall_time_s)} on ${t.device}.`);
       if (Array.isArray(x.class_histogram)) {
         const shares = x.class_histogram.map((c) => c / x.count);
@@ -399,10 +418,13 @@ function build(members, manifest) {
     }
     L.push('');
     const grid = m.grid ?? `members/${m.family}-grid.png`;
-    if (existsSync(join(docs, grid))) L.push(`Samples of the shipped file (\`ganzoo sample\`):`, '', `<img src="${grid}" width="240" alt="${m.name} samples">`, '');
+    const translator = typeof e?.metrics?.fd_ab === 'number';
+    if (existsSync(join(docs, grid)))
+      L.push(translator ? 'Held-out test images of the shipped file (`ganzoo translate --examples`): x, G_AB(x), G_BA(G_AB(x)) for domain A, then the same from B:'
+                        : 'Samples of the shipped file (`ganzoo sample`):', '', `<img src="${grid}" width="${translator ? 720 : 240}" alt="${m.name} samples">`, '');
     if (existsSync(join(out, `${m.family}-curves.svg`))) L.push(`Training curves (from \`${log?.from ?? 'log.csv'}/log.csv\`):`, '', `![${m.name} curves](results/${m.family}-curves.svg)`, '');
     if (log?.timeline_epochs?.length && existsSync(join(out, `${m.family}-timeline.png`))) {
-      L.push(`Timeline, the same 16 latents at epochs ${log.timeline_epochs.join(', ')} (left to right; the run's fixed-seed grids):`, '',
+      L.push(`Timeline, the same 16 ${translator ? 'held-out images' : 'latents'} at epochs ${log.timeline_epochs.join(', ')} (left to right; the run's fixed-seed grids):`, '',
         `![${m.name} timeline](results/${m.family}-timeline.png)`, '');
     }
   }
