@@ -14,8 +14,11 @@
 // resumed run continues where it stopped.
 #include "models/progan.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include "models/wasserstein.hpp"
 
@@ -241,8 +244,10 @@ void ProGan::build(const json& config, const ImageShape& shape, int64_t /*num_cl
     pad_h_ = (full_ - shape.height) / 2;
     pad_w_ = (full_ - shape.width) / 2;
     channels_ = shape.channels;
+    width_ = width;
     G_ = Generator(z_dim_, channels, channels_);
     D_ = Discriminator(channels, channels_);
+    snapshots_.assign(static_cast<size_t>(stages - 1), Generator{nullptr});
     G_->to(device);
     D_->to(device);
     const auto adam = torch::optim::AdamOptions(config_value<double>(config, "lr"))
@@ -260,8 +265,47 @@ torch::Tensor ProGan::pad(const torch::Tensor& images) const {
     return F::pad(images, F::PadFuncOptions({pad_w_, pad_w_, pad_h_, pad_h_}).value(-1.0));
 }
 
+Generator ProGan::stage_generator(int64_t k) const {
+    if (k >= 0 && k < static_cast<int64_t>(snapshots_.size()) && snapshots_[k]) return snapshots_[k];
+    return G_;
+}
+
+Generator ProGan::copy_generator() const {
+    // A new Generator draws its initial weights from the CPU generator: put the state back, so
+    // that taking a copy leaves the run's random stream, and so the run, unchanged.
+    // (No lock held while building: drawing the weights takes the generator's own mutex.)
+    at::Generator cpu = at::detail::getDefaultCPUGenerator();
+    torch::Tensor state;
+    {
+        std::lock_guard<std::mutex> lock(cpu.mutex());
+        state = cpu.get_state();
+    }
+    Generator copy(z_dim_, stage_channels(width_, schedule_.stages), channels_);
+    {
+        std::lock_guard<std::mutex> lock(cpu.mutex());
+        cpu.set_state(state);
+    }
+    copy->to(device_);
+    torch::NoGradGuard no_grad;
+    const auto source = G_->named_parameters();
+    for (auto& p : copy->named_parameters()) {
+        p.value().copy_(source[p.key()]);
+        p.value().set_requires_grad(false);
+    }
+    return copy;
+}
+
+void ProGan::take_snapshots(int64_t stage) {
+    for (int64_t k = 0; k < stage && k < static_cast<int64_t>(snapshots_.size()); ++k)
+        if (!snapshots_[k]) snapshots_[k] = copy_generator();
+}
+
 StepStats ProGan::train_step(const Batch& batch) {
     const auto [stage, alpha] = point();
+    // Stage k ends where stage k + 1's fade-in begins: keep G as it is now for every stage
+    // that just ended (a batch that crosses more than one boundary ends them all here). A run
+    // resumed from a checkpoint older than the copies takes them late, from the live G.
+    take_snapshots(stage);
     const auto real = real_images_at(pad(batch.images), stage, alpha);
     torch::Tensor fake;
     {
@@ -303,7 +347,7 @@ StepStats ProGan::train_step(const Batch& batch) {
 torch::Tensor ProGan::sample(const torch::Tensor& z, const GeneratorInputs& /*inputs*/) {
     torch::NoGradGuard no_grad;
     const int64_t stage = schedule_.finished(images_seen_) - 1;
-    auto out = G_->forward(z.to(device_), stage, 1.0);
+    auto out = stage_generator(stage)->forward(z.to(device_), stage, 1.0);
     const int64_t factor = full_ / resolution(stage);
     if (factor > 1)
         out = F::interpolate(out, F::InterpolateFuncOptions()
@@ -317,10 +361,10 @@ ExportSpec ProGan::export_spec() {
     spec.inputs = {{"z", {{"dim", z_dim_}, {"distribution", "normal"}}}};
     const int64_t finished = schedule_.finished(images_seen_);
     const int64_t last = finished - 1;
-    spec.nets.push_back({"G", {"z"}, G_->stage_net(last, full_ / resolution(last))});
+    spec.nets.push_back({"G", {"z"}, stage_generator(last)->stage_net(last, full_ / resolution(last))});
     for (int64_t k = 0; k < finished && resolution(k) < full_; ++k) {
         const auto r = std::to_string(resolution(k));
-        spec.nets.push_back({"G_" + r + "x" + r, {"z"}, G_->stage_net(k)});
+        spec.nets.push_back({"G_" + r + "x" + r, {"z"}, stage_generator(k)->stage_net(k)});
     }
     spec.image = {channels_, full_, full_};
     return spec;
@@ -338,6 +382,12 @@ void ProGan::save(torch::serialize::OutputArchive& archive) {
         archive.write(name, part);
     }
     archive.write("images_seen", torch::tensor(images_seen_, torch::TensorOptions().dtype(torch::kDouble)));
+    for (size_t k = 0; k < snapshots_.size(); ++k) {
+        if (!snapshots_[k]) continue;
+        torch::serialize::OutputArchive part;
+        snapshots_[k]->save(part);
+        archive.write("G_stage" + std::to_string(k), part);
+    }
 }
 
 void ProGan::load(torch::serialize::InputArchive& archive) {
@@ -354,6 +404,13 @@ void ProGan::load(torch::serialize::InputArchive& archive) {
     torch::Tensor seen;
     archive.read("images_seen", seen);
     images_seen_ = seen.item<double>();
+    for (size_t k = 0; k < snapshots_.size(); ++k) {
+        snapshots_[k] = nullptr;
+        torch::serialize::InputArchive part;
+        if (!archive.try_read("G_stage" + std::to_string(k), part)) continue;  // not taken yet, or an older run
+        snapshots_[k] = copy_generator();  // the right shapes, then the stored weights
+        snapshots_[k]->load(part);
+    }
 }
 
 std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> ProGan::networks() {

@@ -143,6 +143,13 @@ public:
     double images_seen() const { return images_seen_; }
     Schedule::Point point() const { return schedule_.at(images_seen_); }
     Generator& generator() { return G_; }
+    // Stage k's finished network: the copy of G taken when stage k + 1 began fading in, or the
+    // live G while stage k is still the newest (or the run predates the copies).
+    Generator stage_generator(int64_t k) const;
+    // The copies taken so far (entry k is null until stage k + 1 begins).
+    std::vector<Generator> snapshots() const { return snapshots_; }
+    // Copies G for every stage before `stage` that has none yet (train_step calls it first).
+    void take_snapshots(int64_t stage);
     Discriminator& discriminator() { return D_; }
     // Real training images (as the trainer gives them) padded to the full resolution.
     torch::Tensor pad(const torch::Tensor& images) const;
@@ -152,8 +159,14 @@ private:
     double gp_lambda_ = 10, drift_ = 0.001, images_seen_ = 0;
     Schedule schedule_;
     torch::Device device_ = torch::kCPU;
+    int64_t width_ = 0;
     Generator G_{nullptr};
     Discriminator D_{nullptr};
+    // §3's growth leaves every earlier stage's toRGB untrained once the next stage fades in,
+    // while the shared trunk keeps learning, so the live G read at a lower resolution is not the
+    // model as it was at that stage. A copy of G at each stage's end is what gets exported.
+    std::vector<Generator> snapshots_;
+    Generator copy_generator() const;
     std::unique_ptr<torch::optim::Optimizer> opt_G_, opt_D_;
 };
 

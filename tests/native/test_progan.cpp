@@ -86,11 +86,15 @@ std::vector<std::string> sorted(std::vector<std::string> names) {
     return names;
 }
 
-// Moves every bias off zero, so that the parity covers the biases too.
+// Moves every bias off zero (in G and in the stage copies), so that the parity covers the biases too.
 void randomize_biases(ProGan& gan) {
     torch::NoGradGuard no_grad;
-    for (auto& p : gan.generator()->named_parameters())
-        if (p.key().find("bias") != std::string::npos) p.value().normal_(0.0, 0.3);
+    std::vector<Generator> nets = {gan.generator()};
+    for (const auto& copy : gan.snapshots())
+        if (copy) nets.push_back(copy);
+    for (auto& net : nets)
+        for (auto& p : net->named_parameters())
+            if (p.key().find("bias") != std::string::npos) p.value().normal_(0.0, 0.3);
 }
 
 }  // namespace
@@ -294,6 +298,48 @@ TEST_CASE("ProGAN: a resumed run continues at the same stage and alpha, with the
     CHECK(stat(next_b, "alpha") == 0.75);
     CHECK(stat(next_a, "loss_d") == stat(next_b, "loss_d"));
     CHECK(torch::equal(flat_parameters(*network(*a, "G")), flat_parameters(*network(*b, "G"))));
+    // The copy of G taken when stage 1 began came back too.
+    REQUIRE(a->snapshots()[0]);
+    REQUIRE(b->snapshots()[0]);
+    CHECK(torch::equal(flat_parameters(*a->snapshots()[0]), flat_parameters(*b->snapshots()[0])));
+    CHECK(!b->snapshots()[1]);
+}
+
+TEST_CASE("ProGAN: each stage is exported as it was when the next stage began fading in") {
+    auto gan = small_progan(8, 8, 1, 8);
+    const auto z = torch::randn({4, 16});
+    train_to(*gan, 8);  // 4×4 is over; stage 1's fade-in begins with the next step
+    REQUIRE(gan->point().stage == 1);
+    CHECK(!gan->snapshots()[0]);
+    const auto end_of_4x4 = gan->generator()->forward(z, 0, 1.0).detach();
+
+    // Taking the copy draws nothing from the run's random stream (a run with copies trains
+    // exactly as one without).
+    torch::manual_seed(3);
+    gan->take_snapshots(gan->point().stage);
+    const auto drawn = torch::rand({8});
+    torch::manual_seed(3);
+    CHECK(torch::equal(drawn, torch::rand({8})));
+    REQUIRE(gan->snapshots()[0]);
+    CHECK(!gan->snapshots()[1]);
+    CHECK(max_diff(gan->snapshots()[0]->forward(z, 0, 1.0), end_of_4x4) == 0);
+
+    train_to(*gan, gan->schedule().total());
+    for (int64_t k = 0; k < 3; ++k) REQUIRE(gan->snapshots()[k]);
+    // The shared trunk kept learning, so the live G read at 4×4 has moved; the copy has not.
+    const auto live = gan->generator()->forward(z, 0, 1.0).detach();
+    const double moved = max_diff(live, end_of_4x4);
+    std::printf("progan: the live G's 4x4 image moved by %.3g after its stage ended\n", moved);
+    CHECK(moved > 1e-3);
+    CHECK(max_diff(gan->stage_generator(0)->forward(z, 0, 1.0), end_of_4x4) == 0);
+    // The newest stage has no copy: "G" is the live generator.
+    CHECK(gan->stage_generator(3).get() == gan->generator().get());
+
+    const auto bytes = export_model(*gan, export_options(DType::F32));
+    const Model model = Model::load(bytes.data(), bytes.size());
+    const auto g4 = model.run("G_4x4", {{"z", to_core(z)}});
+    CHECK(max_abs_diff(end_of_4x4, g4) <= 1e-5);
+    CHECK(max_abs_diff(live, g4) > 1e-3);
 }
 
 // F32 within 1e-4, the bound of every generator's parity (DESIGN.md; tests/native/test_parity.cpp).
@@ -313,7 +359,7 @@ TEST_CASE("ProGAN: every exported stage reproduces LibTorch in the core (F32 <= 
         const auto z = torch::randn({3, 16});
         const auto g = model.run("G", {{"z", to_core(z)}});
         CHECK(g.shape == std::vector<int64_t>{3, 1, 32, 32});
-        CHECK(max_abs_diff(up(gan->generator()->forward(z, 0, 1.0), 8), g) <= 1e-5);
+        CHECK(max_abs_diff(up(gan->stage_generator(0)->forward(z, 0, 1.0), 8), g) <= 1e-5);
         CHECK(model.verify().passed);
     }
     // Done: every stage.
@@ -331,7 +377,7 @@ TEST_CASE("ProGAN: every exported stage reproduces LibTorch in the core (F32 <= 
         const auto r = std::to_string(resolution(stage));
         const std::string net = stage == 3 ? "G" : "G_" + r + "x" + r;
         INFO(net);
-        const auto expected = gan->generator()->forward(z, stage, 1.0);
+        const auto expected = gan->stage_generator(stage)->forward(z, stage, 1.0);
         const auto got = model.run(net, {{"z", to_core(z)}});
         CHECK(got.shape == std::vector<int64_t>{5, 1, resolution(stage), resolution(stage)});
         const double diff = max_abs_diff(expected, got);
