@@ -18,6 +18,9 @@
 // Deviations: z ~ N(0, I) rather than U[−1, 1] (the core's latent stream
 // is normal for every member), no learning-rate decay on stalls, no skip connections (the
 // paper's optional variant).
+// Not in the paper, off by default: `pull_away` > 0 adds EBGAN's pulling-away term on D's
+// encodings of the fakes to G's loss (BEGAN's D is EBGAN's autoencoder; the term counters the
+// mode dropping that the equilibrium alone leaves, docs/members/began.md).
 #include "models/began.hpp"
 
 #include <algorithm>
@@ -33,6 +36,14 @@ double began_k_update(double k, double lambda_k, double gamma, double loss_real,
 
 double began_convergence(double gamma, double loss_real, double loss_fake) {
     return loss_real + std::abs(gamma * loss_real - loss_fake);
+}
+
+torch::Tensor pulling_away(const torch::Tensor& s) {
+    const int64_t n = s.size(0);
+    if (n < 2) return torch::zeros({}, s.options());
+    const auto unit = s.flatten(1) / s.flatten(1).norm(2, 1, /*keepdim=*/true).clamp_min(1e-12);
+    const auto off_diagonal = 1 - torch::eye(n, s.options());
+    return (unit.matmul(unit.t()).pow(2) * off_diagonal).sum() / static_cast<double>(n * (n - 1));
 }
 
 namespace {
@@ -74,9 +85,11 @@ void append_encoder(nn::Sequential& net, int64_t h_dim, int64_t n, const ImageSh
     net->push_back(nn::Linear(channels * s.base_h * s.base_w, h_dim));
 }
 
-// Mean absolute pixel error of the autoencoder: the paper's L(v) with η = 1.
-torch::Tensor reconstruction_loss(nn::Sequential& autoencoder, const torch::Tensor& v) {
-    return (autoencoder->forward(v) - v).abs().mean();
+// The autoencoder's modules [begin, end) applied in turn (D's encoder is its first modules).
+torch::Tensor run_modules(nn::Sequential& net, size_t begin, size_t end, torch::Tensor x) {
+    auto it = net->begin() + static_cast<std::ptrdiff_t>(begin);
+    for (size_t i = begin; i < end; ++i, ++it) x = it->forward(x);
+    return x;
 }
 
 void set_gradients(const std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& grads) {
@@ -87,7 +100,8 @@ class Began final : public GeneratorCritic {
 public:
     json defaults(bool cuda) const override {
         return {{"z_dim", 64}, {"width", cuda ? 64 : 16}, {"batch", 16},     {"lr", 1e-4},     {"beta1", 0.5},
-                {"beta2", 0.999}, {"gamma", 0.5},          {"lambda_k", 1e-3}, {"k0", 0.0}};
+                {"beta2", 0.999}, {"gamma", 0.5},          {"lambda_k", 1e-3}, {"k0", 0.0},
+                {"pull_away", 0.0}};
     }
 
     void build(const json& config, const ImageShape& shape, int64_t /*num_classes*/,
@@ -97,15 +111,18 @@ public:
         gamma_ = config_value<double>(config, "gamma");
         lambda_k_ = config_value<double>(config, "lambda_k");
         k_ = config_value<double>(config, "k0");
+        pull_away_ = config_value<double>(config, "pull_away");
         if (z_dim_ < 1 || n < 1) throw std::invalid_argument("began: z_dim and width must be >= 1");
         if (!(gamma_ >= 0 && gamma_ <= 1)) throw std::invalid_argument("began: gamma must be in [0, 1]");
         if (!(lambda_k_ >= 0)) throw std::invalid_argument("began: lambda_k must be >= 0");
         if (!(k_ >= 0 && k_ <= 1)) throw std::invalid_argument("began: k0 must be in [0, 1]");
+        if (!(pull_away_ >= 0)) throw std::invalid_argument("began: pull_away must be >= 0");
         const LadderShapes s = ladder_shapes(shape, n, "began");
         G_ = nn::Sequential();
         append_decoder(G_, z_dim_, n, shape, s);  // G has the decoder's architecture (h = z)
         D_ = nn::Sequential();
         append_encoder(D_, z_dim_, n, shape, s);
+        encoder_size_ = D_->size();
         append_decoder(D_, z_dim_, n, shape, s);
         finish_with_adam(config, device);
     }
@@ -114,12 +131,14 @@ public:
     StepStats train_step(const Batch& batch) override {
         const auto& real = batch.images;
         const auto fake = G_->forward(batch_randn(batch, {z_dim_}));
-        const auto loss_real = reconstruction_loss(D_, real);
-        const auto loss_fake = reconstruction_loss(D_, fake);  // L(G(z)): also G's loss
+        const auto loss_real = reconstruction_loss(real).first;
+        const auto [loss_fake, code_fake] = reconstruction_loss(fake);  // L(G(z)): G's loss
         const auto loss_d = loss_real - k_ * loss_fake;
+        const auto pull = pull_away_ > 0 ? pulling_away(code_fake) : torch::Tensor();
+        const auto loss_g = pull_away_ > 0 ? loss_fake + pull_away_ * pull : loss_fake;
         const auto d_params = D_->parameters(), g_params = G_->parameters();
         const auto d_grads = torch::autograd::grad({loss_d}, d_params, {}, /*retain_graph=*/true);
-        const auto g_grads = torch::autograd::grad({loss_fake}, g_params);
+        const auto g_grads = torch::autograd::grad({loss_g}, g_params);
         set_gradients(d_params, d_grads);
         set_gradients(g_params, g_grads);
         opt_D_->step();
@@ -129,17 +148,28 @@ public:
         const auto losses = average_over_ranks(batch, {loss_real.item<double>(), loss_fake.item<double>()});
         const double l_real = losses[0], l_fake = losses[1];
         k_ = began_k_update(k_, lambda_k_, gamma_, l_real, l_fake);
-        return {{"loss_d", loss_d.item<double>()},
-                {"loss_g", l_fake},
-                {"loss_real", l_real},
-                {"k_t", k_},
-                {"m_global", began_convergence(gamma_, l_real, l_fake)}};
+        StepStats stats = {{"loss_d", loss_d.item<double>()},
+                           {"loss_g", l_fake},  // L(G(z)), the paper's; G's loss adds the term below
+                           {"loss_real", l_real},
+                           {"k_t", k_},
+                           {"m_global", began_convergence(gamma_, l_real, l_fake)}};
+        if (pull_away_ > 0) stats.push_back({"pull_away", pull.item<double>()});
+        return stats;
     }
 
 private:
     std::vector<std::pair<std::string, double*>> checkpoint_scalars() override { return {{"k", &k_}}; }
 
-    double gamma_ = 0.5, lambda_k_ = 1e-3, k_ = 0;
+    // Mean absolute pixel error of the autoencoder D, the paper's L(v) with η = 1, and D's
+    // encoding of v (its bottleneck h).
+    std::pair<torch::Tensor, torch::Tensor> reconstruction_loss(const torch::Tensor& v) {
+        const auto code = run_modules(D_, 0, encoder_size_, v);
+        const auto reconstruction = run_modules(D_, encoder_size_, D_->size(), code);
+        return {(reconstruction - v).abs().mean(), code};
+    }
+
+    double gamma_ = 0.5, lambda_k_ = 1e-3, k_ = 0, pull_away_ = 0;
+    size_t encoder_size_ = 0;
 };
 
 }  // namespace

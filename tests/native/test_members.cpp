@@ -159,6 +159,32 @@ TEST_CASE("BEGAN: the training step moves k by the rule and D's loss is L(x) - k
     CHECK(at_bound);
 }
 
+TEST_CASE("BEGAN: the pulling-away term is the mean squared cosine over pairs, and only G's loss gets it") {
+    const auto pt = [](const torch::Tensor& s) { return pulling_away(s).item<double>(); };
+    CHECK(pt(torch::eye(4)) == Approx(0).margin(1e-12));                                   // orthogonal
+    CHECK(pt(torch::tensor({{1.0, 2.0}, {2.0, 4.0}, {-3.0, -6.0}})) == Approx(1));          // parallel, any length
+    CHECK(pt(torch::tensor({{1.0, 0.0}, {1.0, 1.0}})) == Approx(0.5));                      // cos^2 45 deg
+    CHECK(pt(torch::tensor({{1.0, 0.0}, {0.0, 1.0}, {1.0, 1.0}})) == Approx(2.0 / 6.0));    // 0, 1/2, 1/2 twice over 6
+    CHECK(pt(torch::ones({1, 3})) == 0);                                                    // no pairs
+
+    // Off by default (the paper's BEGAN): no statistic. On: the same D step, another G step.
+    auto plain = small_member("began", {{"k0", 0.5}});
+    auto pulled = small_member("began", {{"k0", 0.5}, {"pull_away", 1.0}});
+    REQUIRE(torch::equal(flat_parameters(*network(*plain, "G")), flat_parameters(*network(*pulled, "G"))));
+    torch::manual_seed(4);
+    const auto batch = random_batch();
+    torch::manual_seed(5);
+    const auto s_plain = plain->train_step(batch);
+    torch::manual_seed(5);
+    const auto s_pulled = pulled->train_step(batch);
+    for (const auto& [name, value] : s_plain) CHECK(name != "pull_away");
+    CHECK(stat(s_pulled, "pull_away") > 0);
+    CHECK(stat(s_pulled, "pull_away") <= 1);
+    CHECK(stat(s_pulled, "loss_g") == stat(s_plain, "loss_g"));  // L(G(z)) itself is unchanged
+    CHECK(torch::equal(flat_parameters(*network(*plain, "D")), flat_parameters(*network(*pulled, "D"))));
+    CHECK(!torch::equal(flat_parameters(*network(*plain, "G")), flat_parameters(*network(*pulled, "G"))));
+}
+
 TEST_CASE("BEGAN: D is an autoencoder of ELU convolutions with nearest upsampling; no batch norm, no transposed conv") {
     auto began = small_member("began");
     for (const std::string net : {"G", "D"}) {
