@@ -12,10 +12,19 @@ namespace ganzoo::detail {
 
 using json = nlohmann::json;
 
-// Parses JSON text. Every parse of the core and of wasm/bindings.cpp reads a range of `const char*`:
-// nlohmann instantiates its parser and lexer once per input type, ~10 KB of wasm each.
+// Parses JSON text: json::parse(first, last, nullptr, allow_exceptions), the same result and the
+// same errors, without the SAX parser for callbacks that json::parse instantiates beside the
+// plain one (~7 KB of wasm; it decides between the two at run time). Every parse of the core and
+// of wasm/bindings.cpp reads a range of `const char*`: nlohmann instantiates its parser and lexer
+// once per input type, ~10 KB of wasm each.
 inline json parse_json(std::string_view text, bool allow_exceptions = true) {
-    return json::parse(text.data(), text.data() + text.size(), nullptr, allow_exceptions);
+    json result;
+    nlohmann::detail::json_sax_dom_parser<json> dom(result, allow_exceptions);
+    nlohmann::detail::parser<json, nlohmann::detail::iterator_input_adapter<const char*>>(
+        nlohmann::detail::input_adapter(text.data(), text.data() + text.size()), nullptr, allow_exceptions)
+        .sax_parse(&dom, /*strict=*/true);
+    if (dom.is_errored()) result = json(json::value_t::discarded);
+    return result;
 }
 
 // An integer JSON number that fits int64 (floats, bools and larger values are refused).

@@ -92,6 +92,21 @@ function maxDiff(a, b) {
   return m;
 }
 
+// Issue 3's download goal: what the single-threaded page fetches to run a model (the engine:
+// the core's wasm and glue, the API and its worker; not the page, not the model) stays within
+// 1/50 of what onnxruntime-web 1.30.0 makes its page fetch for the same generator: 14,314,404 B
+// as counted by tests/bench/peers.mjs (docs/web-bench.md, "The download"). A new op or API
+// feature that breaks the budget fails here, not months later in a benchmark.
+test('the single-threaded page downloads at most 1/50 of onnxruntime-web\'s engine', () => {
+  const ORT_ENGINE_BYTES = 14314404;
+  const files = ['ganzoo-core.wasm', 'ganzoo-core.js', 'ganzoo.js', 'ganzoo-worker.js'];
+  const sizes = files.map((f) => readFileSync(join(webRoot, f)).length);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  console.log(`  engine download: ${files.map((f, i) => `${f} ${sizes[i]}`).join(' + ')} = ${total} B ` +
+              `(1/${(ORT_ENGINE_BYTES / total).toFixed(1)} of onnxruntime-web's; budget ${Math.floor(ORT_ENGINE_BYTES / 50)} B)`);
+  assert.ok(total * 50 <= ORT_ENGINE_BYTES, `the engine is ${total} B, over 1/50 of onnxruntime-web's ${ORT_ENGINE_BYTES} B`);
+});
+
 test('the page loads with no console errors and shows a grid that is not blank', async () => {
   const { page, problems } = await openPage(`${web.url}index.html?${MODEL_QS}&seed=${SEED}`);
   await waitReady(page);
