@@ -73,7 +73,7 @@ test: build
 RECIPE_dcgan := --epochs 15
 RECIPE_wgan := --epochs 40 --threads 1
 RECIPE_wgan-gp := --epochs 9 --threads 1
-RECIPE_began := --steps 12000 --threads 1 --set gamma=1.0 --set lambda_k=0.01
+RECIPE_began := --steps 12000 --threads 1 --set gamma=1.0 --set lambda_k=0.01 --set pull_away=0.1
 RECIPE_cgan := --epochs 8 --threads 1
 RECIPE_infogan := --epochs 6 --threads 1 --set lambda=0.2 --set lambda_cont=0.02
 RECIPE_improved-dcgan := --epochs 2 --threads 1 --width 32 --set reference_batch=32 --set feature_matching=false
