@@ -10,7 +10,8 @@
 //                               and back(net(input)) (CycleGAN: G_AB then G_BA, or the reverse)
 //   gz_output(h) / gz_output_size(h)  floats [N, C, H, W] in the model's range
 //   gz_output_dim(h, axis)      N, C, H or W of the last output (ProGAN's stages differ in H, W)
-//   gz_rgba(h) / gz_rgba_size(h)      bytes [N, H, W, 4]
+//                               (RGBA is made from the floats on the page, by web/ganzoo.js's
+//                               port of the core's to_rgba8, when it is first asked for)
 //   gz_free(h)
 //   gz_threads()                -> threads a generate() call may use (1 unless built with -pthread)
 //
@@ -42,7 +43,6 @@
 #include <nlohmann/json.hpp>
 
 #include "ganzoo/error.hpp"
-#include "ganzoo/image.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 
@@ -71,7 +71,6 @@ struct Loaded {
     std::string info_json;
     std::vector<float> output;
     std::vector<int64_t> shape;
-    std::vector<uint8_t> rgba;
 };
 
 std::map<int, std::unique_ptr<Loaded>> models;
@@ -259,10 +258,8 @@ ganzoo::Tensor extra_input(const std::string& name, const json& values, int64_t 
     return t;
 }
 
-// The result the worker reads back (gz_output, gz_rgba, gz_output_dim).
+// The result the worker reads back (gz_output, gz_output_dim).
 void keep(Loaded& loaded, ganzoo::Tensor images) {
-    const ganzoo::ModelInfo& info = loaded.model.info();
-    loaded.rgba = ganzoo::to_rgba8(images, info.range_lo, info.range_hi);
     loaded.shape = images.shape;
     loaded.output = std::move(images.data);
 }
@@ -372,7 +369,7 @@ EMSCRIPTEN_KEEPALIVE const char* gz_error() { return last_error.c_str(); }
 
 EMSCRIPTEN_KEEPALIVE int gz_load(const uint8_t* bytes, int size) {
     return guarded([&] {
-        auto loaded = std::make_unique<Loaded>(Loaded{ganzoo::Model::load(bytes, static_cast<size_t>(size)), {}, {}, {}, {}});
+        auto loaded = std::make_unique<Loaded>(Loaded{ganzoo::Model::load(bytes, static_cast<size_t>(size)), {}, {}, {}});
         loaded->info_json = describe(loaded->model.info());
         const int h = next_handle++;
         models[h] = std::move(loaded);
@@ -408,8 +405,6 @@ EMSCRIPTEN_KEEPALIVE int gz_output_dim(int handle, int axis) {
 }
 EMSCRIPTEN_KEEPALIVE const float* gz_output(int handle) { return lookup(handle).output.data(); }
 EMSCRIPTEN_KEEPALIVE int gz_output_size(int handle) { return static_cast<int>(lookup(handle).output.size()); }
-EMSCRIPTEN_KEEPALIVE const uint8_t* gz_rgba(int handle) { return lookup(handle).rgba.data(); }
-EMSCRIPTEN_KEEPALIVE int gz_rgba_size(int handle) { return static_cast<int>(lookup(handle).rgba.size()); }
 
 EMSCRIPTEN_KEEPALIVE void gz_free(int handle) { models.erase(handle); }
 

@@ -1,6 +1,7 @@
 // The Web Worker behind web/ganzoo.js: owns the wasm core, loads models, runs generate.
 // Protocol: {id, type: 'load' | 'generate' | 'translate' | 'free', ...} -> {id, ok, result | error};
-// a result of generate/translate is {floats, rgba, shape: [N, C, H, W], ms}.
+// a result of generate/translate is {floats, shape: [N, C, H, W], ms} (the page makes RGBA from
+// the floats when it is asked for: web/ganzoo.js, toRgba).
 // Each model lives here under a handle; the page never blocks on the core.
 // ?threads=1 (ganzoo.js sets it on cross-origin isolated pages): the -pthread core, whose
 // generate() splits a batch over a pool of threads; the single-threaded core if it cannot start.
@@ -34,8 +35,6 @@ function core() {
     outputDim: M.cwrap('gz_output_dim', 'number', ['number', 'number']),
     output: M.cwrap('gz_output', 'number', ['number']),
     outputSize: M.cwrap('gz_output_size', 'number', ['number']),
-    rgba: M.cwrap('gz_rgba', 'number', ['number']),
-    rgbaSize: M.cwrap('gz_rgba_size', 'number', ['number']),
     error: M.cwrap('gz_error', 'string', []),
     free: M.cwrap('gz_free', null, ['number']),
     threads: M.cwrap('gz_threads', 'number', [])(),
@@ -69,13 +68,30 @@ async function load({ url, bytes }) {
   return { handle, info: JSON.parse(c.info(handle)), bytes: data.length, threads: c.threads };
 }
 
+// The first write to a fresh ArrayBuffer page-faults its memory in: in Chromium on the project's
+// VM, ~3.5 ms per MB, 0.7 ms for 64 DCGAN images, more than copying them (docs/web-bench.md).
+// So the output is copied into a spare buffer that was made and touched while the worker was
+// idle, after it posted the previous result (spareFor); a request of another size gets a new one.
+let spare = null;
+function outputBuffer(n) {
+  if (spare && spare.length === n) {
+    const b = spare;
+    spare = null;
+    return b;
+  }
+  return new Float32Array(n);
+}
+function spareFor(n) {
+  if (!spare || spare.length !== n) spare = new Float32Array(n).fill(0);
+}
+
 // Copies the handle's last output out of the wasm heap (it may grow, detaching views); the
-// buffers are then transferred to the page.
+// buffer is then transferred to the page.
 function result(c, handle, ms) {
-  const floats = new Float32Array(c.M.HEAPF32.buffer, c.output(handle), c.outputSize(handle)).slice();
-  const rgba = new Uint8ClampedArray(c.M.HEAPU8.buffer, c.rgba(handle), c.rgbaSize(handle)).slice();
+  const floats = outputBuffer(c.outputSize(handle));
+  floats.set(new Float32Array(c.M.HEAPF32.buffer, c.output(handle), floats.length));
   const shape = [0, 1, 2, 3].map((axis) => c.outputDim(handle, axis));
-  return { floats, rgba, shape, ms };
+  return { floats, shape, ms };
 }
 
 async function generate({ handle, request }) {
@@ -111,11 +127,13 @@ const handlers = {
 
 self.onmessage = async ({ data }) => {
   const { id, type } = data;
+  let size = 0;  // of the output just posted (a transferred array reads as empty)
   try {
     const result = await handlers[type](data);
-    const transfer = result && result.floats ? [result.floats.buffer, result.rgba.buffer] : [];
-    self.postMessage({ id, ok: true, result }, transfer);
+    size = result && result.floats ? result.floats.length : 0;
+    self.postMessage({ id, ok: true, result }, size ? [result.floats.buffer] : []);
   } catch (e) {
     self.postMessage({ id, ok: false, error: String(e && e.message ? e.message : e) });
   }
+  if (size) spareFor(size);
 };

@@ -77,15 +77,48 @@ function call(what, message, transfer = []) {
   });
 }
 
+// The core's to_rgba8 (shared/src/image.cpp) in float32 arithmetic, Math.fround at every step as
+// the core rounds, so the bytes are the core's: v in [lo, hi] -> (v - lo) · (255 / (hi - lo)),
+// 0 at or below 0 (and NaN), 255 from 255 up, else truncated after + 0.5. Grey images fill R, G, B.
+export function toRgba(floats, [count, channels, height, width], [lo, hi]) {
+  if (channels !== 1 && channels !== 3)
+    throw new GanzooError(`images have ${channels} channels, only 1 (grey) or 3 (RGB) can be shown`);
+  if (!(lo < hi)) throw new GanzooError(`value range [${lo}, ${hi}] is empty`);
+  const f = Math.fround, low = f(lo), scale = f(255 / f(f(hi) - low));
+  const plane = height * width, rgba = new Uint8ClampedArray(count * plane * 4);
+  const byte = (v) => {
+    const x = f(f(v - low) * scale);
+    return x > 0 ? (x >= 255 ? 255 : f(x + 0.5) | 0) : 0;
+  };
+  for (let i = 0, o = 0; i < count; i++) {
+    const src = i * channels * plane;
+    for (let p = 0; p < plane; p++, o += 4) {
+      const r = byte(floats[src + p]);
+      rgba[o] = r;
+      rgba[o + 1] = channels === 3 ? byte(floats[src + plane + p]) : r;
+      rgba[o + 2] = channels === 3 ? byte(floats[src + 2 * plane + p]) : r;
+      rgba[o + 3] = 255;
+    }
+  }
+  return rgba;
+}
+
 /** The generated images: `count` images of `channels`×`height`×`width` (`shape` [N, C, H, W]
- *  from the core; a ProGAN stage's images are smaller than info.image). */
+ *  from the core; a ProGAN stage's images are smaller than info.image). `floats` are the core's
+ *  output (NCHW, in info.range); `rgba` (ImageData-ready bytes of all images, [N, H, W, 4]) is
+ *  made from them the first time it is read. */
 export class Images {
   constructor(info, { floats, rgba, ms, shape }) {
     const [channels, height, width] = shape && shape[2] > 0 ? shape.slice(1) : info.image;
-    Object.assign(this, { channels, height, width, floats, rgba, ms });
-    this.count = rgba.length / (width * height * 4);
+    Object.assign(this, { channels, height, width, floats, ms });
+    this.count = floats.length / (channels * height * width);
     this.msPerImage = this.count ? ms / this.count : 0;
     this.range = info.range;
+    this._rgba = rgba ?? null;
+  }
+  get rgba() {
+    this._rgba ??= toRgba(this.floats, [this.count, this.channels, this.height, this.width], this.range);
+    return this._rgba;
   }
   /** RGBA bytes of image i (a view into `rgba`). */
   pixels(i) {
@@ -195,7 +228,7 @@ export class Model {
   examples(domain) {
     const { floats, count } = this._examples(domain, 'examples');
     const [lo, hi] = this.info.range, n = floats.length / count;
-    const rgba = new Uint8ClampedArray(floats.length * 4);
+    const rgba = new Uint8ClampedArray((floats.length / this.info.image[0]) * 4);
     const rows = this.info.inputs.image.examples[domain].pixels;
     const [c] = this.info.image;
     for (let i = 0; i < count; i++)
@@ -238,8 +271,7 @@ export class Model {
     const [there, back] = direction === 'AB' ? ['G_AB', 'G_BA'] : ['G_BA', 'G_AB'];
     const r = await call('translate', { type: 'translate', handle: this.handle, net: there, back, images: floats, count }, [floats.buffer]);
     const n = per * count;
-    const part = (k) => new Images(this.info, { floats: r.floats.subarray(k * n, (k + 1) * n), rgba: r.rgba.subarray(k * n * 4, (k + 1) * n * 4),
-                                                ms: k === 1 ? r.ms : 0, shape: [count, c, h, w] });
+    const part = (k) => new Images(this.info, { floats: r.floats.subarray(k * n, (k + 1) * n), ms: k === 1 ? r.ms : 0, shape: [count, c, h, w] });
     const [from, to] = direction === 'AB' ? [domains.A, domains.B] : [domains.B, domains.A];
     return { input: part(0), translated: part(1), cycled: part(2), direction, from, to, count, ms: r.ms, msPerImage: r.ms / count };
   }

@@ -209,7 +209,7 @@ for (const c of configs) {
               `${pad(ratio, 13)} ${pad(kb(s.engineBytes), 10)} ${pad(kb(s.engineGzip), 10)} ${pad(kb(s.modelBytes), 10)} ${s.first.toFixed(0).padStart(6)} ms`);
 }
 if (ours(1)?.inner1 != null)
-  console.log(`(ours: ms is what the page awaits, worker round trip and RGBA included; the core call alone: ` +
+  console.log(`(ours: ms is what the page awaits for the floats, worker round trip and the copy out of the heap included; the core call alone: ` +
               configs.filter((c) => c.engine === 'ganzoo').map((c) => `${c.threads} thread(s) ${summary[c.key].inner1.toFixed(2)} / ${summary[c.key].inner64.toFixed(1)} ms`).join(', ') + ')');
 if (rounds > 1) console.log('(batch columns: median over the rounds, then the range of the rounds\' medians)');
 console.log(`agreement with ours (seed 7, 64 images, max |diff|, tolerance ${TOLERANCE}): ` +

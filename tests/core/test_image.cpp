@@ -1,6 +1,9 @@
 // to_rgba8 and tile_grid.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <vector>
+
 #include "ganzoo/error.hpp"
 #include "ganzoo/image.hpp"
 
@@ -23,6 +26,23 @@ TEST_CASE("to_rgba8 maps [lo, hi] to [0, 255], clamps, and greys to R=G=B") {
     const std::vector<uint8_t> c = to_rgba8(rgb, 0.0f, 1.0f);
     CHECK(std::vector<uint8_t>(c.begin(), c.end()) ==
           std::vector<uint8_t>{255, 0, 128, 255, 51, 102, 153, 255});
+}
+
+// The same table as browser_test.mjs's toRgba test: the page makes RGBA with a JavaScript port
+// of to_rgba8 (web/ganzoo.js), and both must give these bytes. The float just below 0.5 is where
+// float32 and double part ways: x + 0.5f is 1 - 2^-25, halfway, and rounds (to even) to 1.0f.
+TEST_CASE("to_rgba8 rounds in float32: the edge values the page's port must agree on") {
+    auto grey = [](std::vector<float> v, float lo, float hi) {
+        const int64_t n = static_cast<int64_t>(v.size());
+        const std::vector<uint8_t> px = to_rgba8(Tensor({n, 1, 1, 1}, std::move(v)), lo, hi);
+        std::vector<int> r;
+        for (size_t i = 0; i < px.size(); i += 4) r.push_back(px[i]);
+        return r;
+    };
+    CHECK(grey({0.0f, 1e-30f, std::nextafter(0.5f, 0.0f), 0.5f, 1.49f, 254.5f, std::nextafter(254.5f, 0.0f), 254.9f,
+                255.0f, 300.0f, -3.0f}, 0.0f, 255.0f) == std::vector<int>{0, 0, 1, 1, 1, 255, 254, 255, 255, 255, 0});
+    CHECK(grey({-1.0f, 1.0f, 0.0f, -0.5f, 0.5f, NAN, -INFINITY, INFINITY, -2.0f, 2.0f}, -1.0f, 1.0f) ==
+          std::vector<int>{0, 255, 128, 64, 191, 0, 0, 255, 0, 255});
 }
 
 TEST_CASE("to_rgba8 refuses what it cannot show") {

@@ -414,6 +414,30 @@ test('the widget shows a visible error for each bad model file', async () => {
   await page.close();
 });
 
+// The page makes RGBA from the worker's floats (web/ganzoo.js, toRgba): the bytes must be the
+// core's to_rgba8 (shared/src/image.cpp), whose arithmetic is float32. The pixel tests above hold
+// it to the native CLI on whole grids; these are the edges where float32 and double part ways.
+test('toRgba makes the core\'s bytes: float32 rounding, clamping, NaN, grey and RGB', async () => {
+  const { toRgba, GanzooError } = await import(join(webRoot, 'ganzoo.js'));
+  const grey = (values, range) => Array.from(toRgba(Float32Array.from(values), [values.length, 1, 1, 1], range)).filter((_, i) => i % 4 === 0);
+  // Range [0, 255]: scale 1, x = v. The largest float below 0.5: x + 0.5 is 1 - 2^-25, halfway
+  // between two floats, which float32 rounds to 1 (byte 1); in double it stays below 1 (byte 0).
+  const belowHalf = 0.5 - 2 ** -25;
+  assert.equal(Math.fround(belowHalf), belowHalf);
+  assert.equal(Math.trunc(belowHalf + 0.5), 0);
+  assert.deepEqual(grey([0, 1e-30, belowHalf, 0.5, 1.49, 254.5, Math.fround(254.5 - 2 ** -16), 254.9, 255, 300, -3], [0, 255]),
+                   [0, 0, 1, 1, 1, 255, 254, 255, 255, 255, 0]);
+  // Range [-1, 1] (the models'): scale 127.5; NaN and -inf are 0, +inf 255.
+  assert.deepEqual(grey([-1, 1, 0, -0.5, 0.5, NaN, -Infinity, Infinity, -2, 2], [-1, 1]), [0, 255, 128, 64, 191, 0, 0, 255, 0, 255]);
+  // Grey fills R, G and B; RGB interleaves the planes; alpha is 255.
+  assert.deepEqual(Array.from(toRgba(Float32Array.from([-1, 1]), [1, 1, 1, 2], [-1, 1])), [0, 0, 0, 255, 255, 255, 255, 255]);
+  // RGB, 1×2 pixels: planes R [-1, 0], G [1, -1], B [0, 1].
+  assert.deepEqual(Array.from(toRgba(Float32Array.from([-1, 0, 1, -1, 0, 1]), [1, 3, 1, 2], [-1, 1])),
+                   [0, 255, 128, 255, 128, 0, 255, 255]);
+  assert.throws(() => toRgba(new Float32Array(2), [1, 2, 1, 1], [-1, 1]), (e) => e instanceof GanzooError && /2 channels/.test(e.message));
+  assert.throws(() => toRgba(new Float32Array(1), [1, 1, 1, 1], [1, 1]), (e) => e instanceof GanzooError && /range \[1, 1\] is empty/.test(e.message));
+});
+
 test('the JS API rejects bad input with clear messages', async () => {
   const { page } = await openPage(`${web.url}embed.html`);
   const errors = await page.evaluate(async () => {

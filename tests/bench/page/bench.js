@@ -88,7 +88,8 @@ function tfNet(tf, net, tensors) {
 
 const engines = {
   // Ours, through the product's own API (web/ganzoo.js: worker + core). ms is what the page
-  // waits for, worker round trip and RGBA conversion included; innerMs the core call alone.
+  // waits for, worker round trip and the copy out of the wasm heap included; innerMs the core call
+  // alone. Like the peers, it reads the floats: the API makes RGBA from them on first use.
   async ganzoo(root = '/') {
     const ganzoo = await import(`${root}ganzoo.js`);
     const m = await ganzoo.load(MODEL);
