@@ -30,6 +30,7 @@
 #include <cmath>
 
 #include "data/dataset.hpp"
+#include "models/parts.hpp"
 
 namespace ganzoo::train {
 
@@ -367,36 +368,18 @@ public:
     int64_t z_dim() const override { return 0; }
 
     void save(torch::serialize::OutputArchive& archive) override {
-        for (const auto& [name, net] : named_nets()) {
-            torch::serialize::OutputArchive part;
-            net->save(part);
-            archive.write(name, part);
-        }
-        for (const auto& [name, opt] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
-            torch::serialize::OutputArchive part;
-            opt->save(part);
-            archive.write(name, part);
-        }
-        archive.write("step", torch::tensor(step_, torch::TensorOptions().dtype(torch::kDouble)));
+        write_parts(archive, net_parts());
+        write_parts<torch::optim::Optimizer>(archive, {{"opt_G", opt_G_.get()}, {"opt_D", opt_D_.get()}});
+        write_number(archive, "step", step_);
         for (const auto& [name, pool] : {std::pair{"pool_A", &pool_A_}, std::pair{"pool_B", &pool_B_}}) {
             const auto stored = pool->stored();
             archive.write(name, stored.defined() ? stored : torch::zeros({0}));
         }
     }
     void load(torch::serialize::InputArchive& archive) override {
-        for (auto [name, net] : named_nets()) {
-            torch::serialize::InputArchive part;
-            archive.read(name, part);
-            net->load(part);
-        }
-        for (const auto& [name, opt] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
-            torch::serialize::InputArchive part;
-            archive.read(name, part);
-            opt->load(part);
-        }
-        torch::Tensor t;
-        archive.read("step", t);
-        step_ = t.item<double>();
+        read_parts(archive, net_parts());
+        read_parts<torch::optim::Optimizer>(archive, {{"opt_G", opt_G_.get()}, {"opt_D", opt_D_.get()}});
+        step_ = read_number(archive, "step");
         for (const auto& [name, pool] : {std::pair{"pool_A", &pool_A_}, std::pair{"pool_B", &pool_B_}}) {
             torch::Tensor stored;
             archive.read(name, stored);
@@ -423,6 +406,11 @@ public:
 private:
     std::vector<std::pair<std::string, nn::Sequential>> named_nets() {
         return {{"G_AB", G_AB_}, {"G_BA", G_BA_}, {"D_A", D_A_}, {"D_B", D_B_}};
+    }
+    NamedParts<nn::Module> net_parts() {
+        NamedParts<nn::Module> parts;
+        for (auto& [name, net] : named_nets()) parts.push_back({name, net.get()});
+        return parts;
     }
     static cyclegan::Net forward(nn::Sequential net) {
         return [net](const torch::Tensor& x) mutable { return net->forward(x); };

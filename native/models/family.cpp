@@ -1,5 +1,7 @@
 #include "models/family.hpp"
 
+#include "models/parts.hpp"
+
 #include <stdexcept>
 
 namespace ganzoo::train {
@@ -51,8 +53,7 @@ void init_dcgan_weights(torch::nn::Module& module) {
 void GeneratorCritic::finish_with_adam(const json& config, torch::Device device) {
     G_->to(device);
     D_->to(device);
-    const auto adam = torch::optim::AdamOptions(config_value<double>(config, "lr"))
-                          .betas({config_value<double>(config, "beta1"), config_value<double>(config, "beta2")});
+    const auto adam = recipe_adam(config);
     opt_G_ = std::make_unique<torch::optim::Adam>(G_->parameters(), adam);
     opt_D_ = std::make_unique<torch::optim::Adam>(D_->parameters(), adam);
     device_ = device;
@@ -63,36 +64,15 @@ torch::Tensor GeneratorCritic::sample(const torch::Tensor& z, const GeneratorInp
 }
 
 void GeneratorCritic::save(torch::serialize::OutputArchive& archive) {
-    for (const auto& [name, module] : {std::pair{"G", G_.get()}, std::pair{"D", D_.get()}}) {
-        torch::serialize::OutputArchive part;
-        module->save(part);
-        archive.write(name, part);
-    }
-    for (const auto& [name, optimizer] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
-        torch::serialize::OutputArchive part;
-        optimizer->save(part);
-        archive.write(name, part);
-    }
-    for (const auto& [name, value] : checkpoint_scalars())
-        archive.write(name, torch::tensor(*value, torch::TensorOptions().dtype(torch::kDouble)));
+    write_parts<torch::nn::Module>(archive, {{"G", G_.get()}, {"D", D_.get()}});
+    write_parts<torch::optim::Optimizer>(archive, {{"opt_G", opt_G_.get()}, {"opt_D", opt_D_.get()}});
+    for (const auto& [name, value] : checkpoint_scalars()) write_number(archive, name, *value);
 }
 
 void GeneratorCritic::load(torch::serialize::InputArchive& archive) {
-    for (const auto& [name, module] : {std::pair{"G", G_.get()}, std::pair{"D", D_.get()}}) {
-        torch::serialize::InputArchive part;
-        archive.read(name, part);
-        module->load(part);
-    }
-    for (const auto& [name, optimizer] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
-        torch::serialize::InputArchive part;
-        archive.read(name, part);
-        optimizer->load(part);
-    }
-    for (const auto& [name, value] : checkpoint_scalars()) {
-        torch::Tensor t;
-        archive.read(name, t);
-        *value = t.item<double>();
-    }
+    read_parts<torch::nn::Module>(archive, {{"G", G_.get()}, {"D", D_.get()}});
+    read_parts<torch::optim::Optimizer>(archive, {{"opt_G", opt_G_.get()}, {"opt_D", opt_D_.get()}});
+    for (const auto& [name, value] : checkpoint_scalars()) *value = read_number(archive, name);
 }
 
 ExportSpec GeneratorCritic::export_spec() {

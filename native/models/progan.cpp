@@ -20,6 +20,7 @@
 #include <cmath>
 #include <mutex>
 
+#include "models/parts.hpp"
 #include "models/wasserstein.hpp"
 
 namespace ganzoo::train::progan {
@@ -250,8 +251,7 @@ void ProGan::build(const json& config, const ImageShape& shape, int64_t /*num_cl
     snapshots_.assign(static_cast<size_t>(stages - 1), Generator{nullptr});
     G_->to(device);
     D_->to(device);
-    const auto adam = torch::optim::AdamOptions(config_value<double>(config, "lr"))
-                          .betas({config_value<double>(config, "beta1"), config_value<double>(config, "beta2")});
+    const auto adam = recipe_adam(config);
     // One optimizer over every stage's parameters: a layer not used yet has no gradient, so
     // Adam leaves it (and its moments) alone until its stage begins.
     opt_G_ = std::make_unique<torch::optim::Adam>(G_->parameters(), adam);
@@ -371,39 +371,17 @@ ExportSpec ProGan::export_spec() {
 }
 
 void ProGan::save(torch::serialize::OutputArchive& archive) {
-    for (const auto& [name, module] : networks()) {
-        torch::serialize::OutputArchive part;
-        module->save(part);
-        archive.write(name, part);
-    }
-    for (const auto& [name, optimizer] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
-        torch::serialize::OutputArchive part;
-        optimizer->save(part);
-        archive.write(name, part);
-    }
-    archive.write("images_seen", torch::tensor(images_seen_, torch::TensorOptions().dtype(torch::kDouble)));
-    for (size_t k = 0; k < snapshots_.size(); ++k) {
-        if (!snapshots_[k]) continue;
-        torch::serialize::OutputArchive part;
-        snapshots_[k]->save(part);
-        archive.write("G_stage" + std::to_string(k), part);
-    }
+    write_parts<nn::Module>(archive, {{"G", G_.get()}, {"D", D_.get()}});
+    write_parts<torch::optim::Optimizer>(archive, {{"opt_G", opt_G_.get()}, {"opt_D", opt_D_.get()}});
+    write_number(archive, "images_seen", images_seen_);
+    for (size_t k = 0; k < snapshots_.size(); ++k)
+        if (snapshots_[k]) write_parts<nn::Module>(archive, {{"G_stage" + std::to_string(k), snapshots_[k].get()}});
 }
 
 void ProGan::load(torch::serialize::InputArchive& archive) {
-    for (const auto& [name, module] : networks()) {
-        torch::serialize::InputArchive part;
-        archive.read(name, part);
-        module->load(part);
-    }
-    for (const auto& [name, optimizer] : {std::pair{"opt_G", opt_G_.get()}, std::pair{"opt_D", opt_D_.get()}}) {
-        torch::serialize::InputArchive part;
-        archive.read(name, part);
-        optimizer->load(part);
-    }
-    torch::Tensor seen;
-    archive.read("images_seen", seen);
-    images_seen_ = seen.item<double>();
+    read_parts<nn::Module>(archive, {{"G", G_.get()}, {"D", D_.get()}});
+    read_parts<torch::optim::Optimizer>(archive, {{"opt_G", opt_G_.get()}, {"opt_D", opt_D_.get()}});
+    images_seen_ = read_number(archive, "images_seen");
     for (size_t k = 0; k < snapshots_.size(); ++k) {
         snapshots_[k] = nullptr;
         torch::serialize::InputArchive part;

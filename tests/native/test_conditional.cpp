@@ -70,14 +70,6 @@ void randomize(GanFamily& family) {
     }
 }
 
-double max_abs_diff(const torch::Tensor& expected, const ganzoo::Tensor& actual) {
-    const auto e = expected.to(torch::kFloat).contiguous();
-    REQUIRE(static_cast<size_t>(e.numel()) == actual.data.size());
-    double worst = 0;
-    for (int64_t i = 0; i < e.numel(); ++i) worst = std::max(worst, std::abs(double(e.data_ptr<float>()[i]) - actual.data[i]));
-    return worst;
-}
-
 torch::Tensor latents(int64_t count, int64_t dim, uint64_t seed) {
     const auto z = normal_latents(seed, 0, count, dim);
     return torch::from_blob(const_cast<float*>(z.data.data()), {count, dim}, torch::kFloat).clone();

@@ -55,14 +55,6 @@ double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
     return (a - b).abs().max().item<double>();
 }
 
-double max_abs_diff(const torch::Tensor& expected, const ganzoo::Tensor& actual) {
-    const auto e = expected.to(torch::kFloat).contiguous();
-    REQUIRE(static_cast<size_t>(e.numel()) == actual.data.size());
-    double worst = 0;
-    for (int64_t i = 0; i < e.numel(); ++i) worst = std::max(worst, std::abs(double(e.data_ptr<float>()[i]) - actual.data[i]));
-    return worst;
-}
-
 ganzoo::Tensor to_core(const torch::Tensor& t) {
     const auto c = t.to(torch::kFloat).contiguous();
     return {std::vector<int64_t>(c.sizes().begin(), c.sizes().end()),
