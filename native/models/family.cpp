@@ -1,8 +1,8 @@
 #include "models/family.hpp"
 
-#include "models/parts.hpp"
-
 #include <stdexcept>
+
+#include "models/parts.hpp"
 
 namespace ganzoo::train {
 
