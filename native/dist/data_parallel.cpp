@@ -2,6 +2,10 @@
 
 #include <c10/util/Logging.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+// The collectives' options and Work, which the process-group headers would bring too: a build
+// with neither Gloo nor NCCL (a LibTorch without gloo/ headers) needs them on their own.
+#include <torch/csrc/distributed/c10d/Types.hpp>
+#include <torch/csrc/distributed/c10d/Work.hpp>
 #ifdef GANZOO_HAVE_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
@@ -52,9 +56,11 @@ void quiet_c10d_log() {
     FLAGS_caffe2_log_level = 3;
 }
 
+#ifdef GANZOO_HAVE_GLOO
 bool is_loopback(const std::string& host) {
     return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
+#endif
 
 // Consecutive tensors of one dtype and device, up to `limit` bytes each (a tensor larger than
 // the limit is a bucket of its own).
@@ -174,6 +180,7 @@ struct DataParallel::Impl {
 #ifdef GANZOO_HAVE_GLOO
         if (gloo) return call(*gloo);
 #endif
+        (void)call;  // a build without any process group never gets here (the constructor refuses)
         throw std::logic_error("no process group");
     }
 

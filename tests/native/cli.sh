@@ -3,8 +3,10 @@
 # and every bad input (a table below) answered by one line on stderr and a non-zero exit, never a
 # crash or a hang.
 #   usage: cli.sh GANZOO_BINARY WORK_DIR
+# GANZOO_HAVE_GLOO=0 (a build without Gloo): rows tagged gloo: are left out, nogloo: rows run.
 set -uo pipefail
 ganzoo=$1 work=$2
+have_gloo=${GANZOO_HAVE_GLOO:-1}
 rm -rf "$work" && mkdir -p "$work"
 failures=0 passed=0
 
@@ -78,7 +80,7 @@ ok eval-cgan "$ganzoo" eval "$work/cgan.safetensors" --classifier "$classifier" 
 grep -q "FD-FMNIST (classifier features, not Inception)" "$work/out" && grep -q "class accuracy" "$work/out" \
   || { echo "FAIL eval-cgan: no FD-FMNIST or class accuracy line"; cat "$work/out"; failures=$((failures + 1)); }
 ok eval-infogan "$ganzoo" eval "$work/infogan.safetensors" --classifier "$classifier" -n 100 --json
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {"fd_fmnist","fd_floor","inception_score","code_class_accuracy","q_accuracy"} <= r.keys(), r.keys()' "$work/out" \
+/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {"fd_fmnist","fd_floor","inception_score","code_class_accuracy","q_accuracy"} <= r.keys(), r.keys()' "$work/out" \
   || { echo "FAIL eval-infogan: --json lacks a metric"; cat "$work/out"; failures=$((failures + 1)); }
 
 # scripts/gpu-runs.sh: two runs side by side, one stopped by its time limit (SIGTERM → a
@@ -115,7 +117,7 @@ ok translate-examples "$ganzoo" translate "$work/cyclegan.safetensors" --example
 ok translate-input "$ganzoo" translate "$work/cyclegan.safetensors" --input "$work/a.png" --direction BA -o "$work/cyclegan-one.png"
 grep -q "Ankle boot -> Sneaker" "$work/out" || { echo "FAIL translate-input: not B -> A"; cat "$work/out"; failures=$((failures + 1)); }
 ok eval-cyclegan "$ganzoo" eval "$work/cyclegan.safetensors" --classifier "$classifier" --json
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {"target_fraction_ab","target_fraction_ba","cycle_l1_a","cycle_l1_b","fd_ab","fd_ba"} <= r.keys() and r["count_a"] == 1000, r' "$work/out" \
+/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {"target_fraction_ab","target_fraction_ba","cycle_l1_a","cycle_l1_b","fd_ab","fd_ba"} <= r.keys() and r["count_a"] == 1000, r' "$work/out" \
   || { echo "FAIL eval-cyclegan: --json lacks a metric"; cat "$work/out"; failures=$((failures + 1)); }
 
 head -c 100 "$model" >"$work/truncated.safetensors"
@@ -131,6 +133,10 @@ tiny="--limit 64 --batch 16 --width 4 --threads 1 --device cpu"
 while IFS='|' read -r name rc text args; do
   name=$(echo $name) rc=$(echo $rc) text=$(echo "$text" | sed 's/^ *//; s/ *$//')
   [ -z "$name" ] || [ "${name:0:1}" = "#" ] && continue
+  case $name in
+    gloo:*) [ "$have_gloo" = 1 ] || continue; name=${name#gloo:} ;;
+    nogloo:*) [ "$have_gloo" = 0 ] || continue; name=${name#nogloo:} ;;
+  esac
   eval "set -- $args"
   refuses "$name" "$rc" "$text" "$ganzoo" "$@"
 done <<'TABLE'
@@ -193,9 +199,10 @@ dist-backend-unknown   | 1 | expected auto, gloo or nccl          | train dcgan 
 dist-nccl-on-cpu       | 1 | --dist-backend nccl needs --device cuda | train dcgan $tiny --world-size 2 --master 127.0.0.1:29517 --dist-backend nccl --out $work/r
 dist-bucket-zero       | 1 | --bucket-mb 0                        | train dcgan $tiny --world-size 2 --master 127.0.0.1:29517 --bucket-mb 0 --out $work/r
 dist-global-batch      | 1 | --batch 40 x --world-size 2 = 80 must be between 1 and the dataset size 64 | train dcgan --limit 64 --batch 40 --width 4 --threads 1 --device cpu --world-size 2 --master 127.0.0.1:29517 --out $work/r
-dist-no-peer           | 1 | rank 0 of 2: rendezvous at 127.0.0.1:29518 failed: 1 of 2 ranks joined within 2 s | train dcgan $tiny --world-size 2 --rank 0 --master 127.0.0.1:29518 --dist-timeout 100 --rendezvous-timeout 2 --out $work/r
+gloo:dist-no-peer      | 1 | rank 0 of 2: rendezvous at 127.0.0.1:29518 failed: 1 of 2 ranks joined within 2 s | train dcgan $tiny --world-size 2 --rank 0 --master 127.0.0.1:29518 --dist-timeout 100 --rendezvous-timeout 2 --out $work/r
 dist-rendezvous-negative | 1 | --rendezvous-timeout -1: must be between 0 | train dcgan $tiny --world-size 2 --master 127.0.0.1:29517 --rendezvous-timeout -1 --out $work/r
-dist-no-rank-zero      | 1 | rank 1 of 2: rendezvous at 127.0.0.1:29519 failed | train dcgan $tiny --world-size 2 --rank 1 --master 127.0.0.1:29519 --dist-timeout 2 --out $work/r
+nogloo:dist-gloo-missing | 1 | --dist-backend gloo: this LibTorch has no Gloo headers | train dcgan $tiny --world-size 2 --rank 0 --master 127.0.0.1:29518 --dist-timeout 2 --out $work/r
+gloo:dist-no-rank-zero | 1 | rank 1 of 2: rendezvous at 127.0.0.1:29519 failed | train dcgan $tiny --world-size 2 --rank 1 --master 127.0.0.1:29519 --dist-timeout 2 --out $work/r
 launch-not-train       | 1 | launch: expected `ganzoo launch -n N train MODEL | launch -n 2 models
 launch-nothing         | 1 | launch: expected `ganzoo launch -n N train MODEL | launch -n 2
 launch-sets-rank       | 1 | --rank is set by launch              | launch -n 2 train dcgan $tiny --rank 1 --out $work/r
