@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Installs every Debian package ganzoo needs, skipping what is already there (idempotent).
-# Run as root on Debian 12. Nothing is downloaded from outside Debian's archive.
+# Installs every Debian package ganzoo needs, skipping what is already there (idempotent), and
+# says nothing when nothing was missing (-v: says what it found). Run as root on Debian 12.
+# Nothing is downloaded from outside Debian's archive and the npm registry (lock files only).
+# scripts/deps-audit.sh checks this list against what the build and the tests used.
 set -euo pipefail
+verbose=0
+[ "${1:-}" = -v ] && verbose=1
+note() { [ "$verbose" = 1 ] && echo "install-deps: $*"; return 0; }
 
 packages=(
   # build
@@ -9,12 +14,15 @@ packages=(
   # trainer: LibTorch 1.13 (CPU) and what its CMake config wants; OpenBLAS, or LibTorch runs
   # on the reference BLAS, ~3x slower on these models
   libtorch-dev libopenblas0-pthread libgflags-dev libgoogle-glog-dev libprotobuf-dev protobuf-compiler
+  # data-parallel training (native/dist): c10d's Gloo headers, which libtorch-dev does not pull in
+  libgloo-dev
   # header-only dependencies of the core, the CLI and the tests; zlib for the IDX reader
   libeigen3-dev nlohmann-json3-dev libcli11-dev libstb-dev catch2 zlib1g-dev
   # the data
   dataset-fashion-mnist
-  # the core under WebAssembly (emcc + node)
-  emscripten nodejs
+  # the core under WebAssembly (emcc + node); npm installs the browser tests' lock file (Debian's
+  # nodejs ships without it)
+  emscripten nodejs npm
   # browser tests (tests/web): Debian's chromium, driven by playwright-core from npm (below)
   chromium
   # benchmark peer (tests/bench): Debian's PyTorch 1.13 for /usr/bin/python3
@@ -22,17 +30,20 @@ packages=(
   # the studio (native/studio): GLFW + OpenGL natively, its tests under Xvfb with Mesa's software
   # GL; dpkg-dev unpacks Dear ImGui's Debian source package (below)
   libglfw3-dev libgl-dev libgl1-mesa-dri xvfb xauth dpkg-dev
+  # the fresh-machine rehearsal (scripts/fresh-check.sh)
+  debootstrap
 )
 
+# Installed, or provided by an installed package (NodeSource's nodejs provides npm).
+installed=$(dpkg-query -W -f='${Status}\t${Package}, ${Provides}\n' 2>/dev/null | sed -n 's/^install ok installed\t//p' \
+            | tr ',' '\n' | sed 's/^ *//; s/ .*//' | sort -u)
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
-    missing+=("$p")
-  fi
+  grep -qxF "$p" <<<"$installed" || missing+=("$p")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages are installed"
+  note "all ${#packages[@]} packages are installed"
 else
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: missing packages: ${missing[*]}; run this script as root (or sudo)" >&2
@@ -47,7 +58,7 @@ fi
 # LibTorch must load OpenBLAS, not the reference BLAS.
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
 case "$blas" in
-  *openblas*) echo "install-deps: BLAS is $blas" ;;
+  *openblas*) note "BLAS is $blas" ;;
   *) echo "install-deps: warning: libblas.so.3 resolves to '$blas', not OpenBLAS;" \
           "fix with: update-alternatives --config libblas.so.3-x86_64-linux-gnu" >&2 ;;
 esac
@@ -57,7 +68,7 @@ esac
 # defaults to it). Needs a deb-src entry: added for bookworm's main when none is there.
 imgui_dir="$(cd "$(dirname "$0")/.." && pwd)/.deps/imgui"
 if [ -f "$imgui_dir/imgui.cpp" ] && [ -f "$imgui_dir/backends/imgui_impl_glfw.cpp" ]; then
-  echo "install-deps: Dear ImGui sources are in $imgui_dir"
+  note "Dear ImGui sources are in $imgui_dir"
 else
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: Dear ImGui sources missing in $imgui_dir; run this script as root (or sudo)" >&2
@@ -97,6 +108,6 @@ for npm_dir in $npm_dirs; do
     (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
       && cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"
   else
-    echo "install-deps: $npm_dir npm packages are installed"
+    note "$npm_dir npm packages are installed"
   fi
 done
