@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 BUILD := build/native
 GANZOO := $(BUILD)/bin/ganzoo
 MODEL ?= web/models/dcgan.safetensors
-# Under load OpenMP spin-waiting makes LibTorch steps erratic (TOOLCHAIN.md).
+# Under load OpenMP spin-waiting makes LibTorch steps erratic (docs/toolchain.md).
 export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: all deps configure build wasm demo test web-test bench bench-web clean
@@ -59,14 +59,19 @@ demo: build wasm
 	@echo "demo: the web page (sample, interpolate, embed): http://127.0.0.1:$(SERVE_PORT)/ (Ctrl-C stops the server)"
 	@node tests/web/serve.mjs --root web --port $(SERVE_PORT) < /dev/null
 
-# Then the core, the data readers and their tests again under ASan + UBSan (the asan preset;
-# LibTorch stays out); the em++ parity test gains nothing there.
+# The dependency audit first (scripts/deps-audit.sh: every header, library and program the build
+# and the tests use comes from a package install-deps.sh installs), then the native tests. Then the
+# core, the data readers and their tests again under ASan + UBSan (the asan preset; LibTorch stays
+# out; the em++ parity test gains nothing there), the browser tests, and the audit once more over
+# every build.
 test: build
+	@bash scripts/deps-audit.sh $(BUILD)
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@cmake --preset asan >/dev/null
 	@cmake --build build/asan -j $(JOBS)
 	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -E '^core\.wasm_(forward|limits)$$'
 	@$(MAKE) --no-print-directory web-test
+	@bash scripts/deps-audit.sh $(BUILD) build/asan $(WASM_BUILD)
 
 # The recipes behind the shipped weights (docs/RESULTS.md, docs/members/<member>.md): make train-MEMBER
 # trains on the CPU into runs/MEMBER-shipped and exports web/models/MEMBER.safetensors.
