@@ -144,7 +144,7 @@ async function measure({ engine, threads }, withOutput) {
 }
 
 const loadBefore = loadavg()[0];
-// Chromium's first page runs slower (TOOLCHAIN.md): one discarded page per server first.
+// Chromium's first page runs slower (docs/toolchain.md): one discarded page per server first.
 await measure({ engine: wanted[0], threads: 1 }, false);
 if (withThreads) await measure({ engine: wanted[0], threads: hardware }, false);
 

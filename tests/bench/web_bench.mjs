@@ -48,7 +48,7 @@ async function measure() {
   return { firstImageMs, ms: r, bytes };
 }
 
-await measure();  // the first page after Chromium starts runs slower (TOOLCHAIN.md): discard it
+await measure();  // the first page after Chromium starts runs slower (docs/toolchain.md): discard it
 const r = await measure();
 const engine = ['ganzoo-core.js', 'ganzoo-core.wasm', 'ganzoo.js', 'ganzoo-worker.js'].reduce((s, f) => s + (r.bytes['/' + f] || 0), 0);
 console.log(`engine                 batch 1 (ms)  batch 64 (ms)  engine download  first image`);

@@ -35,7 +35,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 [ -n "$build" ] || build="$(mktemp -d -t ganzoo-wasm-limits.XXXXXX)"
 mkdir -p "$build/obj" "$build/include"
-# emcc's optimizing link needs acorn from Debian's node modules (docs: TOOLCHAIN.md).
+# emcc's optimizing link needs acorn from Debian's node modules (docs/toolchain.md).
 export NODE_PATH=/usr/share/nodejs
 # Only Eigen/ and nlohmann/ go on em++'s include path: /usr/include's glibc headers would shadow
 # emscripten's own libc.

@@ -34,7 +34,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 [ -n "$build" ] || build="$(mktemp -d -t ganzoo-wasm.XXXXXX)"
 mkdir -p "$build/obj"
-# emcc's optimizing link needs acorn from Debian's node modules (docs: TOOLCHAIN.md).
+# emcc's optimizing link needs acorn from Debian's node modules (docs/toolchain.md).
 export NODE_PATH=/usr/share/nodejs
 
 # Only Eigen/ and nlohmann/ go on em++'s include path: the folders may be /usr/include, whose

@@ -23,7 +23,7 @@ const ganzooBin = arg('--ganzoo') ? resolve(arg('--ganzoo')) : null;
 const webRoot = resolve(arg('--web', join(root, 'web')));
 const benchGrids = Number(arg('--bench', '0'));
 const keep = arg('--keep');
-// WebGL 2 headless: SwiftShader, allowed explicitly (TOOLCHAIN.md: not --use-gl=swiftshader,
+// WebGL 2 headless: SwiftShader, allowed explicitly (docs/toolchain.md: not --use-gl=swiftshader,
 // not --disable-software-rasterizer).
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
   '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -190,7 +190,7 @@ test('high DPI: devicePixelRatio 2 doubles the drawing buffer and the UI scale',
 });
 
 test('frame times while a 64-image grid regenerates', { skip: !benchGrids && 'no --bench N' }, async () => {
-  // A warm-up page first: Chromium's first page runs slower (TOOLCHAIN.md).
+  // A warm-up page first: Chromium's first page runs slower (docs/toolchain.md).
   for (const round of ['warm-up', 'measured']) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=1&bench=${benchGrids}&no-remember=1`);
