@@ -3,8 +3,8 @@
 #
 # Builds a bookworm system with debootstrap in a folder (nothing of this machine's installed
 # packages in it), bind-mounts /proc, /sys and /dev, copies /etc/resolv.conf and the apt sources,
-# makes a clean `git clone` of HEAD inside it, and runs there, as root, exactly `make test` and
-# then `make demo`. `make demo` passes once its page answers on its port and the two PNGs exist;
+# makes a clean `git clone` of HEAD inside it, and runs there, as root, the README's quick start:
+# `apt-get install make` (a fresh Debian has no make), then `make test` and `make demo`. `make demo` passes once its page answers on its port and the two PNGs exist;
 # then its server is stopped. Each phase's minutes are printed and the whole log goes to
 # fresh-check.log. Whatever happens, the mounts are undone and the folder removed (--keep keeps
 # it, unmounted). docs/fresh-check.md records the runs.
@@ -124,6 +124,10 @@ done
 grep -ls 'Acquire::' /etc/apt/apt.conf.d/* | while read -r f; do cp "$f" "$dir$f"; done
 git clone -q --no-local "$root" "$dir/root/ganzoo"
 git -C "$dir/root/ganzoo" checkout -q "$head"
+
+# The README's prerequisite line: a fresh Debian 12 has no make (git cloned this from outside).
+phase prerequisites in_chroot "apt-get update -qq && apt-get install -y -qq make" \
+  || { say "fresh-check: FAILED installing make"; exit 1; }
 
 # `make test` from nothing: install, build, every test. Phases read off its timestamped output.
 test_status=0
