@@ -86,6 +86,7 @@ trap 'exit 130' INT TERM
 # when --port moves the demo's server off the Makefile's default).
 chroot_env=(HOME=/root LANG=C.UTF-8 TERM=dumb PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
 [ "$port" = 8000 ] || chroot_env+=("SERVE_PORT=$port")
+[ -n "${NODE_EXTRA_CA_CERTS:-}" ] && chroot_env+=("NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS")
 in_chroot() { chroot "$dir" /usr/bin/env -i "${chroot_env[@]}" bash -c "cd /root/ganzoo && $1"; }
 # phase NAME COMMAND...: runs it, timestamping its output into the log; prints its minutes.
 phase() {
@@ -112,9 +113,16 @@ mount -t proc proc "$dir/proc"
 mount --bind /sys "$dir/sys"
 mount --rbind /dev "$dir/dev"
 mount --make-rslave "$dir/dev"
+# This machine's network settings, which are not the project's: name resolution, the apt
+# sources (in place of debootstrap's one-line list) and apt's proxy and validity settings, and
+# the certificate authorities a TLS-inspecting network adds (local CAs, which the chroot's
+# ca-certificates picks up when install-deps.sh installs it; npm's cafile; NODE_EXTRA_CA_CERTS).
+# Not the project's own deb-src entry: install-deps.sh must add it itself.
 cp /etc/resolv.conf "$dir/etc/resolv.conf"
-# The apt sources (and the network settings of apt: proxies, validity), not the project's own
-# deb-src entry, which install-deps.sh must add itself.
+rm -f "$dir/etc/apt/sources.list"
+for f in /usr/local/share/ca-certificates/* /etc/npmrc; do
+  [ -f "$f" ] && mkdir -p "$dir$(dirname "$f")" && cp "$f" "$dir$f"
+done
 for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
   [ -f "$f" ] || continue
   case "$f" in */ganzoo-*) continue ;; esac
