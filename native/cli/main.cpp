@@ -157,8 +157,10 @@ void add_train(CLI::App& app, int argc, char** argv) {
 void add_export(CLI::App& app) {
     auto* cmd = app.add_subcommand("export", "write a run's generator as a ganzoo .safetensors file");
     static std::string run, out, dtype = "f16", name;
+    static bool raw = false;
     cmd->add_option("run", run, "run directory")->required()->check(CLI::ExistingDirectory);
     cmd->add_option("-o,--output", out, "output file")->required();
+    cmd->add_flag("--raw", raw, "export the live generator, not the average (when the run keeps one: recipe key ema)");
     cmd->add_option("--dtype", dtype, "f16 (default) or f32")->check(CLI::IsMember({"f16", "f32"}));
     cmd->add_option("--name", name, "model name (default <family>-<dataset>)");
     cmd->callback([] {
@@ -187,6 +189,10 @@ void add_export(CLI::App& app) {
             const auto summary = json::parse(bytes.begin(), bytes.end(), nullptr, false);
             if (!summary.is_discarded() && summary.contains("device")) eo.training["device"] = summary["device"];
         }
+        // The averaged generator when the run keeps one (unless --raw): the grids showed it too.
+        eo.training["generator"] = loaded.average && !raw ? "average" : "live";
+        if (loaded.average) eo.training["ema"] = loaded.average->settings().decay;
+        const auto applied = loaded.average && !raw ? loaded.average->apply(average_refresh_seed(options)) : nullptr;
         const auto bytes = export_model(*loaded.family, eo);
         write_file_atomically(output_path(out), bytes);
         const auto model = Model::load(bytes.data(), bytes.size());

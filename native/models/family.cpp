@@ -116,10 +116,32 @@ std::vector<double> average_over_ranks(const Batch& batch, std::vector<double> v
     return batch.shard.average ? batch.shard.average(std::move(values)) : values;
 }
 
+NamedNetworks GanFamily::generators() {
+    NamedNetworks out;
+    for (auto& [name, module] : networks())
+        if (!name.empty() && name[0] == 'G') out.emplace_back(name, module);
+    return out;
+}
+
+namespace {
+thread_local bool t_refresh_batch_norm = false;
+}  // namespace
+
+BatchNormRefresh::BatchNormRefresh() : previous_(t_refresh_batch_norm) { t_refresh_batch_norm = true; }
+BatchNormRefresh::~BatchNormRefresh() { t_refresh_batch_norm = previous_; }
+bool BatchNormRefresh::active() { return t_refresh_batch_norm; }
+
+void for_each_batch_norm(torch::nn::Module& module, const std::function<void(torch::nn::Module&)>& visit) {
+    for (auto& m : module.modules(/*include_self=*/true))
+        if (m->as<torch::nn::BatchNorm1d>() || m->as<torch::nn::BatchNorm2d>() || m->as<torch::nn::BatchNorm3d>())
+            visit(*m);
+}
+
 torch::Tensor eval_forward(torch::nn::Sequential& net, const torch::Tensor& input) {
     torch::NoGradGuard no_grad;
     const bool was_training = net->is_training();
     net->eval();
+    if (BatchNormRefresh::active()) for_each_batch_norm(*net, [](torch::nn::Module& bn) { bn.train(); });
     auto out = net->forward(input);
     net->train(was_training);
     return out;

@@ -56,6 +56,11 @@ using StepStats = std::vector<std::pair<std::string, double>>;
 // [N, 2] in [-1, 1]. Empty for unconditional members.
 using GeneratorInputs = std::map<std::string, torch::Tensor>;
 
+// Networks by name, as GanFamily::networks() lists them.
+using NamedNetworks = std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>>;
+
+class GeneratorAverage;  // models/average.hpp
+
 struct ImageShape {
     int64_t channels = 1, height = 28, width = 28;
 };
@@ -144,6 +149,13 @@ public:
     virtual int64_t grid_columns(int64_t count) const {
         return static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(count))));
     }
+    // The other inputs of `count` samples drawn as training draws them (a class or code for each
+    // row), from their own generator seeded with `seed` (the global stream is left alone): what
+    // the averaged generator's batch-norm statistics are re-estimated on. By default the grid's
+    // inputs, which cover every class evenly.
+    virtual GeneratorInputs prior_inputs(int64_t count, uint64_t /*seed*/) {
+        return grid_inputs(count, grid_columns(count));
+    }
 
     virtual int64_t z_dim() const = 0;
 
@@ -159,6 +171,15 @@ public:
     // nothing gets only the loss check.
     virtual std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> networks() { return {}; }
 
+    // The networks generator averaging keeps an average of (models/average.hpp): by default those
+    // of networks() whose name starts with "G" (G; CycleGAN's G_AB and G_BA).
+    virtual NamedNetworks generators();
+
+    // The run's generator average, when averaging is on (the trainer attaches it; null: off). A
+    // member that copies G during training (ProGAN's stage copies) copies the average instead.
+    void attach_average(const GeneratorAverage* average) { average_ = average; }
+    const GeneratorAverage* average() const { return average_; }
+
     // Data-parallel training (native/dist): replaces each optimizer by wrap(optimizer), whose
     // step first averages the gradients over the ranks. A member whose every optimizer is
     // reachable this way, whose noise comes from batch_randn/batch_rand and whose own state is
@@ -166,6 +187,9 @@ public:
     using OptimizerWrap =
         std::function<std::unique_ptr<torch::optim::Optimizer>(std::unique_ptr<torch::optim::Optimizer>)>;
     virtual bool wrap_optimizers(const OptimizerWrap& /*wrap*/) { return false; }
+
+private:
+    const GeneratorAverage* average_ = nullptr;
 };
 
 // The common shape of most members: a generator G fed z, a discriminator or critic D, one
@@ -216,7 +240,22 @@ std::unique_ptr<GanFamily> make_family(const std::string& name);
 
 // Shared helpers for members.
 // Generator output in eval mode (batch-norm running statistics), back in train mode after.
+// While a BatchNormRefresh lives (on this thread), batch-norm layers run in training mode
+// instead: they normalise by the batch and update their running statistics.
 torch::Tensor eval_forward(torch::nn::Sequential& net, const torch::Tensor& input);
+class BatchNormRefresh {
+public:
+    BatchNormRefresh();
+    ~BatchNormRefresh();
+    BatchNormRefresh(const BatchNormRefresh&) = delete;
+    BatchNormRefresh& operator=(const BatchNormRefresh&) = delete;
+    static bool active();
+
+private:
+    bool previous_;
+};
+// Calls visit(layer) for every BatchNorm1d/2d/3d module of `module` (itself included).
+void for_each_batch_norm(torch::nn::Module& module, const std::function<void(torch::nn::Module&)>& visit);
 // DCGAN-style init: conv/linear weights N(0, 0.02), batch-norm weight N(1, 0.02), biases 0.
 void init_dcgan_weights(torch::nn::Module& module);
 // Reads config[key] or throws a one-line error naming the key.

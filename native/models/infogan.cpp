@@ -174,6 +174,13 @@ public:
                 {"c_cont", torch::zeros({count, continuous_})}};
     }
     int64_t grid_columns(int64_t /*count*/) const override { return categories_; }
+    // As train_step draws them: a uniform category and continuous codes uniform in [-1, 1].
+    GeneratorInputs prior_inputs(int64_t count, uint64_t seed) override {
+        auto generator = at::detail::createCPUGenerator(seed);
+        const auto category = torch::randint(categories_, {count, 1}, generator, torch::kFloat);
+        const auto continuous = torch::rand({count, continuous_}, generator) * 2.0 - 1.0;
+        return {{"c_cat", category}, {"c_cont", continuous}};
+    }
 
     ExportSpec export_spec() override {
         ExportNet g{"G", {"z", "c_cat", "c_cont"}, G_};

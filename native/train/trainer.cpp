@@ -244,7 +244,8 @@ struct Checkpoint {
     double wall_s = 0.0;
 };
 
-void save_checkpoint(GanFamily& family, const std::string& dir, const Checkpoint& state) {
+// `average`: the generator average, saved beside the model when averaging is on.
+void save_checkpoint(GanFamily& family, const GeneratorAverage* average, const std::string& dir, const Checkpoint& state) {
     torch::serialize::OutputArchive archive;
     archive.write("version", torch::tensor(static_cast<int64_t>(kCheckpointVersion)));
     archive.write("step", torch::tensor(state.step));
@@ -252,6 +253,11 @@ void save_checkpoint(GanFamily& family, const std::string& dir, const Checkpoint
     torch::serialize::OutputArchive model;
     family.save(model);
     archive.write("model", model);
+    if (average) {
+        torch::serialize::OutputArchive ema;
+        average->save(ema);
+        archive.write("ema", ema);
+    }
     std::vector<uint8_t> payload;
     archive.save_to([&payload](const void* data, size_t size) {
         payload.insert(payload.end(), static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
@@ -262,7 +268,8 @@ void save_checkpoint(GanFamily& family, const std::string& dir, const Checkpoint
     write_file_atomically(dir + "/latest.pt", seal_checkpoint(payload));
 }
 
-Checkpoint load_checkpoint(GanFamily& family, const std::string& dir, torch::Device device) {
+// A checkpoint without an average (written before averaging was on) starts it at the loaded G.
+Checkpoint load_checkpoint(GanFamily& family, GeneratorAverage* average, const std::string& dir, torch::Device device) {
     const std::string path = dir + "/latest.pt";
     if (!fs::exists(path))
         throw std::runtime_error(path + ": no checkpoint to resume from (start without --resume)");
@@ -283,13 +290,22 @@ Checkpoint load_checkpoint(GanFamily& family, const std::string& dir, torch::Dev
         torch::serialize::InputArchive model;
         archive.read("model", model);
         family.load(model);
+        if (average) {
+            torch::serialize::InputArchive ema;
+            if (archive.try_read("ema", ema))
+                average->load(ema);
+            else
+                average->reset();
+        }
     } catch (const c10::Error& e) {
         throw std::runtime_error(path + ": cannot load checkpoint (" + std::string(e.what_without_backtrace()) + ")");
     }
     return state;
 }
 
-void write_sample_grid(GanFamily& family, const json& config, const std::string& path) {
+// With `average` (averaging on), the grid is the averaged generator's, as export writes it.
+void write_sample_grid(GanFamily& family, GeneratorAverage* average, const json& config, const std::string& path) {
+    const auto applied = average ? average->apply(average_refresh_seed(config)) : nullptr;
     const auto count = config_value<int64_t>(config, "sample_count");
     const auto latents = normal_latents(config_value<uint64_t>(config, "sample_seed"), 0, count, family.z_dim());
     const auto z = torch::from_blob(const_cast<float*>(latents.data.data()), {count, family.z_dim()},
@@ -340,8 +356,11 @@ json resolve_config(const TrainRequest& request, GanFamily& family, const std::s
 json loop_defaults() {
     return {{"epochs", 10},      {"steps", 0},        {"batch", 128},        {"seed", 1},
             {"device", "auto"},  {"threads", 0},      {"data", "fashion-mnist"}, {"limit", 0},
-            {"checkpoint_every", 500}, {"log_every", 50}, {"sample_count", 64}, {"sample_seed", 0}};
+            {"checkpoint_every", 500}, {"log_every", 50}, {"sample_count", 64}, {"sample_seed", 0},
+            {"ema", 0.0},        {"ema_start", 0}};
 }
+
+uint64_t average_refresh_seed(const json& options) { return step_seed(config_value<uint64_t>(options, "seed"), -2); }
 
 torch::Device resolve_device(const std::string& name) {
     if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
@@ -408,7 +427,11 @@ LoadedRun load_run(const std::string& run_dir, torch::Device device) {
     const auto image = dataset.at("image");
     ImageShape shape{image[0].get<int64_t>(), image[1].get<int64_t>(), image[2].get<int64_t>()};
     run.family->build(options, shape, static_cast<int64_t>(dataset.at("classes").size()), device);
-    const Checkpoint state = load_checkpoint(*run.family, run_dir + "/checkpoints", device);
+    if (const auto settings = average_settings(options); settings.enabled()) {
+        run.average = std::make_unique<GeneratorAverage>(*run.family, settings);
+        run.family->attach_average(run.average.get());
+    }
+    const Checkpoint state = load_checkpoint(*run.family, run.average.get(), run_dir + "/checkpoints", device);
     run.step = state.step;
     run.wall_s = state.wall_s;
     return run;
@@ -562,13 +585,18 @@ TrainSummary run_training(const TrainRequest& request) {
 
     torch::manual_seed(step_seed(seed, -1));  // initial weights
     family->build(options, {ds.channels, ds.height, ds.width}, static_cast<int64_t>(ds.class_names.size()), device);
+    std::unique_ptr<GeneratorAverage> average;
+    if (const auto settings = average_settings(options); settings.enabled()) {
+        average = std::make_unique<GeneratorAverage>(*family, settings);
+        family->attach_average(average.get());
+    }
 
     if (writer) {
         fs::create_directories(checkpoints);
         fs::create_directories(run_dir + "/samples");
     }
     Checkpoint state;
-    if (request.resume) state = load_checkpoint(*family, checkpoints, device);
+    if (request.resume) state = load_checkpoint(*family, average.get(), checkpoints, device);
 
     // Join the process group once the options, the data and the networks are known good on
     // this rank, so that a bad option fails at once instead of after a rendezvous.
@@ -640,7 +668,7 @@ TrainSummary run_training(const TrainRequest& request) {
             sync_buffers();
             if (writer) {
                 log->flush();
-                save_checkpoint(*family, checkpoints, {state.step, elapsed()});
+                save_checkpoint(*family, average.get(), checkpoints, {state.step, elapsed()});
             }
             last_checkpoint_step = state.step;
         };
@@ -709,8 +737,9 @@ TrainSummary run_training(const TrainRequest& request) {
                                               : std::string("no checkpoint was written yet")) +
                     "; try a lower --lr, another --seed or a smaller --batch");
             }
-            const double step_s = std::chrono::duration<double>(clock::now() - step_start).count();
             ++state.step;
+            if (average) average->update(state.step);
+            const double step_s = std::chrono::duration<double>(clock::now() - step_start).count();
             ++steps_this_run;
             if (steps_this_run > kWarmupSteps) {
                 measured_s += step_s;
@@ -733,7 +762,7 @@ TrainSummary run_training(const TrainRequest& request) {
                 if (writer) {
                     char name[64];
                     std::snprintf(name, sizeof name, "/samples/epoch_%03lld.png", static_cast<long long>(epoch + 1));
-                    write_sample_grid(*family, options, run_dir + name);
+                    write_sample_grid(*family, average.get(), options, run_dir + name);
                     log->flush();
                     write_report(run_dir, request.family + " — " + run_dir);
                 }

@@ -13,6 +13,7 @@
 
 #include "data/dataset.hpp"
 #include "dist/data_parallel.hpp"
+#include "models/average.hpp"
 #include "models/family.hpp"
 
 namespace ganzoo::train {
@@ -50,9 +51,12 @@ TrainSummary run_training(const TrainRequest& request);
 
 // Builds the family described by a run directory's config.json and loads its newest
 // checkpoint (on the CPU unless `device` says otherwise). Returns the config too.
+// With averaging on (the recipe's `ema`), `average` holds the generator average, attached to
+// the family: export and sampling use average->apply(average_refresh_seed(options)).
 struct LoadedRun {
     json config;
     std::unique_ptr<GanFamily> family;
+    std::unique_ptr<GeneratorAverage> average;  // null: averaging is off
     int64_t step = 0;      // steps trained so far
     double wall_s = 0.0;   // training time so far
 };
@@ -63,6 +67,9 @@ torch::Device resolve_device(const std::string& name);  // auto | cpu | cuda | c
 std::string loaded_blas();                               // e.g. "openblas-pthread"
 std::string source_commit();                             // git describe of the source tree, or "unknown"
 uint64_t step_seed(uint64_t seed, int64_t step);         // what torch::manual_seed gets before a step
+// The seed of the generated batches that re-estimate the averaged generator's batch-norm
+// statistics (models/average.hpp): the same for the run's grids and its export.
+uint64_t average_refresh_seed(const json& options);
 // Dataset pixels (uint8 NCHW) → float in [-1, 1].
 torch::Tensor images_to_float(const torch::Tensor& pixels);
 
