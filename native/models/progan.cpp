@@ -14,6 +14,10 @@
 // resumed run continues where it stopped.
 #include "models/progan.hpp"
 
+#include <map>
+
+#include "models/average.hpp"
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
@@ -47,18 +51,23 @@ torch::Tensor pixel_norm(const torch::Tensor& x, double eps) {
     return x * torch::rsqrt(x.pow(2).mean(1, /*keepdim=*/true) + eps);
 }
 
-torch::Tensor minibatch_stddev(const torch::Tensor& x) {
-    const auto centred = x - x.mean(0, /*keepdim=*/true);
-    const auto stddev = torch::sqrt(centred.pow(2).mean(0) + 1e-8).mean();  // biased, as the paper's code
-    return torch::cat({x, stddev.expand({x.size(0), 1, x.size(2), x.size(3)})}, 1);
+torch::Tensor minibatch_stddev(const torch::Tensor& x, int64_t group_size) {
+    const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+    const int64_t g = group_size <= 0 || group_size > n || n % group_size != 0 ? n : group_size;
+    const int64_t m = n / g;
+    const auto y = x.reshape({g, m, c, h, w});                                // [G, M, C, H, W]
+    const auto centred = y - y.mean(0, /*keepdim=*/true);
+    const auto stddev = torch::sqrt(centred.pow(2).mean(0) + 1e-8);            // [M, C, H, W], biased
+    const auto per_group = stddev.mean({1, 2, 3}).view({1, m, 1, 1, 1});       // [1, M, 1, 1, 1]
+    return torch::cat({x, per_group.expand({g, m, 1, h, w}).reshape({n, 1, h, w})}, 1);
 }
 
-double he_scale(int64_t fan_in) { return std::sqrt(2.0 / static_cast<double>(fan_in)); }
+double he_scale(int64_t fan_in, double gain) { return gain / std::sqrt(static_cast<double>(fan_in)); }
 
 std::vector<ExportOp> PixelNormImpl::export_ops() const { return {{{{"op", "pixel_norm"}, {"eps", eps_}}, {}}}; }
 
-EqualizedConv2dImpl::EqualizedConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t pad)
-    : scale(he_scale(in * kernel * kernel)), padding(pad) {
+EqualizedConv2dImpl::EqualizedConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t pad, double gain)
+    : scale(he_scale(in * kernel * kernel, gain)), padding(pad) {
     weight = register_parameter("weight", torch::randn({out, in, kernel, kernel}));
     bias = register_parameter("bias", torch::zeros({out}));
 }
@@ -72,7 +81,7 @@ std::vector<ExportOp> EqualizedConv2dImpl::export_ops() const {
              {{"weight", cpu_double(weight) * scale}, {"bias", cpu_double(bias)}}}};
 }
 
-EqualizedLinearImpl::EqualizedLinearImpl(int64_t in, int64_t out) : scale(he_scale(in)) {
+EqualizedLinearImpl::EqualizedLinearImpl(int64_t in, int64_t out, double gain) : scale(he_scale(in, gain)) {
     weight = register_parameter("weight", torch::randn({out, in}));
     bias = register_parameter("bias", torch::zeros({out}));
 }
@@ -111,9 +120,10 @@ GeneratorImpl::GeneratorImpl(int64_t z_dim, std::vector<int64_t> channels, int64
         const int64_t c = channels[k];
         nn::Sequential block;
         if (k == 0) {
-            // The paper's 4×4 conv on a 1×1 input is this linear layer reshaped to C×4×4.
+            // The paper's 4×4 conv on a 1×1 input is this linear layer reshaped to C×4×4, with
+            // the official code's gain √2/4 ("to match the original Theano implementation").
             block->push_back(PixelNorm());
-            block->push_back(EqualizedLinear(z_dim, c * 16));
+            block->push_back(EqualizedLinear(z_dim, c * 16, std::sqrt(2.0) / 4));
             block->push_back(nn::Unflatten(nn::UnflattenOptions(1, {c, 4, 4})));
         } else {
             block->push_back(upsample(2));
@@ -125,7 +135,8 @@ GeneratorImpl::GeneratorImpl(int64_t z_dim, std::vector<int64_t> channels, int64
         block->push_back(lrelu());
         block->push_back(PixelNorm());
         blocks_.push_back(register_module("block" + std::to_string(k), block));
-        to_rgb_.push_back(register_module("to_rgb" + std::to_string(k), EqualizedConv2d(c, image_channels, 1, 0)));
+        // toRGB is linear: gain 1, as the official code.
+        to_rgb_.push_back(register_module("to_rgb" + std::to_string(k), EqualizedConv2d(c, image_channels, 1, 0, 1.0)));
     }
 }
 
@@ -150,7 +161,8 @@ nn::Sequential GeneratorImpl::stage_net(int64_t stage, int64_t factor) const {
 
 // ---- discriminator --------------------------------------------------------------------------
 
-DiscriminatorImpl::DiscriminatorImpl(std::vector<int64_t> channels, int64_t image_channels) {
+DiscriminatorImpl::DiscriminatorImpl(std::vector<int64_t> channels, int64_t image_channels, int64_t mbstd_group)
+    : mbstd_group_(mbstd_group) {
     for (size_t k = 0; k < channels.size(); ++k) {
         const int64_t c = channels[k];
         from_rgb_.push_back(register_module("from_rgb" + std::to_string(k),
@@ -167,8 +179,9 @@ DiscriminatorImpl::DiscriminatorImpl(std::vector<int64_t> channels, int64_t imag
         blocks_.push_back(block);
     }
     const int64_t c = channels[0];
+    // The score layer is linear: gain 1, as the official code's Dense1.
     head_ = register_module("head", nn::Sequential(EqualizedConv2d(c + 1, c, 3, 1), lrelu(), EqualizedConv2d(c, c, 4, 0),
-                                                   lrelu(), nn::Flatten(), EqualizedLinear(c, 1)));
+                                                   lrelu(), nn::Flatten(), EqualizedLinear(c, 1, 1.0)));
 }
 
 torch::Tensor DiscriminatorImpl::forward(const torch::Tensor& x, int64_t stage, double alpha) {
@@ -181,7 +194,7 @@ torch::Tensor DiscriminatorImpl::forward(const torch::Tensor& x, int64_t stage, 
         }
     }
     for (int64_t k = stage - 1; k >= 1; --k) h = blocks_[k]->forward(h);
-    return head_->forward(minibatch_stddev(h));
+    return head_->forward(minibatch_stddev(h, mbstd_group_));
 }
 
 torch::Tensor real_images_at(const torch::Tensor& full, int64_t stage, double alpha) {
@@ -210,7 +223,9 @@ json ProGan::defaults(bool cuda) const {
               {"beta1", 0.0},
               {"beta2", 0.99},
               {"gp_lambda", 10.0},
-              {"drift", 0.001}};
+              {"drift", 0.001},
+              {"mbstd_group", 4},
+              {"ema", 0.999}};
     if (cuda) {
         d["width"] = 32;
         d["fade_images"] = 102400;
@@ -228,6 +243,9 @@ void ProGan::build(const json& config, const ImageShape& shape, int64_t /*num_cl
     schedule_.stabilize = config_value<double>(config, "stabilize_images");
     gp_lambda_ = config_value<double>(config, "gp_lambda");
     drift_ = config_value<double>(config, "drift");
+    // Absent from a run that predates the key: the whole batch, as it then trained.
+    const auto mbstd_group = config.value("mbstd_group", int64_t{0});
+    if (mbstd_group < 0) throw std::invalid_argument("progan: mbstd_group must be >= 0 (0: the whole batch)");
     if (z_dim_ < 1) throw std::invalid_argument("progan: z_dim must be >= 1");
     if (stages < 1 || stages > 8) throw std::invalid_argument("progan: stages must be in [1, 8] (4x4 up to 512x512)");
     if (width < 1 || width > 1024) throw std::invalid_argument("progan: width must be in [1, 1024]");
@@ -247,7 +265,7 @@ void ProGan::build(const json& config, const ImageShape& shape, int64_t /*num_cl
     channels_ = shape.channels;
     width_ = width;
     G_ = Generator(z_dim_, channels, channels_);
-    D_ = Discriminator(channels, channels_);
+    D_ = Discriminator(channels, channels_, mbstd_group);
     snapshots_.assign(static_cast<size_t>(stages - 1), Generator{nullptr});
     G_->to(device);
     D_->to(device);
@@ -287,9 +305,15 @@ Generator ProGan::copy_generator() const {
     }
     copy->to(device_);
     torch::NoGradGuard no_grad;
-    const auto source = G_->named_parameters();
+    // With generator averaging on, a stage's copy is the average's (as the paper shows every
+    // resolution from Gs); otherwise the live G's.
+    std::map<std::string, torch::Tensor> source;
+    if (average())
+        for (const auto& [name, tensor] : average()->parameters("G")) source[name] = tensor;
+    else
+        for (const auto& p : G_->named_parameters()) source[p.key()] = p.value();
     for (auto& p : copy->named_parameters()) {
-        p.value().copy_(source[p.key()]);
+        p.value().copy_(source.at(p.key()));
         p.value().set_requires_grad(false);
     }
     return copy;

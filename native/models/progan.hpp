@@ -6,6 +6,8 @@
 // standard deviation, the growth schedule, and the growing G and D with their fade-in.
 #pragma once
 
+#include <cmath>
+
 #include "models/family.hpp"
 
 namespace ganzoo::train::progan {
@@ -13,12 +15,16 @@ namespace ganzoo::train::progan {
 // §4.2: x / sqrt(mean over channels of x² + eps), at every pixel (dim 1 of [N, C, ...]).
 torch::Tensor pixel_norm(const torch::Tensor& x, double eps = 1e-8);
 
-// §3: the standard deviation of every feature at every pixel over the batch, averaged into one
-// number, appended to x [N, C, H, W] as a constant channel: [N, C + 1, H, W].
-torch::Tensor minibatch_stddev(const torch::Tensor& x);
+// §3, as the official code computes it (networks.py, minibatch_stddev_layer): the batch is split
+// into groups of `group_size` samples (sample n = g·M + m is in group m, M = N / group_size); in
+// each group, the standard deviation of every feature at every pixel, averaged into one number,
+// is appended to the group's samples as a constant channel: [N, C, H, W] → [N, C + 1, H, W].
+// group_size 0, one larger than N, or one that does not divide N: the whole batch is one group.
+torch::Tensor minibatch_stddev(const torch::Tensor& x, int64_t group_size = 4);
 
-// He's per-layer constant √(2 / fan_in) (§4.1).
-double he_scale(int64_t fan_in);
+// He's per-layer constant gain / √fan_in (§4.1) with the official code's default gain √2:
+// √(2 / fan_in).
+double he_scale(int64_t fan_in, double gain = std::sqrt(2.0));
 
 class PixelNormImpl : public torch::nn::Module, public ExportsAsOps {
 public:
@@ -32,11 +38,12 @@ private:
 TORCH_MODULE(PixelNorm);
 
 // §4.1, equalized learning rate: the weight is stored N(0, 1) and multiplied by `scale`
-// (√(2 / fan_in)) on every forward pass, so Adam's step is the same relative size in every
-// layer. The export writes a plain conv2d / linear with weight·scale.
+// (gain / √fan_in) on every forward pass, so Adam's step is the same relative size in every
+// layer. The export writes a plain conv2d / linear with weight·scale. The gains are the
+// official code's: √2 by default, 1 for toRGB and D's last layer, √2/4 for G's first dense.
 class EqualizedConv2dImpl : public torch::nn::Module, public ExportsAsOps {
 public:
-    EqualizedConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t padding);
+    EqualizedConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t padding, double gain = std::sqrt(2.0));
     torch::Tensor forward(const torch::Tensor& x);
     std::vector<ExportOp> export_ops() const override;
     torch::Tensor weight, bias;  // [out, in, k, k] ~ N(0, 1), [out] = 0
@@ -47,7 +54,7 @@ TORCH_MODULE(EqualizedConv2d);
 
 class EqualizedLinearImpl : public torch::nn::Module, public ExportsAsOps {
 public:
-    EqualizedLinearImpl(int64_t in, int64_t out);
+    EqualizedLinearImpl(int64_t in, int64_t out, double gain = std::sqrt(2.0));
     torch::Tensor forward(const torch::Tensor& x);
     std::vector<ExportOp> export_ops() const override;
     torch::Tensor weight, bias;  // [out, in] ~ N(0, 1), [out] = 0
@@ -107,17 +114,20 @@ TORCH_MODULE(Generator);
 // standard deviation channel, conv 3×3, conv 4×4 and a linear layer to one score.
 class DiscriminatorImpl : public torch::nn::Module {
 public:
-    DiscriminatorImpl(std::vector<int64_t> channels, int64_t image_channels);
+    // mbstd_group: the minibatch-stddev group size (minibatch_stddev).
+    DiscriminatorImpl(std::vector<int64_t> channels, int64_t image_channels, int64_t mbstd_group = 4);
     // x at `stage`'s resolution; for α < 1 the features entering block k−1 are
     // (1 − α)·fromRGB_{k−1}(avgpool(x)) + α·block_k(fromRGB_k(x)).
     torch::Tensor forward(const torch::Tensor& x, int64_t stage, double alpha);
     torch::nn::Sequential from_rgb(int64_t k) const { return from_rgb_[k]; }
     torch::nn::Sequential block(int64_t k) const { return blocks_[k]; }  // k ≥ 1
     torch::nn::Sequential head() const { return head_; }                 // after the stddev channel
+    int64_t mbstd_group() const { return mbstd_group_; }
 
 private:
     std::vector<torch::nn::Sequential> from_rgb_, blocks_;
     torch::nn::Sequential head_{nullptr};
+    int64_t mbstd_group_ = 4;
 };
 TORCH_MODULE(Discriminator);
 

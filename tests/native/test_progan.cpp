@@ -106,7 +106,7 @@ TEST_CASE("ProGAN: pixel norm gives every pixel's feature vector a unit mean squ
     CHECK(max_diff(pixel_norm(z).pow(2).mean(1), torch::ones({6})) < 1e-5);
 }
 
-TEST_CASE("ProGAN: the minibatch-stddev channel is the batch's mean standard deviation") {
+TEST_CASE("ProGAN: the minibatch-stddev channel with the whole batch as one group is the batch's mean standard deviation") {
     torch::manual_seed(4);
     const int64_t n = 5, c = 3, h = 4, w = 4;
     const auto x = torch::randn({n, c, h, w}, torch::kDouble) * 2;
@@ -122,8 +122,10 @@ TEST_CASE("ProGAN: the minibatch-stddev channel is the batch's mean standard dev
                 total += std::sqrt(square + 1e-8);
             }
     const double expected = total / (c * h * w);
-    const auto y = minibatch_stddev(x);
+    const auto y = minibatch_stddev(x, 0);
     REQUIRE(y.sizes() == torch::IntArrayRef({n, c + 1, h, w}));
+    // 5 is not a multiple of 4: one group, the whole batch.
+    CHECK(torch::equal(minibatch_stddev(x, 4), y));
     CHECK(torch::equal(y.narrow(1, 0, c), x));
     CHECK(max_diff(y.narrow(1, c, 1), torch::full({n, 1, h, w}, expected, torch::kDouble)) < 1e-12);
     // The critic applies it before its last block: its head's first conv takes C₀ + 1 channels.
@@ -131,6 +133,38 @@ TEST_CASE("ProGAN: the minibatch-stddev channel is the batch's mean standard dev
     const auto head_conv = gan->discriminator()->head()->ptr(0);
     CHECK(std::dynamic_pointer_cast<EqualizedConv2dImpl>(head_conv)->weight.size(1) == 8 + 1);
     CHECK(stage_channels(32, 4) == std::vector<int64_t>{128, 128, 64, 32});
+}
+
+TEST_CASE("ProGAN: minibatch stddev over groups of 4, as the official code groups them (sample g*M + m in group m)") {
+    torch::manual_seed(6);
+    const int64_t n = 8, c = 2, h = 3, w = 3, m = n / 4;
+    // Two groups with very different spreads: group 0 = samples 0, 2, 4, 6; group 1 = 1, 3, 5, 7.
+    auto x = torch::randn({n, c, h, w}, torch::kDouble);
+    for (int64_t i = 1; i < n; i += 2) x[i].mul_(10);
+    auto group_stddev = [&](int64_t group) {
+        double total = 0;
+        for (int64_t ci = 0; ci < c; ++ci)
+            for (int64_t i = 0; i < h; ++i)
+                for (int64_t j = 0; j < w; ++j) {
+                    double mean = 0, square = 0;
+                    for (int64_t b = group; b < n; b += m) mean += x[b][ci][i][j].item<double>() / 4;
+                    for (int64_t b = group; b < n; b += m) square += std::pow(x[b][ci][i][j].item<double>() - mean, 2) / 4;
+                    total += std::sqrt(square + 1e-8);
+                }
+        return total / (c * h * w);
+    };
+    const auto y = minibatch_stddev(x, 4);
+    REQUIRE(y.sizes() == torch::IntArrayRef({n, c + 1, h, w}));
+    CHECK(torch::equal(y.narrow(1, 0, c), x));
+    for (int64_t b = 0; b < n; ++b) {
+        INFO("sample " << b);
+        CHECK(max_diff(y[b][c], torch::full({h, w}, group_stddev(b % m), torch::kDouble)) < 1e-12);
+    }
+    CHECK(group_stddev(1) > 5 * group_stddev(0));
+    // The critic groups by 4 by default (the recipe's mbstd_group).
+    auto gan = small_progan();
+    CHECK(gan->discriminator()->mbstd_group() == 4);
+    CHECK(gan->defaults(false).at("mbstd_group") == 4);
 }
 
 TEST_CASE("ProGAN: equalized learning rate: N(0, 1) weights scaled at run time by sqrt(2 / fan_in)") {
@@ -155,6 +189,90 @@ TEST_CASE("ProGAN: equalized learning rate: N(0, 1) weights scaled at run time b
     CHECK(ops[0].op.at("op") == "conv2d");
     CHECK(max_diff(ops[0].tensors.at("weight").to(torch::kFloat), conv->weight * conv->scale) < 1e-6);
     CHECK(max_diff(linear->export_ops()[0].tensors.at("weight").to(torch::kFloat), linear->weight * linear->scale) < 1e-6);
+}
+
+TEST_CASE("ProGAN: the official code's gains: sqrt(2) everywhere but toRGB and D's score layer (1) and G's first dense (sqrt(2)/4)") {
+    auto gan = small_progan();
+    auto& G = gan->generator();
+    auto& D = gan->discriminator();
+    auto first = G->block(0)->ptr(1)->as<EqualizedLinearImpl>();
+    REQUIRE(first);
+    CHECK(first->scale == Approx(std::sqrt(2.0) / 4 / std::sqrt(16.0)).epsilon(1e-12));  // z_dim 16
+    for (int64_t k = 0; k < G->stages(); ++k) {
+        auto rgb = G->to_rgb(k);
+        CHECK(rgb->scale == Approx(1.0 / std::sqrt(double(rgb->weight.size(1)))).epsilon(1e-12));
+    }
+    const auto head = D->head();
+    auto score = head->ptr(head->size() - 1)->as<EqualizedLinearImpl>();
+    REQUIRE(score);
+    CHECK(score->scale == Approx(1.0 / std::sqrt(double(score->weight.size(1)))).epsilon(1e-12));
+    auto from_rgb = D->from_rgb(0)->ptr(0)->as<EqualizedConv2dImpl>();
+    CHECK(from_rgb->scale == Approx(std::sqrt(2.0 / from_rgb->weight.size(1))).epsilon(1e-12));
+}
+
+TEST_CASE("ProGAN: every conv and linear layer of G and D is equalised at run time") {
+    // Every weighted layer is an equalized one (a plain Conv2d/Linear would carry He's scale in
+    // its stored weights), stores N(0, 1) weights, and applies weight·scale in its forward pass.
+    auto gan = small_progan(8, 8, 3, 8);
+    torch::manual_seed(2);
+    int64_t layers = 0;
+    for (auto* net : {static_cast<torch::nn::Module*>(gan->generator().get()), static_cast<torch::nn::Module*>(gan->discriminator().get())}) {
+        for (const auto& m : net->modules(/*include_self=*/false)) {
+            const std::string kind = m->name();
+            INFO(kind);
+            CHECK(kind.find("torch::nn::Conv") == std::string::npos);
+            CHECK(kind.find("torch::nn::Linear") == std::string::npos);
+            if (auto* conv = m->as<EqualizedConv2dImpl>()) {
+                ++layers;
+                const int64_t fan_in = conv->weight.size(1) * conv->weight.size(2) * conv->weight.size(3);
+                if (conv->weight.numel() >= 64) CHECK(conv->weight.std().item<double>() == Approx(1.0).margin(0.25));
+                CHECK(conv->scale <= std::sqrt(2.0 / fan_in) + 1e-12);
+                const auto x = torch::randn({2, conv->weight.size(1), 6, 6});
+                torch::NoGradGuard no_grad;
+                CHECK(max_diff(conv->forward(x), torch::conv2d(x, conv->weight * conv->scale, conv->bias, 1, conv->padding)) < 1e-5);
+                CHECK(max_diff(conv->forward(x), torch::conv2d(x, conv->weight, conv->bias, 1, conv->padding)) > 1e-3);
+            } else if (auto* linear = m->as<EqualizedLinearImpl>()) {
+                ++layers;
+                if (linear->weight.numel() >= 64) CHECK(linear->weight.std().item<double>() == Approx(1.0).margin(0.25));
+                const auto v = torch::randn({3, linear->weight.size(1)});
+                torch::NoGradGuard no_grad;
+                CHECK(max_diff(linear->forward(v), torch::linear(v, linear->weight * linear->scale, linear->bias)) < 1e-5);
+                CHECK(max_diff(linear->forward(v), torch::linear(v, linear->weight, linear->bias)) > 1e-3);
+            }
+        }
+    }
+    // G: 1 dense + 1 + 2·3 convs + 4 toRGB; D: 4 fromRGB + 2·3 convs + 2 head convs + 1 dense.
+    CHECK(layers == 12 + 13);
+}
+
+TEST_CASE("ProGAN: pixel norm follows every conv (and the first dense) of G, at every stage") {
+    // Walks each block's layers in order: after a weighted layer, some later layer of the block
+    // must leave every pixel's feature vector with mean square 1 before the next weighted
+    // layer or the block's end. Removing any PixelNorm of G fails this.
+    auto gan = small_progan(8, 8, 4, 8);
+    auto& G = gan->generator();
+    torch::NoGradGuard no_grad;
+    auto h = torch::randn({4, 16}) * 3;
+    int64_t checked = 0;
+    for (int64_t k = 0; k < G->stages(); ++k) {
+        bool pending = false;
+        for (auto& module : *G->block(k)) {
+            const bool weighted = module.ptr()->as<EqualizedConv2dImpl>() || module.ptr()->as<EqualizedLinearImpl>();
+            if (weighted) {
+                INFO("block " << k << ": a weighted layer before the last one's output was pixel-normalised");
+                CHECK_FALSE(pending);
+                pending = true;
+            }
+            h = module.forward(h);
+            if (pending && h.dim() == 4 && max_diff(h.pow(2).mean(1), torch::ones({h.size(0), h.size(2), h.size(3)})) < 1e-4) {
+                pending = false;
+                ++checked;
+            }
+        }
+        INFO("block " << k << " ends without pixel norm after its last weighted layer");
+        CHECK_FALSE(pending);
+    }
+    CHECK(checked == 2 * G->stages());
 }
 
 TEST_CASE("ProGAN: the schedule's stage and alpha at the phase boundaries") {
