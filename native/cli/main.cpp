@@ -561,6 +561,8 @@ void add_launch(CLI::App& app, char** argv) {
         using clock = std::chrono::steady_clock;
         int64_t alive = count, failed_rank = -1;
         std::string failure;
+        bool failure_by_signal = false, signalled = false;  // signalled: launch itself sent a signal
+        std::vector<std::string> also;  // the other ranks that failed
         clock::time_point deadline{};
         while (alive > 0) {
             int status = 0;
@@ -571,29 +573,47 @@ void add_launch(CLI::App& app, char** argv) {
                 pids[rank] = 0;
                 --alive;
                 const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-                if (!ok && failed_rank < 0) {
-                    failed_rank = rank;
-                    failure = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
-                                                  : "exited with status " + std::to_string(WEXITSTATUS(status));
-                    deadline = clock::now() + std::chrono::milliseconds(static_cast<int64_t>(grace * 1000));
+                if (!ok) {
+                    const bool by_signal = WIFSIGNALED(status);
+                    const std::string what = by_signal ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                                       : "exited with status " + std::to_string(WEXITSTATUS(status));
+                    // The cause first: a rank killed by a signal, over one that exited with an
+                    // error because its peer was gone (both can be reaped in either order).
+                    if (failed_rank < 0 || (by_signal && !failure_by_signal && !signalled)) {
+                        if (failed_rank >= 0) also.push_back("rank " + std::to_string(failed_rank) + " " + failure);
+                        failed_rank = rank;
+                        failure = what;
+                        failure_by_signal = by_signal;
+                    } else {
+                        also.push_back("rank " + std::to_string(rank) + " " + what);
+                    }
+                    if (deadline == clock::time_point{})
+                        deadline = clock::now() + std::chrono::milliseconds(static_cast<int64_t>(grace * 1000));
                 }
                 continue;
             }
             if (pid < 0 && errno != EINTR) break;
             if (const int signal = g_launch_signal) {
                 g_launch_signal = 0;
+                signalled = true;
                 for (const pid_t p : pids)
                     if (p > 0) ::kill(p, signal);
             }
-            if (failed_rank >= 0 && clock::now() > deadline)
+            if (failed_rank >= 0 && clock::now() > deadline) {
+                signalled = true;
                 for (const pid_t p : pids)
                     if (p > 0) ::kill(p, SIGKILL);
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
-        if (failed_rank >= 0)
-            throw std::runtime_error("launch: rank " + std::to_string(failed_rank) + " of " + std::to_string(count) + " " + failure);
+        if (failed_rank >= 0) {
+            std::string others;
+            for (const auto& a : also) others += (others.empty() ? " (then " : ", ") + a;
+            throw std::runtime_error("launch: rank " + std::to_string(failed_rank) + " of " + std::to_string(count) + " " + failure +
+                                     (others.empty() ? "" : others + ")"));
+        }
     });
 }
 
@@ -823,6 +843,23 @@ void add_eval(CLI::App& app) {
         }
         if (r.contains("q_accuracy"))
             std::printf("  Q recovers the categorical code from G's images: %.2f%%\n", 100.0 * r["q_accuracy"].get<double>());
+        if (r.contains("mi_categorical"))
+            std::printf("  mutual information, lower bound H(c) - E[-log Q(c|x)]: categorical %.3f nats (of log K = %.3f)\n",
+                        r["mi_categorical"].get<double>(), r["mi_categorical_max"].get<double>());
+        if (r.contains("mi_continuous")) {
+            std::printf("  mutual information, lower bound, continuous codes (<= 0: Q reads nothing):");
+            for (size_t j = 0; j < r["mi_continuous"].size(); ++j)
+                std::printf(" c%zu %.3f nats (MSE %.4f)", j, r["mi_continuous"][j].get<double>(), r["q_continuous_mse"][j].get<double>());
+            std::printf("\n");
+        }
+        if (r.contains("q_cluster_accuracy")) {
+            std::printf("  Q's categorical head clustering the real test images, best one-to-one mapping: %.2f%% (",
+                        100.0 * r["q_cluster_accuracy"].get<double>());
+            bool first = true;
+            for (const auto& [code, name] : r["q_cluster_to_class"].items())
+                std::printf("%s%s→%s", first ? "" : ", ", code.c_str(), name.get<std::string>().c_str()), first = false;
+            std::printf(")\n");
+        }
         if (r.contains("swd")) {
             auto row = [&](const char* label, const char* key, const char* average) {
                 std::printf("    %-42s", label);
@@ -863,6 +900,10 @@ void prefer_passive_openmp(char** argv) {
 
 int main(int argc, char** argv) {
     prefer_passive_openmp(argv);
+    // A peer rank that dies mid-send must give a clear "all-reduce failed" (EPIPE from Gloo's
+    // socket), not kill this rank by SIGPIPE: the rehearsal on a fresh Debian (docs/fresh-check.md)
+    // caught rank 0 "killed by signal 13". Python ignores SIGPIPE too, so PyTorch ranks see the same.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"ganzoo: train GANs with LibTorch, run them anywhere through one small core"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "ganzoo 0.1.0");

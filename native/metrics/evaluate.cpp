@@ -90,11 +90,56 @@ Tensor centre_crop(const Tensor& images, int64_t my, int64_t mx) {
     return out;
 }
 
-// The first `n` images of a set.
-Tensor first_images(const Tensor& images, int64_t n) {
+// `n` images of a set from image `first` on.
+Tensor first_images(const Tensor& images, int64_t n, int64_t first = 0) {
     const int64_t per = images.numel() / images.dim(0);
     Tensor out = Tensor::zeros({n, images.dim(1), images.dim(2), images.dim(3)});
-    std::copy_n(images.data.begin(), n * per, out.data.begin());
+    std::copy_n(images.data.begin() + first * per, n * per, out.data.begin());
+    return out;
+}
+
+// InfoGAN: the mutual-information lower bound of each code (metrics.hpp) from Q's outputs on the
+// generated images `q_out` [n, q_width] and the codes that drew them. Q's columns are declared in
+// the file (inputs.image.q_outputs: "logits" [from, to), "mean" [from, to)); the continuous
+// codes' means follow their input's order. {"mi_categorical", "mi_categorical_max",
+// "mi_continuous": [per code], "mi_continuous_max", "q_continuous_mse": [per code]}.
+json q_information(const json& doc, const std::vector<float>& q_out, int64_t q_width, const std::vector<int>& categories,
+                   int64_t k, const std::map<std::string, std::vector<float>>& continuous_codes) {
+    json out = json::object();
+    const auto& image = doc.at("inputs").value("image", json::object());
+    if (!image.contains("q_outputs") || categories.empty()) return out;
+    const auto& columns = image.at("q_outputs");
+    const auto n = static_cast<int64_t>(categories.size());
+    if (columns.contains("logits")) {
+        const int64_t from = columns["logits"][0].get<int64_t>();
+        std::vector<float> logits;
+        for (int64_t i = 0; i < n; ++i)
+            logits.insert(logits.end(), q_out.begin() + i * q_width + from, q_out.begin() + i * q_width + from + k);
+        out["mi_categorical"] = categorical_mi_bound(logits, categories, k);
+        out["mi_categorical_max"] = std::log(static_cast<double>(k));
+    }
+    if (columns.contains("mean") && continuous_codes.size() == 1) {
+        const auto& [name, codes] = *continuous_codes.begin();
+        const auto& decl = doc.at("inputs").at(name);
+        const int64_t from = columns["mean"][0].get<int64_t>(), dims = columns["mean"][1].get<int64_t>() - from;
+        if (static_cast<int64_t>(codes.size()) != n * dims) return out;
+        const double lo = decl.contains("range") ? decl["range"][0].get<double>() : -1.0;
+        const double hi = decl.contains("range") ? decl["range"][1].get<double>() : 1.0;
+        json mi = json::array(), mse = json::array();
+        for (int64_t j = 0; j < dims; ++j) {
+            std::vector<double> means, values;
+            for (int64_t i = 0; i < n; ++i) {
+                means.push_back(q_out[static_cast<size_t>(i * q_width + from + j)]);
+                values.push_back(codes[static_cast<size_t>(i * dims + j)]);
+            }
+            mi.push_back(continuous_mi_bound(means, values, lo, hi));
+            double e = 0;
+            for (int64_t i = 0; i < n; ++i) e += (means[i] - values[i]) * (means[i] - values[i]);
+            mse.push_back(e / static_cast<double>(n));
+        }
+        out["mi_continuous"] = mi;
+        out["q_continuous_mse"] = mse;
+    }
     return out;
 }
 
@@ -166,6 +211,7 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
     std::vector<int> categories;
     int64_t category_count = 0;
     std::vector<float> q_out;
+    std::map<std::string, std::vector<float>> continuous_codes;  // InfoGAN's, row-major per sample
     int64_t q_width = 0;
     const bool has_q = doc.at("nets").contains("Q");
     const int64_t per = info.channels * info.height * info.width;
@@ -179,6 +225,9 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
         r.labels = c.labels;
         r.codes = c.codes;
         categories.insert(categories.end(), c.category.begin(), c.category.end());
+        for (const auto& [name, values] : c.codes)
+            if (!doc.at("inputs").at(name).contains("categories"))
+                continuous_codes[name].insert(continuous_codes[name].end(), values.begin(), values.end());
         category_count = c.category_count;
         const Tensor part = generator.generate(r);
         std::copy(part.data.begin(), part.data.end(), images.data.begin() + first * per);
@@ -272,6 +321,30 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
                 hits += (std::max_element(row, row + code_k) - row) == categories[i];
             }
             result["q_accuracy"] = static_cast<double>(hits) / n;
+            json mi = q_information(doc, q_out, q_width, categories, code_k, continuous_codes);
+            for (auto& [key, value] : mi.items()) result[key] = value;
+            // ClusterGAN's comparison (Mukherjee et al. 2019): Q's categorical head as a
+            // clustering of the real test images, scored against their labels under the best
+            // one-to-one mapping.
+            if (code_k == k && test_set.labels.size() == static_cast<size_t>(test_images.dim(0))) {
+                std::vector<int> clusters, labels;
+                const int64_t total = test_images.dim(0);
+                for (int64_t first = 0; first < total; first += kBatch) {
+                    const Tensor part = first_images(test_images, std::min(kBatch, total - first), first);
+                    const Tensor q = generator.run("Q", {{"image", part}});
+                    for (int64_t i = 0; i < q.dim(0); ++i) {
+                        const float* row = &q.data[static_cast<size_t>(i * q.dim(1))];
+                        clusters.push_back(static_cast<int>(std::max_element(row, row + code_k) - row));
+                        labels.push_back(static_cast<int>(test_set.labels[static_cast<size_t>(first + i)]));
+                    }
+                    progress("cluster", first + q.dim(0), total);
+                }
+                std::vector<int> mapping;
+                result["q_cluster_accuracy"] = best_mapping_accuracy(confusion_matrix(clusters, labels, k), &mapping);
+                json named = json::object();
+                for (int64_t c = 0; c < k; ++c) named[std::to_string(c)] = cinfo.class_names[mapping[c]];
+                result["q_cluster_to_class"] = named;
+            }
         }
     }
     return result;

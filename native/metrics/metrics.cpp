@@ -143,4 +143,29 @@ Classifier::Output Classifier::classify(const Tensor& images, int64_t batch) con
     return out;
 }
 
+double categorical_mi_bound(const std::vector<float>& logits, const std::vector<int>& codes, int64_t k) {
+    const auto n = static_cast<int64_t>(codes.size());
+    if (n == 0 || k < 1 || static_cast<int64_t>(logits.size()) != n * k)
+        throw std::invalid_argument("categorical_mi_bound: expected " + std::to_string(n) + " x " + std::to_string(k) + " logits");
+    double nll = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const float* row = &logits[static_cast<size_t>(i * k)];
+        const double top = *std::max_element(row, row + k);
+        double sum = 0;
+        for (int64_t j = 0; j < k; ++j) sum += std::exp(row[j] - top);
+        nll += top + std::log(sum) - row[codes[static_cast<size_t>(i)]];  // −log softmax at the code
+    }
+    return std::log(static_cast<double>(k)) - nll / static_cast<double>(n);
+}
+
+double continuous_mi_bound(const std::vector<double>& means, const std::vector<double>& codes, double lo, double hi) {
+    if (means.empty() || means.size() != codes.size() || !(hi > lo))
+        throw std::invalid_argument("continuous_mi_bound: expected as many means as codes, and lo < hi");
+    double mse = 0;
+    for (size_t i = 0; i < codes.size(); ++i) mse += (codes[i] - means[i]) * (codes[i] - means[i]);
+    mse = std::max(mse / static_cast<double>(codes.size()), 1e-12);
+    // E[−log N(c; μ, mse)] = ½ log(2π mse) + ½.
+    return std::log(hi - lo) - 0.5 * std::log(2 * M_PI * mse) - 0.5;
+}
+
 }  // namespace ganzoo::metrics

@@ -39,6 +39,17 @@ double inception_score(const Eigen::MatrixXd& probabilities);
 // assignment (category i → class mapping[i]).
 double best_mapping_accuracy(const Eigen::MatrixXd& confusion, std::vector<int>* mapping = nullptr);
 
+// InfoGAN's variational lower bound on the mutual information between a code c and G's images
+// (Chen et al. 2016, §5, Lemma 5.1): I(c; G(z, c)) ≥ H(c) − E[−log Q(c | x)], in nats.
+//   categorical: c uniform over K values, H = log K; Q's softmax over `logits` [n, K] (row-major)
+//     read at the drawn codes `codes` [n]. A Q that reads nothing scores 0, a perfect one log K.
+//   continuous: c uniform on [lo, hi], H = log(hi − lo); Q a Gaussian around its `means` [n]
+//     whose variance is the best for these samples, the mean squared error (Q's mean is what the
+//     model learns; the σ that makes the bound tightest is fitted here, one number per code).
+//     Q = 0 for c ~ U[−1, 1] scores log 2 − ½ log(2πe/3) = −0.18; the bound grows as the MSE falls.
+double categorical_mi_bound(const std::vector<float>& logits, const std::vector<int>& codes, int64_t k);
+double continuous_mi_bound(const std::vector<double>& means, const std::vector<double>& codes, double lo, double hi);
+
 // The project's classifier through the core.
 class Classifier {
 public:

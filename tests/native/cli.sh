@@ -80,7 +80,7 @@ ok eval-cgan "$ganzoo" eval "$work/cgan.safetensors" --classifier "$classifier" 
 grep -q "FD-FMNIST (classifier features, not Inception)" "$work/out" && grep -q "class accuracy" "$work/out" \
   || { echo "FAIL eval-cgan: no FD-FMNIST or class accuracy line"; cat "$work/out"; failures=$((failures + 1)); }
 ok eval-infogan "$ganzoo" eval "$work/infogan.safetensors" --classifier "$classifier" -n 100 --json
-/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {"fd_fmnist","fd_floor","inception_score","code_class_accuracy","q_accuracy"} <= r.keys(), r.keys()' "$work/out" \
+/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {"fd_fmnist","fd_floor","inception_score","code_class_accuracy","q_accuracy","mi_categorical","mi_continuous","q_cluster_accuracy"} <= r.keys() and len(r["mi_continuous"]) == 2 and 0 <= r["q_cluster_accuracy"] <= 1, r.keys()' "$work/out" \
   || { echo "FAIL eval-infogan: --json lacks a metric"; cat "$work/out"; failures=$((failures + 1)); }
 
 # scripts/gpu-runs.sh: two runs side by side, one stopped by its time limit (SIGTERM → a

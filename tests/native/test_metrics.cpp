@@ -274,3 +274,41 @@ TEST_CASE("SWD: deterministic for a seed and a projection count; another seed or
     // Sizes that cannot be compared are refused.
     CHECK_THROWS(sliced_wasserstein_distance(a, rectangles(64, 28, 8), o));
 }
+
+TEST_CASE("InfoGAN's mutual-information bound: 0 for a Q that reads nothing, log K for a perfect one; "
+          "the continuous bound rises as Q's error falls") {
+    const int64_t k = 10, n = 1000;
+    std::vector<int> codes;
+    std::vector<float> blind, perfect;
+    for (int64_t i = 0; i < n; ++i) {
+        codes.push_back(static_cast<int>(i % k));
+        for (int64_t j = 0; j < k; ++j) {
+            blind.push_back(0.0f);
+            perfect.push_back(j == i % k ? 40.0f : 0.0f);
+        }
+    }
+    CHECK(ganzoo::metrics::categorical_mi_bound(blind, codes, k) == Approx(0.0).margin(1e-12));
+    CHECK(ganzoo::metrics::categorical_mi_bound(perfect, codes, k) == Approx(std::log(10.0)).margin(1e-9));
+    // Half right, half spread evenly: between the two.
+    std::vector<float> half(blind);
+    for (int64_t i = 0; i < n; i += 2) half[static_cast<size_t>(i * k + i % k)] = 40.0f;
+    const double mid = ganzoo::metrics::categorical_mi_bound(half, codes, k);
+    CHECK(mid > 0.5 * std::log(10.0) - 0.01);
+    CHECK(mid < std::log(10.0));
+
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u(-1, 1);
+    std::normal_distribution<double> noise(0, 1);
+    std::vector<double> c, zero, close, closer;
+    for (int64_t i = 0; i < n; ++i) {
+        c.push_back(u(rng));
+        zero.push_back(0.0);
+        close.push_back(c.back() + 0.1 * noise(rng));
+        closer.push_back(c.back() + 0.01 * noise(rng));
+    }
+    // Q = 0 on U[−1, 1]: log 2 − ½ log(2πe/3), up to the sample's variance.
+    CHECK(ganzoo::metrics::continuous_mi_bound(zero, c, -1, 1) == Approx(std::log(2.0) - 0.5 * std::log(2 * M_PI * std::exp(1.0) / 3)).margin(0.03));
+    const double b1 = ganzoo::metrics::continuous_mi_bound(close, c, -1, 1), b2 = ganzoo::metrics::continuous_mi_bound(closer, c, -1, 1);
+    CHECK(b1 == Approx(std::log(2.0) - 0.5 * std::log(2 * M_PI * std::exp(1.0) * 0.01)).margin(0.05));
+    CHECK(b2 > b1 + 2.0);
+}
