@@ -269,3 +269,102 @@ TEST_CASE("export: G_AB and G_BA reproduce LibTorch through the core, examples s
         CHECK(expected.std().item<double>() > 0.05);
     }
 }
+
+namespace {
+
+cg::Net net_of(GanFamily& family, const std::string& name) {
+    auto module = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(network(family, name));
+    REQUIRE(module);
+    return [module](const torch::Tensor& x) { return module->forward(x); };
+}
+
+std::vector<torch::Tensor> gradients(GanFamily& family, std::initializer_list<const char*> names) {
+    std::vector<torch::Tensor> out;
+    for (const char* name : names)
+        for (const auto& p : network(family, name)->parameters())
+            out.push_back(p.grad().defined() ? p.grad().detach().clone() : torch::zeros_like(p));
+    return out;
+}
+
+double largest_difference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+    REQUIRE(a.size() == b.size());
+    double worst = 0;
+    for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>());
+    return worst;
+}
+
+void zero_gradients(GanFamily& family) {
+    for (const auto& [name, module] : family.networks())
+        for (auto& p : module->parameters())
+            if (p.grad().defined()) p.grad().zero_();
+}
+
+}  // namespace
+
+TEST_CASE("the generators' step: G's gradient is that of gan + lambda_cycle (cycle + lambda_identity identity)",
+          "[cyclegan][identity][weights]") {
+    // Two members with the same initial weights: one takes a step, the other computes the loss
+    // the paper weights (λ_identity relative to λ_cycle, §5.2) and its gradient.
+    const auto config = tiny_config({{"steps", 100}, {"lambda_identity", 0.5}, {"lambda_cycle", 10.0}});
+    auto stepped = member(config, 3), reference = member(config, 3);
+    torch::manual_seed(21);
+    const auto batch = domain_batch(3, 3);
+    stepped->train_step(batch);
+    const auto taken = gradients(*stepped, {"G_AB", "G_BA"});
+
+    const auto a = batch.images.narrow(0, 0, 3), b = batch.images.narrow(0, 3, 3);
+    auto expected_with = [&](double identity_weight) {
+        zero_gradients(*reference);
+        const auto terms = cg::generator_terms(net_of(*reference, "G_AB"), net_of(*reference, "G_BA"),
+                                               net_of(*reference, "D_A"), net_of(*reference, "D_B"), a, b, true);
+        (terms.gan_ab + terms.gan_ba + 10.0 * (terms.cycle_a + terms.cycle_b) +
+         identity_weight * (terms.identity_a + terms.identity_b))
+            .backward();
+        return gradients(*reference, {"G_AB", "G_BA"});
+    };
+    const auto paper = expected_with(10.0 * 0.5);
+    const double error = largest_difference(taken, paper);
+    const double without_identity = largest_difference(expected_with(0.0), paper);
+    std::printf("G's gradient vs the paper's weighting: %.2e; the identity term alone moves it by %.2e\n", error,
+                without_identity);
+    CHECK(error < 1e-6 * std::max(1.0, without_identity) + 1e-7);
+    CHECK(without_identity > 1e-4);  // the identity term's weight shows in the gradient
+    CHECK(largest_difference(expected_with(0.5), paper) > 1e-4);  // λ_identity alone is not the weight
+}
+
+TEST_CASE("the discriminators' step sees the pool's fakes, not only the step's own", "[cyclegan][pool][weights]") {
+    // Two members in lockstep fill their pools (capacity 4) identically; then one takes a step,
+    // the other computes D's gradient on the step's fresh fakes. Once the pool is full it swaps
+    // in stored fakes, so the two differ; a D step that bypassed the pool would match exactly.
+    const auto config = tiny_config({{"steps", 100}, {"pool", 4}});
+    auto stepped = member(config, 5), reference = member(config, 5);
+    for (int k = 0; k < 3; ++k) {
+        torch::manual_seed(40 + k);
+        const auto batch = domain_batch(4, 4);
+        stepped->train_step(batch);
+        torch::manual_seed(40 + k);
+        reference->train_step(batch);
+    }
+    torch::manual_seed(50);
+    const auto batch = domain_batch(4, 4);
+    const auto a = batch.images.narrow(0, 0, 4), b = batch.images.narrow(0, 4, 4);
+    // D's loss on the fresh fakes of the generators as they are before the step.
+    zero_gradients(*reference);
+    torch::Tensor fresh_a, fresh_b;
+    {
+        torch::NoGradGuard no_grad;
+        fresh_b = net_of(*reference, "G_AB")(a);
+        fresh_a = net_of(*reference, "G_BA")(b);
+    }
+    (cg::discriminator_loss(net_of(*reference, "D_A"), a, fresh_a) + cg::discriminator_loss(net_of(*reference, "D_B"), b, fresh_b))
+        .backward();
+    const auto fresh_a_grads = gradients(*reference, {"D_A"}), fresh_b_grads = gradients(*reference, {"D_B"});
+    torch::manual_seed(50);
+    stepped->train_step(batch);
+    // Each discriminator on its own: D_A reads pool A, D_B pool B.
+    const double apart_a = largest_difference(gradients(*stepped, {"D_A"}), fresh_a_grads);
+    const double apart_b = largest_difference(gradients(*stepped, {"D_B"}), fresh_b_grads);
+    std::printf("D_A's and D_B's gradients with the pool vs with the step's own fakes: %.2e, %.2e apart\n", apart_a, apart_b);
+    CHECK(apart_a > 1e-5);
+    CHECK(apart_b > 1e-5);
+}

@@ -1,6 +1,7 @@
 // The key mechanism of each member, each test failing when its mechanism is removed:
-// WGAN's weight clipping and n_critic schedule, WGAN-GP's gradient penalty, BEGAN's
-// equilibrium control and architecture.
+// DCGAN's non-saturating loss and batch norm, WGAN's weight clipping and n_critic schedule,
+// WGAN-GP's gradient penalty with one ε per sample, BEGAN's equilibrium control and architecture.
+#include <set>
 #include <sstream>
 
 #include "models/began.hpp"
@@ -204,4 +205,125 @@ TEST_CASE("BEGAN: D is an autoencoder of ELU convolutions with nearest upsamplin
     REQUIRE(D);
     const auto x = torch::rand({3, 1, 28, 28});
     CHECK(D->forward(x).sizes() == x.sizes());
+}
+
+namespace {
+
+torch::nn::Sequential sequential(GanFamily& family, const std::string& name) {
+    auto net = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(network(family, name));
+    REQUIRE(net);
+    return torch::nn::Sequential(net);
+}
+
+// A copy of a Sequential's parameters and buffers into a twin built the same way.
+void copy_into(torch::nn::Module& to, torch::nn::Module& from) {
+    torch::NoGradGuard no_grad;
+    const auto a = to.parameters(), b = from.parameters();
+    for (size_t i = 0; i < a.size(); ++i) a[i].copy_(b[i]);
+    const auto c = to.buffers(), d = from.buffers();
+    for (size_t i = 0; i < c.size(); ++i) c[i].copy_(d[i]);
+}
+
+}  // namespace
+
+TEST_CASE("DCGAN: G's loss is the non-saturating -log D(G(z)), on D as its step left it") {
+    auto family = small_member("dcgan", json::object(), 7);
+    auto twin = small_member("dcgan", json::object(), 7);  // G as it was before the step
+    auto G = sequential(*twin, "G");
+    const auto batch = random_batch(8);
+    torch::manual_seed(31);
+    const auto stats = family->train_step(batch);
+    // Replay the step's draw of z; D is the stepped member's (after its own update).
+    torch::manual_seed(31);
+    const auto z = torch::randn({8, 16});
+    torch::NoGradGuard no_grad;
+    const auto logits = sequential(*family, "D")->forward(G->forward(z));
+    const double non_saturating = torch::softplus(-logits).mean().item<double>();  // −log σ(D(G(z)))
+    const double saturating = -torch::softplus(logits).mean().item<double>();      // log(1 − σ(D(G(z))))
+    std::printf("loss_g %.6f, non-saturating %.6f, saturating %.6f\n", stat(stats, "loss_g"), non_saturating, saturating);
+    CHECK(stat(stats, "loss_g") == Approx(non_saturating).epsilon(1e-5));
+    CHECK(std::abs(non_saturating - saturating) > 0.1);
+}
+
+TEST_CASE("DCGAN: batch norm where the paper puts it, live in the trained networks") {
+    // §3: batch norm in both networks, except G's output layer and D's input layer.
+    auto family = small_member("dcgan");
+    auto is = [](const std::shared_ptr<torch::nn::Module>& m, const char* kind) {
+        return m->name().find(kind) != std::string::npos;
+    };
+    for (const char* name : {"G", "D"}) {
+        auto net = sequential(*family, name);
+        std::vector<std::shared_ptr<torch::nn::Module>> layers;
+        for (const auto& m : net->children()) layers.push_back(m);
+        std::vector<size_t> weighted;
+        for (size_t i = 0; i < layers.size(); ++i)
+            if (is(layers[i], "Conv") || is(layers[i], "Linear")) weighted.push_back(i);
+        REQUIRE(weighted.size() >= 3);
+        for (size_t w = 0; w < weighted.size(); ++w) {
+            const bool first = w == 0, last = w + 1 == weighted.size();
+            // The next layer that is not a reshape.
+            size_t next = weighted[w] + 1;
+            while (next < layers.size() && (is(layers[next], "Unflatten") || is(layers[next], "Flatten"))) ++next;
+            const bool normed = next < layers.size() && is(layers[next], "BatchNorm");
+            const bool wanted = std::string(name) == "G" ? !last : !first && !last;
+            INFO(name << " layer " << weighted[w] << " (" << layers[weighted[w]]->name() << ")");
+            CHECK(normed == wanted);
+        }
+    }
+    // Live while training: in train mode G's image for a z depends on the rest of its batch.
+    auto G = sequential(*family, "G");
+    G->train();
+    torch::NoGradGuard no_grad;
+    torch::manual_seed(2);
+    const auto z = torch::randn({8, 16});
+    const auto alone = G->forward(z).narrow(0, 0, 1);
+    auto other = z.clone();
+    other.narrow(0, 1, 7).mul_(3);
+    CHECK((G->forward(other).narrow(0, 0, 1) - alone).abs().max().item<double>() > 1e-3);
+}
+
+TEST_CASE("WGAN-GP: one epsilon per sample, the interpolates on the segment between each real image and its fake") {
+    // Replays the step's draws (z for the fakes, then ε) against a twin critic as it was before
+    // the step: the logged penalty is that of per-sample ε, and a shared ε gives another one.
+    auto family = small_member("wgan-gp", json::object(), 9);
+    auto twin = small_member("wgan-gp", json::object(), 9);
+    auto D = sequential(*twin, "D");
+    auto G = sequential(*twin, "G");
+    const auto batch = random_batch(8);
+    torch::manual_seed(17);
+    const auto stats = family->train_step(batch);
+    torch::manual_seed(17);
+    torch::Tensor fake;
+    {
+        torch::NoGradGuard no_grad;
+        fake = G->forward(torch::randn({8, 16}));
+    }
+    const auto eps = torch::rand({8, 1, 1, 1});
+    auto critic = [&](const torch::Tensor& x) { return D->forward(x); };
+    const double per_sample = gradient_penalty(critic, batch.images, fake, eps).item<double>();
+    const double shared = gradient_penalty(critic, batch.images, fake, eps[0].expand({8, 1, 1, 1}).contiguous()).item<double>();
+    std::printf("penalty %.6f; replayed per-sample eps %.6f, one shared eps %.6f\n", stat(stats, "gradient_penalty"),
+                per_sample, shared);
+    CHECK(stat(stats, "gradient_penalty") == Approx(per_sample).epsilon(1e-4));
+    CHECK(std::abs(per_sample - shared) > 1e-3 * std::max(1.0, per_sample));
+    // gradient_penalty's own draw (no ε given) is per sample too: each interpolate lies on its
+    // own segment, at its own point.
+    std::vector<torch::Tensor> seen;
+    auto spy = [&](const torch::Tensor& x) {
+        seen.push_back(x.detach().clone());
+        return x.flatten(1).sum(1);
+    };
+    const auto real = torch::randn({6, 1, 4, 4}), other = torch::randn({6, 1, 4, 4});
+    gradient_penalty(spy, real, other);
+    REQUIRE(seen.size() == 1);
+    std::set<double> points;
+    for (int64_t i = 0; i < 6; ++i) {
+        // x̂_i = ε_i x_i + (1 − ε_i) x̃_i for one ε_i in [0, 1] at every pixel.
+        const auto t = ((seen[0][i] - other[i]) / (real[i] - other[i])).flatten();
+        CHECK((t - t[0]).abs().max().item<double>() < 1e-4);
+        CHECK(t[0].item<double>() >= 0.0);
+        CHECK(t[0].item<double>() <= 1.0);
+        points.insert(std::round(t[0].item<double>() * 1e4));
+    }
+    CHECK(points.size() == 6);
 }
