@@ -395,6 +395,11 @@ public:
         for (const auto& g : inner_->param_groups())
             for (const auto& p : g.params()) params.push_back(p);
         group_.average_gradients(params);
+        // A member that schedules its learning rate sets it on this optimizer's groups (copies
+        // of the inner one's): pass the options on.
+        auto& inner_groups = inner_->param_groups();
+        for (size_t i = 0; i < inner_groups.size() && i < param_groups().size(); ++i)
+            inner_groups[i].set_options(param_groups()[i].options().clone());
         return inner_->step(std::move(closure));
     }
 

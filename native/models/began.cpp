@@ -15,9 +15,11 @@
 // Scaled for 28×28 and two CPU cores: n = 16 filters (the paper's 64 on CUDA; 16 trains ~2.3×
 // faster than 32 here), blocks at 7, 14 and 28 px,
 // batch 16 as the paper (k_t moves per step: a larger batch slows its control in wall time).
-// Deviations: z ~ N(0, I) rather than U[−1, 1] (the core's latent stream
-// is normal for every member), no learning-rate decay on stalls, no skip connections (the
-// paper's optional variant).
+// z_D and z_G are separate draws (eq. 4: D's loss reads G(z_D), G's loss and k's update G(z_G)).
+// The learning rate halves whenever M_global stalls (`lr_stall_window` steps per window, 0 = off;
+// StallDecay in began.hpp says what "stalls" means here).
+// Deviations: z ~ N(0, I) rather than U[−1, 1] (the core's latent stream is normal for every
+// member); no skip connections (the paper's optional variant).
 // Not in the paper, off by default: `pull_away` > 0 adds EBGAN's pulling-away term on D's
 // encodings of the fakes to G's loss (BEGAN's D is EBGAN's autoencoder; the term counters the
 // mode dropping that the equilibrium alone leaves, docs/members/began.md).
@@ -36,6 +38,18 @@ double began_k_update(double k, double lambda_k, double gamma, double loss_real,
 
 double began_convergence(double gamma, double loss_real, double loss_fake) {
     return loss_real + std::abs(gamma * loss_real - loss_fake);
+}
+
+double StallDecay::update(double m_global) {
+    if (window <= 0) return lr;
+    sum += m_global;
+    count += 1;
+    if (count < static_cast<double>(window)) return lr;
+    const double mean = sum / count;
+    sum = count = 0;
+    if (best > 0 && mean > best * (1 - min_gain)) lr = std::max(floor, lr * factor);  // stalled
+    if (best == 0 || mean < best) best = mean;
+    return lr;
 }
 
 torch::Tensor pulling_away(const torch::Tensor& s) {
@@ -101,7 +115,7 @@ public:
     json defaults(bool cuda) const override {
         return {{"z_dim", 64}, {"width", cuda ? 64 : 16}, {"batch", 16},     {"lr", 1e-4},     {"beta1", 0.5},
                 {"beta2", 0.999}, {"gamma", 0.5},          {"lambda_k", 1e-3}, {"k0", 0.0},
-                {"pull_away", 0.0}};
+                {"pull_away", 0.0}, {"lr_stall_window", 3000}};
     }
 
     void build(const json& config, const ImageShape& shape, int64_t /*num_classes*/,
@@ -117,6 +131,11 @@ public:
         if (!(lambda_k_ >= 0)) throw std::invalid_argument("began: lambda_k must be >= 0");
         if (!(k_ >= 0 && k_ <= 1)) throw std::invalid_argument("began: k0 must be in [0, 1]");
         if (!(pull_away_ >= 0)) throw std::invalid_argument("began: pull_away must be >= 0");
+        decay_ = StallDecay{};
+        // Absent from runs that predate it: off, as they trained.
+        decay_.window = config.value("lr_stall_window", int64_t{0});
+        decay_.lr = config_value<double>(config, "lr");
+        if (decay_.window < 0) throw std::invalid_argument("began: lr_stall_window must be >= 0 (0: no decay)");
         const LadderShapes s = ladder_shapes(shape, n, "began");
         G_ = nn::Sequential();
         append_decoder(G_, z_dim_, n, shape, s);  // G has the decoder's architecture (h = z)
@@ -130,10 +149,14 @@ public:
     // Eq. 4: both networks step from the same forward pass; then k moves toward equilibrium.
     StepStats train_step(const Batch& batch) override {
         const auto& real = batch.images;
-        const auto fake = G_->forward(batch_randn(batch, {z_dim_}));
+        set_learning_rate(decay_.lr);
+        // Eq. 4: D's loss on G(z_D), G's on G(z_G), two draws.
+        const auto z_d = batch_randn(batch, {z_dim_});
+        const auto z_g = batch_randn(batch, {z_dim_});
         const auto loss_real = reconstruction_loss(real).first;
-        const auto [loss_fake, code_fake] = reconstruction_loss(fake);  // L(G(z)): G's loss
-        const auto loss_d = loss_real - k_ * loss_fake;
+        const auto loss_fake_d = reconstruction_loss(G_->forward(z_d)).first;  // L(G(z_D))
+        const auto [loss_fake, code_fake] = reconstruction_loss(G_->forward(z_g));  // L(G(z_G)): G's loss
+        const auto loss_d = loss_real - k_ * loss_fake_d;
         const auto pull = pull_away_ > 0 ? pulling_away(code_fake) : torch::Tensor();
         const auto loss_g = pull_away_ > 0 ? loss_fake + pull_away_ * pull : loss_fake;
         const auto d_params = D_->parameters(), g_params = G_->parameters();
@@ -145,20 +168,34 @@ public:
         opt_G_->step();
 
         // k is the member's own state: every rank must move it by the global batch's losses.
-        const auto losses = average_over_ranks(batch, {loss_real.item<double>(), loss_fake.item<double>()});
+        const auto losses =
+            average_over_ranks(batch, {loss_real.item<double>(), loss_fake.item<double>(), loss_fake_d.item<double>()});
         const double l_real = losses[0], l_fake = losses[1];
         k_ = began_k_update(k_, lambda_k_, gamma_, l_real, l_fake);
+        const double m_global = began_convergence(gamma_, l_real, l_fake);
+        const double lr = decay_.lr;
+        decay_.update(m_global);
         StepStats stats = {{"loss_d", loss_d.item<double>()},
-                           {"loss_g", l_fake},  // L(G(z)), the paper's; G's loss adds the term below
+                           {"loss_g", l_fake},  // L(G(z_G)), the paper's; G's loss adds the term below
                            {"loss_real", l_real},
+                           {"loss_fake_d", losses[2]},  // L(G(z_D)), in D's loss
                            {"k_t", k_},
-                           {"m_global", began_convergence(gamma_, l_real, l_fake)}};
+                           {"m_global", m_global},
+                           {"lr", lr}};
         if (pull_away_ > 0) stats.push_back({"pull_away", pull.item<double>()});
         return stats;
     }
 
 private:
-    std::vector<std::pair<std::string, double*>> checkpoint_scalars() override { return {{"k", &k_}}; }
+    std::vector<std::pair<std::string, double*>> checkpoint_scalars() override {
+        return {{"k", &k_}, {"lr", &decay_.lr}, {"stall_best", &decay_.best}, {"stall_sum", &decay_.sum},
+                {"stall_count", &decay_.count}};
+    }
+
+    void set_learning_rate(double lr) {
+        for (auto* opt : {opt_G_.get(), opt_D_.get()})
+            for (auto& group : opt->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    }
 
     // Mean absolute pixel error of the autoencoder D, the paper's L(v) with η = 1, and D's
     // encoding of v (its bottleneck h).
@@ -169,6 +206,7 @@ private:
     }
 
     double gamma_ = 0.5, lambda_k_ = 1e-3, k_ = 0, pull_away_ = 0;
+    StallDecay decay_;
     size_t encoder_size_ = 0;
 };
 

@@ -72,7 +72,12 @@ void GeneratorCritic::save(torch::serialize::OutputArchive& archive) {
 void GeneratorCritic::load(torch::serialize::InputArchive& archive) {
     read_parts<torch::nn::Module>(archive, {{"G", G_.get()}, {"D", D_.get()}});
     read_parts<torch::optim::Optimizer>(archive, {{"opt_G", opt_G_.get()}, {"opt_D", opt_D_.get()}});
-    for (const auto& [name, value] : checkpoint_scalars()) *value = read_number(archive, name);
+    // A scalar that a checkpoint predates (a run from before the member kept it) keeps the value
+    // build() gave it.
+    for (const auto& [name, value] : checkpoint_scalars()) {
+        torch::Tensor t;
+        if (archive.try_read(name, t)) *value = t.item<double>();
+    }
 }
 
 ExportSpec GeneratorCritic::export_spec() {

@@ -27,6 +27,12 @@ std::unique_ptr<GanFamily> small_member(const std::string& name, json overrides 
     return family;
 }
 
+torch::nn::Sequential sequential(GanFamily& family, const std::string& name) {
+    auto net = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(network(family, name));
+    REQUIRE(net);
+    return torch::nn::Sequential(net);
+}
+
 }  // namespace
 
 TEST_CASE("WGAN: after a critic step every critic parameter is inside [-c, c]") {
@@ -138,12 +144,12 @@ TEST_CASE("BEGAN: k_t follows k + lambda_k (gamma L(x) - L(G(z))), clipped to [0
     CHECK(began_convergence(0.5, 0.4, 0.3) == Approx(0.4 + 0.1));
 }
 
-TEST_CASE("BEGAN: the training step moves k by the rule and D's loss is L(x) - k L(G(z))") {
+TEST_CASE("BEGAN: the training step moves k by the rule and D's loss is L(x) - k L(G(z_D))") {
     auto began = small_member("began", {{"k0", 0.5}, {"lambda_k", 0.01}});
     double k = 0.5;
     for (int step = 0; step < 3; ++step) {
         const auto s = began->train_step(random_batch());
-        CHECK(stat(s, "loss_d") == Approx(stat(s, "loss_real") - k * stat(s, "loss_g")).epsilon(1e-5));
+        CHECK(stat(s, "loss_d") == Approx(stat(s, "loss_real") - k * stat(s, "loss_fake_d")).epsilon(1e-5));
         k = began_k_update(k, 0.01, 0.5, stat(s, "loss_real"), stat(s, "loss_g"));
         CHECK(stat(s, "k_t") == Approx(k).epsilon(1e-12));
         CHECK(stat(s, "m_global") == Approx(began_convergence(0.5, stat(s, "loss_real"), stat(s, "loss_g"))));
@@ -158,6 +164,51 @@ TEST_CASE("BEGAN: the training step moves k by the rule and D's loss is L(x) - k
         at_bound = at_bound || kt == 0.0 || kt == 1.0;
     }
     CHECK(at_bound);
+}
+
+TEST_CASE("BEGAN: z_D and z_G are separate draws: D's loss reads G(z_D); G's loss and k's update G(z_G)") {
+    // Replays the step's two draws through a twin as it was before the step.
+    auto began = small_member("began", {{"k0", 0.3}}, 4), twin = small_member("began", {{"k0", 0.3}}, 4);
+    auto G = sequential(*twin, "G"), D = sequential(*twin, "D");
+    const auto batch = random_batch(6);
+    torch::manual_seed(23);
+    const auto s = began->train_step(batch);
+    torch::manual_seed(23);
+    const auto z_d = torch::randn({6, 16}), z_g = torch::randn({6, 16});
+    torch::NoGradGuard no_grad;
+    auto L = [&](const torch::Tensor& v) { return (D->forward(v) - v).abs().mean().item<double>(); };
+    const double on_zd = L(G->forward(z_d)), on_zg = L(G->forward(z_g));
+    std::printf("BEGAN: L(G(z_D)) %.6f (logged %.6f), L(G(z_G)) %.6f (logged %.6f)\n", on_zd, stat(s, "loss_fake_d"), on_zg,
+                stat(s, "loss_g"));
+    CHECK(std::abs(on_zd - on_zg) > 1e-5);
+    CHECK(stat(s, "loss_fake_d") == Approx(on_zd).epsilon(1e-5));
+    CHECK(stat(s, "loss_g") == Approx(on_zg).epsilon(1e-5));
+    CHECK(stat(s, "loss_real") == Approx(L(batch.images)).epsilon(1e-5));
+    CHECK(stat(s, "k_t") == Approx(began_k_update(0.3, 1e-3, 0.5, L(batch.images), on_zg)).epsilon(1e-9));
+}
+
+TEST_CASE("BEGAN: the learning rate halves when M_global stalls, not while it falls") {
+    StallDecay d;
+    d.window = 3;
+    d.lr = 1e-4;
+    for (int i = 0; i < 3; ++i) CHECK(d.update(1.0) == 1e-4);  // the first window sets the mark
+    for (int i = 0; i < 2; ++i) CHECK(d.update(1.0) == 1e-4);
+    CHECK(d.update(1.0) == Approx(5e-5));                       // a second window no better: halved
+    for (int i = 0; i < 3; ++i) d.update(0.9);                  // 10 % better: kept
+    CHECK(d.lr == Approx(5e-5));
+    CHECK(d.best == Approx(0.9));
+    for (int i = 0; i < 3; ++i) d.update(0.895);                // under 1 % better: a stall
+    CHECK(d.lr == Approx(2.5e-5));
+    d.floor = 2e-5;
+    for (int i = 0; i < 6; ++i) d.update(5.0);                  // worse twice: down to the floor
+    CHECK(d.lr == Approx(2e-5));
+    StallDecay off;
+    off.lr = 1e-4;
+    for (int i = 0; i < 10; ++i) CHECK(off.update(1.0) == 1e-4);  // window 0: never
+    // The member logs the rate each step used, and its recipe turns the decay on.
+    auto began = small_member("began", {{"lr_stall_window", 1}});
+    CHECK(stat(began->train_step(random_batch()), "lr") == Approx(1e-4));
+    CHECK(make_family("began")->defaults(false).at("lr_stall_window").get<int64_t>() > 0);
 }
 
 TEST_CASE("BEGAN: the pulling-away term is the mean squared cosine over pairs, and only G's loss gets it") {
@@ -207,24 +258,6 @@ TEST_CASE("BEGAN: D is an autoencoder of ELU convolutions with nearest upsamplin
     CHECK(D->forward(x).sizes() == x.sizes());
 }
 
-namespace {
-
-torch::nn::Sequential sequential(GanFamily& family, const std::string& name) {
-    auto net = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(network(family, name));
-    REQUIRE(net);
-    return torch::nn::Sequential(net);
-}
-
-// A copy of a Sequential's parameters and buffers into a twin built the same way.
-void copy_into(torch::nn::Module& to, torch::nn::Module& from) {
-    torch::NoGradGuard no_grad;
-    const auto a = to.parameters(), b = from.parameters();
-    for (size_t i = 0; i < a.size(); ++i) a[i].copy_(b[i]);
-    const auto c = to.buffers(), d = from.buffers();
-    for (size_t i = 0; i < c.size(); ++i) c[i].copy_(d[i]);
-}
-
-}  // namespace
 
 TEST_CASE("DCGAN: G's loss is the non-saturating -log D(G(z)), on D as its step left it") {
     auto family = small_member("dcgan", json::object(), 7);
