@@ -61,6 +61,14 @@ int64_t reestimate_batch_norm(GanFamily& family, const NamedNetworks& networks, 
     return static_cast<int64_t>(layers.size());
 }
 
+std::unique_ptr<GeneratorAverage> make_average(GanFamily& family, const json& config) {
+    const auto settings = average_settings(config);
+    if (!settings.enabled()) return nullptr;
+    auto average = std::make_unique<GeneratorAverage>(family, settings);
+    family.attach_average(average.get());
+    return average;
+}
+
 GeneratorAverage::GeneratorAverage(GanFamily& family, AverageSettings settings) : family_(family), settings_(settings) {
     for (auto& [name, module] : family.generators()) nets_.push_back({name, module, {}});
     reset();

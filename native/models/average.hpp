@@ -50,6 +50,11 @@ inline constexpr int64_t kRefreshBatches = 16, kRefreshRows = 256;
 int64_t reestimate_batch_norm(GanFamily& family, const NamedNetworks& networks, uint64_t seed,
                               int64_t batches = kRefreshBatches, int64_t rows = kRefreshRows);
 
+class GeneratorAverage;
+// The run's average when its config turns averaging on (`ema` > 0), attached to the family
+// (GanFamily::attach_average); null when off.
+std::unique_ptr<GeneratorAverage> make_average(GanFamily& family, const json& config);
+
 class GeneratorAverage {
 public:
     // Starts the average at the generators' current weights (GanFamily::generators()).

@@ -427,10 +427,7 @@ LoadedRun load_run(const std::string& run_dir, torch::Device device) {
     const auto image = dataset.at("image");
     ImageShape shape{image[0].get<int64_t>(), image[1].get<int64_t>(), image[2].get<int64_t>()};
     run.family->build(options, shape, static_cast<int64_t>(dataset.at("classes").size()), device);
-    if (const auto settings = average_settings(options); settings.enabled()) {
-        run.average = std::make_unique<GeneratorAverage>(*run.family, settings);
-        run.family->attach_average(run.average.get());
-    }
+    run.average = make_average(*run.family, options);
     const Checkpoint state = load_checkpoint(*run.family, run.average.get(), run_dir + "/checkpoints", device);
     run.step = state.step;
     run.wall_s = state.wall_s;
@@ -585,11 +582,7 @@ TrainSummary run_training(const TrainRequest& request) {
 
     torch::manual_seed(step_seed(seed, -1));  // initial weights
     family->build(options, {ds.channels, ds.height, ds.width}, static_cast<int64_t>(ds.class_names.size()), device);
-    std::unique_ptr<GeneratorAverage> average;
-    if (const auto settings = average_settings(options); settings.enabled()) {
-        average = std::make_unique<GeneratorAverage>(*family, settings);
-        family->attach_average(average.get());
-    }
+    const std::unique_ptr<GeneratorAverage> average = make_average(*family, options);
 
     if (writer) {
         fs::create_directories(checkpoints);
