@@ -73,21 +73,13 @@ test: build
 	@$(MAKE) --no-print-directory web-test
 	@bash scripts/deps-audit.sh $(BUILD) build/asan $(WASM_BUILD)
 
-# The recipes behind the shipped weights (docs/RESULTS.md, docs/members/<member>.md): make train-MEMBER
-# trains on the CPU into runs/MEMBER-shipped and exports web/models/MEMBER.safetensors.
-RECIPE_dcgan := --epochs 15
-RECIPE_wgan := --epochs 40 --threads 1
-RECIPE_wgan-gp := --epochs 9 --threads 1
-RECIPE_began := --steps 12000 --threads 1 --set gamma=1.0 --set lambda_k=0.01 --set pull_away=0.1
-RECIPE_cgan := --epochs 8 --threads 1
-RECIPE_infogan := --epochs 6 --threads 1 --set lambda=0.2 --set lambda_cont=0.02
-RECIPE_improved-dcgan := --epochs 2 --threads 1 --width 32 --set reference_batch=32 --set feature_matching=false
-RECIPE_progan := --epochs 5 --threads 1 --width 8 --set fade_images=25600 --set stabilize_images=25600
-RECIPE_cyclegan := --epochs 5 --threads 1 --set blocks=6
+# The recipes behind the shipped weights live in one place, each model's entry in
+# web/models/manifest.json (training.command and training.export, the commands that made it):
+# make train-MEMBER runs them as recorded, into runs/MEMBER-shipped and
+# web/models/MEMBER.safetensors (scripts/reproduce.sh --shipped); RESUME=1 continues the run, for
+# a CPU run spread over sessions. make reproduce retrains the same entry beside the shipped one.
 train-%: build
-	@test -n "$(RECIPE_$*)" || { echo "make: no shipped recipe for '$*' (have: dcgan wgan wgan-gp began cgan infogan improved-dcgan progan cyclegan)"; exit 2; }
-	$(GANZOO) train $* $(RECIPE_$*) --seed 1 --out runs/$*-shipped
-	$(GANZOO) export runs/$*-shipped -o web/models/$*.safetensors
+	@bash scripts/reproduce.sh --shipped $(if $(RESUME),--resume) --ganzoo $(GANZOO) $*
 
 # Re-train a shipped member from web/models/manifest.json into runs/MEMBER-repro, export, eval, and
 # print the numbers next to the manifest's: make reproduce MODEL=dcgan (a file path works too).

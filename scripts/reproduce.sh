@@ -6,31 +6,40 @@
 # runs/FAMILY-repro.safetensors, measures it with `ganzoo eval --json --run runs/FAMILY-repro`
 # (metrics.jsonl + report.html in the run) and prints the new metrics next to the manifest's.
 # --dry-run prints the three commands and runs nothing.
+#   scripts/reproduce.sh --shipped [--resume] [--dry-run] [--ganzoo BIN] FAMILY   (make train-FAMILY)
+# runs the entry's two commands as recorded: the shipped run and the shipped file (the recipe
+# lives in one place, the manifest, which takes it from the file's own training record);
+# --resume continues that run (the same command with --resume, for a run spread over sessions).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ganzoo="${GANZOO:-$root/build/native/bin/ganzoo}"
 dry_run=0
+shipped_mode=0
+resume=0
 family=""
 die() { echo "reproduce: error: $*" >&2; exit 2; }
 while (($#)); do
     case "$1" in
         --dry-run) dry_run=1 ;;
+        --shipped) shipped_mode=1 ;;
+        --resume) resume=1 ;;
         --ganzoo) [[ $# -ge 2 ]] || die "--ganzoo needs a path"; ganzoo="$2"; shift ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        -*) die "unknown option '$1' (use --dry-run, --ganzoo BIN)" ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -*) die "unknown option '$1' (use --dry-run, --shipped, --resume, --ganzoo BIN)" ;;
         *) [[ -z "$family" ]] || die "one family at a time (got '$family' and '$1')"; family="$1" ;;
     esac
     shift
 done
-[[ -n "$family" ]] || die "which member? usage: scripts/reproduce.sh [--dry-run] [--ganzoo BIN] FAMILY"
+[[ -n "$family" ]] || die "which member? usage: scripts/reproduce.sh [--shipped [--resume]] [--dry-run] [--ganzoo BIN] FAMILY"
+((resume == 0 || shipped_mode == 1)) || die "--resume goes with --shipped (a reproduction starts afresh)"
 command -v node >/dev/null || die "node is needed to read web/models/manifest.json"
 manifest="$root/web/models/manifest.json"
 [[ -f "$manifest" ]] || die "$manifest: not there"
 
 # The entry's two commands, rewritten from runs/FAMILY-shipped to runs/FAMILY-repro (one word a line).
-plan="$(node - "$manifest" "$family" <<'EOF'
-const [path, family] = process.argv.slice(2);
+plan="$(node - "$manifest" "$family" "$shipped_mode" <<'EOF'
+const [path, family, shippedMode] = process.argv.slice(2);
 const fail = (m) => { process.stderr.write(`reproduce: error: ${m}\n`); process.exit(2); };
 const manifest = JSON.parse(require('fs').readFileSync(path, 'utf8'));
 const entry = manifest.models.find((m) => m.family === family);
@@ -44,11 +53,13 @@ const repro = `runs/${family}-repro`;
 const out = train.indexOf('--out');
 if (train[1] !== 'train' || out < 0 || !train[out + 1]) fail(`${family}: training.command has no 'train ... --out DIR'`);
 const shipped = train[out + 1];
-train[out + 1] = repro;
 const o = exp.indexOf('-o');
 if (exp[1] !== 'export' || exp[2] !== shipped || o < 0) fail(`${family}: training.export does not export ${shipped} with -o FILE`);
-exp[2] = repro;
-exp[o + 1] = `${repro}.safetensors`;
+if (shippedMode !== '1') {
+  train[out + 1] = repro;
+  exp[2] = repro;
+  exp[o + 1] = `${repro}.safetensors`;
+}
 const m = entry.metrics ?? {};
 const show = (k) => (typeof m[k] === 'number' ? String(m[k]) : '-');
 console.log([train.slice(1).join(' '), exp.slice(1).join(' '), repro,
@@ -61,17 +72,26 @@ read -r -a export_args <<<"${lines[1]}"
 repro="${lines[2]}"
 eval_args=(eval "$repro.safetensors" --json --run "$repro")
 
+((resume)) && train_args+=(--resume)
+
 if ((dry_run)); then
     echo "$ganzoo ${train_args[*]}"
     echo "$ganzoo ${export_args[*]}"
-    echo "$ganzoo ${eval_args[*]}"
+    ((shipped_mode)) || echo "$ganzoo ${eval_args[*]}"
     exit 0
 fi
 
 [[ -x "$ganzoo" ]] || die "$ganzoo: no ganzoo binary (make build, or --ganzoo BIN)"
 cd "$root"
-[[ ! -e "$repro" ]] || die "$repro exists: remove it (or move it away) to reproduce again"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+if ((shipped_mode)); then
+    echo "train-$family: $ganzoo ${train_args[*]}" >&2
+    "$ganzoo" "${train_args[@]}"
+    echo "train-$family: $ganzoo ${export_args[*]}" >&2
+    "$ganzoo" "${export_args[@]}"
+    exit 0
+fi
+[[ ! -e "$repro" ]] || die "$repro exists: remove it (or move it away) to reproduce again"
 echo "reproduce: $ganzoo ${train_args[*]}" >&2
 "$ganzoo" "${train_args[@]}"
 echo "reproduce: $ganzoo ${export_args[*]}" >&2
