@@ -57,7 +57,7 @@ sed -n '/^packages=(/,/^)/p' "$deps_script" | sed '1d; $d; s/#.*//' | tr -s ' \t
 [ -s "$work/listed" ] || { echo "deps-audit: no packages=( ... ) list in $deps_script" >&2; exit 2; }
 
 # 2. What that pulls in: the hard-dependency closure among installed packages, virtual names
-#    mapped to the installed packages that provide them; plus the Essential packages.
+#    mapped to the installed packages that provide them; plus the Essential and required ones.
 dpkg-query -W -f='${Package} ${Status} ${Essential} ${Priority} ${Provides}\n' > "$work/status"
 awk '$4 == "installed"' "$work/status" > "$work/installed"
 awk '{ print $1 }' "$work/installed" | sort -u > "$work/installed_names"
