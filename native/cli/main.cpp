@@ -63,7 +63,7 @@ std::string output_path(const std::string& path) {
 void add_train(CLI::App& app, int argc, char** argv) {
     auto* cmd = app.add_subcommand("train", "train a family member (see `ganzoo models`)");
     static std::string family, out, device, data;
-    static int64_t epochs, steps, batch, width, z_dim, threads, limit, checkpoint_every, log_every;
+    static int64_t epochs, steps, batch, width, z_dim, threads, limit, labels, checkpoint_every, log_every;
     static uint64_t seed;
     static double lr;
     static bool resume = false;
@@ -79,6 +79,7 @@ void add_train(CLI::App& app, int argc, char** argv) {
                         {"--z-dim", &z_dim, "z_dim", "latent dimensions"},
                         {"--threads", &threads, "threads", "CPU threads (0 = all cores)"},
                         {"--limit", &limit, "limit", "use only the first N training images (0 = all)"},
+                        {"--labels", &labels, "labels", "improved-dcgan: semi-supervised, N labelled images (N/K per class)"},
                         {"--checkpoint-every", &checkpoint_every, "checkpoint_every", "steps between checkpoints"},
                         {"--log-every", &log_every, "log_every", "steps between progress lines off a terminal"}};
     static std::vector<std::pair<CLI::Option*, std::function<void(json&)>>> given;
@@ -852,6 +853,10 @@ void add_eval(CLI::App& app) {
                 std::printf(" c%zu %.3f nats (MSE %.4f)", j, r["mi_continuous"][j].get<double>(), r["q_continuous_mse"][j].get<double>());
             std::printf("\n");
         }
+        if (r.contains("ssl_d_accuracy"))
+            std::printf("  semi-supervised, %lld labels: D's test accuracy %.2f%%, a classifier of D's architecture on the same labels alone %.2f%%\n",
+                        static_cast<long long>(r["ssl_labels"].get<int64_t>()), 100.0 * r["ssl_d_accuracy"].get<double>(),
+                        100.0 * r["ssl_baseline_accuracy"].get<double>());
         if (r.contains("q_cluster_accuracy")) {
             std::printf("  Q's categorical head clustering the real test images, best one-to-one mapping: %.2f%% (",
                         100.0 * r["q_cluster_accuracy"].get<double>());

@@ -347,6 +347,26 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
             }
         }
     }
+    // Improved DCGAN, semi-supervised (§5): D's K class logits and the baseline trained on the
+    // same labelled images alone, both on the real test set.
+    if (doc.at("nets").contains("D_classes") && doc.at("nets").contains("C_baseline") &&
+        test_set.labels.size() == static_cast<size_t>(test_images.dim(0))) {
+        const int64_t total = test_images.dim(0);
+        for (const auto& [net, key] : {std::pair{"D_classes", "ssl_d_accuracy"}, std::pair{"C_baseline", "ssl_baseline_accuracy"}}) {
+            int64_t hits = 0;
+            for (int64_t first = 0; first < total; first += kBatch) {
+                const Tensor part = first_images(test_images, std::min(kBatch, total - first), first);
+                const Tensor logits = generator.run(net, {{"image", part}});
+                for (int64_t i = 0; i < logits.dim(0); ++i) {
+                    const float* row = &logits.data[static_cast<size_t>(i * logits.dim(1))];
+                    hits += (std::max_element(row, row + logits.dim(1)) - row) == test_set.labels[static_cast<size_t>(first + i)];
+                }
+                progress(net, first + logits.dim(0), total);
+            }
+            result[key] = static_cast<double>(hits) / static_cast<double>(total);
+        }
+        result["ssl_labels"] = doc.at("inputs").at("image").value("labelled", int64_t{0});
+    }
     return result;
 }
 

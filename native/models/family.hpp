@@ -133,6 +133,11 @@ public:
     virtual void build(const json& config, const ImageShape& shape, int64_t num_classes,
                        torch::Device device) = 0;
 
+    // The training set, after build() and before a checkpoint is loaded, for a member that keeps
+    // some of it aside (Improved DCGAN's labelled images in semi-supervised mode): pixels uint8
+    // [N, C, H, W] and labels int64 [N] (undefined when the data has none), on the device.
+    virtual void set_training_data(const torch::Tensor& /*pixels*/, const torch::Tensor& /*labels*/) {}
+
     // One optimisation step of both networks on `batch`.
     virtual StepStats train_step(const Batch& batch) = 0;
 

@@ -25,11 +25,15 @@
 //        → minibatch [6272 + 100] → Linear → logit
 #include "models/improved_dcgan.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "ganzoo/latent.hpp"
 #include "models/conv_nets.hpp"
+#include "models/parts.hpp"
 
 namespace ganzoo::train {
 
@@ -239,7 +243,7 @@ nn::Sequential make_generator(int64_t z_dim, int64_t width, const ImageShape& sh
 // layer), the minibatch layer (when kernels > 0), a linear logit. Returns D and the index of
 // its flatten module.
 std::pair<nn::Sequential, int64_t> make_discriminator(int64_t width, const ImageShape& shape, int64_t kernels,
-                                                      int64_t kernel_dims) {
+                                                      int64_t kernel_dims, int64_t outputs = 1) {
     const LadderShapes s = ladder_shapes(shape, width, "improved-dcgan");
     nn::Sequential d;
     d->push_back(nn::Conv2d(nn::Conv2dOptions(shape.channels, width, 4).stride(2).padding(1)));
@@ -254,7 +258,7 @@ std::pair<nn::Sequential, int64_t> make_discriminator(int64_t width, const Image
     d->push_back(nn::Flatten());
     const int64_t features = channels * s.base_h * s.base_w;
     if (kernels > 0) d->push_back(MinibatchDiscrimination(features, kernels, kernel_dims));
-    d->push_back(nn::Linear(features + kernels, 1));
+    d->push_back(nn::Linear(features + kernels, outputs));
     return {d, flatten_index};
 }
 
@@ -277,10 +281,28 @@ json ImprovedDcgan::defaults(bool cuda) const {
             {"real_label", 0.9},
             {"generator_norm", "virtual"},
             {"reference_batch", 64},
-            {"reference_seed", 1606}};
+            {"reference_seed", 1606},
+            {"labels", 0},
+            {"labels_seed", 100},
+            {"labelled_batch", 100},
+            {"baseline_steps", 1000}};
 }
 
-void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t /*num_classes*/, torch::Device device) {
+torch::Tensor choose_labelled(const torch::Tensor& labels, int64_t classes, int64_t per_class, uint64_t seed) {
+    auto generator = at::detail::createCPUGenerator(seed);
+    const auto cpu = labels.to(torch::kCPU);
+    std::vector<torch::Tensor> chosen;
+    for (int64_t c = 0; c < classes; ++c) {
+        const auto rows = cpu.eq(c).nonzero().view({-1});
+        if (rows.size(0) < per_class)
+            throw std::invalid_argument("improved-dcgan: --labels needs " + std::to_string(per_class) + " images of class " +
+                                        std::to_string(c) + ", the training set has " + std::to_string(rows.size(0)));
+        chosen.push_back(rows.index_select(0, torch::randperm(rows.size(0), generator, torch::kLong).narrow(0, 0, per_class)));
+    }
+    return torch::cat(chosen);
+}
+
+void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t num_classes, torch::Device device) {
     z_dim_ = config_value<int64_t>(config, "z_dim");
     const auto width = config_value<int64_t>(config, "width");
     const auto kernels = config_value<int64_t>(config, "minibatch_kernels");
@@ -302,8 +324,26 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t /
     if (!(real_label_ > 0 && real_label_ <= 1))
         throw std::invalid_argument("improved-dcgan: real_label must be in (0, 1] (1 = no smoothing)");
 
+    // Absent from runs that predate it: unsupervised, as they trained.
+    labels_ = config.value("labels", int64_t{0});
+    classes_ = num_classes;
+    shape_ = shape;
+    if (labels_ < 0) throw std::invalid_argument("improved-dcgan: labels must be >= 0 (0: unsupervised)");
+    if (labels_ > 0) {
+        if (num_classes < 2 || labels_ % num_classes != 0)
+            throw std::invalid_argument("improved-dcgan: --labels " + std::to_string(labels_) + " must be a multiple of the " +
+                                        std::to_string(num_classes) + " classes (the same number of each)");
+        if (kernels > 0)
+            throw std::invalid_argument("improved-dcgan: semi-supervised training (--labels) needs minibatch_kernels=0: the "
+                                        "paper's semi-supervised models use feature matching without minibatch discrimination");
+        labels_seed_ = config_value<uint64_t>(config, "labels_seed");
+        labelled_batch_ = config_value<int64_t>(config, "labelled_batch");
+        baseline_steps_ = config_value<int64_t>(config, "baseline_steps");
+        if (labelled_batch_ < 1 || baseline_steps_ < 0)
+            throw std::invalid_argument("improved-dcgan: labelled_batch must be >= 1 and baseline_steps >= 0");
+    }
     G_ = make_generator(z_dim_, width, shape, virtual_batch_norm_, reference_rows);
-    auto [D, flatten_index] = make_discriminator(width, shape, kernels, kernel_dims);
+    auto [D, flatten_index] = make_discriminator(width, shape, kernels, kernel_dims, labels_ > 0 ? num_classes : 1);
     D_ = D;
     const auto layer = config_value<int64_t>(config, "feature_layer");
     const int64_t head = static_cast<int64_t>(D_->size()) - 1 - (kernels > 0 ? 1 : 0);  // first head module
@@ -314,6 +354,14 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t /
     init_dcgan_weights(*G_);
     init_dcgan_weights(*D_);
     finish_with_adam(config, device);
+    baseline_trained_ = 0;
+    if (labels_ > 0) {
+        C_ = make_discriminator(width, shape, 0, 1, num_classes).first;
+        init_dcgan_weights(*C_);
+        C_->to(device);
+    } else {
+        C_ = nullptr;
+    }
     if (virtual_batch_norm_) {
         const auto seed = config_value<uint64_t>(config, "reference_seed");
         const Tensor z = normal_latents(seed, 0, reference_rows, z_dim_);
@@ -325,6 +373,38 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t /
     }
     history_G_ = HistoricalAverage(G_->parameters());
     history_D_ = HistoricalAverage(D_->parameters());
+}
+
+void ImprovedDcgan::set_training_data(const torch::Tensor& pixels, const torch::Tensor& labels) {
+    if (labels_ == 0) return;
+    if (!labels.defined()) throw std::invalid_argument("improved-dcgan: --labels needs a labelled dataset");
+    const auto rows = choose_labelled(labels, classes_, labels_ / classes_, labels_seed_).to(pixels.device());
+    labelled_images_ = pixels.index_select(0, rows).to(torch::kFloat).div(127.5).sub(1.0);
+    labelled_labels_ = labels.index_select(0, rows);
+}
+
+torch::Tensor ImprovedDcgan::gan_logit(const torch::Tensor& d_out) const {
+    return labels_ > 0 ? torch::logsumexp(d_out, 1, /*keepdim=*/true) : d_out;
+}
+
+void ImprovedDcgan::train_baseline() {
+    // D's architecture on the labelled images alone, Adam with the recipe's rate, minibatches of
+    // labelled_batch drawn by its own generator: the supervised-only reference of §5.
+    auto generator = at::detail::createCPUGenerator(labels_seed_ + 1);
+    const auto& d = static_cast<torch::optim::AdamOptions&>(opt_D_->param_groups()[0].options());
+    torch::optim::Adam opt(C_->parameters(), torch::optim::AdamOptions(d.lr()).betas(d.betas()));
+    const int64_t n = labelled_images_.size(0), b = std::min(labelled_batch_, n);
+    C_->train();
+    for (int64_t step = 0; step < baseline_steps_; ++step) {
+        const auto idx = torch::randint(n, {b}, generator, torch::kLong).to(labelled_images_.device());
+        const auto loss = torch::nn::functional::cross_entropy(C_->forward(labelled_images_.index_select(0, idx)),
+                                                               labelled_labels_.index_select(0, idx));
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+    }
+    for (auto& p : C_->parameters()) p.set_requires_grad(false);
+    baseline_trained_ = 1;
 }
 
 torch::Tensor ImprovedDcgan::generate_for_training(const torch::Tensor& z) {
@@ -355,7 +435,7 @@ torch::Tensor ImprovedDcgan::features(const torch::Tensor& x) {
 
 torch::Tensor ImprovedDcgan::generator_loss(const torch::Tensor& real, const torch::Tensor& fake) {
     if (!feature_matching_) {
-        const auto logits = discriminate(fake).first;
+        const auto logits = gan_logit(discriminate(fake).first);
         return torch::binary_cross_entropy_with_logits(logits, torch::ones_like(logits));
     }
     torch::Tensor real_features;
@@ -371,13 +451,25 @@ torch::Tensor ImprovedDcgan::discriminator_loss(const torch::Tensor& logits_real
 }
 
 StepStats ImprovedDcgan::train_step(const Batch& batch) {
+    if (labels_ > 0 && baseline_trained_ == 0) train_baseline();
     const auto& real = batch.images;
     const auto fake = generate_for_training(batch_randn(batch, {z_dim_}));
 
-    // D: one-sided smoothed cross-entropy (+ λ · historical-average penalty).
-    const auto logits_real = discriminate(real).first;
-    const auto logits_fake = discriminate(fake.detach()).first;
-    const auto loss_d = discriminator_loss(logits_real, logits_fake);
+    // D: one-sided smoothed cross-entropy (+ λ · historical-average penalty); semi-supervised,
+    // on the logit logsumexp_k l_k, plus the cross-entropy of the K classes on labelled images.
+    const auto logits_real = gan_logit(discriminate(real).first);
+    const auto logits_fake = gan_logit(discriminate(fake.detach()).first);
+    torch::Tensor loss_supervised, accuracy;
+    if (labels_ > 0) {
+        const auto idx = torch::randint(labelled_images_.size(0), {labelled_batch_},
+                                        torch::TensorOptions().dtype(torch::kLong).device(real.device()));
+        const auto class_logits = discriminate(labelled_images_.index_select(0, idx)).first;
+        const auto target = labelled_labels_.index_select(0, idx);
+        loss_supervised = torch::nn::functional::cross_entropy(class_logits, target);
+        accuracy = class_logits.argmax(1).eq(target).to(torch::kFloat).mean();
+    }
+    const auto loss_unsupervised = discriminator_loss(logits_real, logits_fake);
+    const auto loss_d = labels_ > 0 ? loss_supervised + loss_unsupervised : loss_unsupervised;
     const auto history_d = history_D_.penalty();
     opt_D_->zero_grad();
     (history_weight_ > 0 ? loss_d + history_weight_ * history_d : loss_d).backward();
@@ -392,12 +484,18 @@ StepStats ImprovedDcgan::train_step(const Batch& batch) {
     opt_G_->step();
     history_G_.update();
 
-    return {{"loss_d", loss_d.item<double>()},
-            {"loss_g", loss_g.item<double>()},
-            {"d_real", torch::sigmoid(logits_real).mean().item<double>()},
-            {"d_fake", torch::sigmoid(logits_fake).mean().item<double>()},
-            {"history_d", history_d.item<double>()},
-            {"history_g", history_g.item<double>()}};
+    StepStats stats = {{"loss_d", loss_d.item<double>()},
+                       {"loss_g", loss_g.item<double>()},
+                       {"d_real", torch::sigmoid(logits_real).mean().item<double>()},
+                       {"d_fake", torch::sigmoid(logits_fake).mean().item<double>()},
+                       {"history_d", history_d.item<double>()},
+                       {"history_g", history_g.item<double>()}};
+    if (labels_ > 0) {
+        stats.push_back({"loss_supervised", loss_supervised.item<double>()});
+        stats.push_back({"loss_unsupervised", loss_unsupervised.item<double>()});
+        stats.push_back({"labelled_accuracy", accuracy.item<double>()});
+    }
+    return stats;
 }
 
 void ImprovedDcgan::refresh_reference_statistics() {
@@ -416,11 +514,23 @@ torch::Tensor ImprovedDcgan::sample(const torch::Tensor& z, const GeneratorInput
 
 ExportSpec ImprovedDcgan::export_spec() {
     refresh_reference_statistics();  // the exported affine = the current weights' reference statistics
-    return GeneratorCritic::export_spec();
+    ExportSpec spec = GeneratorCritic::export_spec();
+    if (labels_ > 0) {
+        // D's K class logits, and the baseline trained on the same labelled images alone: what
+        // `ganzoo eval` scores on the test set.
+        spec.inputs["image"] = {{"shape", {shape_.channels, shape_.height, shape_.width}}, {"labelled", labels_}};
+        spec.nets.push_back({"D_classes", {"image"}, D_});
+        spec.nets.push_back({"C_baseline", {"image"}, C_});
+    }
+    return spec;
 }
 
 void ImprovedDcgan::save(torch::serialize::OutputArchive& archive) {
     GeneratorCritic::save(archive);
+    if (labels_ > 0) {
+        write_parts<torch::nn::Module>(archive, {{"C_baseline", C_.get()}});
+        write_number(archive, "baseline_trained", baseline_trained_);
+    }
     archive.write("reference_z", reference_z_);
     history_G_.save(archive, "history_G");
     history_D_.save(archive, "history_D");
@@ -428,6 +538,12 @@ void ImprovedDcgan::save(torch::serialize::OutputArchive& archive) {
 
 void ImprovedDcgan::load(torch::serialize::InputArchive& archive) {
     GeneratorCritic::load(archive);
+    if (labels_ > 0) {
+        read_parts<torch::nn::Module>(archive, {{"C_baseline", C_.get()}});
+        baseline_trained_ = read_number(archive, "baseline_trained");
+        if (baseline_trained_ != 0)
+            for (auto& p : C_->parameters()) p.set_requires_grad(false);
+    }
     torch::Tensor z;
     archive.read("reference_z", z);
     if (!z.sizes().equals(reference_z_.sizes()))

@@ -92,6 +92,15 @@ torch::Tensor smoothed_discriminator_loss(const torch::Tensor& logits_real, cons
 // Feature matching (§3.1): ‖mean_x f(x) − mean_z f(G(z))‖², features [N, ...] flattened.
 torch::Tensor feature_matching_loss(const torch::Tensor& real_features, const torch::Tensor& fake_features);
 
+// Semi-supervised learning (§5): D has K class logits l(x) and the fake class is the (K+1)-th
+// with its logit fixed at 0, so D(x) = Z(x) / (Z(x) + 1), Z = Σ_k exp l_k(x): the real-vs-fake
+// logit is logsumexp_k l_k(x). D minimises the cross-entropy on the labelled images plus the GAN
+// loss on that logit (unlabelled real images against G's); G feature-matches. The labelled
+// images: `labels` of the training set, labels / K of each class, chosen by `labels_seed`.
+// Which rows of (images, labels) are labelled: per class, the first n_per_class of a seeded
+// permutation of that class's rows; throws when a class has fewer.
+torch::Tensor choose_labelled(const torch::Tensor& labels, int64_t classes, int64_t per_class, uint64_t seed);
+
 // The member, public so that the tests can drive its pieces.
 class ImprovedDcgan final : public GeneratorCritic {
 public:
@@ -103,6 +112,17 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     bool wrap_optimizers(const OptimizerWrap& /*wrap*/) override { return false; }
+    void set_training_data(const torch::Tensor& pixels, const torch::Tensor& labels) override;
+
+    // Semi-supervised mode (`labels` > 0): D's K class logits → the real-vs-fake logit.
+    bool semi_supervised() const { return labels_ > 0; }
+    torch::Tensor gan_logit(const torch::Tensor& d_out) const;
+    // The baseline: D's architecture trained on the labelled images alone (trained once, at the
+    // first step; exported as C_baseline beside D_classes).
+    void train_baseline();
+    torch::nn::Sequential& baseline() { return C_; }
+    const torch::Tensor& labelled_images() const { return labelled_images_; }
+    const torch::Tensor& labelled_labels() const { return labelled_labels_; }
 
     // G on a batch of z in training mode, the reference rows prepended when VBN is on and
     // dropped from the result: [N, C, H, W].
@@ -133,6 +153,13 @@ private:
     int64_t feature_layer_ = 0;  // index of the D module whose output is f(x)
     torch::Tensor reference_z_;  // [R, z_dim], drawn once from reference_seed
     HistoricalAverage history_G_, history_D_;
+    // Semi-supervised mode.
+    int64_t labels_ = 0, classes_ = 0, labelled_batch_ = 100, baseline_steps_ = 1000;
+    uint64_t labels_seed_ = 0;
+    double baseline_trained_ = 0;  // a checkpoint scalar: 1 once C_ is trained
+    ImageShape shape_;
+    torch::Tensor labelled_images_, labelled_labels_;  // [N, C, H, W] in [-1, 1], [N]
+    torch::nn::Sequential C_{nullptr};
 };
 
 }  // namespace ganzoo::train

@@ -582,6 +582,7 @@ TrainSummary run_training(const TrainRequest& request) {
 
     torch::manual_seed(step_seed(seed, -1));  // initial weights
     family->build(options, {ds.channels, ds.height, ds.width}, static_cast<int64_t>(ds.class_names.size()), device);
+    family->set_training_data(data.pixels, data.labels);
     const std::unique_ptr<GeneratorAverage> average = make_average(*family, options);
 
     if (writer) {

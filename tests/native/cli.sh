@@ -215,6 +215,10 @@ idcgan-history-negative | 1 | history_weight must be >= 0         | train improv
 idcgan-norm-unknown    | 1 | 'generator_norm' must be "virtual" or "batch" | train improved-dcgan $tiny --set 'generator_norm="layer"' --out $work/r
 idcgan-reference-zero  | 1 | reference_batch must be >= 1         | train improved-dcgan $tiny --set reference_batch=0 --out $work/r
 idcgan-kernels-negative | 1 | minibatch_kernels must be >= 0      | train improved-dcgan $tiny --set minibatch_kernels=-1 --out $work/r
+idcgan-labels-multiple | 1 | must be a multiple of the 10 classes | train improved-dcgan $tiny --labels 15 --set minibatch_kernels=0 --out $work/r
+idcgan-labels-minibatch | 1 | needs minibatch_kernels=0           | train improved-dcgan $tiny --labels 10 --out $work/r
+idcgan-labels-too-many | 1 | --labels needs 50 images of class    | train improved-dcgan $tiny --labels 500 --set minibatch_kernels=0 --out $work/r
+labels-on-dcgan        | 1 | option 'labels' is not known to dcgan | train dcgan $tiny --labels 100 --out $work/r
 # conditional members, codes, the classifier and eval
 cgan-condition-word    | 1 | 'condition_d' has the wrong type     | train cgan $tiny --set condition_d=3 --out $work/r
 infogan-no-categories  | 1 | z_dim and categories must be >= 1    | train infogan --limit 64 --batch 16 --threads 1 --set categories=0 --out $work/r

@@ -1,6 +1,7 @@
 // Improved DCGAN (Salimans et al. 2016): one test per technique, each failing when its
 // mechanism is removed or switched off, and the parity of the exported generator (virtual
 // batch norm frozen to the reference statistics) with LibTorch.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -391,4 +392,118 @@ TEST_CASE("core reproduces LibTorch's Improved DCGAN generator, VBN frozen to th
         CHECK(ops == std::vector<std::string>{"linear", "reshape", "relu", "conv_transpose2d", "relu",
                                               "conv_transpose2d", "tanh"});
     }
+}
+
+// ---- semi-supervised learning (§5) ---------------------------------------------------------
+
+namespace {
+
+// A labelled toy set of four classes: class c is a dark image with its quadrant c bright, plus
+// noise.
+std::pair<torch::Tensor, torch::Tensor> toy_classes(int64_t per_class, uint64_t seed) {
+    torch::manual_seed(seed);
+    std::vector<torch::Tensor> images, labels;
+    for (int64_t c = 0; c < 4; ++c) {
+        auto x = torch::full({per_class, 1, 28, 28}, -0.8);
+        x.narrow(2, 14 * (c / 2), 14).narrow(3, 14 * (c % 2), 14).fill_(0.8);
+        images.push_back((x + 0.1 * torch::randn({per_class, 1, 28, 28})).clamp(-1, 1));
+        labels.push_back(torch::full({per_class}, c, torch::kLong));
+    }
+    const auto x = torch::cat(images), y = torch::cat(labels);
+    return {x.add(1).mul(127.5).round().to(torch::kUInt8), y};  // pixels, as the trainer passes them
+}
+
+std::unique_ptr<ImprovedDcgan> ssl_member(json overrides = json::object(), uint64_t seed = 1) {
+    torch::manual_seed(seed);
+    auto family = std::make_unique<ImprovedDcgan>();
+    json config = family->defaults(false);
+    config.update({{"width", 8}, {"z_dim", 16}, {"reference_batch", 12}, {"minibatch_kernels", 0}, {"labels", 8},
+                   {"labelled_batch", 8}, {"baseline_steps", 30}, {"lr", 1e-3}});
+    config.update(overrides);
+    family->build(config, {1, 28, 28}, 4, torch::kCPU);
+    return family;
+}
+
+double accuracy(torch::nn::Sequential& net, const torch::Tensor& images, const torch::Tensor& labels) {
+    torch::NoGradGuard no_grad;
+    return net->forward(images).argmax(1).eq(labels).to(torch::kFloat).mean().item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("semi-supervised: the labelled images are labels/K of each class, fixed by labels_seed") {
+    const auto [pixels, labels] = toy_classes(20, 3);
+    const auto a = choose_labelled(labels, 4, 3, 100), b = choose_labelled(labels, 4, 3, 100), c = choose_labelled(labels, 4, 3, 101);
+    REQUIRE(a.size(0) == 12);
+    CHECK(torch::equal(a, b));
+    CHECK(!torch::equal(a, c));
+    for (int64_t k = 0; k < 4; ++k) CHECK(labels.index_select(0, a).eq(k).sum().item<int64_t>() == 3);
+    CHECK_THROWS_WITH(choose_labelled(labels, 4, 21, 100), Catch::Contains("needs 21 images of class 0"));
+    // Through the member: 8 labels of 4 classes, two each; a count that is no multiple of K, or
+    // minibatch discrimination, is refused.
+    auto ssl = ssl_member();
+    ssl->set_training_data(pixels, labels);
+    REQUIRE(ssl->labelled_images().size(0) == 8);
+    CHECK(ssl->labelled_images().min().item<double>() >= -1.0);
+    for (int64_t k = 0; k < 4; ++k) CHECK(ssl->labelled_labels().eq(k).sum().item<int64_t>() == 2);
+    CHECK_THROWS_WITH(ssl_member({{"labels", 6}}), Catch::Contains("multiple of the 4 classes"));
+    CHECK_THROWS_WITH(ssl_member({{"minibatch_kernels", 5}}), Catch::Contains("minibatch_kernels=0"));
+}
+
+TEST_CASE("semi-supervised: D's real-vs-fake logit is logsumexp of its K class logits (the fake class's logit is 0)") {
+    auto ssl = ssl_member();
+    const auto logits = torch::tensor({{0.0, 0.0, 0.0, 0.0}, {2.0, -1.0, 0.5, 3.0}});
+    const auto l = ssl->gan_logit(logits);
+    // D(x) = Z / (Z + 1): sigmoid(log Z).
+    CHECK(l[0][0].item<double>() == Approx(std::log(4.0)));
+    CHECK(torch::sigmoid(l)[1][0].item<double>() == Approx([] {
+              const double z = std::exp(2.0) + std::exp(-1.0) + std::exp(0.5) + std::exp(3.0);
+              return z / (z + 1);
+          }()));
+    auto plain = small_member();
+    CHECK(torch::equal(plain->gan_logit(logits.narrow(1, 0, 1)), logits.narrow(1, 0, 1)));  // unsupervised: D's own logit
+}
+
+TEST_CASE("semi-supervised: D learns the classes from 2 labels each, the supervised term being what teaches it") {
+    // Toy: 4 classes of constant images, 2 labelled each; the unlabelled batches are the same
+    // distribution. D's class logits must classify held-out images: without the supervised term
+    // in D's loss nothing tells a logit which class it stands for (chance is 0.25).
+    const auto [pixels, labels] = toy_classes(40, 5);
+    const auto [test_pixels, test_labels] = toy_classes(25, 6);
+    const auto test_images = test_pixels.to(torch::kFloat).div(127.5).sub(1.0);
+    auto ssl = ssl_member({{"baseline_steps", 60}});
+    ssl->set_training_data(pixels, labels);
+    const auto all = pixels.to(torch::kFloat).div(127.5).sub(1.0);
+    double supervised = 0;
+    for (int step = 0; step < 60; ++step) {
+        Batch batch;
+        batch.images = all.index_select(0, torch::randint(160, {16}, torch::kLong));
+        const auto stats = ssl->train_step(batch);
+        if (step >= 50) supervised += stat(stats, "loss_supervised") / 10;
+        CHECK(stat(stats, "loss_d") == Approx(stat(stats, "loss_supervised") + stat(stats, "loss_unsupervised")).epsilon(1e-5));
+    }
+    const double d_accuracy = accuracy(ssl->discriminator(), test_images, test_labels);
+    const double c_accuracy = accuracy(ssl->baseline(), test_images, test_labels);
+    std::printf("semi-supervised toy: D %.3f, baseline %.3f on 100 held-out images; supervised loss over the last 10 steps %.4f\n",
+                d_accuracy, c_accuracy, supervised);
+    CHECK(d_accuracy > 0.95);
+    CHECK(c_accuracy > 0.95);  // the toy is easy: both must get it
+    // The baseline is trained once, before the first step, and frozen.
+    for (const auto& p : ssl->baseline()->parameters()) CHECK_FALSE(p.requires_grad());
+    // Export: G first, then D's class logits and the baseline, each reproducing LibTorch.
+    ExportOptions eo;
+    eo.dtype = DType::F32;
+    eo.family = "improved-dcgan";
+    eo.name = "t";
+    eo.dataset = {{"name", "toy"}, {"classes", {"a", "b", "c", "d"}}, {"image", {1, 28, 28}}, {"range", {-1, 1}}};
+    const auto bytes = export_model(*ssl, eo);
+    const auto model = Model::load(bytes.data(), bytes.size());
+    auto nets = model.info().nets;
+    std::sort(nets.begin(), nets.end());
+    REQUIRE(nets == std::vector<std::string>{"C_baseline", "D_classes", "G"});
+    const auto x = test_images.narrow(0, 0, 6).contiguous();
+    ganzoo::Tensor input{{6, 1, 28, 28}, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel())};
+    torch::NoGradGuard no_grad;
+    CHECK(max_abs_diff(ssl->discriminator()->forward(x), model.run("D_classes", {{"image", input}})) < 1e-4);
+    CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", input}})) < 1e-4);
 }
