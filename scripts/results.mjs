@@ -299,6 +299,61 @@ function levels(list) {
   return Array.isArray(list) ? list.map((v) => v.toFixed(1)).join(' / ') : '—';
 }
 
+// "What the paper claims, what we measured": one row per member from its `claim` in
+// docs/results/members.json. Each value names a manifest metric (`key`), a number derived from
+// the metrics (`derived`), or a log.csv column's first and last epoch means (`log_first_last`);
+// `target` is the issue's bar (met / not met), `versus` another member's same metric,
+// `best_unconditional` a comparison with every other unconditional sampler.
+const DERIVED = {
+  min_class_share: (x) => (Array.isArray(x.class_histogram) && x.count ? Math.min(...x.class_histogram) / x.count : undefined),
+  ssl_gain: (x) => (typeof x.ssl_d_accuracy === 'number' && typeof x.ssl_baseline_accuracy === 'number'
+    ? x.ssl_d_accuracy - x.ssl_baseline_accuracy : undefined),
+};
+function claimValue(v, m, byFamily, log) {
+  const x = byFamily.get(m.family)?.metrics ?? {};
+  const show = (n) => (v.percent ? pct(n) : v.points ? `${(100 * n).toFixed(1)} points` : num(n, v.digits ?? 3));
+  let value, text;
+  if (v.log_first_last) {
+    const first = log?.epochs?.[0]?.means?.[v.log_first_last], last = log?.epochs?.[log.epochs.length - 1]?.means?.[v.log_first_last];
+    if (typeof first !== 'number' || typeof last !== 'number') return `${v.label}: not in the collected log`;
+    return `${v.label}: ${fmt(first)} → ${fmt(last)}`;
+  }
+  value = v.derived ? DERIVED[v.derived]?.(x) : x[v.key];
+  if (Array.isArray(value) && value.every((n) => typeof n === 'number')) text = value.map(show).join(' / ');
+  else if (typeof value === 'number') text = show(value);
+  else return `${v.label}: not measured`;
+  if (v.max_key && typeof x[v.max_key] === 'number') text += ` of ${num(x[v.max_key], v.digits ?? 3)}`;
+  const notes = [];
+  if (typeof v.target === 'number' && typeof value === 'number')
+    notes.push(value >= v.target ? `meets ≥ ${show(v.target)}` : `**below the ${show(v.target)} bar**`);
+  if (v.versus) {
+    const other = byFamily.get(v.versus)?.metrics?.[v.key];
+    if (typeof other === 'number' && typeof value === 'number')
+      notes.push(`${v.versus}: ${show(other)}, ${value < other ? 'better' : '**not better**'}`);
+  }
+  if (v.best_unconditional && typeof value === 'number') {
+    const rivals = [...byFamily.values()].filter((e) => e.family !== m.family && !CONDITIONAL.has(e.family) && typeof e.metrics?.[v.key] === 'number');
+    const best = rivals.reduce((a, e) => (!a || e.metrics[v.key] < a.metrics[v.key] ? e : a), null);
+    if (best) notes.push(value < best.metrics[v.key] ? `best unconditional (next: ${best.family} ${show(best.metrics[v.key])})`
+      : `**not the best unconditional**: ${best.family} ${show(best.metrics[v.key])}`);
+  }
+  return `${v.label} ${text}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+}
+// Members whose samples are asked for a class or translate an input: not "unconditional".
+const CONDITIONAL = new Set(['cgan', 'cyclegan']);
+function claimsTable(members, byFamily, logs) {
+  const L = ['| member | what the paper claims | how it is measured here | what we measured |', '|---|---|---|---|'];
+  for (const m of members) {
+    if (!m.claim) continue;
+    const measured = byFamily.get(m.family)
+      ? m.claim.values.map((v) => claimValue(v, m, byFamily, logs.get(m.family))).join('; ')
+      : 'not yet in the manifest';
+    const cell = (t) => t.replace(/\|/g, '\\|');  // a | inside a cell would end it
+    L.push(`| [${m.name}](#${m.family}) | ${cell(m.claim.paper)} | ${cell(m.claim.how)} | ${cell(measured)} |`);
+  }
+  return L;
+}
+
 function build(members, manifest) {
   const byFamily = new Map(manifest.models.map((e) => [e.family, e]));
   const logs = new Map(members.map((m) => [m.family, existsSync(join(out, `${m.family}-log.json`)) ? readJson(join(out, `${m.family}-log.json`)) : null]));
@@ -368,6 +423,11 @@ function build(members, manifest) {
   if (floorRow) L.push(`| *floor: ${floorRow.swd_images.toLocaleString('en')} train images* | ${levels(floorRow.swd_floor)} | ${num(floorRow.swd_floor_average, 1)} |`);
   L.push('');
 
+  L.push('## What the papers claim, what we measured', '');
+  L.push('Each member\'s headline claim, how this zoo measures it, and the number for the shipped file (from the',
+    'manifest; bars are the zoo\'s targets, docs/members/<member>.md says what was tried where one is not met):', '');
+  L.push(...claimsTable(members, byFamily, logs), '');
+
   if (baseline) {
     L.push('## The quality bar: a plain DCGAN after 2 epochs', '');
     L.push('A member that does not beat this row has not earned its extra machinery. The shipped DCGAN recipe, stopped',
@@ -431,6 +491,19 @@ function build(members, manifest) {
   const measurements = join(out, 'measurements.md');
   if (existsSync(measurements)) L.push(readFileSync(measurements, 'utf8').trimEnd(), '');
   writeAtomically(join(docs, 'RESULTS.md'), L.join('\n'));
+  // The same row in each member's page, between the markers (added at the end the first time).
+  for (const m of members) {
+    const page = join(docs, 'members', `${m.family}.md`);
+    if (!m.claim || !existsSync(page)) continue;
+    const rows = claimsTable([m], byFamily, logs).map((r) => r.replace(`[${m.name}](#${m.family})`, m.name));
+    const block = ['<!-- claims: generated by `node scripts/results.mjs` from docs/results/members.json and the manifest -->',
+      ...rows, '<!-- /claims -->'].join('\n');
+    const text = readFileSync(page, 'utf8');
+    const re = /<!-- claims:[^\n]*-->[\s\S]*?<!-- \/claims -->/;
+    const next = re.test(text) ? text.replace(re, block)
+      : `${text.trimEnd()}\n\n## What the paper claims, what we measured\n\n${block}\n`;
+    if (next !== text) writeAtomically(page, next);
+  }
   console.log(`wrote docs/RESULTS.md: ${members.length} members, ${manifest.models.length} in the manifest${baseline ? ', the 2-epoch baseline' : ''}`);
 }
 
