@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 deps=$(realpath "${1:-.deps}")
 out=$(mkdir -p "${2:-gpu-check-out}" && realpath "${2:-gpu-check-out}")
 python=${PYTHON:-python3}
+export PYTHON=$python
 device=${GANZOO_CHECK_DEVICE:-cuda}
 limit=${GANZOO_CHECK_LIMIT:-0}
 [ -f "$deps/include/Eigen/Core" ] || { echo "gpu-check: no headers in $deps: run scripts/prepare-gpu-deps.sh first" >&2; exit 1; }
@@ -23,24 +24,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>
 echo "cpus: $(nproc)"
 
 echo "== build (cuda preset, device $device)"
-export GANZOO_HEADER_DIR=$deps/include
-extra=(-DZLIB_ROOT="$deps")
-if [ "$device" = cpu ]; then
-  export GANZOO_TORCH_PREFIX=${GANZOO_TORCH_PREFIX:-}
-  extra+=(-DGANZOO_CUDA=OFF)
-else
-  export GANZOO_TORCH_PREFIX=${GANZOO_TORCH_PREFIX:-$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')}
-  extra+=(-DCUDAToolkit_ROOT="$(dirname "$(dirname "$(command -v nvcc)")")")
-fi
-generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
-start=$(date +%s)
-cmake --preset cuda "${generator[@]}" "${extra[@]}" >"$out/configure.log" 2>&1 \
-  || { tail -30 "$out/configure.log"; exit 1; }
-grep -E "^(GANZOO_.*INCLUDE_DIR|ZLIB_INCLUDE_DIR|ZLIB_LIBRARY_RELEASE):" build/cuda/CMakeCache.txt | sed 's/^/  /'
-keep_going=(-k); [ ${#generator[@]} -gt 0 ] && keep_going=(-k 0)   # list every compile error at once
-cmake --build build/cuda -j "$(nproc)" --target ganzoo test_parity -- "${keep_going[@]}" >"$out/build.log" 2>&1 \
-  || { grep -E -A3 "error|Error" "$out/build.log" | head -80; exit 1; }
-echo "built in $(( $(date +%s) - start )) s"
+scripts/gpu-build.sh "$deps" "$out" "$device"
 ganzoo=build/cuda/bin/ganzoo
 
 echo "== parity: this LibTorch vs the core"

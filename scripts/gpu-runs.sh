@@ -25,7 +25,11 @@ for spec in "$@"; do
     if [ $rc = 124 ]; then echo "train stopped at the time limit" >>"$out/$name.log"; else echo "train exit $rc" >>"$out/$name.log"; fi
     "$ganzoo" export "$out/$name" -o "$out/$name.safetensors" >>"$out/$name.log" 2>&1 &&
       "$ganzoo" verify "$out/$name.safetensors" >>"$out/$name.log" 2>&1 &&
-      "$ganzoo" sample "$out/$name.safetensors" --seed 7 -n 64 -o "$out/$name-grid.png" >>"$out/$name.log" 2>&1
+      if grep -q '"family": *"cyclegan"' "$out/$name/config.json" 2>/dev/null; then  # a translator: its examples
+        "$ganzoo" translate "$out/$name.safetensors" --examples -o "$out/$name-grid.png" >>"$out/$name.log" 2>&1
+      else
+        "$ganzoo" sample "$out/$name.safetensors" --seed 7 -n 64 -o "$out/$name-grid.png" >>"$out/$name.log" 2>&1
+      fi
     echo "export exit $?" >>"$out/$name.log"
   ) &
 done

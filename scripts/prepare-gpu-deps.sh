@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deps=${1:-.deps}
-rm -rf "$deps"
+# Only the folders this script fills: .deps/imgui (scripts/install-deps.sh) lives beside them.
+rm -rf "$deps/include" "$deps/lib" "$deps/fashion-mnist"
 mkdir -p "$deps/include" "$deps/lib" "$deps/fashion-mnist"
 cp -r /usr/include/eigen3/Eigen /usr/include/nlohmann /usr/include/CLI /usr/include/catch2 "$deps/include/"
 mkdir -p "$deps/include/stb"

@@ -5,7 +5,8 @@ thread count as the C++ trainer; prints one JSON line with images/s and the BLAS
 was actually loaded (read from /proc/self/maps, not from the build configuration).
 
 Run it with Debian's /usr/bin/python3 (torch 1.13); the python3 first on PATH may have
-no torch.
+no torch. On a GPU machine, `--device cuda` with that machine's PyTorch: the data sits on the
+card, and every step ends with a synchronisation, as the C++ trainer's per-step loss read does.
 """
 import argparse
 import gzip
@@ -144,24 +145,35 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
                         help="folder with train-images-idx3-ubyte[.gz]")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     args = parser.parse_args()
     if args.steps <= WARMUP_STEPS:
         sys.exit(f"--steps must be more than the {WARMUP_STEPS} warm-up steps")
 
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as e:
+        sys.exit(f"--device {args.device}: {e}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        sys.exit(f"--device {args.device}: this torch ({torch.__version__}) sees no CUDA device")
+    if device.type not in ("cpu", "cuda"):
+        sys.exit(f"--device {args.device}: use cpu, cuda or cuda:N")
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
-    images = torch.from_numpy(read_idx_images(find_train_images(args.data)).copy())  # u8 [n, 28, 28]
+    images = torch.from_numpy(read_idx_images(find_train_images(args.data)).copy()).to(device)  # u8 [n, 28, 28]
     n = images.shape[0]
 
     G, D = generator(args.width), discriminator(args.width)
     G.apply(dcgan_init)
     D.apply(dcgan_init)
+    G, D = G.to(device), D.to(device)
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    ones = torch.ones(args.batch, 1)
-    zeros = torch.zeros(args.batch, 1)
+    ones = torch.ones(args.batch, 1, device=device)
+    zeros = torch.zeros(args.batch, 1, device=device)
 
     order, cursor = rng.permutation(n), 0
     step_seconds = []
@@ -169,15 +181,16 @@ def main():
     timed_from = None
     for step in range(args.steps):
         if step == WARMUP_STEPS:
+            sync()
             timed_from = time.perf_counter()
         t0 = time.perf_counter()
         if cursor + args.batch > n:  # new epoch: reshuffle, drop the ragged tail
             order, cursor = rng.permutation(n), 0
-        index = torch.from_numpy(order[cursor:cursor + args.batch])
+        index = torch.from_numpy(order[cursor:cursor + args.batch]).to(device)
         cursor += args.batch
         real = images.index_select(0, index).unsqueeze(1).float().div_(127.5).sub_(1.0)  # [B,1,28,28] in [-1,1]
 
-        fake = G(torch.randn(args.batch, Z_DIM))
+        fake = G(torch.randn(args.batch, Z_DIM, device=device))
         loss_d = (F.binary_cross_entropy_with_logits(D(real), ones) +
                   F.binary_cross_entropy_with_logits(D(fake.detach()), zeros))
         opt_d.zero_grad()
@@ -188,6 +201,7 @@ def main():
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
+        sync()
         step_seconds.append(time.perf_counter() - t0)
     end = time.perf_counter()
 
@@ -208,7 +222,8 @@ def main():
         "blas": blas_name(blas_paths),
         "blas_paths": blas_paths,
         "torch": torch.__version__,
-        "device": "cpu",
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
     }))
 
 

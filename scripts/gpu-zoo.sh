@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The whole zoo on one lent GPU, in one go (docs/gpu.md, "The zoo on one card"):
+#   1. builds `ganzoo` against the machine's LibTorch (scripts/gpu-build.sh, headers and data
+#      carried in DEPS by scripts/prepare-gpu-deps.sh);
+#   2. measures DCGAN training on the card, C++ against the Python reference
+#      (tests/bench/train_throughput --device cuda, same batch and width), before anything else
+#      shares the card;
+#   3. trains all nine members side by side at the papers' widths (the members' CUDA defaults),
+#      each stopped at SECONDS if it has not finished (SIGTERM: a checkpoint, then the export);
+#   4. exports each (the averaged generator, and the live one with `--raw` where the run
+#      averages), verifies and samples it;
+#   5. evaluates every export there (`ganzoo eval`, all cores) and writes OUT/zoo.json: the card,
+#      each run's command, steps, images/s, wall time, and FD/SWD of the averaged and live G;
+#   6. packs what comes back into at most 8 files (the lend's limit): zoo.json and a tar.gz in
+#      15 MiB parts (no checkpoints). Unpack here: cat OUT/zoo.tar.gz.part* | tar -xz
+#   usage: scripts/gpu-zoo.sh [DEPS] [OUT] [SECONDS]      (defaults .deps, gpu-zoo-out, 420)
+# Back here: cd runs/gpu-zoo && cat OUT/zoo.tar.gz.part* | tar -xz, then ship a member with
+#   node scripts/ship.mjs runs/gpu-zoo/runs/NAME --file runs/gpu-zoo/runs/NAME.safetensors
+# Rehearsal on a CPU machine, tiny lengths, the same steps end to end:
+#   GANZOO_ZOO_DEVICE=cpu scripts/gpu-zoo.sh .deps /tmp/zoo 120
+# GANZOO_BIN=PATH skips the build (a ganzoo built already); PYTHON names the python with torch.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+deps=$(realpath "${1:-.deps}")
+out=$(mkdir -p "${2:-gpu-zoo-out}" && realpath "${2:-gpu-zoo-out}")
+# Everything but what comes back (OUT holds 8 files at most), inside the repository so that each
+# run's recorded command (--data, --out) is the one `make train-MEMBER` can re-run from its root.
+work=${GANZOO_ZOO_WORK:-runs/gpu-zoo}
+seconds=${3:-420}
+device=${GANZOO_ZOO_DEVICE:-cuda}
+python=${PYTHON:-python3}
+die() { echo "gpu-zoo: $*" >&2; exit 2; }
+[[ $seconds =~ ^[0-9]+$ ]] || die "SECONDS must be a whole number, not '$seconds'"
+[[ $device == cuda || $device == cpu ]] || die "GANZOO_ZOO_DEVICE must be cuda or cpu, not '$device'"
+[ -f "$deps/include/Eigen/Core" ] || die "no headers in $deps: run scripts/prepare-gpu-deps.sh first"
+[ -f "$deps/fashion-mnist/train-images-idx3-ubyte.gz" ] || die "no Fashion-MNIST in $deps/fashion-mnist"
+data="fashion-mnist:$(realpath --relative-base="$PWD" "$deps/fashion-mnist")"
+rm -rf "$work" && mkdir -p "$work" || die "cannot make $work"
+start=$(date +%s)
+
+# The recipes: NAME=MODEL options. Lengths are the papers' or more; SECONDS stops what has not
+# finished. Widths are each member's CUDA default (the paper's) where the export stays within the
+# repository's 8 MB per file: ProGAN at width 64 (256, 256, 128, 64 maps; 128 exports 13.7 MB),
+# InfoGAN without the two FC-1024 layers (27 MB with them; docs/members/infogan.md). `ema` is on wherever averaging is an option, so one run gives both the
+# averaged and the live generator (the ablation of docs/averaging.md).
+recipes=(
+  "dcgan=dcgan --epochs 30 --set ema=0.999"
+  "improved-dcgan=improved-dcgan --epochs 30 --set ema=0.999"
+  "improved-dcgan-ssl100=improved-dcgan --labels 100 --epochs 30 --set minibatch_kernels=0"
+  "wgan=wgan --epochs 200 --set ema=0.999"
+  "wgan-gp=wgan-gp --epochs 100 --set ema=0.999"
+  "began=began --epochs 27 --set ema=0.999"  # 100,000 steps of 16
+  "cgan=cgan --epochs 30 --set ema=0.999"
+  "infogan=infogan --epochs 30 --set ema=0.999 --set g_hidden=0 --set d_hidden=128"
+  "progan=progan --width 64 --epochs 60"
+  "cyclegan=cyclegan --epochs 50 --set ema=0.999"
+)
+bench=(--steps 300 --batch 128 --width 128 --repeat 2)
+tiny=()
+if [ "$device" = cpu ]; then  # the rehearsal: the same steps, tiny lengths
+  tiny=(--steps 12 --limit 512)
+  bench=(--steps 8 --batch 32 --width 16)
+fi
+
+{
+  echo "== machine"
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not available"
+  "$python" -c 'import torch; print("torch", torch.__version__, "| CUDA", torch.version.cuda, "|", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device")' \
+    || echo "$python: no torch module"
+  echo "cpus: $(nproc)"
+} 2>&1 | tee "$work/machine.txt"
+
+ganzoo=${GANZOO_BIN:-}
+if [ -z "$ganzoo" ]; then
+  echo "== build (device $device)"
+  PYTHON=$python scripts/gpu-build.sh "$deps" "$work" "$device" || die "the build failed (logs in $work)"
+  ganzoo=build/cuda/bin/ganzoo
+fi
+[ -x "$ganzoo" ] || die "$ganzoo is not an executable"
+
+echo "== DCGAN on $device: C++ against the Python reference"
+GANZOO_PYTHON=$(command -v "$python") tests/bench/train_throughput --bin "$ganzoo" --device "$device" \
+  --threads 4 --data "$deps/fashion-mnist" "${bench[@]}" 2>"$work/bench.log" | tee "$work/bench.txt" \
+  || echo "gpu-zoo: the benchmark failed (see $work/bench.log); training goes on"
+
+echo "== the zoo: ${#recipes[@]} runs side by side, at most $seconds s each"
+specs=()
+for recipe in "${recipes[@]}"; do
+  specs+=("$recipe --seed 1 --threads 1 --device $device --data $data ${tiny[*]}")
+done
+scripts/gpu-runs.sh "$ganzoo" "$work/runs" "$seconds" "${specs[@]}" | tee "$work/runs.txt"
+runs_rc=${PIPESTATUS[0]}
+
+echo "== the live generators (export --raw) where a run averages"
+for recipe in "${recipes[@]}"; do
+  name=${recipe%%=*}
+  run=$work/runs/$name
+  grep -Eq '"ema": (0\.[0-9]*[1-9]|1)' "$run/config.json" 2>/dev/null || continue
+  "$ganzoo" export "$run" --raw -o "$work/runs/$name-raw.safetensors" >>"$work/runs/$name.log" 2>&1 \
+    && echo "$name: $name-raw.safetensors" || echo "$name: export --raw failed (see runs/$name.log)"
+done
+
+echo "== eval (FD-FMNIST, SWD, the member's own metrics), every export, $(nproc) at a time"
+ls "$work"/runs/*.safetensors | xargs -P "$(nproc)" -I{} sh -c \
+  '"$1" eval "$2" --json --data "$3" ${4:+-n $4} >"${2%.safetensors}.eval.json" 2>/dev/null || echo "eval failed: $2"' \
+  _ "$ganzoo" {} "$data" "${GANZOO_ZOO_EVAL_N:-}"
+
+"$python" - "$work" "$device" "$seconds" "$(( $(date +%s) - start ))" "${recipes[@]}" <<'PY'
+import json, os, sys
+out, device, seconds, wall, recipes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
+runs_dir = os.path.join(out, "runs")
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+KEEP = ("fd_fmnist", "swd_average", "class_histogram", "class_accuracy", "q_cluster_accuracy", "ssl_d_accuracy",
+        "ssl_baseline_accuracy", "target_fraction_ab", "target_fraction_ba", "cycle_l1_a", "cycle_l1_b")
+runs = []
+for recipe in recipes:
+    name, args = recipe.split("=", 1)
+    summary = load(os.path.join(runs_dir, name, "summary.json")) or {}
+    config = load(os.path.join(runs_dir, name, "config.json")) or {}
+    entry = {"name": name, "recipe": args, "command": config.get("command")}
+    entry.update({k: summary.get(k) for k in ("steps", "epochs", "images_per_s", "wall_s", "device")})
+    for kind, suffix in (("averaged", ""), ("live", "-raw")):
+        e = load(os.path.join(runs_dir, f"{name}{suffix}.eval.json"))
+        if e is not None:
+            entry[f"eval_{kind}"] = {k: e[k] for k in KEEP if k in e}
+    runs.append(entry)
+machine = open(os.path.join(out, "machine.txt")).read().strip().splitlines()
+json.dump({"device": device, "machine": machine, "seconds_per_run": seconds, "wall_s": wall, "runs": runs},
+          open(os.path.join(out, "zoo.json"), "w"), indent=2)
+for r in runs:
+    a, l = r.get("eval_averaged", {}), r.get("eval_live", {})
+    f = lambda d, k: f"{d[k]:.2f}" if isinstance(d.get(k), (int, float)) else "-"
+    print(f"{r['name']:22} steps {r['steps']}  FD avg {f(a, 'fd_fmnist')} live {f(l, 'fd_fmnist')}  SWD avg {f(a, 'swd_average')} live {f(l, 'swd_average')}")
+PY
+
+# What comes back must fit the lend's rules: at most 8 files of 16 MiB, 64 MiB in all. So: no
+# checkpoints (large; the run can be redone from its command), everything else in one tar.gz
+# split into 15 MiB parts, beside zoo.json. Over 60 MiB, the live exports that eval found worse
+# than the averaged ones stay behind first.
+rm -rf "$work"/runs/*/checkpoints
+cp "$work/zoo.json" "$out/zoo.json"
+rm -f "$out"/zoo.tar.gz*
+pack() { tar -C "$work" -czf "$out/zoo.tar.gz" --exclude '*.safetensors.tmp' .; }
+pack
+if [ "$(stat -c %s "$out/zoo.tar.gz")" -gt $((60 << 20)) ]; then
+  "$python" - "$work" <<'PY'
+import json, os, sys
+work = sys.argv[1]
+for r in json.load(open(os.path.join(work, "zoo.json")))["runs"]:
+    a, l = r.get("eval_averaged", {}).get("fd_fmnist"), r.get("eval_live", {}).get("fd_fmnist")
+    if a is not None and l is not None and l >= a:
+        os.remove(os.path.join(work, "runs", r["name"] + "-raw.safetensors"))
+        print(f"gpu-zoo: left {r['name']}-raw.safetensors behind (FD {l:.2f} >= {a:.2f} averaged)")
+PY
+  pack
+fi
+split -b 15M -d -a 1 "$out/zoo.tar.gz" "$out/zoo.tar.gz.part"
+rm -f "$out/zoo.tar.gz"
+parts=$(ls "$out"/zoo.tar.gz.part* | wc -l)
+[ "$parts" -le 7 ] || echo "gpu-zoo: $parts parts: more than the 7 that come back beside zoo.json" >&2
+echo "gpu-zoo: $(( $(date +%s) - start )) s; $out holds zoo.json and $parts parts (cat zoo.tar.gz.part* | tar -xz); the rest stays in $work"
+exit "$runs_rc"
