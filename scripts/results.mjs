@@ -4,7 +4,8 @@
 // files collected into docs/results/. Nothing in RESULTS.md is typed by hand.
 //
 //   node scripts/results.mjs             build docs/RESULTS.md (works on a clean clone)
-//   node scripts/results.mjs --collect   first copy what the page needs out of runs/<family>-shipped/
+//   node scripts/results.mjs --collect   first copy what the page needs out of each shipped run (the
+//                                        --out of the manifest's training command, runs/<family>-shipped)
 //                                        (git-ignored): log.csv → <family>-curves.svg and
 //                                        <family>-log.json (per-epoch means), samples/epoch_*.png →
 //                                        <family>-timeline.png (the same latents at a few epochs)
@@ -121,7 +122,7 @@ function writeGreyPng(path, width, height, grey) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// --collect: runs/<family>-shipped → docs/results/<family>-{log.json,curves.svg,timeline.png}.
+// --collect: the shipped run (runs/<family>-shipped or its recipe's --out) → docs/results/<family>-{log.json,curves.svg,timeline.png}.
 function parseLog(path) {
   const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
   const header = lines[0].split(',');
@@ -196,9 +197,18 @@ function timelinePng(path, grids, cell, padding) {
   writeGreyPng(path, width, side, grey);
 }
 
-function collect(members) {
+// The run a shipped file came from: the --out of its manifest entry's training command
+// (runs/<family>-shipped when the entry names none).
+function shippedRun(family, manifest) {
+  const words = manifest.models.find((e) => e.family === family)?.training?.command?.split(/\s+/) ?? [];
+  const i = words.indexOf('--out');
+  const dir = i >= 0 && words[i + 1] ? words[i + 1] : `runs/${family}-shipped`;
+  return { rel: dir, path: join(runsDir, dir.replace(/^runs\//, '')) };
+}
+
+function collect(members, manifest) {
   for (const m of members) {
-    const run = join(runsDir, `${m.family}-shipped`);
+    const { rel, path: run } = shippedRun(m.family, manifest);
     if (!existsSync(join(run, 'log.csv'))) {
       process.stderr.write(`results: ${run}/log.csv: not there, ${m.family} keeps what docs/results/ has\n`);
       continue;
@@ -237,7 +247,7 @@ function collect(members) {
     }
     writeAtomically(join(out, `${m.family}-curves.svg`), curvesSvg(m.name, header, rows));
     const summary = {
-      from: `runs/${m.family}-shipped`, command: config.command ?? null, columns: header.slice(2),
+      from: rel, command: config.command ?? null, columns: header.slice(2),
       steps: rows[rows.length - 1][0], elapsed_s: rows[rows.length - 1][header.indexOf('elapsed_s')] ?? null,
       timeline_epochs: chosen, epochs,
     };
@@ -367,7 +377,7 @@ function build(members, manifest) {
     '     docs/results/measurements.md and docs/results/*; edit those, not this file. -->', '');
   L.push('Every shipped model of the zoo, measured by `ganzoo eval` on its exported file through the inference core,',
     'with the numbers `node scripts/eval-zoo.mjs` wrote into `web/models/manifest.json`. Rebuild this page with',
-    '`node scripts/results.mjs` (add `--collect` to re-copy curves and grids from `runs/<member>-shipped/`).',
+    '`node scripts/results.mjs` (add `--collect` to re-copy curves and grids from each shipped run, the `--out` of its recipe).',
     'Reproduce one member: `make reproduce MODEL=<member>` (`scripts/reproduce.sh`).', '');
   L.push('## How the numbers are made', '');
   L.push('- **FD-FMNIST (classifier features, not Inception)**: the Fréchet distance between Gaussians fitted to the',
@@ -513,7 +523,7 @@ const manifest = readJson(join(root, 'web/models/manifest.json'));
 if (manifest.format !== 'ganzoo-manifest' || !Array.isArray(manifest.models)) fail('web/models/manifest.json: not a ganzoo manifest');
 if (args.includes('--collect')) {
   if (!existsSync(runsDir)) fail(`${runsDir}: no such directory`);
-  collect(members);
+  collect(members, manifest);
   collectBaseline();
 }
 build(members, manifest);
