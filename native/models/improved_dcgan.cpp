@@ -138,6 +138,44 @@ void MinibatchDiscriminationImpl::reset() {
     T = register_parameter("T", torch::randn({in_features, kernels * kernel_dims}) * 0.05);
 }
 
+WeightNormLayerImpl::WeightNormLayerImpl(int64_t in_, int64_t out_, int64_t kernel_, int64_t stride_, int64_t padding_)
+    : in(in_), out(out_), kernel(kernel_), stride(stride_), padding(padding_) {
+    reset();
+}
+
+void WeightNormLayerImpl::reset() {
+    if (in < 1 || out < 1 || kernel < 0 || stride < 1 || padding < 0)
+        throw std::invalid_argument("WeightNormLayer: in, out and stride must be >= 1, kernel and padding >= 0");
+    const auto init = kernel > 0 ? torch::randn({out, in, kernel, kernel}) * 0.02 : torch::randn({out, in}) * 0.02;
+    const auto norm = init.flatten(1).norm(2, 1);  // before v's registration makes init require grad
+    v = register_parameter("v", init);
+    g = register_parameter("g", norm);
+    bias = register_parameter("bias", torch::zeros({out}));
+}
+
+void WeightNormLayerImpl::pretty_print(std::ostream& stream) const {
+    stream << "WeightNormLayer(" << in << ", " << out;
+    if (kernel > 0) stream << ", kernel=" << kernel << ", stride=" << stride << ", padding=" << padding;
+    stream << ")";
+}
+
+torch::Tensor WeightNormLayerImpl::weight() const {
+    std::vector<int64_t> shape(static_cast<size_t>(v.dim()), 1);
+    shape[0] = out;
+    return v * (g / v.flatten(1).norm(2, 1)).view(shape);
+}
+
+torch::Tensor WeightNormLayerImpl::forward(const torch::Tensor& x) {
+    return kernel > 0 ? torch::conv2d(x, weight(), bias, stride, padding) : torch::linear(x, weight(), bias);
+}
+
+std::vector<ExportOp> WeightNormLayerImpl::export_ops() const {
+    torch::NoGradGuard no_grad;
+    const auto w = weight().detach().to(torch::kCPU, torch::kDouble), b = bias.detach().to(torch::kCPU, torch::kDouble);
+    if (kernel == 0) return {{{{"op", "linear"}}, {{"weight", w}, {"bias", b}}}};
+    return {{{{"op", "conv2d"}, {"stride", {stride, stride}}, {"padding", {padding, padding}}}, {{"weight", w}, {"bias", b}}}};
+}
+
 void MinibatchDiscriminationImpl::pretty_print(std::ostream& stream) const {
     stream << "MinibatchDiscrimination(" << in_features << ", kernels=" << kernels << ", dims=" << kernel_dims << ")";
 }
@@ -239,26 +277,30 @@ nn::Sequential make_generator(int64_t z_dim, int64_t width, const ImageShape& sh
     return g;
 }
 
-// D: strided convolutions with LeakyReLU and no normalization, flatten (the default feature
-// layer), the minibatch layer (when kernels > 0), a linear logit. Returns D and the index of
-// its flatten module.
+// D: strided convolutions with LeakyReLU and no normalization (weight-normalized layers with
+// weight_norm), flatten (the default feature layer), the minibatch layer (when kernels > 0), a
+// linear logit. Returns D and the index of its flatten module.
 std::pair<nn::Sequential, int64_t> make_discriminator(int64_t width, const ImageShape& shape, int64_t kernels,
-                                                      int64_t kernel_dims, int64_t outputs = 1) {
+                                                      int64_t kernel_dims, int64_t outputs = 1, bool weight_norm = false) {
     const LadderShapes s = ladder_shapes(shape, width, "improved-dcgan");
     nn::Sequential d;
-    d->push_back(nn::Conv2d(nn::Conv2dOptions(shape.channels, width, 4).stride(2).padding(1)));
-    d->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)));
+    auto conv = [&](int64_t in, int64_t out) {
+        if (weight_norm) d->push_back(WeightNormLayer(in, out, 4, 2, 1));
+        else d->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1)));
+        d->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)));
+    };
+    conv(shape.channels, width);
     int64_t channels = width;
     for (int64_t stage = 1; stage < s.stages; ++stage) {
-        d->push_back(nn::Conv2d(nn::Conv2dOptions(channels, channels * 2, 4).stride(2).padding(1)));
-        d->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)));
+        conv(channels, channels * 2);
         channels *= 2;
     }
     const int64_t flatten_index = static_cast<int64_t>(d->size());
     d->push_back(nn::Flatten());
     const int64_t features = channels * s.base_h * s.base_w;
     if (kernels > 0) d->push_back(MinibatchDiscrimination(features, kernels, kernel_dims));
-    d->push_back(nn::Linear(features + kernels, outputs));
+    if (weight_norm) d->push_back(WeightNormLayer(features + kernels, outputs));
+    else d->push_back(nn::Linear(features + kernels, outputs));
     return {d, flatten_index};
 }
 
@@ -285,7 +327,8 @@ json ImprovedDcgan::defaults(bool cuda) const {
             {"labels", 0},
             {"labels_seed", 100},
             {"labelled_batch", 100},
-            {"baseline_steps", 1000}};
+            {"baseline_steps", 1000},
+            {"d_weight_norm", false}};
 }
 
 torch::Tensor choose_labelled(const torch::Tensor& labels, int64_t classes, int64_t per_class, uint64_t seed) {
@@ -343,7 +386,9 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t n
             throw std::invalid_argument("improved-dcgan: labelled_batch must be >= 1 and baseline_steps >= 0");
     }
     G_ = make_generator(z_dim_, width, shape, virtual_batch_norm_, reference_rows);
-    auto [D, flatten_index] = make_discriminator(width, shape, kernels, kernel_dims, labels_ > 0 ? num_classes : 1);
+    // Absent from runs that predate it: plain layers, as they trained.
+    const bool weight_norm = config.value("d_weight_norm", false);
+    auto [D, flatten_index] = make_discriminator(width, shape, kernels, kernel_dims, labels_ > 0 ? num_classes : 1, weight_norm);
     D_ = D;
     const auto layer = config_value<int64_t>(config, "feature_layer");
     const int64_t head = static_cast<int64_t>(D_->size()) - 1 - (kernels > 0 ? 1 : 0);  // first head module
@@ -356,7 +401,7 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t n
     finish_with_adam(config, device);
     baseline_trained_ = 0;
     if (labels_ > 0) {
-        C_ = make_discriminator(width, shape, 0, 1, num_classes).first;
+        C_ = make_discriminator(width, shape, 0, 1, num_classes, weight_norm).first;
         init_dcgan_weights(*C_);
         C_->to(device);
     } else {

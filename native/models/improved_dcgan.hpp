@@ -63,6 +63,27 @@ public:
 };
 TORCH_MODULE(MinibatchDiscrimination);
 
+// Weight normalization (Salimans & Kingma 2016), the layers of the paper's semi-supervised
+// discriminators (its code: `nn.weight_norm` on every layer of D): w = g · v / ‖v‖, per output
+// unit, with v and g trained; v ~ N(0, 0.02) (DCGAN's init) and g = ‖v‖, so that w starts as
+// DCGAN's. A convolution (kernel, stride, padding) or, with kernel 0, a linear layer [out, in].
+// Exported as the plain layer with the weight it computes.
+class WeightNormLayerImpl : public torch::nn::Cloneable<WeightNormLayerImpl>, public ExportsAsOps {
+public:
+    WeightNormLayerImpl(int64_t in, int64_t out, int64_t kernel = 0, int64_t stride = 1, int64_t padding = 0);
+
+    void reset() override;
+    void pretty_print(std::ostream& stream) const override;
+
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::Tensor weight() const;  // g · v / ‖v‖
+    std::vector<ExportOp> export_ops() const override;
+
+    int64_t in, out, kernel, stride, padding;
+    torch::Tensor v, g, bias;  // v [out, in(, k, k)], g [out], bias [out]
+};
+TORCH_MODULE(WeightNormLayer);
+
 // Historical averaging (§3.3): the penalty ‖θ − (1/t) Σ_{i<t} θ[i]‖², summed over the
 // parameters, where θ[0] is the initial value and θ[i] the value after step i. update() folds
 // the current parameters into the running mean (call it after every optimizer step).

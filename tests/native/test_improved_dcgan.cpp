@@ -507,3 +507,56 @@ TEST_CASE("semi-supervised: D learns the classes from 2 labels each, the supervi
     CHECK(max_abs_diff(ssl->discriminator()->forward(x), model.run("D_classes", {{"image", input}})) < 1e-4);
     CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", input}})) < 1e-4);
 }
+
+TEST_CASE("weight norm: w = g·v/|v| per output unit, so D ignores v's scale; on with d_weight_norm in D and the baseline") {
+    // The layer on hand values: row 0 of v is (3, 4) with g = 10 → (6, 8); row 1 is (1, 0), g = −2.
+    WeightNormLayer layer(2, 2);
+    {
+        torch::NoGradGuard no_grad;
+        layer->v.copy_(torch::tensor({{3.0, 4.0}, {1.0, 0.0}}));
+        layer->g.copy_(torch::tensor({10.0, -2.0}));
+        layer->bias.copy_(torch::tensor({0.5, 0.0}));
+    }
+    CHECK(torch::allclose(layer->weight(), torch::tensor({{6.0, 8.0}, {-2.0, 0.0}})));
+    CHECK(torch::allclose(layer->forward(torch::tensor({{1.0, 1.0}})), torch::tensor({{14.5, -2.0}})));
+    // At construction g = |v|: the layer starts as the plain layer with weight v.
+    WeightNormLayer fresh(3, 5, 4, 2, 1);
+    CHECK(torch::allclose(fresh->weight(), fresh->v));
+
+    // In the member: every weighted layer of D and of the baseline is weight-normalized, and
+    // rescaling every v leaves D's class logits unchanged (what a plain layer cannot do).
+    auto ssl = ssl_member({{"d_weight_norm", true}});
+    for (auto* net : {&ssl->discriminator(), &ssl->baseline()}) {
+        int normalized = 0, plain = 0;
+        for (const auto& m : (*net)->modules(/*include_self=*/false)) {
+            if (std::dynamic_pointer_cast<WeightNormLayerImpl>(m)) ++normalized;
+            if (std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(m) || std::dynamic_pointer_cast<torch::nn::LinearImpl>(m)) ++plain;
+        }
+        CHECK(normalized == 3);  // two convolutions and the class head
+        CHECK(plain == 0);
+    }
+    torch::manual_seed(3);
+    const auto x = torch::rand({5, 1, 28, 28}) * 2 - 1;
+    torch::NoGradGuard no_grad;
+    const auto before = ssl->discriminator()->forward(x);
+    for (const auto& m : ssl->discriminator()->modules(false))
+        if (auto wn = std::dynamic_pointer_cast<WeightNormLayerImpl>(m)) wn->v.mul_(3.7);
+    CHECK(max_abs(ssl->discriminator()->forward(x) - before) < 1e-4 * max_abs(before));
+    // Off by default: plain layers, as every run before the key.
+    auto plain = ssl_member();
+    bool any = false;
+    for (const auto& m : plain->discriminator()->modules(false)) any |= bool(std::dynamic_pointer_cast<WeightNormLayerImpl>(m));
+    CHECK_FALSE(any);
+
+    // Exported as plain layers computing the same weights: D_classes and C_baseline match LibTorch.
+    ExportOptions eo;
+    eo.dtype = DType::F32;
+    eo.family = "improved-dcgan";
+    eo.name = "t";
+    eo.dataset = {{"name", "toy"}, {"classes", {"a", "b", "c", "d"}}, {"image", {1, 28, 28}}, {"range", {-1, 1}}};
+    const auto bytes = export_model(*ssl, eo);
+    const auto model = Model::load(bytes.data(), bytes.size());
+    ganzoo::Tensor input{{5, 1, 28, 28}, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel())};
+    CHECK(max_abs_diff(ssl->discriminator()->forward(x), model.run("D_classes", {{"image", input}})) < 1e-4);
+    CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", input}})) < 1e-4);
+}
