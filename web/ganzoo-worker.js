@@ -42,7 +42,18 @@ function core() {
   return corePromise;
 }
 
-async function fetchBytes(url) {
+// A model bigger than maxBytes (ganzoo.load's option) is refused before its bytes are kept: by
+// its Content-Length, else while it streams in. The bytes are copied into the core's heap once
+// they are all here, and that heap (at most 2 GiB, shared by every model on the page) may not
+// have room: _malloc then returns 0, and writing there would overwrite the core itself.
+const MiB = 1024 * 1024;
+const megabytes = (n) => `${(n / MiB).toFixed(1)} MiB`;
+function tooBig(what, size, maxBytes) {
+  return new Error(`${what} is ${megabytes(size)}, over the ${megabytes(maxBytes)} limit ` +
+                   `(ganzoo.load(url, {maxBytes}) raises it)`);
+}
+
+async function fetchBytes(url, maxBytes) {
   let response;
   try {
     response = await fetch(url);
@@ -50,22 +61,57 @@ async function fetchBytes(url) {
     throw new Error(`could not fetch ${url} (${e.message}; a cross-origin model needs Access-Control-Allow-Origin)`);
   }
   if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const declared = Number(response.headers.get('Content-Length'));
+  if (declared > maxBytes) {
+    response.body?.cancel().catch(() => {});
+    throw tooBig('the file', declared, maxBytes);
+  }
+  const chunks = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      reader.cancel().catch(() => {});  // the server sent no Content-Length, or a wrong one
+      throw new Error(`the file is over the ${megabytes(maxBytes)} limit (stopped reading at ${megabytes(size)}; ` +
+                      'ganzoo.load(url, {maxBytes}) raises it)');
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.length; }
+  return bytes;
 }
 
-async function load({ url, bytes }) {
+// n bytes of the core's heap, or a clear error when it has no room left.
+function heapAlloc(c, n, what) {
+  const ptr = c.M._malloc(Math.max(4, n));
+  if (!ptr)
+    throw new Error(`out of memory: the ganzoo core cannot hold ${what} (${megabytes(n)}) beside the models ` +
+                    `already loaded (heap ${megabytes(c.M.HEAPU8.length)}); dispose() some or reload the page`);
+  return ptr;
+}
+
+async function load({ url, bytes, maxBytes }) {
   const c = await core();
-  const data = bytes ? new Uint8Array(bytes) : await fetchBytes(url);
-  const ptr = c.M._malloc(Math.max(1, data.length));
+  if (bytes && bytes.byteLength > maxBytes) throw tooBig('the model', bytes.byteLength, maxBytes);
+  let data = bytes ? new Uint8Array(bytes) : await fetchBytes(url, maxBytes);
+  const ptr = heapAlloc(c, data.length, 'the file');
   let handle;
+  const size = data.length;
   try {
     c.M.HEAPU8.set(data, ptr);
-    handle = c.load(ptr, data.length);
+    data = null;  // the heap holds the bytes now; the core may need the memory while it loads
+    handle = c.load(ptr, size);
   } finally {
     c.M._free(ptr);
   }
   if (!handle) throw new Error(c.error());
-  return { handle, info: JSON.parse(c.info(handle)), bytes: data.length, threads: c.threads };
+  return { handle, info: JSON.parse(c.info(handle)), bytes: size, threads: c.threads };
 }
 
 // The first write to a fresh ArrayBuffer page-faults its memory in: in Chromium on the project's
@@ -104,7 +150,7 @@ async function generate({ handle, request }) {
 // images: Float32Array [count, C, H, W] -> [3·count, C, H, W]: images, net(images), back(net(images)).
 async function translate({ handle, net, back, images, count }) {
   const c = await core();
-  const ptr = c.M._malloc(Math.max(4, images.byteLength));
+  const ptr = heapAlloc(c, images.byteLength, `${count} input images`);
   let status, ms;
   try {
     c.M.HEAPF32.set(images, ptr >> 2);

@@ -2,6 +2,7 @@
 //
 //   import * as ganzoo from './ganzoo.js';
 //   const m = await ganzoo.load('models/dcgan.safetensors');   // or an ArrayBuffer
+//   (a second argument {maxBytes} sets the size limit, ganzoo.DEFAULT_MAX_BYTES = 256 MiB)
 //   m.info                      // {family, name, image: [C, H, W], classes, inputs, ...}
 //   const r = await m.generate({seed: 7, count: 64});
 //   ctx.putImageData(r.imageData(0), 0, 0);   // r.rgba (all images), r.floats (NCHW)
@@ -282,19 +283,28 @@ export class Model {
   }
 }
 
-/** Loads a model from a URL (string or URL) or from bytes (ArrayBuffer / typed array). */
-export async function load(source) {
+// The most bytes load() accepts by default: far above any model of the zoo (the largest is a few
+// MB), far below what the core's heap (2 GiB for all models of the page) can hold.
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
+/** Loads a model from a URL (string or URL) or from bytes (ArrayBuffer / typed array).
+ *  {maxBytes}: a larger file is refused (by its Content-Length, or as it streams in). */
+export async function load(source, { maxBytes = DEFAULT_MAX_BYTES } = {}) {
+  if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0))
+    throw new GanzooError(`ganzoo.load: maxBytes must be a positive integer, got ${maxBytes}`);
   let message, transfer = [], label;
   if (typeof source === 'string' || source instanceof URL) {
     const url = new URL(source, typeof document !== 'undefined' ? document.baseURI : undefined).href;
-    message = { type: 'load', url };
+    message = { type: 'load', url, maxBytes };
     label = `ganzoo.load(${url})`;
   } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const view = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    label = `ganzoo.load(${view.byteLength} bytes)`;
+    if (view.byteLength > maxBytes)  // before the copy below
+      throw new GanzooError(`${label}: the model is ${(view.byteLength / 1048576).toFixed(1)} MiB, over the ${(maxBytes / 1048576).toFixed(1)} MiB limit (ganzoo.load(bytes, {maxBytes}) raises it)`);
     const copy = view.slice();  // the caller keeps its bytes
-    message = { type: 'load', bytes: copy.buffer };
+    message = { type: 'load', bytes: copy.buffer, maxBytes };
     transfer = [copy.buffer];
-    label = `ganzoo.load(${copy.byteLength} bytes)`;
   } else {
     throw new GanzooError(`ganzoo.load: expected a URL or an ArrayBuffer, got ${Object.prototype.toString.call(source)}`);
   }

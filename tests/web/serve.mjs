@@ -4,8 +4,11 @@
 // --cors     Access-Control-Allow-Origin: * (what a site hosting the widget's files needs)
 // --isolate  COOP/COEP headers (cross-origin isolation, for threaded wasm)
 // Prints "serving ROOT on http://HOST:PORT/" once listening. Also usable as a module.
+// Files are streamed (the browser tests serve a sparse 1.2 GB one); ?nolength=1 on a URL leaves
+// Content-Length out, as a server that streams does.
 import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,10 +42,20 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
       }
       path = normalize(join(base, path));
       if (!path.startsWith(base)) throw Object.assign(new Error('forbidden'), { code: 'EACCES' });
-      if ((await stat(path)).isDirectory()) path = join(path, 'index.html');
-      const body = await readFile(path);
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] || 'application/octet-stream', 'Content-Length': body.length });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      let info = await stat(path);
+      if (info.isDirectory()) {
+        path = join(path, 'index.html');
+        info = await stat(path);
+      }
+      const length = new URL(req.url, 'http://x').searchParams.get('nolength') === '1' ? {} : { 'Content-Length': info.size };
+      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] || 'application/octet-stream', ...length });
+      if (req.method === 'HEAD') res.end();
+      else {
+        const stream = createReadStream(path);
+        stream.on('error', () => res.destroy());
+        res.on('close', () => stream.destroy());  // the client stopped reading
+        stream.pipe(res);
+      }
     } catch (e) {
       res.writeHead(e.code === 'EACCES' ? 403 : 404, { ...headers, 'Content-Type': 'text/plain' });
       res.end(`${e.code === 'EACCES' ? 403 : 404} ${req.url}\n`);
