@@ -1,6 +1,7 @@
 #include "train/files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -30,25 +31,91 @@ void fsync_path(const std::string& path, int flags) {
     if (rc != 0) throw file_error(path, "fsync failed");
 }
 
+const char* file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    return "not a regular file";
+}
+
+// What a rename may replace: nothing, or a regular file. A rename over /dev/null, a FIFO or a
+// symlink would put a PNG where they were; a symlink to a regular file is followed (the write
+// lands in that file, the link stays). Returns the path to write to.
+std::string replaceable_target(const std::string& path) {
+    if (path.empty()) throw std::runtime_error("the output path is empty");
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return path;
+        throw file_error(path, "cannot inspect");
+    }
+    if (S_ISREG(st.st_mode)) return path;
+    if (!S_ISLNK(st.st_mode))
+        throw std::runtime_error(path + ": is " + file_kind(st.st_mode) + ", not a regular file; refusing to replace it");
+    std::error_code error;
+    const auto target = std::filesystem::canonical(path, error);
+    if (error) throw std::runtime_error(path + ": a symbolic link to nothing (" + error.message() + "); refusing to replace it");
+    if (::stat(target.c_str(), &st) != 0) throw file_error(target.string(), "cannot inspect");
+    if (!S_ISREG(st.st_mode))
+        throw std::runtime_error(path + ": a symbolic link to " + file_kind(st.st_mode) + " (" + target.string() +
+                                 "); refusing to replace it");
+    return target.string();
+}
+
+// A stale path.tmp that is not a regular file (a FIFO would block the open) is not ours to remove.
+void check_temporary(const std::string& temporary) {
+    struct stat st{};
+    if (::lstat(temporary.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw std::runtime_error(temporary + ": is " + file_kind(st.st_mode) + ", in the way of the temporary file; remove it");
+}
+
+void write_all(int fd, const std::vector<uint8_t>& bytes, const std::string& temporary) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw file_error(temporary, "write failed");
+        done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0) throw file_error(temporary, "fsync failed");
+}
+
 }  // namespace
 
 void commit_file(const std::string& temporary, const std::string& path) {
-    fsync_path(temporary, O_RDONLY);
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) throw file_error(path, "cannot rename " + temporary);
-    auto parent = std::filesystem::path(path).parent_path();
-    fsync_path(parent.empty() ? "." : parent.string(), O_RDONLY | O_DIRECTORY);
+    try {
+        const std::string target = replaceable_target(path);
+        fsync_path(temporary, O_RDONLY);
+        if (std::rename(temporary.c_str(), target.c_str()) != 0) throw file_error(target, "cannot rename " + temporary);
+        auto parent = std::filesystem::path(target).parent_path();
+        fsync_path(parent.empty() ? "." : parent.string(), O_RDONLY | O_DIRECTORY);
+    } catch (...) {
+        ::unlink(temporary.c_str());  // never left behind (it would be in the way of the next run)
+        throw;
+    }
 }
 
 void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
-    const std::string temporary = path + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) throw file_error(temporary, "cannot create");
-        out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) throw file_error(temporary, "write failed");
+    const std::string target = replaceable_target(path);
+    const std::string temporary = target + ".tmp";
+    check_temporary(temporary);
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0) throw file_error(temporary, "cannot create");
+    try {
+        write_all(fd, bytes, temporary);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(temporary.c_str());
+        throw;
     }
-    commit_file(temporary, path);
+    if (::close(fd) != 0) {
+        const auto error = file_error(temporary, "write failed");
+        ::unlink(temporary.c_str());
+        throw error;
+    }
+    commit_file(temporary, target);
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {

@@ -10,11 +10,13 @@
 namespace ganzoo::train {
 
 // Writes `bytes` to path.tmp, fsyncs it, renames it over `path` and fsyncs the folder:
-// a crash leaves either the old file or the new one, never a torn one.
+// a crash leaves either the old file or the new one, never a torn one. Only nothing or a regular
+// file is replaced (a symlink to one is followed); a device, FIFO, socket, directory or an empty
+// path is refused with one line. A failed write removes path.tmp.
 void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes);
 void write_text_atomically(const std::string& path, const std::string& text);
 
-// Moves an already written temporary file into place the same way.
+// Moves an already written temporary file into place the same way (removed if that fails).
 void commit_file(const std::string& temporary, const std::string& path);
 
 std::vector<uint8_t> read_file(const std::string& path);  // throws a one-line error naming the file

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Issue 22's hostile inputs through the CLI, each answered by one line on stderr and a non-zero
+# exit, never a crash, a hang or a replaced file. Quick: tiny runs of a few seconds at most.
+#   usage: hostile.sh GANZOO_BINARY WORK_DIR MODEL.safetensors
+set -uo pipefail
+ganzoo=$1 work=$2 model=$3
+rm -rf "$work" && mkdir -p "$work"
+failures=0 passed=0
+
+check() {  # check NAME CONDITION... : the condition (a command) must hold
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); else echo "FAIL $name: $*"; failures=$((failures + 1)); fi
+}
+
+refuses() {  # refuses NAME RC EXPECTED_TEXT COMMAND... : must exit RC, in time, with one line naming the problem
+  local name=$1 want_rc=$2 expected=$3; shift 3
+  timeout 60 "$@" >"$work/out" 2>"$work/err" </dev/null; local rc=$?
+  local lines; lines=$(wc -l <"$work/err")
+  if [ $rc -eq "$want_rc" ] && [ "$lines" -eq 1 ] && grep -qF -- "$expected" "$work/err" \
+     && grep -q '^ganzoo: error: ' "$work/err"; then
+    passed=$((passed + 1))
+  else
+    [ $rc -eq 124 ] && echo "FAIL $name: hung (killed after 60 s)"
+    echo "FAIL $name: exit $rc (expected $want_rc), $lines stderr lines, expected 'ganzoo: error: ...$expected':"
+    cat "$work/err"
+    failures=$((failures + 1))
+  fi
+}
+
+# --- High 2: -o replaces only a regular file or nothing, and never leaves a .tmp -----------------
+# A character device made here (the same as /dev/full: writes fail with ENOSPC), never /dev/ itself.
+out=$work/outputs && mkdir -p "$out"
+have_device=0
+mknod "$out/full" c 1 7 2>/dev/null && have_device=1
+mkfifo "$out/fifo"
+mkdir "$out/dir"
+ln -s dir "$out/link-to-dir"
+ln -s nowhere "$out/dangling"
+printf 'old' >"$out/regular"
+ln -s regular "$out/link-to-regular"
+if [ $have_device = 1 ]; then
+  refuses out-device 1 "full: is a character device, not a regular file" "$ganzoo" sample "$model" -n 1 -o "$out/full"
+  check out-device-kept test -c "$out/full"
+else
+  echo "skip out-device: mknod is not allowed here"
+fi
+refuses out-fifo 1 "fifo: is a FIFO, not a regular file" "$ganzoo" sample "$model" -n 1 -o "$out/fifo"
+check out-fifo-kept test -p "$out/fifo"
+refuses out-dir 1 "dir: is a directory, not a regular file" "$ganzoo" sample "$model" -n 1 -o "$out/dir"
+refuses out-link-to-dir 1 "link-to-dir: a symbolic link to a directory" "$ganzoo" interpolate "$model" --steps 2 -o "$out/link-to-dir"
+check out-link-kept test -L "$out/link-to-dir"
+refuses out-dangling 1 "dangling: a symbolic link to nothing" "$ganzoo" sample "$model" -n 1 -o "$out/dangling"
+refuses out-empty 1 "the output path is empty" "$ganzoo" sample "$model" -n 1 -o ""
+(cd "$out" && "$ganzoo" sample "$model" -n 1 -o "" >/dev/null 2>&1)
+"$ganzoo" sample "$model" -n 1 -o "$out/link-to-regular" >/dev/null 2>&1
+check out-link-followed test -L "$out/link-to-regular"
+check out-link-target-written bash -c "head -c 4 '$out/regular' | od -An -c | grep -q 'P   N   G'"
+check out-no-tmp bash -c "! ls -A '$out' '$work' | grep -q '\.tmp$'"
+
+echo "$passed passed, $failures failed"
+[ $failures -eq 0 ]
