@@ -1,6 +1,7 @@
 #include "train/files.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -199,6 +200,35 @@ std::vector<uint8_t> open_checkpoint(std::vector<uint8_t> bytes, const std::stri
                                  hex32(stored) + "); the file is corrupt");
     bytes.erase(bytes.begin(), bytes.begin() + kEnvelopeBytes);
     return bytes;
+}
+
+RunLock::RunLock(const std::string& dir) {
+    const std::string path = dir + "/train.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw file_error(path, "cannot open the run directory's lock");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        const int error = errno;
+        char text[32] = {};
+        const ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+        ::close(fd_);
+        std::string pid = n > 0 ? std::string(text, static_cast<size_t>(n)) : std::string("unknown");
+        pid.erase(pid.find_last_not_of(" \n") + 1);
+        if (error == EWOULDBLOCK)
+            throw std::runtime_error(dir + " is in use by another ganzoo train (PID " + pid +
+                                     "); wait for it to end, or choose another --out");
+        errno = error;
+        throw file_error(path, "cannot lock");
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+        const auto error = file_error(path, "cannot write the lock's PID");
+        ::close(fd_);
+        throw error;
+    }
+}
+
+RunLock::~RunLock() {
+    if (fd_ >= 0) ::close(fd_);
 }
 
 void write_png(const std::string& path, const Grid& grid) {

@@ -32,6 +32,20 @@ std::vector<uint8_t> seal_checkpoint(const std::vector<uint8_t>& payload);
 // Returns the payload of `bytes` read from `path`; throws std::runtime_error naming `path`.
 std::vector<uint8_t> open_checkpoint(std::vector<uint8_t> bytes, const std::string& path);
 
+// An exclusive flock on DIR/train.lock for as long as it lives, holding the owner's PID: one
+// process trains in a run directory at a time. The kernel drops the lock when the process dies
+// (SIGKILL included), so a lock is never stale. A second process gets one line naming the PID.
+class RunLock {
+public:
+    explicit RunLock(const std::string& dir);
+    ~RunLock();
+    RunLock(const RunLock&) = delete;
+    RunLock& operator=(const RunLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
 // PNG (RGBA) written atomically.
 void write_png(const std::string& path, const Grid& grid);
 

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -585,9 +586,14 @@ TrainSummary run_training(const TrainRequest& request) {
     family->set_training_data(data.pixels, data.labels);
     const std::unique_ptr<GeneratorAverage> average = make_average(*family, options);
 
+    std::optional<RunLock> lock;  // rank 0's: the other ranks of a launch share its directory
     if (writer) {
         fs::create_directories(checkpoints);
         fs::create_directories(run_dir + "/samples");
+        lock.emplace(run_dir);
+        // Checked again under the lock: another train may have started the run since.
+        if (!request.resume && fs::exists(checkpoints + "/latest.pt"))
+            throw std::runtime_error(run_dir + " already holds a run: pass --resume to continue it, or choose another --out");
     }
     Checkpoint state;
     if (request.resume) state = load_checkpoint(*family, average.get(), checkpoints, device);

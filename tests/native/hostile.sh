@@ -57,5 +57,23 @@ check out-link-followed test -L "$out/link-to-regular"
 check out-link-target-written bash -c "head -c 4 '$out/regular' | od -An -c | grep -q 'P   N   G'"
 check out-no-tmp bash -c "! ls -A '$out' '$work' | grep -q '\.tmp$'"
 
+# --- Medium 3: one train per run directory, and SIGKILL leaves no stale lock -------------------
+lockrun=$work/locked
+args=(dcgan --steps 100000 --limit 64 --batch 16 --width 4 --threads 1 --device cpu --checkpoint-every 1)
+wait_for() {  # wait_for FILE PATTERN : up to 120 s for PATTERN in FILE
+  for _ in $(seq 1200); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
+}
+"$ganzoo" train "${args[@]}" --out "$lockrun" >"$work/first.log" 2>&1 &
+first=$!
+for _ in $(seq 1200); do [ -s "$lockrun/checkpoints/latest.pt" ] && break; sleep 0.1; done
+check lock-first-trains test -s "$lockrun/checkpoints/latest.pt"
+refuses lock-resume 1 "$lockrun is in use by another ganzoo train (PID $first)" "$ganzoo" train "${args[@]}" --resume --out "$lockrun"
+kill -9 $first 2>/dev/null; wait $first 2>/dev/null
+"$ganzoo" train "${args[@]}" --resume --out "$lockrun" >"$work/second.log" 2>&1 &
+second=$!
+check lock-not-stale-after-sigkill wait_for "$work/second.log" "resumed at step"
+kill -TERM $second 2>/dev/null; wait $second 2>/dev/null
+check lock-released-at-exit bash -c "! grep -q 'is in use' '$work/second.log'"
+
 echo "$passed passed, $failures failed"
 [ $failures -eq 0 ]
