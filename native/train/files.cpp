@@ -181,7 +181,10 @@ std::vector<uint8_t> seal_checkpoint(const std::vector<uint8_t>& payload) {
 std::vector<uint8_t> open_checkpoint(std::vector<uint8_t> bytes, const std::string& path) {
     const bool sealed = bytes.size() >= 8 && std::memcmp(bytes.data(), kCheckpointMagic, 8) == 0;
     if (!sealed) {
-        if (bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K') return bytes;  // a LibTorch zip from before checksums
+        // A LibTorch zip from before checksums: nothing could tell a flipped byte in it.
+        if (bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K')
+            throw std::runtime_error(path + ": a checkpoint without the GZCKPT01 checksum envelope (written before "
+                                     "checksums), so a damaged byte could not be told; it is refused");
         throw std::runtime_error(path + ": not a ganzoo checkpoint (" + std::to_string(bytes.size()) +
                                  " bytes, no GZCKPT01 envelope); it is corrupt or not a checkpoint");
     }

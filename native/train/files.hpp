@@ -26,8 +26,8 @@ uint32_t crc32(const uint8_t* data, size_t size);
 
 // Checkpoint envelope: 8 bytes "GZCKPT01", u64 LE payload length, u32 LE CRC-32 of the payload,
 // 4 zero bytes, then the payload (LibTorch's archive). A torn or bit-flipped file is refused
-// with one line naming the file; a file without the envelope (a LibTorch zip, written before
-// checksums) is returned as it is.
+// with one line naming the file, and so is a file without the envelope (a LibTorch zip, written
+// before checksums): it could not be checked.
 std::vector<uint8_t> seal_checkpoint(const std::vector<uint8_t>& payload);
 // Returns the payload of `bytes` read from `path`; throws std::runtime_error naming `path`.
 std::vector<uint8_t> open_checkpoint(std::vector<uint8_t> bytes, const std::string& path);

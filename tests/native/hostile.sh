@@ -75,5 +75,11 @@ check lock-not-stale-after-sigkill wait_for "$work/second.log" "resumed at step"
 kill -TERM $second 2>/dev/null; wait $second 2>/dev/null
 check lock-released-at-exit bash -c "! grep -q 'is in use' '$work/second.log'"
 
+# --- Low 6: a checkpoint without the checksum envelope (a bare LibTorch zip) is refused --------
+latest=$lockrun/checkpoints/latest.pt
+tail -c +25 "$latest" >"$work/bare.pt" && mv "$work/bare.pt" "$latest"
+check bare-is-a-zip bash -c "head -c 2 '$latest' | grep -q PK"
+refuses checkpoint-without-envelope 1 "latest.pt: a checkpoint without the GZCKPT01 checksum envelope" "$ganzoo" train "${args[@]}" --resume --out "$lockrun"
+
 echo "$passed passed, $failures failed"
 [ $failures -eq 0 ]
