@@ -45,8 +45,14 @@ std::string joined_command(int argc, char** argv) {
     return command;
 }
 
+// The largest file the core's limits let through (the header, then every value as F32): a
+// larger one is refused by its size, before any of it is read.
+uint64_t max_model_bytes(const LoadLimits& limits = {}) {
+    return 8 + limits.max_header_bytes + limits.max_total_elements * 4;
+}
+
 Model load_model_file(const std::string& path) {
-    const auto bytes = read_file(path);
+    const auto bytes = read_file(path, max_model_bytes(), "a model");
     try {
         return Model::load(bytes.data(), bytes.size());
     } catch (const Error& e) {
@@ -461,16 +467,48 @@ void add_interpolate(CLI::App& app) {
     });
 }
 
+// A value of the file, cut to what a terminal can show: containers deeper than `depth` or
+// longer than `items` are described by their size (a CycleGAN's examples hold 25,088 values).
+json bounded(const json& value, int depth, size_t items) {
+    if (value.is_string() && value.get_ref<const std::string&>().size() > 200)
+        return value.get_ref<const std::string&>().substr(0, 200) + "... (" +
+               std::to_string(value.get_ref<const std::string&>().size()) + " bytes)";
+    if (!value.is_structured()) return value;
+    const std::string kind = value.is_array() ? "an array of " + std::to_string(value.size()) + " items"
+                                              : "an object of " + std::to_string(value.size()) + " fields";
+    if (depth == 0 || value.size() > items) return "<" + kind + ">";
+    json out = value.is_array() ? json::array() : json::object();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        if (value.is_array()) out.push_back(bounded(*it, depth - 1, items));
+        else out[it.key().substr(0, 100)] = bounded(*it, depth - 1, items);
+    }
+    return out;
+}
+
+// What `info` prints: the fields it knows in full (nets and check are for the core), anything
+// else bounded. dump() escapes control characters, so nothing reaches the terminal raw.
+json described(const json& doc) {
+    static const char* const known[] = {"format", "version", "family", "name", "dataset", "inputs", "training"};
+    json out = json::object();
+    for (const char* key : known)
+        if (doc.contains(key)) out[key] = bounded(doc[key], 6, 64);
+    json others = json::object();
+    for (auto it = doc.begin(); it != doc.end(); ++it)
+        if (std::find(std::begin(known), std::end(known), it.key()) == std::end(known) && it.key() != "nets" &&
+            it.key() != "check" && others.size() < 16)
+            others[it.key().substr(0, 100)] = bounded(*it, 2, 16);
+    if (!others.empty()) out["other fields"] = others;
+    return out;
+}
+
 void add_inspect(CLI::App& app) {
     auto* info = app.add_subcommand("info", "print a model file's description");
     static std::string file;
     info->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
     info->callback([] {
         const Model model = load_model_file(file);
-        auto doc = json::parse(model.info().metadata_json);
-        doc.erase("nets");
-        doc.erase("check");
-        std::cout << doc.dump(2) << "\n";
+        std::cout << described(json::parse(model.info().metadata_json)).dump(2, ' ', false, json::error_handler_t::replace)
+                  << "\n";
     });
     auto* report = app.add_subcommand("report", "rewrite a run directory's report.html (curves and grids)");
     static std::string rdir;

@@ -123,11 +123,31 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     write_file_atomically(path, std::vector<uint8_t>(text.begin(), text.end()));
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw file_error(path, "cannot open");
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw file_error(path, "read failed");
+std::vector<uint8_t> read_file(const std::string& path, uint64_t max_bytes, const std::string& what) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw file_error(path, "cannot open");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    // Only a regular file has a size to check: /dev/zero would be read until memory ran out.
+    struct stat st{};
+    if (::fstat(fd, &st) != 0) throw file_error(path, "cannot inspect");
+    if (!S_ISREG(st.st_mode)) throw std::runtime_error(path + ": is " + file_kind(st.st_mode) + ", not a regular file");
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size > max_bytes)
+        throw std::runtime_error(path + ": " + std::to_string(size) + " bytes, more than " + what + " can be (" +
+                                 std::to_string(max_bytes) + " bytes)");
+    std::vector<uint8_t> bytes(size);
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw file_error(path, "read failed");
+        if (n == 0) break;  // shrunk while being read
+        done += static_cast<size_t>(n);
+    }
+    bytes.resize(done);
     return bytes;
 }
 

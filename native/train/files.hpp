@@ -19,7 +19,10 @@ void write_text_atomically(const std::string& path, const std::string& text);
 // Moves an already written temporary file into place the same way (removed if that fails).
 void commit_file(const std::string& temporary, const std::string& path);
 
-std::vector<uint8_t> read_file(const std::string& path);  // throws a one-line error naming the file
+// Reads a regular file whole; anything else (a directory, /dev/zero, a FIFO) and a file over
+// max_bytes ("more than `what` can be") are refused before reading, with one line naming the file.
+std::vector<uint8_t> read_file(const std::string& path, uint64_t max_bytes = UINT64_MAX,
+                               const std::string& what = "a file");
 
 // CRC-32 (IEEE 802.3, as zlib's crc32), for the checkpoint envelope below.
 uint32_t crc32(const uint8_t* data, size_t size);

@@ -27,6 +27,22 @@ refuses() {  # refuses NAME RC EXPECTED_TEXT COMMAND... : must exit RC, in time,
   fi
 }
 
+# with_field SRC DST FIELDS_FILE : a copy of a model whose ganzoo document gets the JSON fields in FIELDS_FILE
+with_field() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, struct, sys
+src, dst, fields = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().strip()
+b = open(src, "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+header = json.loads(b[8:8 + n])
+doc = header["__metadata__"]["ganzoo"]
+header["__metadata__"]["ganzoo"] = doc[:doc.rindex("}")] + "," + fields + "}"
+text = json.dumps(header).encode()
+text += b" " * ((8 - len(text) % 8) % 8)
+open(dst, "wb").write(struct.pack("<Q", len(text)) + text + b[8 + n:])
+PY
+}
+
 # --- High 2: -o replaces only a regular file or nothing, and never leaves a .tmp -----------------
 # A character device made here (the same as /dev/full: writes fail with ENOSPC), never /dev/ itself.
 out=$work/outputs && mkdir -p "$out"
@@ -80,6 +96,24 @@ latest=$lockrun/checkpoints/latest.pt
 tail -c +25 "$latest" >"$work/bare.pt" && mv "$work/bare.pt" "$latest"
 check bare-is-a-zip bash -c "head -c 2 '$latest' | grep -q PK"
 refuses checkpoint-without-envelope 1 "latest.pt: a checkpoint without the GZCKPT01 checksum envelope" "$ganzoo" train "${args[@]}" --resume --out "$lockrun"
+
+# --- Medium 4: sizes and kinds are checked before reading; the document's depth is bounded ------
+cp "$model" "$work/huge.safetensors" && truncate -s 8G "$work/huge.safetensors"  # sparse: no disk
+start=$(date +%s)
+refuses huge-model 1 "huge.safetensors: 8589934592 bytes, more than a model can be (1090519048 bytes)" "$ganzoo" info "$work/huge.safetensors"
+check huge-model-at-once test $(( $(date +%s) - start )) -le 5
+rm -f "$work/huge.safetensors"
+refuses dev-zero-model 1 "/dev/zero: is a character device, not a regular file" "$ganzoo" info /dev/zero
+refuses dir-as-input 1 "$work: is a directory, not a regular file" "$ganzoo" translate "$(dirname "$model")/cyclegan.safetensors" --input "$work" -o "$work/x.png"
+refuses dir-as-classifier 1 "$work: is a directory, not a regular file" "$ganzoo" eval "$model" --classifier "$work" -n 10
+/usr/bin/python3 -c 'print("\"extra\": " + "[" * 30000 + "]" * 30000)' >"$work/deep.json"
+with_field "$model" "$work/deep.safetensors" "$work/deep.json"
+refuses deep-document 1 "ganzoo metadata: the document nests deeper than 32 levels" "$ganzoo" info "$work/deep.safetensors"
+/usr/bin/python3 -c 'import json; print("\"wide\": " + json.dumps(list(range(100000))) + ", \"long\": " + json.dumps("x" * 100000))' >"$work/wide.json"
+with_field "$model" "$work/wide.safetensors" "$work/wide.json"
+"$ganzoo" info "$work/wide.safetensors" >"$work/info.txt" 2>&1
+check info-bounded test "$(wc -c <"$work/info.txt")" -lt 4000
+check info-describes-unknown grep -q '"wide": "<an array of 100000 items>"' "$work/info.txt"
 
 echo "$passed passed, $failures failed"
 [ $failures -eq 0 ]
