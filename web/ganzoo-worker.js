@@ -53,38 +53,62 @@ function tooBig(what, size, maxBytes) {
                    `(ganzoo.load(url, {maxBytes}) raises it)`);
 }
 
-async function fetchBytes(url, maxBytes) {
-  let response;
+// A server that never answers, or stops in the middle of the file, would leave load() pending
+// forever: the fetch is aborted once timeoutMs pass without a byte.
+async function fetchBytes(url, maxBytes, timeoutMs) {
+  const controller = new AbortController();
+  let timer;
+  const wait = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(), timeoutMs);
+  };
+  const silent = () => new Error(`no answer from ${url} for ${timeoutMs / 1000} s ` +
+                                 '(ganzoo.load(url, {timeoutMs}) waits longer, for a slow network)');
   try {
-    response = await fetch(url);
-  } catch (e) {
-    throw new Error(`could not fetch ${url} (${e.message}; a cross-origin model needs Access-Control-Allow-Origin)`);
-  }
-  if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
-  const declared = Number(response.headers.get('Content-Length'));
-  if (declared > maxBytes) {
-    response.body?.cancel().catch(() => {});
-    throw tooBig('the file', declared, maxBytes);
-  }
-  const chunks = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      reader.cancel().catch(() => {});  // the server sent no Content-Length, or a wrong one
-      throw new Error(`the file is over the ${megabytes(maxBytes)} limit (stopped reading at ${megabytes(size)}; ` +
-                      'ganzoo.load(url, {maxBytes}) raises it)');
+    wait();
+    let response;
+    try {
+      response = await fetch(url, { signal: controller.signal });
+    } catch (e) {
+      if (controller.signal.aborted) throw silent();
+      throw new Error(`could not fetch ${url} (${e.message}; a cross-origin model needs Access-Control-Allow-Origin)`);
     }
-    chunks.push(value);
+    if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+    const declared = Number(response.headers.get('Content-Length'));
+    if (declared > maxBytes) {
+      response.body?.cancel().catch(() => {});
+      throw tooBig('the file', declared, maxBytes);
+    }
+    const chunks = [];
+    let size = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+      wait();
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        if (controller.signal.aborted) throw silent();
+        throw new Error(`could not fetch ${url} (${e.message})`);
+      }
+      const { done, value } = chunk;
+      if (done) break;
+      size += value.length;
+      if (size > maxBytes) {
+        reader.cancel().catch(() => {});  // the server sent no Content-Length, or a wrong one
+        throw new Error(`the file is over the ${megabytes(maxBytes)} limit (stopped reading at ${megabytes(size)}; ` +
+                        'ganzoo.load(url, {maxBytes}) raises it)');
+      }
+      chunks.push(value);
+    }
+    if (chunks.length === 1) return chunks[0];
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.length; }
+    return bytes;
+  } finally {
+    clearTimeout(timer);
   }
-  if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.length; }
-  return bytes;
 }
 
 // n bytes of the core's heap, or a clear error when it has no room left.
@@ -96,10 +120,10 @@ function heapAlloc(c, n, what) {
   return ptr;
 }
 
-async function load({ url, bytes, maxBytes }) {
+async function load({ url, bytes, maxBytes, timeoutMs }) {
   const c = await core();
   if (bytes && bytes.byteLength > maxBytes) throw tooBig('the model', bytes.byteLength, maxBytes);
-  let data = bytes ? new Uint8Array(bytes) : await fetchBytes(url, maxBytes);
+  let data = bytes ? new Uint8Array(bytes) : await fetchBytes(url, maxBytes, timeoutMs);
   const ptr = heapAlloc(c, data.length, 'the file');
   let handle;
   const size = data.length;

@@ -534,6 +534,41 @@ test('a load the core has no room for is refused cleanly and every model loaded 
   }
 });
 
+// Issue 22 (Low 11): a server that never answers left load() pending, and the widget at
+// "loading", forever. The load now fails after timeoutMs of silence (30 s unless set), and the
+// widget's timeout attribute (seconds) sets it.
+test('a model server that never answers fails the load after its timeout, in the API and the widget', async () => {
+  const { page, problems } = await openPage(`${web.url}embed.html`);
+  const r = await page.evaluate(async () => {
+    const g = await import('/ganzoo.js');
+    const t0 = performance.now();
+    const within20s = (p) => Promise.race([p, new Promise((ok) => setTimeout(() => ok('still loading after 20 s'), 20000))]);
+    const error = await within20s(g.load('/test-files/model.safetensors?hang=1', { timeoutMs: 1500 }).then(() => 'no error', (e) => `${e.name}: ${e.message}`));
+    const ms = performance.now() - t0;
+    const badTimeout = await g.load('/test-files/model.safetensors', { timeoutMs: 0 }).then(() => 'no error', (e) => e.message);
+    const still = await g.load('/test-files/model.safetensors').then(() => 'loaded', (e) => e.message);
+    await import('/ganzoo-widget.js');
+    const w = document.createElement('gan-sampler');
+    w.setAttribute('model', '/test-files/model.safetensors?hang=1&widget=1');
+    w.setAttribute('timeout', '1.5');
+    const failed = new Promise((ok) => w.addEventListener('sampler-error', (e) => ok(e.detail.message)));
+    document.body.prepend(w);  // in view: it starts when scrolled into view
+    w.scrollIntoView();
+    const widget = await within20s(failed);
+    const shown = w.shadowRoot.querySelector('.msg').innerText;
+    return { error, ms, badTimeout, still, widget, shown };
+  });
+  console.log(`  ${r.error} (after ${Math.round(r.ms)} ms); widget: ${r.shown.replace(/\s+/g, ' ')}`);
+  assert.match(r.error, /^GanzooError: ganzoo\.load\(.*hang=1\): no answer from .*hang=1 for 1\.5 s \(ganzoo\.load\(url, \{timeoutMs\}\) waits longer, for a slow network\)$/);
+  assert.ok(r.ms >= 1400 && r.ms < 10000, `gave up after ${r.ms} ms, expected about 1500`);
+  assert.match(r.badTimeout, /timeoutMs must be a positive number of milliseconds, got 0/);
+  assert.equal(r.still, 'loaded');
+  assert.match(r.widget, /no answer from .* for 1\.5 s/);
+  assert.match(r.shown, /no answer from/);
+  assert.deepEqual(problems.filter((p) => p.startsWith('pageerror')), []);
+  await page.close();
+});
+
 // ---- the members with several nets: ProGAN's stages, CycleGAN's translations -----------------
 // A member's file, or the reason its test is skipped: only a default file (web/models/) may be
 // absent; a file named on the command line must exist.

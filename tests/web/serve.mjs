@@ -5,7 +5,7 @@
 // --isolate  COOP/COEP headers (cross-origin isolation, for threaded wasm)
 // Prints "serving ROOT on http://HOST:PORT/" once listening. Also usable as a module.
 // Files are streamed (the browser tests serve a sparse 1.2 GB one); ?nolength=1 on a URL leaves
-// Content-Length out, as a server that streams does.
+// Content-Length out, as a server that streams does, and ?hang=1 never answers.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -34,6 +34,7 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
       headers['Cross-Origin-Resource-Policy'] ??= 'same-origin';
     }
+    if (new URL(req.url, 'http://x').searchParams.get('hang') === '1') return;  // a server that never answers
     try {
       let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
       let base = root;
@@ -64,7 +65,7 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
   });
   return new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, host, () => ok({ server, url: `http://${host}:${server.address().port}/`, close: () => new Promise((c) => server.close(c)) }));
+    server.listen(port, host, () => ok({ server, url: `http://${host}:${server.address().port}/`, close: () => new Promise((c) => { server.close(c); server.closeAllConnections(); }) }));
   });
 }
 
