@@ -211,8 +211,19 @@ void add_export(CLI::App& app) {
     });
 }
 
+// The largest PNG written: 64 Mi pixels, 256 MiB of RGBA (stb needs about as much again to
+// encode it). -n 4096 --scale 16 would be 30718x30718, 3.5 GiB, and ended in "PNG encoding failed".
+constexpr int64_t kMaxPngPixels = int64_t{1} << 26;
+
 // Nearest-neighbour enlargement, so 28-pixel samples can be looked at; 1 keeps exact pixels.
+// The size is checked here, before the enlarged grid is allocated.
 Grid enlarged(const Grid& grid, int scale) {
+    const int64_t width = int64_t{grid.width} * scale, height = int64_t{grid.height} * scale;
+    if (width * height > kMaxPngPixels)
+        throw std::runtime_error("the PNG would be " + std::to_string(width) + "x" + std::to_string(height) + " pixels (" +
+                                 std::to_string(width * height * 4 >> 20) + " MiB of RGBA), over the limit of " +
+                                 std::to_string(kMaxPngPixels) + " pixels (" + std::to_string(kMaxPngPixels * 4 >> 20) +
+                                 " MiB); lower --count or --scale");
     if (scale <= 1) return grid;
     Grid out;
     out.width = grid.width * scale;

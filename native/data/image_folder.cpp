@@ -496,6 +496,12 @@ ImageDataset load_image_folder(const std::string& dir_text, int channels, int re
     dataset.height = resize_to > 0 ? resize_to : infos.front().height;
     dataset.width = resize_to > 0 ? resize_to : infos.front().width;
     const size_t image_bytes = size_t(dataset.channels) * dataset.height * dataset.width;
+    const uint64_t total = uint64_t{image_bytes} * files.size();
+    if (total > kMaxFolderBytes)
+        throw DataError(dir_text + ": " + std::to_string(files.size()) + " images of " + std::to_string(dataset.channels) +
+                        "x" + std::to_string(dataset.height) + "x" + std::to_string(dataset.width) + " decode to " +
+                        std::to_string(total) + " bytes, over the limit of " + std::to_string(kMaxFolderBytes) +
+                        " (4x that as floats in training); use fewer or smaller images");
     dataset.pixels.resize(image_bytes * files.size());
     for (size_t i = 0; i < files.size(); ++i)
         decode_into(files[i], channels, resize_to, infos[i], dataset.pixels.data() + i * image_bytes);

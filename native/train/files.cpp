@@ -261,7 +261,7 @@ void write_png(const std::string& path, const Grid& grid) {
         out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
     };
     if (!stbi_write_png_to_func(append, &png, grid.width, grid.height, 4, grid.rgba.data(), grid.width * 4))
-        throw std::runtime_error(path + ": PNG encoding failed");
+        throw std::runtime_error(path + ": PNG encoding failed for a " + std::to_string(grid.width) + "x" + std::to_string(grid.height) + " image (out of memory)");
     write_file_atomically(path, png);
 }
 

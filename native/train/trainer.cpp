@@ -525,6 +525,45 @@ void maybe_write_parameters(GanFamily& family, int64_t rank) {
     archive.save_to(std::string(dir) + "/rank" + std::to_string(rank) + ".pt");
 }
 
+// The parameters `family` would have at options' width, without building it there: from
+// builds at widths 4, 8 and 12 (each layer's size is a product of at most two channel counts
+// that grow linearly with the width, so the count is a quadratic in it).
+double estimated_parameters(const std::string& family, json options, const ImageShape& shape, int64_t classes) {
+    const double x = static_cast<double>(config_value<int64_t>(options, "width"));
+    double p[3];
+    for (int i = 0; i < 3; ++i) {
+        auto small = make_family(family);
+        options["width"] = 4 * (i + 1);
+        small->build(options, shape, classes, torch::kCPU);
+        int64_t n = 0;
+        for (const auto& [name, module] : small->networks())
+            for (const auto& t : module->parameters()) n += t.numel();
+        p[i] = static_cast<double>(n);
+    }
+    const double d1 = (p[1] - p[0]) / 4, d2 = (p[2] - p[1]) / 4, d12 = (d2 - d1) / 8;  // Newton's form
+    return p[0] + d1 * (x - 4) + d12 * (x - 4) * (x - 8);
+}
+
+// A width past what the machine's memory holds is refused with the estimate, before LibTorch
+// fails on an allocation (--width 100000 ended in a raw allocation error): weights, gradients
+// and Adam's two moments, 16 bytes a parameter, against the physical memory (CPU training).
+void check_network_memory(const std::string& family, const json& options, const ImageShape& shape, int64_t classes,
+                          const torch::Device& device) {
+    const int64_t width = config_value<int64_t>(options, "width");
+    if (width <= 64 || !device.is_cpu()) return;
+    const double parameters = estimated_parameters(family, options, shape, classes);
+    const double bytes = parameters * 16;
+    const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+    if (bytes > memory) {
+        char text[256];
+        std::snprintf(text, sizeof text,
+                      "--width %lld: the networks would hold about %.3g parameters, about %.3g GB with their "
+                      "gradients and Adam's moments, over this machine's %.3g GB of memory",
+                      static_cast<long long>(width), parameters, bytes / 1e9, memory / 1e9);
+        throw std::runtime_error(text);
+    }
+}
+
 // How many ranks share this machine's cores: torchrun's and `ganzoo launch`'s LOCAL_WORLD_SIZE,
 // else all of them when rank 0 is on the loopback address.
 int64_t local_world_size(const dist::Options& d, const dist::Endpoint& endpoint) {
@@ -581,6 +620,8 @@ TrainSummary run_training(const TrainRequest& request) {
     if (total_steps < 1) throw std::runtime_error("nothing to train: --epochs and --steps are both 0");
     const auto seed = config_value<uint64_t>(options, "seed");
 
+    check_network_memory(request.family, options, {ds.channels, ds.height, ds.width},
+                         static_cast<int64_t>(ds.class_names.size()), device);
     torch::manual_seed(step_seed(seed, -1));  // initial weights
     family->build(options, {ds.channels, ds.height, ds.width}, static_cast<int64_t>(ds.class_names.size()), device);
     family->set_training_data(data.pixels, data.labels);

@@ -115,5 +115,25 @@ with_field "$model" "$work/wide.safetensors" "$work/wide.json"
 check info-bounded test "$(wc -c <"$work/info.txt")" -lt 4000
 check info-describes-unknown grep -q '"wide": "<an array of 100000 items>"' "$work/info.txt"
 
+# --- Medium 5: memory estimated before it is spent ----------------------------------------------
+refuses png-too-large 1 "the PNG would be 30688x30688 pixels (3592 MiB of RGBA), over the limit of 67108864 pixels (256 MiB); lower --count or --scale" "$ganzoo" sample "$model" -n 4096 --scale 16 -o "$work/x.png"
+check png-too-large-no-file test ! -e "$work/x.png"
+refuses width-too-large 1 "--width 100000: the networks would hold about" "$ganzoo" train dcgan --width 100000 --limit 64 --batch 16 --steps 1 --threads 1 --device cpu --out "$work/wide-run"
+check width-names-the-memory grep -q "GB of memory" "$work/err"
+# Twelve 8192x8192 RGB PNGs (one file, hard-linked: a few hundred KB on disk), 2.25 GiB decoded.
+mkdir -p "$work/big-images"
+/usr/bin/python3 - "$work/big-images/000.png" <<'PY'
+import struct, sys, zlib
+w = h = 8192
+chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+row = b"\0" + bytes(w * 3)
+z = zlib.compressobj(9)
+data = b"".join(z.compress(row) for _ in range(h)) + z.flush()
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(png)
+PY
+for i in $(seq -w 1 11); do ln "$work/big-images/000.png" "$work/big-images/0$i.png"; done
+refuses folder-too-large 1 "big-images: 12 images of 3x8192x8192 decode to 2415919104 bytes, over the limit of 1073741824" "$ganzoo" train dcgan --data "$work/big-images" --batch 4 --steps 1 --threads 1 --device cpu --out "$work/big-run"
+
 echo "$passed passed, $failures failed"
 [ $failures -eq 0 ]
