@@ -60,6 +60,26 @@ Model load_model_file(const std::string& path) {
     }
 }
 
+// Seeds are whole numbers 0..2^64-1 written out in full: CLI11 alone would wrap -1 to 2^64-1,
+// clamp 2^64 and read "" as 0.
+const CLI::Validator kSeed(
+    [](std::string& text) -> std::string {
+        const std::string most = std::to_string(UINT64_MAX);
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        const std::string trimmed = digits ? text.substr(std::min(text.find_first_not_of('0'), text.size() - 1)) : text;
+        if (!digits || trimmed.size() > most.size() || (trimmed.size() == most.size() && trimmed > most))
+            return "a seed is a whole number 0.." + most + ", got '" + text + "'";
+        return {};
+    },
+    "SEED", "seed");
+
+// --label K: a class index; -1 used to mean "every class" silently (which K exist, the file says).
+const CLI::Validator kLabel(
+    [](std::string& text) -> std::string {
+        return !text.empty() && text[0] == '-' ? "a class index is 0 or more, got " + text : std::string();
+    },
+    "K", "label");
+
 std::string output_path(const std::string& path) {
     const auto parent = fs::path(path).parent_path();
     if (!parent.empty()) fs::create_directories(parent);
@@ -95,7 +115,7 @@ void add_train(CLI::App& app, int argc, char** argv) {
         int64_t* value = i.value;
         given.push_back({option, [key, value](json& o) { o[key] = *value; }});
     }
-    given.push_back({cmd->add_option("--seed", seed, "seed of weights, batches and noise"),
+    given.push_back({cmd->add_option("--seed", seed, "seed of weights, batches and noise")->check(kSeed),
                      [](json& o) { o["seed"] = seed; }});
     given.push_back({cmd->add_option("--lr", lr, "learning rate"), [](json& o) { o["lr"] = lr; }});
     given.push_back({cmd->add_option("--device", device, "auto, cpu, cuda or cuda:N"),
@@ -407,13 +427,13 @@ void add_sample(CLI::App& app) {
     static std::vector<std::string> codes;
     static std::string net = "G";
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--seed", seed, "latent seed (sample i of seed S is the same everywhere)");
+    cmd->add_option("--seed", seed, "latent seed (sample i of seed S is the same everywhere)")->check(kSeed);
     cmd->add_option("-n,--count", count, "number of samples")->check(CLI::Range(1, 4096));
-    cmd->add_option("--first", first, "index of the first sample");
-    cmd->add_option("--label", label, "class for conditional models (default: one row per class)");
+    cmd->add_option("--first", first, "index of the first sample")->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+    cmd->add_option("--label", label, "class for conditional models (default: one row per class)")->check(kLabel);
     cmd->add_option("--code", codes, "NAME=V[,V...]: a code's values (InfoGAN; default: rows of the categorical code, 0 for the rest)");
     cmd->add_option("--sweep", sweep, "NAME[:INDEX]: the columns sweep a continuous code over its range");
-    cmd->add_option("--columns", columns, "grid columns (default: square; 10 for one row per class)");
+    cmd->add_option("--columns", columns, "grid columns (default: square; 10 for one row per class)")->check(CLI::Range(1, 4096));
     cmd->add_option("--scale", scale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
     cmd->add_option("--net", net, "the graph to run (default G; ProGAN also has G_4x4, G_8x8, G_16x16)");
     cmd->add_option("-o,--output", out, "PNG file");
@@ -440,13 +460,14 @@ void add_interpolate(CLI::App& app) {
     static std::vector<std::string> icodes;
     static std::string inet = "G";
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--from", from, "seed of the first endpoint (its sample 0)");
-    cmd->add_option("--to", to, "seed of the last endpoint (its sample 0)");
+    cmd->add_option("--from", from, "seed of the first endpoint (its sample 0)")->check(kSeed);
+    cmd->add_option("--to", to, "seed of the last endpoint (its sample 0)")->check(kSeed);
     cmd->add_option("--steps", steps, "images in the strip, endpoints included")->check(CLI::Range(2, 256));
-    cmd->add_option("--mode", mode, "slerp (default) or lerp")->check(CLI::IsMember({"lerp", "slerp"}));
-    cmd->add_flag("--slerp", slerp, "same as --mode slerp");
-    cmd->add_flag("--lerp", lerp, "same as --mode lerp");
-    cmd->add_option("--label", label, "class for conditional models (required by them)");
+    auto* mode_option = cmd->add_option("--mode", mode, "slerp (default) or lerp")->check(CLI::IsMember({"lerp", "slerp"}));
+    auto* slerp_flag = cmd->add_flag("--slerp", slerp, "same as --mode slerp");
+    cmd->add_flag("--lerp", lerp, "same as --mode lerp")->excludes(slerp_flag)->excludes(mode_option);
+    slerp_flag->excludes(mode_option);
+    cmd->add_option("--label", label, "class for conditional models (required by them)")->check(kLabel);
     cmd->add_option("--code", icodes, "NAME=V[,V...]: a code's values (InfoGAN; default 0)");
     cmd->add_option("--scale", iscale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
     cmd->add_option("--net", inet, "the graph to run (default G; ProGAN also has G_4x4, G_8x8, G_16x16)");
@@ -525,6 +546,8 @@ void add_inspect(CLI::App& app) {
     static std::string rdir;
     report->add_option("run", rdir, "run directory")->required()->check(CLI::ExistingDirectory);
     report->callback([] {
+        if (!fs::is_regular_file(rdir + "/log.csv"))
+            throw std::runtime_error(rdir + ": no log.csv (not a run directory, or a run that has not trained a step)");
         write_report(rdir, rdir);
         std::printf("wrote %s/report.html\n", rdir.c_str());
     });
@@ -770,7 +793,7 @@ void add_train_classifier(CLI::App& app, int argc, char** argv) {
     cmd->add_option("--epochs", o.epochs, "passes over the train split (default 6)")->check(CLI::Range(1, 1000));
     cmd->add_option("--batch", o.batch, "images per step (default 128)")->check(CLI::Range(1, 65536));
     cmd->add_option("--lr", o.lr, "Adam's initial learning rate, decayed linearly to 0 (default 2e-3)");
-    cmd->add_option("--seed", o.seed, "seed of weights, batches and flips");
+    cmd->add_option("--seed", o.seed, "seed of weights, batches and flips")->check(kSeed);
     cmd->add_option("--threads", o.threads, "LibTorch threads (default: all cores)")->check(CLI::Range(0, 1024));
     cmd->add_option("--data", o.data, "fashion-mnist (default) or a folder of images, one subfolder per class");
     cmd->add_option("--limit", o.limit, "train on the first N images only (smoke tests)");
@@ -802,7 +825,7 @@ void add_eval(CLI::App& app) {
     cmd->add_option("--classifier", classifier_file, "the classifier (default web/models/classifier.safetensors)");
     cmd->add_option("-n,--count", o.count, "generated images, and train images for the floor (default 10000)")
         ->check(CLI::Range(2, 60000));
-    cmd->add_option("--seed", o.seed, "latent seed of the generated images (default 1)");
+    cmd->add_option("--seed", o.seed, "latent seed of the generated images (default 1)")->check(kSeed);
     cmd->add_option("--data", o.data, "the real images (default fashion-mnist: its test split)");
     cmd->add_flag("--json", as_json, "print one JSON object instead of the table");
     cmd->add_option("--swd-images", o.swd_images,

@@ -343,6 +343,9 @@ json resolve_config(const TrainRequest& request, GanFamily& family, const std::s
     for (const auto& [key, value] : request.overrides.items()) {
         if (!options.contains(key))
             throw std::runtime_error("option '" + key + "' is not known to " + request.family);
+        // A count (width, steps, ...) given as 8.5 would be stored as it is and read as 8.
+        if (options[key].is_number_integer() && !value.is_number_integer())
+            throw std::runtime_error("--set " + key + "=" + value.dump() + ": " + key + " takes a whole number");
         options[key] = value;
     }
     return {{"family", request.family},

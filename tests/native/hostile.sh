@@ -135,5 +135,23 @@ PY
 for i in $(seq -w 1 11); do ln "$work/big-images/000.png" "$work/big-images/0$i.png"; done
 refuses folder-too-large 1 "big-images: 12 images of 3x8192x8192 decode to 2415919104 bytes, over the limit of 1073741824" "$ganzoo" train dcgan --data "$work/big-images" --batch 4 --steps 1 --threads 1 --device cpu --out "$work/big-run"
 
+# --- Low 8: values that were accepted silently ---------------------------------------------------
+refuses seed-negative 2 "--seed: a seed is a whole number 0..18446744073709551615, got '-1'" "$ganzoo" sample "$model" --seed -1 -n 1 -o "$work/x.png"
+refuses seed-too-big 2 "got '18446744073709551616'" "$ganzoo" sample "$model" --seed 18446744073709551616 -n 1 -o "$work/x.png"
+refuses seed-empty 2 "got ''" "$ganzoo" sample "$model" --seed "" -n 1 -o "$work/x.png"
+refuses train-seed-negative 2 "--seed: a seed is a whole number" "$ganzoo" train dcgan --seed -1 --out "$work/r-seed"
+refuses interpolate-seed-negative 2 "--from: a seed is a whole number" "$ganzoo" interpolate "$model" --from -1 -o "$work/x.png"
+refuses label-negative 2 "--label" "$ganzoo" sample "$(dirname "$model")/cgan.safetensors" --label -1 -n 1 -o "$work/x.png"
+refuses columns-zero 2 "--columns" "$ganzoo" sample "$model" --columns 0 -n 4 -o "$work/x.png"
+refuses columns-negative 2 "--columns" "$ganzoo" sample "$model" --columns -3 -n 4 -o "$work/x.png"
+refuses lerp-and-slerp 2 "excludes" "$ganzoo" interpolate "$model" --lerp --slerp -o "$work/x.png"
+refuses set-width-fraction 1 "--set width=8.5: width takes a whole number" "$ganzoo" train dcgan --set width=8.5 --limit 64 --batch 16 --out "$work/r-width"
+refuses first-overflow 2 "--first" "$ganzoo" sample "$model" --first 9223372036854775807 -n 4 -o "$work/x.png"
+mkdir -p "$work/empty-run"
+refuses report-empty 1 "empty-run: no log.csv" "$ganzoo" report "$work/empty-run"
+check report-empty-wrote-nothing test ! -e "$work/empty-run/report.html"
+ok_seed_max() { "$ganzoo" sample "$model" --seed 18446744073709551615 -n 1 -o "$work/max.png" >/dev/null 2>&1; }
+check seed-max-accepted ok_seed_max
+
 echo "$passed passed, $failures failed"
 [ $failures -eq 0 ]
