@@ -51,6 +51,28 @@ uint64_t max_model_bytes(const LoadLimits& limits = {}) {
     return 8 + limits.max_header_bytes + limits.max_total_elements * 4;
 }
 
+// Text from a file (or the command line) made safe for a terminal: control characters, C0 and
+// C1 (U+0080..U+009F, whose CSI starts escape sequences as ESC [ does), and DEL are written as
+// \xNN, so a model named "\x1b]0;..." cannot retitle, recolour or clear the terminal.
+std::string printable(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+        const bool c1 = c == 0xC2 && next >= 0x80 && next <= 0x9F;
+        if (c < 0x20 || c == 0x7F || c1) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c1 ? next : c);
+            out += hex;
+            i += c1 ? 1 : 0;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
 Model load_model_file(const std::string& path) {
     const auto bytes = read_file(path, max_model_bytes(), "a model");
     try {
@@ -446,7 +468,7 @@ void add_sample(CLI::App& app) {
                                                        static_cast<int>(layout.columns)),
                                              int(scale)));
         std::printf("wrote %s: %lld samples of %s, seed %llu%s\n", out.c_str(),
-                    static_cast<long long>(layout.request.count), model.info().name.c_str(),
+                    static_cast<long long>(layout.request.count), printable(model.info().name).c_str(),
                     static_cast<unsigned long long>(seed), layout.rows.empty() ? "" : (" (" + layout.rows + ")").c_str());
     });
 }
@@ -539,7 +561,9 @@ void add_inspect(CLI::App& app) {
     info->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
     info->callback([] {
         const Model model = load_model_file(file);
-        std::cout << described(json::parse(model.info().metadata_json)).dump(2, ' ', false, json::error_handler_t::replace)
+        // ASCII only: dump escapes C0 itself, and with ensure_ascii DEL and C1 (\u009b) too.
+        std::cout << described(json::parse(model.info().metadata_json))
+                         .dump(2, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace)
                   << "\n";
     });
     auto* report = app.add_subcommand("report", "rewrite a run directory's report.html (curves and grids)");
@@ -558,7 +582,7 @@ void add_inspect(CLI::App& app) {
         const Model model = load_model_file(vfile);
         const auto check = model.verify();
         std::printf("%s: %s (max diff %.3g, tolerance %.3g) %s\n", vfile.c_str(), check.passed ? "ok" : "FAILED",
-                    check.max_abs_diff, check.tolerance, check.message.c_str());
+                    check.max_abs_diff, check.tolerance, printable(check.message).c_str());
         if (!check.passed) throw std::runtime_error("verification failed");
     });
 }
@@ -763,7 +787,7 @@ void add_translate(CLI::App& app) {
             }
             write_png(output_path(out), enlarged(tile_grid(grid, lo, hi, static_cast<int>(columns)), static_cast<int>(scale)));
             std::printf("wrote %s: rows %s, G_AB, G_BA(G_AB); %s, G_BA, G_AB(G_BA) (%lld held-out images each)\n", out.c_str(),
-                        domains[0].c_str(), domains[1].c_str(), (long long)columns);
+                        printable(domains[0]).c_str(), printable(domains[1]).c_str(), (long long)columns);
             return;
         }
         if (info.channels != 1 && info.channels != 3)
@@ -780,7 +804,7 @@ void add_translate(CLI::App& app) {
         const Tensor y = model.translate(x, direction == "AB" ? "G_AB" : "G_BA");
         write_png(output_path(out), enlarged(tile_grid(y, lo, hi, 1), static_cast<int>(scale)));
         std::printf("wrote %s: %s -> %s (%lldx%lld input as %lldx%lld)\n", out.c_str(),
-                    domains[direction == "AB" ? 0 : 1].c_str(), domains[direction == "AB" ? 1 : 0].c_str(),
+                    printable(domains[direction == "AB" ? 0 : 1]).c_str(), printable(domains[direction == "AB" ? 1 : 0]).c_str(),
                     (long long)image.width, (long long)image.height, (long long)info.width, (long long)info.height);
     });
 }
@@ -876,8 +900,9 @@ void add_eval(CLI::App& app) {
         }
         if (r.contains("cycle_l1_a")) {  // an image-to-image model (metrics/translation.hpp)
             const auto a = r["domains"][0].get<std::string>(), b = r["domains"][1].get<std::string>();
-            std::printf("%s (%s), test split: %lld %s, %lld %s\n", model.info().name.c_str(), model.info().family.c_str(),
-                        (long long)r["count_a"].get<int64_t>(), a.c_str(), (long long)r["count_b"].get<int64_t>(), b.c_str());
+            std::printf("%s (%s), test split: %lld %s, %lld %s\n", printable(model.info().name).c_str(),
+                        printable(model.info().family).c_str(), (long long)r["count_a"].get<int64_t>(), printable(a).c_str(),
+                        (long long)r["count_b"].get<int64_t>(), printable(b).c_str());
             std::printf("  classified as the target class: A->B %.2f%%, B->A %.2f%%   (untranslated: %.2f%%, %.2f%%)\n",
                         100 * r["target_fraction_ab"].get<double>(), 100 * r["target_fraction_ba"].get<double>(),
                         100 * r["target_fraction_ab_untranslated"].get<double>(),
@@ -888,7 +913,8 @@ void add_eval(CLI::App& app) {
                         r["fd_ab"].get<double>(), r["fd_ba"].get<double>(), r["fd_untranslated"].get<double>());
             return;
         }
-        std::printf("%s (%s), %lld samples of seed %llu\n", model.info().name.c_str(), model.info().family.c_str(),
+        std::printf("%s (%s), %lld samples of seed %llu\n", printable(model.info().name).c_str(),
+                    printable(model.info().family).c_str(),
                     (long long)o.count, (unsigned long long)o.seed);
         std::printf("  FD-FMNIST (classifier features, not Inception): %.3f   (floor, %lld train images vs test: %.3f)\n",
                     r["fd_fmnist"].get<double>(), (long long)o.count, r["fd_floor"].get<double>());
@@ -896,14 +922,14 @@ void add_eval(CLI::App& app) {
                     r["inception_score_test"].get<double>());
         std::printf("  class histogram:");
         for (size_t k = 0; k < r["class_histogram"].size(); ++k)
-            std::printf(" %s %.1f%%", r["classes"][k].get<std::string>().c_str(),
+            std::printf(" %s %.1f%%", printable(r["classes"][k].get<std::string>()).c_str(),
                         100.0 * r["class_histogram"][k].get<double>() / o.count);
         std::printf("\n");
         if (r.contains("class_accuracy")) {
             std::printf("  class accuracy (the classifier agrees with the asked label): %.2f%% (",
                         100.0 * r["class_accuracy"].get<double>());
             for (size_t c = 0; c < r["class_accuracy_per_class"].size(); ++c)
-                std::printf("%s%s %.1f%%", c ? ", " : "", r["classes"][c].get<std::string>().c_str(),
+                std::printf("%s%s %.1f%%", c ? ", " : "", printable(r["classes"][c].get<std::string>()).c_str(),
                             100.0 * r["class_accuracy_per_class"][c].get<double>());
             std::printf(")\n");
         }
@@ -960,7 +986,7 @@ void report_error(std::string message) {
     for (char& c : message)
         if (c == '\n' || c == '\r') c = ' ';
     while (!message.empty() && message.back() == ' ') message.pop_back();
-    std::cerr << "ganzoo: error: " << message << std::endl;
+    std::cerr << "ganzoo: error: " << printable(message) << std::endl;
 }
 
 }  // namespace

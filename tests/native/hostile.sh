@@ -153,5 +153,31 @@ check report-empty-wrote-nothing test ! -e "$work/empty-run/report.html"
 ok_seed_max() { "$ganzoo" sample "$model" --seed 18446744073709551615 -n 1 -o "$work/max.png" >/dev/null 2>&1; }
 check seed-max-accepted ok_seed_max
 
+# --- Low 10: nothing from a file reaches the terminal raw ------------------------------------------
+# A model named with ESC [ 31m, OSC 0 (retitle) and C1 CSI (U+009B) in it.
+/usr/bin/python3 - "$model" "$work/escapes.safetensors" <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+header = json.loads(b[8:8 + n])
+doc = json.loads(header["__metadata__"]["ganzoo"])
+doc["name"] = "evil\x1b[31mred\x1b]0;pwned\x07\u009b2J\x7f"
+header["__metadata__"]["ganzoo"] = json.dumps(doc)
+text = json.dumps(header).encode()
+text += b" " * ((8 - len(text) % 8) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + b[8 + n:])
+PY
+raw_free() {  # raw_free FILE : no ESC, BEL, DEL or UTF-8 C1 byte pair in FILE
+  ! LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$1"
+}
+"$ganzoo" sample "$work/escapes.safetensors" -n 1 -o "$work/x.png" >"$work/out" 2>&1
+check escapes-sample raw_free "$work/out"
+check escapes-sample-shown grep -qF 'evil\x1b[31mred\x1b]0;pwned\x07\x9b2J\x7f' "$work/out"
+"$ganzoo" info "$work/escapes.safetensors" >"$work/out" 2>&1
+check escapes-info raw_free "$work/out"
+"$ganzoo" sample "$work/escapes.safetensors" --net $'G\e[2J' -n 1 -o "$work/x.png" >"$work/out" 2>&1
+check escapes-error raw_free "$work/out"
+check escapes-error-shown grep -qF -- '--net G\x1b[2J: the file has no such net' "$work/out"
+
 echo "$passed passed, $failures failed"
 [ $failures -eq 0 ]
