@@ -528,6 +528,17 @@ void maybe_write_parameters(GanFamily& family, int64_t rank) {
     archive.save_to(std::string(dir) + "/rank" + std::to_string(rank) + ".pt");
 }
 
+// PATH.tmp files a failed write left (a full disk; a kill between the write and the rename):
+// never a file's only copy, since the rename publishes it, but they hold the space the next
+// write may need. Removed under the run's lock, before anything is written.
+void remove_stale_temporaries(const std::string& run_dir) {
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(run_dir, error), end; !error && it != end; it.increment(error)) {
+        std::error_code kind;
+        if (it->path().extension() == ".tmp" && it->is_regular_file(kind)) fs::remove(it->path(), kind);
+    }
+}
+
 // The parameters `family` would have at options' width, without building it there: from
 // builds at widths 4, 8 and 12 (each layer's size is a product of at most two channel counts
 // that grow linearly with the width, so the count is a quadratic in it).
@@ -635,6 +646,7 @@ TrainSummary run_training(const TrainRequest& request) {
         fs::create_directories(checkpoints);
         fs::create_directories(run_dir + "/samples");
         lock.emplace(run_dir);
+        remove_stale_temporaries(run_dir);
         // Checked again under the lock: another train may have started the run since.
         if (!request.resume && fs::exists(checkpoints + "/latest.pt"))
             throw std::runtime_error(run_dir + " already holds a run: pass --resume to continue it, or choose another --out");

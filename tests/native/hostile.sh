@@ -179,5 +179,29 @@ check escapes-info raw_free "$work/out"
 check escapes-error raw_free "$work/out"
 check escapes-error-shown grep -qF -- '--net G\x1b[2J: the file has no such net' "$work/out"
 
+# --- Low 7: no .tmp after a full disk, and stale ones are removed when a run starts ----------------
+tiny_run=(dcgan --limit 64 --batch 16 --width 4 --threads 1 --device cpu --checkpoint-every 1)
+stale=$work/stale
+"$ganzoo" train "${tiny_run[@]}" --steps 2 --out "$stale" >/dev/null 2>&1
+echo partial >"$stale/checkpoints/latest.pt.tmp" && echo partial >"$stale/config.json.tmp"
+"$ganzoo" train "${tiny_run[@]}" --steps 2 --resume --out "$stale" >/dev/null 2>&1  # nothing left to train: no checkpoint is written
+check stale-tmp-removed-on-resume bash -c "! find '$stale' -name '*.tmp' | grep -q ."
+# ENOSPC on a 4 MB tmpfs (root only; skipped where mount is not allowed).
+disk=$work/disk && mkdir -p "$disk"
+if mount -t tmpfs -o size=4m tmpfs "$disk" 2>/dev/null; then
+  trap 'umount "$disk" 2>/dev/null' EXIT
+  "$ganzoo" train "${tiny_run[@]}" --steps 2 --out "$disk/run" >/dev/null 2>&1
+  free_kb=$(df -k --output=avail "$disk" | tail -1)
+  head -c $(( (free_kb - 100) * 1024 )) /dev/zero >"$disk/filler" 2>/dev/null  # 100 KB left: no room for a checkpoint
+  refuses disk-full 1 "No space left on device" "$ganzoo" train "${tiny_run[@]}" --steps 4 --resume --out "$disk/run"
+  check disk-full-no-tmp bash -c "! find '$disk' -name '*.tmp' | grep -q ."
+  rm -f "$disk/filler"
+  ok_resume() { "$ganzoo" train "${tiny_run[@]}" --steps 4 --resume --out "$disk/run" >/dev/null 2>&1; }
+  check disk-freed-resume ok_resume
+  umount "$disk" && trap - EXIT
+else
+  echo "skip disk-full: mounting a tmpfs is not allowed here"
+fi
+
 echo "$passed passed, $failures failed"
 [ $failures -eq 0 ]
