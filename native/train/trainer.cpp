@@ -563,8 +563,9 @@ double estimated_parameters(const std::string& family, json options, const Image
 // and Adam's two moments, 16 bytes a parameter, against the physical memory (CPU training).
 void check_network_memory(const std::string& family, const json& options, const ImageShape& shape, int64_t classes,
                           const torch::Device& device) {
+    if (!options.contains("width") || !device.is_cpu()) return;  // InfoGAN sizes its nets otherwise
     const int64_t width = config_value<int64_t>(options, "width");
-    if (width <= 64 || !device.is_cpu()) return;
+    if (width <= 64) return;
     const double parameters = estimated_parameters(family, options, shape, classes);
     const double bytes = parameters * 16;
     const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
