@@ -42,94 +42,58 @@ function core() {
   return corePromise;
 }
 
-// A model bigger than maxBytes (ganzoo.load's option) is refused before its bytes are kept: by
-// its Content-Length, else while it streams in. The bytes are copied into the core's heap once
-// they are all here, and that heap (at most 2 GiB, shared by every model on the page) may not
-// have room: _malloc then returns 0, and writing there would overwrite the core itself.
-const MiB = 1024 * 1024;
-const megabytes = (n) => `${(n / MiB).toFixed(1)} MiB`;
-function tooBig(what, size, maxBytes) {
-  return new Error(`${what} is ${megabytes(size)}, over the ${megabytes(maxBytes)} limit ` +
-                   `(ganzoo.load(url, {maxBytes}) raises it)`);
-}
+// The core's heap (at most 2 GiB) holds every model of the page: a file over maxBytes is refused
+// before it is kept (by its Content-Length, else as it streams in), and one the heap has no room
+// for by _malloc's 0 (writing there would overwrite the core). A server silent for timeoutMs,
+// before it answers or between bytes, is given up on.
+const mib = (n) => `${(n / 1048576).toFixed(1)} MiB`;
+const tooBig = (size, max, more = '') => new Error(`the file is ${mib(size)}${more}, over the ${mib(max)} limit (ganzoo.load(url, {maxBytes}) raises it)`);
 
-// A server that never answers, or stops in the middle of the file, would leave load() pending
-// forever: the fetch is aborted once timeoutMs pass without a byte.
 async function fetchBytes(url, maxBytes, timeoutMs) {
-  const controller = new AbortController();
-  let timer;
-  const wait = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(), timeoutMs);
-  };
-  const silent = () => new Error(`no answer from ${url} for ${timeoutMs / 1000} s ` +
-                                 '(ganzoo.load(url, {timeoutMs}) waits longer, for a slow network)');
+  const abort = new AbortController(), chunks = [];
+  let timer, size = 0, response;
+  const wait = () => { clearTimeout(timer); timer = setTimeout(() => abort.abort(), timeoutMs); };
+  const failed = (e, hint = '') => new Error(abort.signal.aborted
+    ? `no answer from ${url} for ${timeoutMs / 1000} s (ganzoo.load(url, {timeoutMs}) waits longer)`
+    : `could not fetch ${url} (${e.message}${hint})`);
   try {
     wait();
-    let response;
     try {
-      response = await fetch(url, { signal: controller.signal });
+      response = await fetch(url, { signal: abort.signal });
     } catch (e) {
-      if (controller.signal.aborted) throw silent();
-      throw new Error(`could not fetch ${url} (${e.message}; a cross-origin model needs Access-Control-Allow-Origin)`);
+      throw failed(e, '; a cross-origin model needs Access-Control-Allow-Origin');
     }
     if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
     const declared = Number(response.headers.get('Content-Length'));
-    if (declared > maxBytes) {
-      response.body?.cancel().catch(() => {});
-      throw tooBig('the file', declared, maxBytes);
-    }
-    const chunks = [];
-    let size = 0;
+    if (declared > maxBytes) throw tooBig(declared, maxBytes);
     const reader = response.body.getReader();
-    for (;;) {
-      wait();
-      let chunk;
-      try {
-        chunk = await reader.read();
-      } catch (e) {
-        if (controller.signal.aborted) throw silent();
-        throw new Error(`could not fetch ${url} (${e.message})`);
-      }
-      const { done, value } = chunk;
-      if (done) break;
-      size += value.length;
-      if (size > maxBytes) {
-        reader.cancel().catch(() => {});  // the server sent no Content-Length, or a wrong one
-        throw new Error(`the file is over the ${megabytes(maxBytes)} limit (stopped reading at ${megabytes(size)}; ` +
-                        'ganzoo.load(url, {maxBytes}) raises it)');
-      }
-      chunks.push(value);
+    for (let part; wait(), !(part = await reader.read().catch((e) => { throw failed(e); })).done;) {
+      if ((size += part.value.length) > maxBytes) throw tooBig(size, maxBytes, ' so far');  // no or a wrong Content-Length
+      chunks.push(part.value);
     }
-    if (chunks.length === 1) return chunks[0];
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.length; }
-    return bytes;
   } finally {
     clearTimeout(timer);
+    if (!chunks.length || size > maxBytes) abort.abort();  // stops a body left unread
   }
+  const bytes = new Uint8Array(size);
+  chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.length), 0);
+  return bytes;
 }
 
-// n bytes of the core's heap, or a clear error when it has no room left.
 function heapAlloc(c, n, what) {
   const ptr = c.M._malloc(Math.max(4, n));
-  if (!ptr)
-    throw new Error(`out of memory: the ganzoo core cannot hold ${what} (${megabytes(n)}) beside the models ` +
-                    `already loaded (heap ${megabytes(c.M.HEAPU8.length)}); dispose() some or reload the page`);
+  if (!ptr) throw new Error(`out of memory: the ganzoo core cannot hold ${what} (${mib(n)}) beside the models already loaded (heap ${mib(c.M.HEAPU8.length)}); dispose() some or reload the page`);
   return ptr;
 }
 
 async function load({ url, bytes, maxBytes, timeoutMs }) {
   const c = await core();
-  if (bytes && bytes.byteLength > maxBytes) throw tooBig('the model', bytes.byteLength, maxBytes);
   let data = bytes ? new Uint8Array(bytes) : await fetchBytes(url, maxBytes, timeoutMs);
-  const ptr = heapAlloc(c, data.length, 'the file');
+  const size = data.length, ptr = heapAlloc(c, size, 'the file');
   let handle;
-  const size = data.length;
   try {
     c.M.HEAPU8.set(data, ptr);
-    data = null;  // the heap holds the bytes now; the core may need the memory while it loads
+    data = null;  // the core may need the memory while it loads
     handle = c.load(ptr, size);
   } finally {
     c.M._free(ptr);

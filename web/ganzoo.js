@@ -2,8 +2,7 @@
 //
 //   import * as ganzoo from './ganzoo.js';
 //   const m = await ganzoo.load('models/dcgan.safetensors');   // or an ArrayBuffer
-//   (a second argument {maxBytes, timeoutMs} sets the size limit, ganzoo.DEFAULT_MAX_BYTES = 256 MiB,
-//    and how long a silent server is waited for, DEFAULT_TIMEOUT_MS = 30 s)
+//   (a second argument: {maxBytes = 256 MiB, timeoutMs = 30 s of a silent server})
 //   m.info                      // {family, name, image: [C, H, W], classes, inputs, ...}
 //   const r = await m.generate({seed: 7, count: 64});
 //   ctx.putImageData(r.imageData(0), 0, 0);   // r.rgba (all images), r.floats (NCHW)
@@ -284,20 +283,14 @@ export class Model {
   }
 }
 
-// The most bytes load() accepts by default: far above any model of the zoo (the largest is a few
-// MB), far below what the core's heap (2 GiB for all models of the page) can hold.
-export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
-// How long load() waits for a server to answer, or to send the next bytes, before it gives up.
-export const DEFAULT_TIMEOUT_MS = 30000;
+// Far above any model of the zoo, far below the core's heap (2 GiB for all models of a page).
+export const DEFAULT_MAX_BYTES = 256 * 1048576, DEFAULT_TIMEOUT_MS = 30000;
 
-/** Loads a model from a URL (string or URL) or from bytes (ArrayBuffer / typed array).
- *  {maxBytes}: a larger file is refused (by its Content-Length, or as it streams in).
- *  {timeoutMs}: a server silent that long (before answering, or between bytes) fails the load. */
+/** Loads a model from a URL (string or URL) or from bytes (ArrayBuffer / typed array):
+ *  {maxBytes}: larger is refused; {timeoutMs}: a server silent that long fails the load. */
 export async function load(source, { maxBytes = DEFAULT_MAX_BYTES, timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
-  if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0))
-    throw new GanzooError(`ganzoo.load: maxBytes must be a positive integer, got ${maxBytes}`);
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs < 2 ** 31))
-    throw new GanzooError(`ganzoo.load: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+  if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) throw new GanzooError(`ganzoo.load: maxBytes must be a positive integer, got ${maxBytes}`);
+  if (!(timeoutMs > 0 && timeoutMs < 2 ** 31)) throw new GanzooError(`ganzoo.load: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
   let message, transfer = [], label;
   if (typeof source === 'string' || source instanceof URL) {
     const url = new URL(source, typeof document !== 'undefined' ? document.baseURI : undefined).href;
@@ -306,10 +299,10 @@ export async function load(source, { maxBytes = DEFAULT_MAX_BYTES, timeoutMs = D
   } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const view = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     label = `ganzoo.load(${view.byteLength} bytes)`;
-    if (view.byteLength > maxBytes)  // before the copy below
-      throw new GanzooError(`${label}: the model is ${(view.byteLength / 1048576).toFixed(1)} MiB, over the ${(maxBytes / 1048576).toFixed(1)} MiB limit (ganzoo.load(bytes, {maxBytes}) raises it)`);
+    if (view.byteLength > maxBytes)  // before the copy
+      throw new GanzooError(`${label}: the model is over the ${maxBytes} byte limit (ganzoo.load(bytes, {maxBytes}) raises it)`);
     const copy = view.slice();  // the caller keeps its bytes
-    message = { type: 'load', bytes: copy.buffer, maxBytes };
+    message = { type: 'load', bytes: copy.buffer };
     transfer = [copy.buffer];
   } else {
     throw new GanzooError(`ganzoo.load: expected a URL or an ArrayBuffer, got ${Object.prototype.toString.call(source)}`);

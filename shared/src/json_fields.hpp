@@ -29,50 +29,27 @@ inline json parse_json(std::string_view text, bool allow_exceptions = true) {
     return result;
 }
 
-// The DOM parser, refusing a value nested deeper than max_depth before building it: a 16 MB
+// parse_json, refusing text nested deeper than max_depth before any value is built: a 16 MB
 // header can nest 8M levels, and every reader of the document (dump(), the CLI printing it)
-// would pay for each one.
-class DepthBoundedDom {
-public:
-    DepthBoundedDom(json& result, size_t max_depth) : dom_(result, true), max_depth_(max_depth) {}
-    bool null() { return dom_.null(); }
-    bool boolean(bool v) { return dom_.boolean(v); }
-    bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
-    bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
-    bool number_float(json::number_float_t v, const json::string_t& s) { return dom_.number_float(v, s); }
-    bool string(json::string_t& v) { return dom_.string(v); }
-    bool binary(json::binary_t& v) { return dom_.binary(v); }
-    bool start_object(std::size_t n) { return enter() && dom_.start_object(n); }
-    bool key(json::string_t& v) { return dom_.key(v); }
-    bool end_object() { --depth_; return dom_.end_object(); }
-    bool start_array(std::size_t n) { return enter() && dom_.start_array(n); }
-    bool end_array() { --depth_; return dom_.end_array(); }
-    template <typename Exception>
-    bool parse_error(std::size_t position, const std::string& token, const Exception& e) {
-        return dom_.parse_error(position, token, e);
-    }
-    bool too_deep() const { return too_deep_; }
-
-private:
-    bool enter() {
-        if (++depth_ <= max_depth_) return true;
-        too_deep_ = true;
-        return false;  // stops the parser
-    }
-    nlohmann::detail::json_sax_dom_parser<json> dom_;
-    size_t max_depth_, depth_ = 0;
-    bool too_deep_ = false;
-};
-
-// parse_json with exceptions, and a value nested deeper than max_depth refused as `what` + one line.
+// would pay for each one. A scan of the brackets outside strings (malformed text is the
+// parser's to refuse): a second parser instantiation would cost the wasm core ~3 KB.
 inline json parse_json_bounded(std::string_view text, size_t max_depth, const std::string& what) {
-    json result;
-    DepthBoundedDom dom(result, max_depth);
-    nlohmann::detail::parser<json, nlohmann::detail::iterator_input_adapter<const char*>>(
-        nlohmann::detail::input_adapter(text.data(), text.data() + text.size()), nullptr, true)
-        .sax_parse(&dom, /*strict=*/true);
-    if (dom.too_deep()) throw Error(what + " nests deeper than " + std::to_string(max_depth) + " levels");
-    return result;
+    size_t depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth) throw Error(what + " nests deeper than " + std::to_string(max_depth) + " levels");
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return parse_json(text);
 }
 
 // An integer JSON number that fits int64 (floats, bools and larger values are refused).
