@@ -246,9 +246,61 @@ struct Checkpoint {
 };
 
 // `average`: the generator average, saved beside the model when averaging is on.
-void save_checkpoint(GanFamily& family, const GeneratorAverage* average, const std::string& dir, const Checkpoint& state) {
+// What a checkpoint was written by: the member's name (as bytes) and every parameter's shape,
+// so that a resume with another member's or another width's checkpoint is refused with the
+// shapes named, before LibTorch's load fails inside ('unflatten: ...', 'INTERNAL ASSERT FAILED').
+torch::Tensor name_tensor(const std::string& name) {
+    return torch::tensor(std::vector<int64_t>(name.begin(), name.end()), torch::kLong);
+}
+
+std::string shape_text(c10::IntArrayRef shape) {
+    std::string text = "[";
+    for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + "]";
+}
+
+void save_record(GanFamily& family, const std::string& family_name, torch::serialize::OutputArchive& archive) {
+    archive.write("family", name_tensor(family_name));
+    torch::serialize::OutputArchive shapes;
+    for (const auto& [net, module] : family.networks())
+        for (const auto& p : module->named_parameters())
+            shapes.write(net + "." + p.key(), torch::tensor(p.value().sizes().vec(), torch::kLong));
+    archive.write("shapes", shapes);
+}
+
+void check_record(GanFamily& family, const std::string& family_name, torch::serialize::InputArchive& archive,
+                  const std::string& path) {
+    torch::Tensor written;
+    if (!archive.try_read("family", written)) return;  // written before the record existed
+    const auto bytes = written.to(torch::kCPU);
+    std::string name;
+    for (int64_t i = 0; i < bytes.numel(); ++i) name += static_cast<char>(bytes[i].item<int64_t>());
+    if (name != family_name)
+        throw std::runtime_error(path + ": a checkpoint of " + name + ", but this run trains " + family_name +
+                                 " (a checkpoint from another run?)");
+    torch::serialize::InputArchive shapes;
+    if (!archive.try_read("shapes", shapes)) return;
+    for (const auto& [net, module] : family.networks())
+        for (const auto& p : module->named_parameters()) {
+            const std::string key = net + "." + p.key();
+            torch::Tensor stored;
+            if (!shapes.try_read(key, stored))
+                throw std::runtime_error(path + ": the checkpoint has no " + key + " (" + shape_text(p.value().sizes()) +
+                                         " in this run's networks): a checkpoint from another run or recipe?");
+            const auto dims = stored.to(torch::kCPU).contiguous();
+            const std::vector<int64_t> saved(dims.data_ptr<int64_t>(), dims.data_ptr<int64_t>() + dims.numel());
+            if (c10::IntArrayRef(saved) != p.value().sizes())
+                throw std::runtime_error(path + ": the checkpoint's " + key + " is " + shape_text(saved) +
+                                         ", this run's config builds " + shape_text(p.value().sizes()) +
+                                         " (a checkpoint from another run, or a changed --width?)");
+        }
+}
+
+void save_checkpoint(GanFamily& family, const std::string& family_name, const GeneratorAverage* average,
+                     const std::string& dir, const Checkpoint& state) {
     torch::serialize::OutputArchive archive;
     archive.write("version", torch::tensor(static_cast<int64_t>(kCheckpointVersion)));
+    save_record(family, family_name, archive);
     archive.write("step", torch::tensor(state.step));
     archive.write("wall_s", torch::tensor(state.wall_s, torch::kDouble));
     torch::serialize::OutputArchive model;
@@ -270,7 +322,8 @@ void save_checkpoint(GanFamily& family, const GeneratorAverage* average, const s
 }
 
 // A checkpoint without an average (written before averaging was on) starts it at the loaded G.
-Checkpoint load_checkpoint(GanFamily& family, GeneratorAverage* average, const std::string& dir, torch::Device device) {
+Checkpoint load_checkpoint(GanFamily& family, const std::string& family_name, GeneratorAverage* average,
+                           const std::string& dir, torch::Device device) {
     const std::string path = dir + "/latest.pt";
     if (!fs::exists(path))
         throw std::runtime_error(path + ": no checkpoint to resume from (start without --resume)");
@@ -284,6 +337,7 @@ Checkpoint load_checkpoint(GanFamily& family, GeneratorAverage* average, const s
         if (version.item<int64_t>() != kCheckpointVersion)
             throw std::runtime_error("checkpoint version " + std::to_string(version.item<int64_t>()) +
                                      " is not " + std::to_string(kCheckpointVersion));
+        check_record(family, family_name, archive, path);
         archive.read("step", step);
         archive.read("wall_s", wall);
         state.step = step.item<int64_t>();
@@ -432,7 +486,8 @@ LoadedRun load_run(const std::string& run_dir, torch::Device device) {
     ImageShape shape{image[0].get<int64_t>(), image[1].get<int64_t>(), image[2].get<int64_t>()};
     run.family->build(options, shape, static_cast<int64_t>(dataset.at("classes").size()), device);
     run.average = make_average(*run.family, options);
-    const Checkpoint state = load_checkpoint(*run.family, run.average.get(), run_dir + "/checkpoints", device);
+    const Checkpoint state =
+        load_checkpoint(*run.family, run.config.value("family", ""), run.average.get(), run_dir + "/checkpoints", device);
     run.step = state.step;
     run.wall_s = state.wall_s;
     return run;
@@ -653,7 +708,7 @@ TrainSummary run_training(const TrainRequest& request) {
             throw std::runtime_error(run_dir + " already holds a run: pass --resume to continue it, or choose another --out");
     }
     Checkpoint state;
-    if (request.resume) state = load_checkpoint(*family, average.get(), checkpoints, device);
+    if (request.resume) state = load_checkpoint(*family, request.family, average.get(), checkpoints, device);
 
     // Join the process group once the options, the data and the networks are known good on
     // this rank, so that a bad option fails at once instead of after a rendezvous.
@@ -725,7 +780,7 @@ TrainSummary run_training(const TrainRequest& request) {
             sync_buffers();
             if (writer) {
                 log->flush();
-                save_checkpoint(*family, average.get(), checkpoints, {state.step, elapsed()});
+                save_checkpoint(*family, request.family, average.get(), checkpoints, {state.step, elapsed()});
             }
             last_checkpoint_step = state.step;
         };

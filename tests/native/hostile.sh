@@ -203,5 +203,15 @@ else
   echo "skip disk-full: mounting a tmpfs is not allowed here"
 fi
 
+# --- Low 9: another run's checkpoint (another width, another member) is named, not an assert -------
+"$ganzoo" train "${tiny_run[@]}" --steps 1 --out "$work/ck-w4" >/dev/null 2>&1
+"$ganzoo" train dcgan --limit 64 --batch 16 --width 8 --threads 1 --device cpu --steps 1 --out "$work/ck-w8" >/dev/null 2>&1
+"$ganzoo" train wgan --limit 64 --batch 16 --width 4 --threads 1 --device cpu --steps 1 --out "$work/ck-wgan" >/dev/null 2>&1
+cp "$work/ck-w8/checkpoints/latest.pt" "$work/ck-w4/checkpoints/latest.pt"
+refuses checkpoint-other-width 1 "latest.pt: the checkpoint's G.0.weight is [784, 100], this run's config builds [392, 100]" "$ganzoo" train "${tiny_run[@]}" --steps 3 --resume --out "$work/ck-w4"
+cp "$work/ck-wgan/checkpoints/latest.pt" "$work/ck-w4/checkpoints/latest.pt"
+refuses checkpoint-other-member 1 "latest.pt: a checkpoint of wgan, but this run trains dcgan" "$ganzoo" train "${tiny_run[@]}" --steps 3 --resume --out "$work/ck-w4"
+refuses export-other-member 1 "latest.pt: a checkpoint of wgan, but this run trains dcgan" "$ganzoo" export "$work/ck-w4" -o "$work/x.safetensors"
+
 echo "$passed passed, $failures failed"
 [ $failures -eq 0 ]
