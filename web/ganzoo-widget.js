@@ -1,4 +1,5 @@
 // <gan-sampler model="URL" mode="grid|walk|translate" seed="7" size="256"></gan-sampler>
+// (timeout="60": seconds to wait for a silent model server, default 30)
 //
 // grid and walk sample a generator (a file's net G: ProGAN's full-size stage); translate shows an
 // image-to-image model's (CycleGAN's) held-out examples and their translations, 4 of each domain
@@ -13,9 +14,9 @@
 import * as ganzoo from './ganzoo.js';
 
 const models = new Map();  // model URL -> Promise<Model>, shared by all widgets
-function loadShared(url) {
+function loadShared(url, timeoutMs) {
   if (!models.has(url)) {
-    const p = ganzoo.load(url);
+    const p = ganzoo.load(url, timeoutMs ? { timeoutMs } : {});
     p.catch(() => models.delete(url));  // a later widget may retry
     models.set(url, p);
   }
@@ -147,7 +148,8 @@ class GanSampler extends HTMLElement {
     if (!url) return this.message('gan-sampler: set the model attribute to a ganzoo .safetensors URL', true);
     this.message(this.started && this.images ? '' : 'loading…');
     try {
-      const model = await loadShared(new URL(url, document.baseURI).href);
+      const timeout = Number(this.getAttribute('timeout'));
+      const model = await loadShared(new URL(url, document.baseURI).href, timeout > 0 ? timeout * 1000 : undefined);
       if (this.mode === 'translate') return await this.renderTranslations(model, run);
       const reason = cannotDrive(model.info, model.domains);
       if (reason) throw new Error(reason);

@@ -42,30 +42,64 @@ function core() {
   return corePromise;
 }
 
-async function fetchBytes(url) {
-  let response;
+// The core's heap (at most 2 GiB) holds every model of the page: a file over maxBytes is refused
+// before it is kept (by its Content-Length, else as it streams in), and one the heap has no room
+// for by _malloc's 0 (writing there would overwrite the core). A server silent for timeoutMs,
+// before it answers or between bytes, is given up on.
+const mib = (n) => `${(n / 1048576).toFixed(1)} MiB`;
+const tooBig = (size, max, more = '') => new Error(`the file is ${mib(size)}${more}, over the ${mib(max)} limit (ganzoo.load(url, {maxBytes}) raises it)`);
+
+async function fetchBytes(url, maxBytes, timeoutMs) {
+  const abort = new AbortController(), chunks = [];
+  let timer, size = 0, response;
+  const wait = () => { clearTimeout(timer); timer = setTimeout(() => abort.abort(), timeoutMs); };
+  const failed = (e, hint = '') => new Error(abort.signal.aborted
+    ? `no answer from ${url} for ${timeoutMs / 1000} s (ganzoo.load(url, {timeoutMs}) waits longer)`
+    : `could not fetch ${url} (${e.message}${hint})`);
   try {
-    response = await fetch(url);
-  } catch (e) {
-    throw new Error(`could not fetch ${url} (${e.message}; a cross-origin model needs Access-Control-Allow-Origin)`);
+    wait();
+    try {
+      response = await fetch(url, { signal: abort.signal });
+    } catch (e) {
+      throw failed(e, '; a cross-origin model needs Access-Control-Allow-Origin');
+    }
+    if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+    const declared = Number(response.headers.get('Content-Length'));
+    if (declared > maxBytes) throw tooBig(declared, maxBytes);
+    const reader = response.body.getReader();
+    for (let part; wait(), !(part = await reader.read().catch((e) => { throw failed(e); })).done;) {
+      if ((size += part.value.length) > maxBytes) throw tooBig(size, maxBytes, ' so far');  // no or a wrong Content-Length
+      chunks.push(part.value);
+    }
+  } finally {
+    clearTimeout(timer);
+    if (!chunks.length || size > maxBytes) abort.abort();  // stops a body left unread
   }
-  if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const bytes = new Uint8Array(size);
+  chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.length), 0);
+  return bytes;
 }
 
-async function load({ url, bytes }) {
+function heapAlloc(c, n, what) {
+  const ptr = c.M._malloc(Math.max(4, n));
+  if (!ptr) throw new Error(`out of memory: the ganzoo core cannot hold ${what} (${mib(n)}) beside the models already loaded (heap ${mib(c.M.HEAPU8.length)}); dispose() some or reload the page`);
+  return ptr;
+}
+
+async function load({ url, bytes, maxBytes, timeoutMs }) {
   const c = await core();
-  const data = bytes ? new Uint8Array(bytes) : await fetchBytes(url);
-  const ptr = c.M._malloc(Math.max(1, data.length));
+  let data = bytes ? new Uint8Array(bytes) : await fetchBytes(url, maxBytes, timeoutMs);
+  const size = data.length, ptr = heapAlloc(c, size, 'the file');
   let handle;
   try {
     c.M.HEAPU8.set(data, ptr);
-    handle = c.load(ptr, data.length);
+    data = null;  // the core may need the memory while it loads
+    handle = c.load(ptr, size);
   } finally {
     c.M._free(ptr);
   }
   if (!handle) throw new Error(c.error());
-  return { handle, info: JSON.parse(c.info(handle)), bytes: data.length, threads: c.threads };
+  return { handle, info: JSON.parse(c.info(handle)), bytes: size, threads: c.threads };
 }
 
 // The first write to a fresh ArrayBuffer page-faults its memory in: in Chromium on the project's
@@ -104,7 +138,7 @@ async function generate({ handle, request }) {
 // images: Float32Array [count, C, H, W] -> [3·count, C, H, W]: images, net(images), back(net(images)).
 async function translate({ handle, net, back, images, count }) {
   const c = await core();
-  const ptr = c.M._malloc(Math.max(4, images.byteLength));
+  const ptr = heapAlloc(c, images.byteLength, `${count} input images`);
   let status, ms;
   try {
     c.M.HEAPF32.set(images, ptr >> 2);

@@ -2,6 +2,7 @@
 //
 //   import * as ganzoo from './ganzoo.js';
 //   const m = await ganzoo.load('models/dcgan.safetensors');   // or an ArrayBuffer
+//   (a second argument: {maxBytes = 256 MiB, timeoutMs = 30 s of a silent server})
 //   m.info                      // {family, name, image: [C, H, W], classes, inputs, ...}
 //   const r = await m.generate({seed: 7, count: 64});
 //   ctx.putImageData(r.imageData(0), 0, 0);   // r.rgba (all images), r.floats (NCHW)
@@ -282,19 +283,27 @@ export class Model {
   }
 }
 
-/** Loads a model from a URL (string or URL) or from bytes (ArrayBuffer / typed array). */
-export async function load(source) {
+// Far above any model of the zoo, far below the core's heap (2 GiB for all models of a page).
+export const DEFAULT_MAX_BYTES = 256 * 1048576, DEFAULT_TIMEOUT_MS = 30000;
+
+/** Loads a model from a URL (string or URL) or from bytes (ArrayBuffer / typed array):
+ *  {maxBytes}: larger is refused; {timeoutMs}: a server silent that long fails the load. */
+export async function load(source, { maxBytes = DEFAULT_MAX_BYTES, timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
+  if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) throw new GanzooError(`ganzoo.load: maxBytes must be a positive integer, got ${maxBytes}`);
+  if (!(timeoutMs > 0 && timeoutMs < 2 ** 31)) throw new GanzooError(`ganzoo.load: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
   let message, transfer = [], label;
   if (typeof source === 'string' || source instanceof URL) {
     const url = new URL(source, typeof document !== 'undefined' ? document.baseURI : undefined).href;
-    message = { type: 'load', url };
+    message = { type: 'load', url, maxBytes, timeoutMs };
     label = `ganzoo.load(${url})`;
   } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const view = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    label = `ganzoo.load(${view.byteLength} bytes)`;
+    if (view.byteLength > maxBytes)  // before the copy
+      throw new GanzooError(`${label}: the model is over the ${maxBytes} byte limit (ganzoo.load(bytes, {maxBytes}) raises it)`);
     const copy = view.slice();  // the caller keeps its bytes
     message = { type: 'load', bytes: copy.buffer };
     transfer = [copy.buffer];
-    label = `ganzoo.load(${copy.byteLength} bytes)`;
   } else {
     throw new GanzooError(`ganzoo.load: expected a URL or an ArrayBuffer, got ${Object.prototype.toString.call(source)}`);
   }

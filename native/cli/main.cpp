@@ -45,14 +45,62 @@ std::string joined_command(int argc, char** argv) {
     return command;
 }
 
+// The largest file the core's limits let through (the header, then every value as F32): a
+// larger one is refused by its size, before any of it is read.
+uint64_t max_model_bytes(const LoadLimits& limits = {}) {
+    return 8 + limits.max_header_bytes + limits.max_total_elements * 4;
+}
+
+// Text from a file (or the command line) made safe for a terminal: control characters, C0 and
+// C1 (U+0080..U+009F, whose CSI starts escape sequences as ESC [ does), and DEL are written as
+// \xNN, so a model named "\x1b]0;..." cannot retitle, recolour or clear the terminal.
+std::string printable(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+        const bool c1 = c == 0xC2 && next >= 0x80 && next <= 0x9F;
+        if (c < 0x20 || c == 0x7F || c1) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c1 ? next : c);
+            out += hex;
+            i += c1 ? 1 : 0;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
 Model load_model_file(const std::string& path) {
-    const auto bytes = read_file(path);
+    const auto bytes = read_file(path, max_model_bytes(), "a model");
     try {
         return Model::load(bytes.data(), bytes.size());
     } catch (const Error& e) {
         throw std::runtime_error(path + ": " + e.what());
     }
 }
+
+// Seeds are whole numbers 0..2^64-1 written out in full: CLI11 alone would wrap -1 to 2^64-1,
+// clamp 2^64 and read "" as 0.
+const CLI::Validator kSeed(
+    [](std::string& text) -> std::string {
+        const std::string most = std::to_string(UINT64_MAX);
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        const std::string trimmed = digits ? text.substr(std::min(text.find_first_not_of('0'), text.size() - 1)) : text;
+        if (!digits || trimmed.size() > most.size() || (trimmed.size() == most.size() && trimmed > most))
+            return "a seed is a whole number 0.." + most + ", got '" + text + "'";
+        return {};
+    },
+    "SEED", "seed");
+
+// --label K: a class index; -1 used to mean "every class" silently (which K exist, the file says).
+const CLI::Validator kLabel(
+    [](std::string& text) -> std::string {
+        return !text.empty() && text[0] == '-' ? "a class index is 0 or more, got " + text : std::string();
+    },
+    "K", "label");
 
 std::string output_path(const std::string& path) {
     const auto parent = fs::path(path).parent_path();
@@ -89,7 +137,7 @@ void add_train(CLI::App& app, int argc, char** argv) {
         int64_t* value = i.value;
         given.push_back({option, [key, value](json& o) { o[key] = *value; }});
     }
-    given.push_back({cmd->add_option("--seed", seed, "seed of weights, batches and noise"),
+    given.push_back({cmd->add_option("--seed", seed, "seed of weights, batches and noise")->check(kSeed),
                      [](json& o) { o["seed"] = seed; }});
     given.push_back({cmd->add_option("--lr", lr, "learning rate"), [](json& o) { o["lr"] = lr; }});
     given.push_back({cmd->add_option("--device", device, "auto, cpu, cuda or cuda:N"),
@@ -205,8 +253,19 @@ void add_export(CLI::App& app) {
     });
 }
 
+// The largest PNG written: 64 Mi pixels, 256 MiB of RGBA (stb needs about as much again to
+// encode it). -n 4096 --scale 16 would be 30718x30718, 3.5 GiB, and ended in "PNG encoding failed".
+constexpr int64_t kMaxPngPixels = int64_t{1} << 26;
+
 // Nearest-neighbour enlargement, so 28-pixel samples can be looked at; 1 keeps exact pixels.
+// The size is checked here, before the enlarged grid is allocated.
 Grid enlarged(const Grid& grid, int scale) {
+    const int64_t width = int64_t{grid.width} * scale, height = int64_t{grid.height} * scale;
+    if (width * height > kMaxPngPixels)
+        throw std::runtime_error("the PNG would be " + std::to_string(width) + "x" + std::to_string(height) + " pixels (" +
+                                 std::to_string(width * height * 4 >> 20) + " MiB of RGBA), over the limit of " +
+                                 std::to_string(kMaxPngPixels) + " pixels (" + std::to_string(kMaxPngPixels * 4 >> 20) +
+                                 " MiB); lower --count or --scale");
     if (scale <= 1) return grid;
     Grid out;
     out.width = grid.width * scale;
@@ -390,13 +449,13 @@ void add_sample(CLI::App& app) {
     static std::vector<std::string> codes;
     static std::string net = "G";
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--seed", seed, "latent seed (sample i of seed S is the same everywhere)");
+    cmd->add_option("--seed", seed, "latent seed (sample i of seed S is the same everywhere)")->check(kSeed);
     cmd->add_option("-n,--count", count, "number of samples")->check(CLI::Range(1, 4096));
-    cmd->add_option("--first", first, "index of the first sample");
-    cmd->add_option("--label", label, "class for conditional models (default: one row per class)");
+    cmd->add_option("--first", first, "index of the first sample")->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+    cmd->add_option("--label", label, "class for conditional models (default: one row per class)")->check(kLabel);
     cmd->add_option("--code", codes, "NAME=V[,V...]: a code's values (InfoGAN; default: rows of the categorical code, 0 for the rest)");
     cmd->add_option("--sweep", sweep, "NAME[:INDEX]: the columns sweep a continuous code over its range");
-    cmd->add_option("--columns", columns, "grid columns (default: square; 10 for one row per class)");
+    cmd->add_option("--columns", columns, "grid columns (default: square; 10 for one row per class)")->check(CLI::Range(1, 4096));
     cmd->add_option("--scale", scale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
     cmd->add_option("--net", net, "the graph to run (default G; ProGAN also has G_4x4, G_8x8, G_16x16)");
     cmd->add_option("-o,--output", out, "PNG file");
@@ -409,7 +468,7 @@ void add_sample(CLI::App& app) {
                                                        static_cast<int>(layout.columns)),
                                              int(scale)));
         std::printf("wrote %s: %lld samples of %s, seed %llu%s\n", out.c_str(),
-                    static_cast<long long>(layout.request.count), model.info().name.c_str(),
+                    static_cast<long long>(layout.request.count), printable(model.info().name).c_str(),
                     static_cast<unsigned long long>(seed), layout.rows.empty() ? "" : (" (" + layout.rows + ")").c_str());
     });
 }
@@ -423,13 +482,14 @@ void add_interpolate(CLI::App& app) {
     static std::vector<std::string> icodes;
     static std::string inet = "G";
     cmd->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--from", from, "seed of the first endpoint (its sample 0)");
-    cmd->add_option("--to", to, "seed of the last endpoint (its sample 0)");
+    cmd->add_option("--from", from, "seed of the first endpoint (its sample 0)")->check(kSeed);
+    cmd->add_option("--to", to, "seed of the last endpoint (its sample 0)")->check(kSeed);
     cmd->add_option("--steps", steps, "images in the strip, endpoints included")->check(CLI::Range(2, 256));
-    cmd->add_option("--mode", mode, "slerp (default) or lerp")->check(CLI::IsMember({"lerp", "slerp"}));
-    cmd->add_flag("--slerp", slerp, "same as --mode slerp");
-    cmd->add_flag("--lerp", lerp, "same as --mode lerp");
-    cmd->add_option("--label", label, "class for conditional models (required by them)");
+    auto* mode_option = cmd->add_option("--mode", mode, "slerp (default) or lerp")->check(CLI::IsMember({"lerp", "slerp"}));
+    auto* slerp_flag = cmd->add_flag("--slerp", slerp, "same as --mode slerp");
+    cmd->add_flag("--lerp", lerp, "same as --mode lerp")->excludes(slerp_flag)->excludes(mode_option);
+    slerp_flag->excludes(mode_option);
+    cmd->add_option("--label", label, "class for conditional models (required by them)")->check(kLabel);
     cmd->add_option("--code", icodes, "NAME=V[,V...]: a code's values (InfoGAN; default 0)");
     cmd->add_option("--scale", iscale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
     cmd->add_option("--net", inet, "the graph to run (default G; ProGAN also has G_4x4, G_8x8, G_16x16)");
@@ -461,21 +521,57 @@ void add_interpolate(CLI::App& app) {
     });
 }
 
+// A value of the file, cut to what a terminal can show: containers deeper than `depth` or
+// longer than `items` are described by their size (a CycleGAN's examples hold 25,088 values).
+json bounded(const json& value, int depth, size_t items) {
+    if (value.is_string() && value.get_ref<const std::string&>().size() > 200)
+        return value.get_ref<const std::string&>().substr(0, 200) + "... (" +
+               std::to_string(value.get_ref<const std::string&>().size()) + " bytes)";
+    if (!value.is_structured()) return value;
+    const std::string kind = value.is_array() ? "an array of " + std::to_string(value.size()) + " items"
+                                              : "an object of " + std::to_string(value.size()) + " fields";
+    if (depth == 0 || value.size() > items) return "<" + kind + ">";
+    json out = value.is_array() ? json::array() : json::object();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        if (value.is_array()) out.push_back(bounded(*it, depth - 1, items));
+        else out[it.key().substr(0, 100)] = bounded(*it, depth - 1, items);
+    }
+    return out;
+}
+
+// What `info` prints: the fields it knows in full (nets and check are for the core), anything
+// else bounded. dump() escapes control characters, so nothing reaches the terminal raw.
+json described(const json& doc) {
+    static const char* const known[] = {"format", "version", "family", "name", "dataset", "inputs", "training"};
+    json out = json::object();
+    for (const char* key : known)
+        if (doc.contains(key)) out[key] = bounded(doc[key], 6, 64);
+    json others = json::object();
+    for (auto it = doc.begin(); it != doc.end(); ++it)
+        if (std::find(std::begin(known), std::end(known), it.key()) == std::end(known) && it.key() != "nets" &&
+            it.key() != "check" && others.size() < 16)
+            others[it.key().substr(0, 100)] = bounded(*it, 2, 16);
+    if (!others.empty()) out["other fields"] = others;
+    return out;
+}
+
 void add_inspect(CLI::App& app) {
     auto* info = app.add_subcommand("info", "print a model file's description");
     static std::string file;
     info->add_option("file", file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
     info->callback([] {
         const Model model = load_model_file(file);
-        auto doc = json::parse(model.info().metadata_json);
-        doc.erase("nets");
-        doc.erase("check");
-        std::cout << doc.dump(2) << "\n";
+        // ASCII only: dump escapes C0 itself, and with ensure_ascii DEL and C1 (\u009b) too.
+        std::cout << described(json::parse(model.info().metadata_json))
+                         .dump(2, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace)
+                  << "\n";
     });
     auto* report = app.add_subcommand("report", "rewrite a run directory's report.html (curves and grids)");
     static std::string rdir;
     report->add_option("run", rdir, "run directory")->required()->check(CLI::ExistingDirectory);
     report->callback([] {
+        if (!fs::is_regular_file(rdir + "/log.csv"))
+            throw std::runtime_error(rdir + ": no log.csv (not a run directory, or a run that has not trained a step)");
         write_report(rdir, rdir);
         std::printf("wrote %s/report.html\n", rdir.c_str());
     });
@@ -486,7 +582,7 @@ void add_inspect(CLI::App& app) {
         const Model model = load_model_file(vfile);
         const auto check = model.verify();
         std::printf("%s: %s (max diff %.3g, tolerance %.3g) %s\n", vfile.c_str(), check.passed ? "ok" : "FAILED",
-                    check.max_abs_diff, check.tolerance, check.message.c_str());
+                    check.max_abs_diff, check.tolerance, printable(check.message).c_str());
         if (!check.passed) throw std::runtime_error("verification failed");
     });
 }
@@ -691,7 +787,7 @@ void add_translate(CLI::App& app) {
             }
             write_png(output_path(out), enlarged(tile_grid(grid, lo, hi, static_cast<int>(columns)), static_cast<int>(scale)));
             std::printf("wrote %s: rows %s, G_AB, G_BA(G_AB); %s, G_BA, G_AB(G_BA) (%lld held-out images each)\n", out.c_str(),
-                        domains[0].c_str(), domains[1].c_str(), (long long)columns);
+                        printable(domains[0]).c_str(), printable(domains[1]).c_str(), (long long)columns);
             return;
         }
         if (info.channels != 1 && info.channels != 3)
@@ -708,7 +804,7 @@ void add_translate(CLI::App& app) {
         const Tensor y = model.translate(x, direction == "AB" ? "G_AB" : "G_BA");
         write_png(output_path(out), enlarged(tile_grid(y, lo, hi, 1), static_cast<int>(scale)));
         std::printf("wrote %s: %s -> %s (%lldx%lld input as %lldx%lld)\n", out.c_str(),
-                    domains[direction == "AB" ? 0 : 1].c_str(), domains[direction == "AB" ? 1 : 0].c_str(),
+                    printable(domains[direction == "AB" ? 0 : 1]).c_str(), printable(domains[direction == "AB" ? 1 : 0]).c_str(),
                     (long long)image.width, (long long)image.height, (long long)info.width, (long long)info.height);
     });
 }
@@ -721,7 +817,7 @@ void add_train_classifier(CLI::App& app, int argc, char** argv) {
     cmd->add_option("--epochs", o.epochs, "passes over the train split (default 6)")->check(CLI::Range(1, 1000));
     cmd->add_option("--batch", o.batch, "images per step (default 128)")->check(CLI::Range(1, 65536));
     cmd->add_option("--lr", o.lr, "Adam's initial learning rate, decayed linearly to 0 (default 2e-3)");
-    cmd->add_option("--seed", o.seed, "seed of weights, batches and flips");
+    cmd->add_option("--seed", o.seed, "seed of weights, batches and flips")->check(kSeed);
     cmd->add_option("--threads", o.threads, "LibTorch threads (default: all cores)")->check(CLI::Range(0, 1024));
     cmd->add_option("--data", o.data, "fashion-mnist (default) or a folder of images, one subfolder per class");
     cmd->add_option("--limit", o.limit, "train on the first N images only (smoke tests)");
@@ -753,7 +849,7 @@ void add_eval(CLI::App& app) {
     cmd->add_option("--classifier", classifier_file, "the classifier (default web/models/classifier.safetensors)");
     cmd->add_option("-n,--count", o.count, "generated images, and train images for the floor (default 10000)")
         ->check(CLI::Range(2, 60000));
-    cmd->add_option("--seed", o.seed, "latent seed of the generated images (default 1)");
+    cmd->add_option("--seed", o.seed, "latent seed of the generated images (default 1)")->check(kSeed);
     cmd->add_option("--data", o.data, "the real images (default fashion-mnist: its test split)");
     cmd->add_flag("--json", as_json, "print one JSON object instead of the table");
     cmd->add_option("--swd-images", o.swd_images,
@@ -804,8 +900,9 @@ void add_eval(CLI::App& app) {
         }
         if (r.contains("cycle_l1_a")) {  // an image-to-image model (metrics/translation.hpp)
             const auto a = r["domains"][0].get<std::string>(), b = r["domains"][1].get<std::string>();
-            std::printf("%s (%s), test split: %lld %s, %lld %s\n", model.info().name.c_str(), model.info().family.c_str(),
-                        (long long)r["count_a"].get<int64_t>(), a.c_str(), (long long)r["count_b"].get<int64_t>(), b.c_str());
+            std::printf("%s (%s), test split: %lld %s, %lld %s\n", printable(model.info().name).c_str(),
+                        printable(model.info().family).c_str(), (long long)r["count_a"].get<int64_t>(), printable(a).c_str(),
+                        (long long)r["count_b"].get<int64_t>(), printable(b).c_str());
             std::printf("  classified as the target class: A->B %.2f%%, B->A %.2f%%   (untranslated: %.2f%%, %.2f%%)\n",
                         100 * r["target_fraction_ab"].get<double>(), 100 * r["target_fraction_ba"].get<double>(),
                         100 * r["target_fraction_ab_untranslated"].get<double>(),
@@ -816,7 +913,8 @@ void add_eval(CLI::App& app) {
                         r["fd_ab"].get<double>(), r["fd_ba"].get<double>(), r["fd_untranslated"].get<double>());
             return;
         }
-        std::printf("%s (%s), %lld samples of seed %llu\n", model.info().name.c_str(), model.info().family.c_str(),
+        std::printf("%s (%s), %lld samples of seed %llu\n", printable(model.info().name).c_str(),
+                    printable(model.info().family).c_str(),
                     (long long)o.count, (unsigned long long)o.seed);
         std::printf("  FD-FMNIST (classifier features, not Inception): %.3f   (floor, %lld train images vs test: %.3f)\n",
                     r["fd_fmnist"].get<double>(), (long long)o.count, r["fd_floor"].get<double>());
@@ -824,14 +922,14 @@ void add_eval(CLI::App& app) {
                     r["inception_score_test"].get<double>());
         std::printf("  class histogram:");
         for (size_t k = 0; k < r["class_histogram"].size(); ++k)
-            std::printf(" %s %.1f%%", r["classes"][k].get<std::string>().c_str(),
+            std::printf(" %s %.1f%%", printable(r["classes"][k].get<std::string>()).c_str(),
                         100.0 * r["class_histogram"][k].get<double>() / o.count);
         std::printf("\n");
         if (r.contains("class_accuracy")) {
             std::printf("  class accuracy (the classifier agrees with the asked label): %.2f%% (",
                         100.0 * r["class_accuracy"].get<double>());
             for (size_t c = 0; c < r["class_accuracy_per_class"].size(); ++c)
-                std::printf("%s%s %.1f%%", c ? ", " : "", r["classes"][c].get<std::string>().c_str(),
+                std::printf("%s%s %.1f%%", c ? ", " : "", printable(r["classes"][c].get<std::string>()).c_str(),
                             100.0 * r["class_accuracy_per_class"][c].get<double>());
             std::printf(")\n");
         }
@@ -888,7 +986,7 @@ void report_error(std::string message) {
     for (char& c : message)
         if (c == '\n' || c == '\r') c = ' ';
     while (!message.empty() && message.back() == ' ') message.pop_back();
-    std::cerr << "ganzoo: error: " << message << std::endl;
+    std::cerr << "ganzoo: error: " << printable(message) << std::endl;
 }
 
 }  // namespace

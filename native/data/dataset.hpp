@@ -58,6 +58,9 @@ ImageDataset load_image_folder(const std::string& dir, int channels = 0, int res
 // planar (CHW). Sides over kMaxImageSide are refused from the header, before decoding.
 // `name` is used in error messages.
 inline constexpr int kMaxImageSide = 8192;
+// The most pixel bytes an image folder may decode to (count x C x H x W; the trainer then holds
+// them as floats, 4x that): twelve 8192x8192 RGB images are 2.25 GiB, refused from their headers.
+inline constexpr uint64_t kMaxFolderBytes = uint64_t{1} << 30;
 struct DecodedImage {
     int64_t channels = 0, height = 0, width = 0;
     std::vector<uint8_t> pixels;  // channels * height * width

@@ -104,13 +104,25 @@ uint32_t read_be32(const uint8_t* p) {
     return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
 
-std::string describe(const std::vector<int64_t>& dims, uint64_t bytes) {
+// The byte count of `dims` in full: three u32s can need 96 bits.
+std::string byte_count(const std::vector<int64_t>& dims) {
+    unsigned __int128 n = 1;
+    for (int64_t d : dims) n *= static_cast<uint64_t>(d);
+    std::string digits;
+    do {
+        digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(n % 10)));
+        n /= 10;
+    } while (n != 0);
+    return digits;
+}
+
+std::string describe(const std::vector<int64_t>& dims) {
     std::string text = std::to_string(dims[0]);
     if (dims.size() == 3)
         text += " images of " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]);
     else
         text += " labels";
-    return text + " (" + std::to_string(bytes) + " bytes)";
+    return text + " (" + byte_count(dims) + " bytes)";
 }
 
 // Validates the header of plain IDX bytes and returns the dims and the header size.
@@ -142,14 +154,14 @@ size_t check_plain_idx(const uint8_t* data, size_t size, const std::string& name
         expected = (dim != 0 && expected > kMaxIdxBytes / dim) ? kMaxIdxBytes + 1 : expected * dim;
     }
     if (expected > kMaxIdxBytes)
-        throw DataError(name + ": header says " + describe(dims, expected) +
+        throw DataError(name + ": header says " + describe(dims) +
                         ", more than the 1 GiB limit for an IDX file");
     const uint64_t held = size - header;
     if (held < expected)
-        throw DataError(name + ": truncated: header says " + describe(dims, expected) +
+        throw DataError(name + ": truncated: header says " + describe(dims) +
                         " but the file holds " + std::to_string(held));
     if (held > expected)
-        throw DataError(name + ": trailing data: header says " + describe(dims, expected) +
+        throw DataError(name + ": trailing data: header says " + describe(dims) +
                         " but the file holds " + std::to_string(held));
     return header;
 }

@@ -295,6 +295,14 @@ bool check_png(const std::vector<uint8_t>& bytes, const std::string& name, std::
     const uint8_t* b = bytes.data();
     const size_t size = bytes.size();
     if (size < 8 || !std::equal(kSignature, kSignature + 8, b)) return false;
+    // stb refuses sides over 2^24 (and w x h x 4 over 2^30) as "too large", then tries its other
+    // formats and reports "unknown image type": the sides are checked here from IHDR first.
+    if (size >= 24 && std::equal(b + 12, b + 16, "IHDR")) {
+        const uint32_t width = read_u32_be(b + 16), height = read_u32_be(b + 20);
+        if (width < 1 || height < 1 || width > uint32_t{kMaxImageSide} || height > uint32_t{kMaxImageSide})
+            throw DataError(name + ": image is " + std::to_string(width) + "x" + std::to_string(height) +
+                            ", sides must be 1.." + std::to_string(kMaxImageSide));
+    }
     std::vector<std::pair<size_t, size_t>> keep;  // [begin, end) ranges of the file to keep
     size_t kept_from = 0;
     for (size_t p = 8; p + 8 <= size;) {
@@ -487,7 +495,7 @@ ImageDataset load_image_folder(const std::string& dir_text, int channels, int re
             throw DataError(file.string() + ": image is " + std::to_string(info.width) + "x" +
                             std::to_string(info.height) + " but " + files.front().string() + " is " +
                             std::to_string(infos.front().width) + "x" + std::to_string(infos.front().height) +
-                            " (all images must share one size, or pass a resize size)");
+                            " (all images must share one size: resize them first)");
     }
     if (channels == 0) channels = all_grey ? 1 : 3;
 
@@ -496,6 +504,12 @@ ImageDataset load_image_folder(const std::string& dir_text, int channels, int re
     dataset.height = resize_to > 0 ? resize_to : infos.front().height;
     dataset.width = resize_to > 0 ? resize_to : infos.front().width;
     const size_t image_bytes = size_t(dataset.channels) * dataset.height * dataset.width;
+    const uint64_t total = uint64_t{image_bytes} * files.size();
+    if (total > kMaxFolderBytes)
+        throw DataError(dir_text + ": " + std::to_string(files.size()) + " images of " + std::to_string(dataset.channels) +
+                        "x" + std::to_string(dataset.height) + "x" + std::to_string(dataset.width) + " decode to " +
+                        std::to_string(total) + " bytes, over the limit of " + std::to_string(kMaxFolderBytes) +
+                        " (4x that as floats in training); use fewer or smaller images");
     dataset.pixels.resize(image_bytes * files.size());
     for (size_t i = 0; i < files.size(); ++i)
         decode_into(files[i], channels, resize_to, infos[i], dataset.pixels.data() + i * image_bytes);

@@ -1,6 +1,8 @@
 #include "train/files.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -30,36 +32,122 @@ void fsync_path(const std::string& path, int flags) {
     if (rc != 0) throw file_error(path, "fsync failed");
 }
 
+const char* file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    return "not a regular file";
+}
+
+// What a rename may replace: nothing, or a regular file. A rename over /dev/null, a FIFO or a
+// symlink would put a PNG where they were; a symlink to a regular file is followed (the write
+// lands in that file, the link stays). Returns the path to write to.
+std::string replaceable_target(const std::string& path) {
+    if (path.empty()) throw std::runtime_error("the output path is empty");
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return path;
+        throw file_error(path, "cannot inspect");
+    }
+    if (S_ISREG(st.st_mode)) return path;
+    if (!S_ISLNK(st.st_mode))
+        throw std::runtime_error(path + ": is " + file_kind(st.st_mode) + ", not a regular file; refusing to replace it");
+    std::error_code error;
+    const auto target = std::filesystem::canonical(path, error);
+    if (error) throw std::runtime_error(path + ": a symbolic link to nothing (" + error.message() + "); refusing to replace it");
+    if (::stat(target.c_str(), &st) != 0) throw file_error(target.string(), "cannot inspect");
+    if (!S_ISREG(st.st_mode))
+        throw std::runtime_error(path + ": a symbolic link to " + file_kind(st.st_mode) + " (" + target.string() +
+                                 "); refusing to replace it");
+    return target.string();
+}
+
+// A stale path.tmp that is not a regular file (a FIFO would block the open) is not ours to remove.
+void check_temporary(const std::string& temporary) {
+    struct stat st{};
+    if (::lstat(temporary.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw std::runtime_error(temporary + ": is " + file_kind(st.st_mode) + ", in the way of the temporary file; remove it");
+}
+
+void write_all(int fd, const std::vector<uint8_t>& bytes, const std::string& temporary) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw file_error(temporary, "write failed");
+        done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0) throw file_error(temporary, "fsync failed");
+}
+
 }  // namespace
 
 void commit_file(const std::string& temporary, const std::string& path) {
-    fsync_path(temporary, O_RDONLY);
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) throw file_error(path, "cannot rename " + temporary);
-    auto parent = std::filesystem::path(path).parent_path();
-    fsync_path(parent.empty() ? "." : parent.string(), O_RDONLY | O_DIRECTORY);
+    try {
+        const std::string target = replaceable_target(path);
+        fsync_path(temporary, O_RDONLY);
+        if (std::rename(temporary.c_str(), target.c_str()) != 0) throw file_error(target, "cannot rename " + temporary);
+        auto parent = std::filesystem::path(target).parent_path();
+        fsync_path(parent.empty() ? "." : parent.string(), O_RDONLY | O_DIRECTORY);
+    } catch (...) {
+        ::unlink(temporary.c_str());  // never left behind (it would be in the way of the next run)
+        throw;
+    }
 }
 
 void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
-    const std::string temporary = path + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) throw file_error(temporary, "cannot create");
-        out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) throw file_error(temporary, "write failed");
+    const std::string target = replaceable_target(path);
+    const std::string temporary = target + ".tmp";
+    check_temporary(temporary);
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0) throw file_error(temporary, "cannot create");
+    try {
+        write_all(fd, bytes, temporary);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(temporary.c_str());
+        throw;
     }
-    commit_file(temporary, path);
+    if (::close(fd) != 0) {
+        const auto error = file_error(temporary, "write failed");
+        ::unlink(temporary.c_str());
+        throw error;
+    }
+    commit_file(temporary, target);
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {
     write_file_atomically(path, std::vector<uint8_t>(text.begin(), text.end()));
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw file_error(path, "cannot open");
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw file_error(path, "read failed");
+std::vector<uint8_t> read_file(const std::string& path, uint64_t max_bytes, const std::string& what) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw file_error(path, "cannot open");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    // Only a regular file has a size to check: /dev/zero would be read until memory ran out.
+    struct stat st{};
+    if (::fstat(fd, &st) != 0) throw file_error(path, "cannot inspect");
+    if (!S_ISREG(st.st_mode)) throw std::runtime_error(path + ": is " + file_kind(st.st_mode) + ", not a regular file");
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size > max_bytes)
+        throw std::runtime_error(path + ": " + std::to_string(size) + " bytes, more than " + what + " can be (" +
+                                 std::to_string(max_bytes) + " bytes)");
+    std::vector<uint8_t> bytes(size);
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw file_error(path, "read failed");
+        if (n == 0) break;  // shrunk while being read
+        done += static_cast<size_t>(n);
+    }
+    bytes.resize(done);
     return bytes;
 }
 
@@ -113,7 +201,10 @@ std::vector<uint8_t> seal_checkpoint(const std::vector<uint8_t>& payload) {
 std::vector<uint8_t> open_checkpoint(std::vector<uint8_t> bytes, const std::string& path) {
     const bool sealed = bytes.size() >= 8 && std::memcmp(bytes.data(), kCheckpointMagic, 8) == 0;
     if (!sealed) {
-        if (bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K') return bytes;  // a LibTorch zip from before checksums
+        // A LibTorch zip from before checksums: nothing could tell a flipped byte in it.
+        if (bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K')
+            throw std::runtime_error(path + ": a checkpoint without the GZCKPT01 checksum envelope (written before "
+                                     "checksums), so a damaged byte could not be told; it is refused");
         throw std::runtime_error(path + ": not a ganzoo checkpoint (" + std::to_string(bytes.size()) +
                                  " bytes, no GZCKPT01 envelope); it is corrupt or not a checkpoint");
     }
@@ -134,6 +225,35 @@ std::vector<uint8_t> open_checkpoint(std::vector<uint8_t> bytes, const std::stri
     return bytes;
 }
 
+RunLock::RunLock(const std::string& dir) {
+    const std::string path = dir + "/train.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw file_error(path, "cannot open the run directory's lock");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        const int error = errno;
+        char text[32] = {};
+        const ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+        ::close(fd_);
+        std::string pid = n > 0 ? std::string(text, static_cast<size_t>(n)) : std::string("unknown");
+        pid.erase(pid.find_last_not_of(" \n") + 1);
+        if (error == EWOULDBLOCK)
+            throw std::runtime_error(dir + " is in use by another ganzoo train (PID " + pid +
+                                     "); wait for it to end, or choose another --out");
+        errno = error;
+        throw file_error(path, "cannot lock");
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+        const auto error = file_error(path, "cannot write the lock's PID");
+        ::close(fd_);
+        throw error;
+    }
+}
+
+RunLock::~RunLock() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
 void write_png(const std::string& path, const Grid& grid) {
     std::vector<uint8_t> png;
     auto append = [](void* context, void* data, int size) {
@@ -141,7 +261,7 @@ void write_png(const std::string& path, const Grid& grid) {
         out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
     };
     if (!stbi_write_png_to_func(append, &png, grid.width, grid.height, 4, grid.rgba.data(), grid.width * 4))
-        throw std::runtime_error(path + ": PNG encoding failed");
+        throw std::runtime_error(path + ": PNG encoding failed for a " + std::to_string(grid.width) + "x" + std::to_string(grid.height) + " image (out of memory)");
     write_file_atomically(path, png);
 }
 

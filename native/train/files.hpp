@@ -10,25 +10,44 @@
 namespace ganzoo::train {
 
 // Writes `bytes` to path.tmp, fsyncs it, renames it over `path` and fsyncs the folder:
-// a crash leaves either the old file or the new one, never a torn one.
+// a crash leaves either the old file or the new one, never a torn one. Only nothing or a regular
+// file is replaced (a symlink to one is followed); a device, FIFO, socket, directory or an empty
+// path is refused with one line. A failed write removes path.tmp.
 void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes);
 void write_text_atomically(const std::string& path, const std::string& text);
 
-// Moves an already written temporary file into place the same way.
+// Moves an already written temporary file into place the same way (removed if that fails).
 void commit_file(const std::string& temporary, const std::string& path);
 
-std::vector<uint8_t> read_file(const std::string& path);  // throws a one-line error naming the file
+// Reads a regular file whole; anything else (a directory, /dev/zero, a FIFO) and a file over
+// max_bytes ("more than `what` can be") are refused before reading, with one line naming the file.
+std::vector<uint8_t> read_file(const std::string& path, uint64_t max_bytes = UINT64_MAX,
+                               const std::string& what = "a file");
 
 // CRC-32 (IEEE 802.3, as zlib's crc32), for the checkpoint envelope below.
 uint32_t crc32(const uint8_t* data, size_t size);
 
 // Checkpoint envelope: 8 bytes "GZCKPT01", u64 LE payload length, u32 LE CRC-32 of the payload,
 // 4 zero bytes, then the payload (LibTorch's archive). A torn or bit-flipped file is refused
-// with one line naming the file; a file without the envelope (a LibTorch zip, written before
-// checksums) is returned as it is.
+// with one line naming the file, and so is a file without the envelope (a LibTorch zip, written
+// before checksums): it could not be checked.
 std::vector<uint8_t> seal_checkpoint(const std::vector<uint8_t>& payload);
 // Returns the payload of `bytes` read from `path`; throws std::runtime_error naming `path`.
 std::vector<uint8_t> open_checkpoint(std::vector<uint8_t> bytes, const std::string& path);
+
+// An exclusive flock on DIR/train.lock for as long as it lives, holding the owner's PID: one
+// process trains in a run directory at a time. The kernel drops the lock when the process dies
+// (SIGKILL included), so a lock is never stale. A second process gets one line naming the PID.
+class RunLock {
+public:
+    explicit RunLock(const std::string& dir);
+    ~RunLock();
+    RunLock(const RunLock&) = delete;
+    RunLock& operator=(const RunLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
 
 // PNG (RGBA) written atomically.
 void write_png(const std::string& path, const Grid& grid);

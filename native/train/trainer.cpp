@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -245,9 +246,61 @@ struct Checkpoint {
 };
 
 // `average`: the generator average, saved beside the model when averaging is on.
-void save_checkpoint(GanFamily& family, const GeneratorAverage* average, const std::string& dir, const Checkpoint& state) {
+// What a checkpoint was written by: the member's name (as bytes) and every parameter's shape,
+// so that a resume with another member's or another width's checkpoint is refused with the
+// shapes named, before LibTorch's load fails inside ('unflatten: ...', 'INTERNAL ASSERT FAILED').
+torch::Tensor name_tensor(const std::string& name) {
+    return torch::tensor(std::vector<int64_t>(name.begin(), name.end()), torch::kLong);
+}
+
+std::string shape_text(c10::IntArrayRef shape) {
+    std::string text = "[";
+    for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + "]";
+}
+
+void save_record(GanFamily& family, const std::string& family_name, torch::serialize::OutputArchive& archive) {
+    archive.write("family", name_tensor(family_name));
+    torch::serialize::OutputArchive shapes;
+    for (const auto& [net, module] : family.networks())
+        for (const auto& p : module->named_parameters())
+            shapes.write(net + "." + p.key(), torch::tensor(p.value().sizes().vec(), torch::kLong));
+    archive.write("shapes", shapes);
+}
+
+void check_record(GanFamily& family, const std::string& family_name, torch::serialize::InputArchive& archive,
+                  const std::string& path) {
+    torch::Tensor written;
+    if (!archive.try_read("family", written)) return;  // written before the record existed
+    const auto bytes = written.to(torch::kCPU);
+    std::string name;
+    for (int64_t i = 0; i < bytes.numel(); ++i) name += static_cast<char>(bytes[i].item<int64_t>());
+    if (name != family_name)
+        throw std::runtime_error(path + ": a checkpoint of " + name + ", but this run trains " + family_name +
+                                 " (a checkpoint from another run?)");
+    torch::serialize::InputArchive shapes;
+    if (!archive.try_read("shapes", shapes)) return;
+    for (const auto& [net, module] : family.networks())
+        for (const auto& p : module->named_parameters()) {
+            const std::string key = net + "." + p.key();
+            torch::Tensor stored;
+            if (!shapes.try_read(key, stored))
+                throw std::runtime_error(path + ": the checkpoint has no " + key + " (" + shape_text(p.value().sizes()) +
+                                         " in this run's networks): a checkpoint from another run or recipe?");
+            const auto dims = stored.to(torch::kCPU).contiguous();
+            const std::vector<int64_t> saved(dims.data_ptr<int64_t>(), dims.data_ptr<int64_t>() + dims.numel());
+            if (c10::IntArrayRef(saved) != p.value().sizes())
+                throw std::runtime_error(path + ": the checkpoint's " + key + " is " + shape_text(saved) +
+                                         ", this run's config builds " + shape_text(p.value().sizes()) +
+                                         " (a checkpoint from another run, or a changed --width?)");
+        }
+}
+
+void save_checkpoint(GanFamily& family, const std::string& family_name, const GeneratorAverage* average,
+                     const std::string& dir, const Checkpoint& state) {
     torch::serialize::OutputArchive archive;
     archive.write("version", torch::tensor(static_cast<int64_t>(kCheckpointVersion)));
+    save_record(family, family_name, archive);
     archive.write("step", torch::tensor(state.step));
     archive.write("wall_s", torch::tensor(state.wall_s, torch::kDouble));
     torch::serialize::OutputArchive model;
@@ -269,7 +322,8 @@ void save_checkpoint(GanFamily& family, const GeneratorAverage* average, const s
 }
 
 // A checkpoint without an average (written before averaging was on) starts it at the loaded G.
-Checkpoint load_checkpoint(GanFamily& family, GeneratorAverage* average, const std::string& dir, torch::Device device) {
+Checkpoint load_checkpoint(GanFamily& family, const std::string& family_name, GeneratorAverage* average,
+                           const std::string& dir, torch::Device device) {
     const std::string path = dir + "/latest.pt";
     if (!fs::exists(path))
         throw std::runtime_error(path + ": no checkpoint to resume from (start without --resume)");
@@ -283,6 +337,7 @@ Checkpoint load_checkpoint(GanFamily& family, GeneratorAverage* average, const s
         if (version.item<int64_t>() != kCheckpointVersion)
             throw std::runtime_error("checkpoint version " + std::to_string(version.item<int64_t>()) +
                                      " is not " + std::to_string(kCheckpointVersion));
+        check_record(family, family_name, archive, path);
         archive.read("step", step);
         archive.read("wall_s", wall);
         state.step = step.item<int64_t>();
@@ -342,6 +397,9 @@ json resolve_config(const TrainRequest& request, GanFamily& family, const std::s
     for (const auto& [key, value] : request.overrides.items()) {
         if (!options.contains(key))
             throw std::runtime_error("option '" + key + "' is not known to " + request.family);
+        // A count (width, steps, ...) given as 8.5 would be stored as it is and read as 8.
+        if (options[key].is_number_integer() && !value.is_number_integer())
+            throw std::runtime_error("--set " + key + "=" + value.dump() + ": " + key + " takes a whole number");
         options[key] = value;
     }
     return {{"family", request.family},
@@ -428,7 +486,8 @@ LoadedRun load_run(const std::string& run_dir, torch::Device device) {
     ImageShape shape{image[0].get<int64_t>(), image[1].get<int64_t>(), image[2].get<int64_t>()};
     run.family->build(options, shape, static_cast<int64_t>(dataset.at("classes").size()), device);
     run.average = make_average(*run.family, options);
-    const Checkpoint state = load_checkpoint(*run.family, run.average.get(), run_dir + "/checkpoints", device);
+    const Checkpoint state =
+        load_checkpoint(*run.family, run.config.value("family", ""), run.average.get(), run_dir + "/checkpoints", device);
     run.step = state.step;
     run.wall_s = state.wall_s;
     return run;
@@ -524,6 +583,57 @@ void maybe_write_parameters(GanFamily& family, int64_t rank) {
     archive.save_to(std::string(dir) + "/rank" + std::to_string(rank) + ".pt");
 }
 
+// PATH.tmp files a failed write left (a full disk; a kill between the write and the rename):
+// never a file's only copy, since the rename publishes it, but they hold the space the next
+// write may need. Removed under the run's lock, before anything is written.
+void remove_stale_temporaries(const std::string& run_dir) {
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(run_dir, error), end; !error && it != end; it.increment(error)) {
+        std::error_code kind;
+        if (it->path().extension() == ".tmp" && it->is_regular_file(kind)) fs::remove(it->path(), kind);
+    }
+}
+
+// The parameters `family` would have at options' width, without building it there: from
+// builds at widths 4, 8 and 12 (each layer's size is a product of at most two channel counts
+// that grow linearly with the width, so the count is a quadratic in it).
+double estimated_parameters(const std::string& family, json options, const ImageShape& shape, int64_t classes) {
+    const double x = static_cast<double>(config_value<int64_t>(options, "width"));
+    double p[3];
+    for (int i = 0; i < 3; ++i) {
+        auto small = make_family(family);
+        options["width"] = 4 * (i + 1);
+        small->build(options, shape, classes, torch::kCPU);
+        int64_t n = 0;
+        for (const auto& [name, module] : small->networks())
+            for (const auto& t : module->parameters()) n += t.numel();
+        p[i] = static_cast<double>(n);
+    }
+    const double d1 = (p[1] - p[0]) / 4, d2 = (p[2] - p[1]) / 4, d12 = (d2 - d1) / 8;  // Newton's form
+    return p[0] + d1 * (x - 4) + d12 * (x - 4) * (x - 8);
+}
+
+// A width past what the machine's memory holds is refused with the estimate, before LibTorch
+// fails on an allocation (--width 100000 ended in a raw allocation error): weights, gradients
+// and Adam's two moments, 16 bytes a parameter, against the physical memory (CPU training).
+void check_network_memory(const std::string& family, const json& options, const ImageShape& shape, int64_t classes,
+                          const torch::Device& device) {
+    if (!options.contains("width") || !device.is_cpu()) return;  // InfoGAN sizes its nets otherwise
+    const int64_t width = config_value<int64_t>(options, "width");
+    if (width <= 64) return;
+    const double parameters = estimated_parameters(family, options, shape, classes);
+    const double bytes = parameters * 16;
+    const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+    if (bytes > memory) {
+        char text[256];
+        std::snprintf(text, sizeof text,
+                      "--width %lld: the networks would hold about %.3g parameters, about %.3g GB with their "
+                      "gradients and Adam's moments, over this machine's %.3g GB of memory",
+                      static_cast<long long>(width), parameters, bytes / 1e9, memory / 1e9);
+        throw std::runtime_error(text);
+    }
+}
+
 // How many ranks share this machine's cores: torchrun's and `ganzoo launch`'s LOCAL_WORLD_SIZE,
 // else all of them when rank 0 is on the loopback address.
 int64_t local_world_size(const dist::Options& d, const dist::Endpoint& endpoint) {
@@ -580,17 +690,25 @@ TrainSummary run_training(const TrainRequest& request) {
     if (total_steps < 1) throw std::runtime_error("nothing to train: --epochs and --steps are both 0");
     const auto seed = config_value<uint64_t>(options, "seed");
 
+    check_network_memory(request.family, options, {ds.channels, ds.height, ds.width},
+                         static_cast<int64_t>(ds.class_names.size()), device);
     torch::manual_seed(step_seed(seed, -1));  // initial weights
     family->build(options, {ds.channels, ds.height, ds.width}, static_cast<int64_t>(ds.class_names.size()), device);
     family->set_training_data(data.pixels, data.labels);
     const std::unique_ptr<GeneratorAverage> average = make_average(*family, options);
 
+    std::optional<RunLock> lock;  // rank 0's: the other ranks of a launch share its directory
     if (writer) {
         fs::create_directories(checkpoints);
         fs::create_directories(run_dir + "/samples");
+        lock.emplace(run_dir);
+        remove_stale_temporaries(run_dir);
+        // Checked again under the lock: another train may have started the run since.
+        if (!request.resume && fs::exists(checkpoints + "/latest.pt"))
+            throw std::runtime_error(run_dir + " already holds a run: pass --resume to continue it, or choose another --out");
     }
     Checkpoint state;
-    if (request.resume) state = load_checkpoint(*family, average.get(), checkpoints, device);
+    if (request.resume) state = load_checkpoint(*family, request.family, average.get(), checkpoints, device);
 
     // Join the process group once the options, the data and the networks are known good on
     // this rank, so that a bad option fails at once instead of after a rendezvous.
@@ -662,7 +780,7 @@ TrainSummary run_training(const TrainRequest& request) {
             sync_buffers();
             if (writer) {
                 log->flush();
-                save_checkpoint(*family, average.get(), checkpoints, {state.step, elapsed()});
+                save_checkpoint(*family, request.family, average.get(), checkpoints, {state.step, elapsed()});
             }
             last_checkpoint_step = state.step;
         };

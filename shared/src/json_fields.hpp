@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ganzoo/error.hpp"
+
 namespace ganzoo::detail {
 
 using json = nlohmann::json;
@@ -25,6 +27,29 @@ inline json parse_json(std::string_view text, bool allow_exceptions = true) {
         .sax_parse(&dom, /*strict=*/true);
     if (dom.is_errored()) result = json(json::value_t::discarded);
     return result;
+}
+
+// parse_json, refusing text nested deeper than max_depth before any value is built: a 16 MB
+// header can nest 8M levels, and every reader of the document (dump(), the CLI printing it)
+// would pay for each one. A scan of the brackets outside strings (malformed text is the
+// parser's to refuse): a second parser instantiation would cost the wasm core ~3 KB.
+inline json parse_json_bounded(std::string_view text, size_t max_depth, const std::string& what) {
+    size_t depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth) throw Error(what + " nests deeper than " + std::to_string(max_depth) + " levels");
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return parse_json(text);
 }
 
 // An integer JSON number that fits int64 (floats, bools and larger values are refused).

@@ -263,7 +263,7 @@ Model Model::load(const uint8_t* bytes, size_t size, const LoadLimits& limits) {
         throw Error("not a ganzoo model: the safetensors metadata has no 'ganzoo' document");
     json doc;
     try {
-        doc = detail::parse_json(meta->second);
+        doc = detail::parse_json_bounded(meta->second, limits.max_json_depth, "ganzoo metadata: the document");
     } catch (const json::exception& e) {
         throw Error(std::string("ganzoo metadata: not well-formed JSON: ") + e.what());
     }

@@ -145,3 +145,19 @@ TEST_CASE("limit: a batch over max_batch is refused before its latents are drawn
     CHECK_THAT(a.error, Contains("4096"));
     CHECK(a.largest < 64 * 1024);
 }
+
+// Issue 22: a 1.6 MB file whose ganzoo document held a 30,000-deep array loaded, and `ganzoo
+// info` printed it as 1.8 GB of indentation.
+TEST_CASE("limit: a ganzoo document nested deeper than max_json_depth is refused") {
+    ModelFile m = dcgan_test_model();
+    auto with_nested = [&m](size_t levels) {
+        std::string text = m.doc.dump();
+        text.insert(text.size() - 1, ",\"extra\":" + std::string(levels, '[') + std::string(levels, ']'));
+        return write_safetensors(m.tensors, {{"ganzoo", text}});
+    };
+    const auto deep = with_nested(30000);
+    const auto a = refused([&] { Model::load(deep.data(), deep.size()); });
+    CHECK_THAT(a.error, Contains("ganzoo metadata: the document nests deeper than 32 levels"));
+    const auto at_limit = with_nested(31);  // inside the document's own object: 32 levels
+    CHECK_NOTHROW(Model::load(at_limit.data(), at_limit.size()));
+}

@@ -227,3 +227,12 @@ TEST_CASE("Fashion-MNIST error: missing file", "[data][fmnist][errors]") {
     CHECK(message == "fashion-mnist: cannot open " + (dir / "t10k-images-idx3-ubyte.gz") +
                          " (No such file or directory); install dataset-fashion-mnist or pass --data DIR");
 }
+
+// Issue 22: the saturated count (the limit + 1) was printed as if it were the header's.
+TEST_CASE("IDX error: a header over the limit names its byte count in full", "[data][idx][errors]") {
+    TempDir dir;
+    write_raw(dir / "huge.idx", idx_header(0x00000803, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}));
+    const std::string message = error_of([&] { read_idx_file(dir / "huge.idx"); });
+    CHECK(message == dir / "huge.idx" + ": header says 4294967295 images of 4294967295x4294967295 "
+                                        "(79228162458924105385300197375 bytes), more than the 1 GiB limit for an IDX file");
+}

@@ -276,3 +276,26 @@ TEST_CASE("decode_image: JPEG Huffman tables stb_image cannot use are refused", 
         CHECK(a.pixels == b.pixels);
     }
 }
+
+// Issue 22: a 100000x100000 PNG was "unknown image type" (stb's "too large", then its other
+// formats' refusal), and the mixed-size message suggested a resize option the CLI lacks.
+TEST_CASE("decode_image: a PNG larger than the limit is named by its size", "[data][decode][errors]") {
+    std::vector<uint8_t> png = encoded_png(2, 2, 1);
+    for (int at : {16, 20}) {  // IHDR's width and height, big-endian
+        png[at] = 0x00;
+        png[at + 1] = 0x01;
+        png[at + 2] = 0x86;
+        png[at + 3] = 0xA0;  // 100000
+    }
+    const std::string message = error_of([&] { decode_image(png, "huge.png"); });
+    CHECK(message == "huge.png: image is 100000x100000, sides must be 1..8192");
+}
+
+TEST_CASE("image folder error: the size mismatch suggests nothing the CLI lacks", "[data][folder][errors]") {
+    TempDir dir;
+    write_png(dir / "a.png", 4, 4, 1, 0);
+    write_png(dir / "b.png", 4, 5, 1, 0);
+    const std::string message = error_of([&] { load_image_folder(dir.str()); });
+    CHECK(contains(message, "all images must share one size: resize them first"));
+    CHECK(!contains(message, "resize size"));
+}

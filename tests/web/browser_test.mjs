@@ -8,7 +8,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, existsSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -462,6 +462,110 @@ test('the JS API rejects bad input with clear messages', async () => {
   assert.ok(errors.slice(0, 5).every((e) => e.startsWith('GanzooError: ')), errors.join('\n'));
   assert.match(errors[0], /truncated|bytes/);
   assert.match(errors.at(-1), /^ok 2 /);
+  await page.close();
+});
+
+// Issue 22 (High 1): one worker, and one core heap of at most 2 GiB, serve every model of a page.
+// A load it has no room for used to write the file from address 0 over the core (_malloc's 0
+// unchecked), and every model failed after it. A generator with 160·2^20 zero F16 weights (the
+// core keeps them as floats, and packed: over 1 GiB) fills the heap; then a 1.2 GB file (the DCGAN's valid header
+// followed by padding, sparse on disk) must be refused with a clear message, and the models
+// loaded before must give the same pixels. The same file without maxBytes raised is refused
+// before it is read: by Content-Length, or as it streams in when the server sends none.
+test('a load the core has no room for is refused cleanly and every model loaded before still works; a file over maxBytes is refused unread', async () => {
+  const huge = join(files, 'huge.safetensors');
+  copyFileSync(modelFile, huge);
+  truncateSync(huge, 1.2e9);
+  try {
+    const { page, problems } = await openPage(`${web.url}embed.html`);
+    const r = await page.evaluate(async () => {
+      const g = await import('/ganzoo.js');
+      const attempt = async (f) => { try { await f(); return 'no error'; } catch (e) { return `${e.name}: ${e.message}`; } };
+      const pixels = async (m) => Array.from((await m.generate({ seed: 7, count: 2 })).floats.subarray(0, 256));
+      // z[160] -> linear -> [1, 1024, 1024]: the largest image, 1024·1024·160 F16 weights, all zero.
+      const bigModel = () => {
+        const [dim, side] = [160, 1024];
+        const doc = { format: 'ganzoo-graph', version: 1, family: 'test', name: 'heap-filler',
+                      dataset: { name: 'zeros', image: [1, side, side], range: [-1, 1] },
+                      inputs: { z: { dim } },
+                      nets: { G: { inputs: ['z'], ops: [{ op: 'linear', weight: 'w' }, { op: 'reshape', shape: [1, side, side] }] } } };
+        const data = side * side * dim * 2;
+        let header = JSON.stringify({ __metadata__: { ganzoo: JSON.stringify(doc) },
+                                      w: { dtype: 'F16', shape: [side * side, dim], data_offsets: [0, data] } });
+        header += ' '.repeat((8 - header.length % 8) % 8);
+        const bytes = new Uint8Array(8 + header.length + data);
+        new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+        bytes.set(new TextEncoder().encode(header), 8);
+        return bytes;
+      };
+      const out = {};
+      const small = await g.load('/test-files/model.safetensors');
+      out.before = await pixels(small);
+      const big = [];
+      out.fill = await attempt(async () => { big.push(await g.load(bigModel(), { maxBytes: 2 ** 30 })); });
+      out.noRoom = await attempt(() => g.load('/test-files/huge.safetensors', { maxBytes: 2 ** 31 }));
+      out.after = await attempt(async () => { out.pixels = await pixels(small); });
+      out.big = await attempt(async () => { out.bigCount = (await big[0].generate({ seed: 1 })).count; });
+      await Promise.all(big.map((m) => m.dispose().catch(() => {})));
+      // With the room back, the limit: by Content-Length, while streaming, before copying bytes.
+      out.byLength = await attempt(() => g.load('/test-files/huge.safetensors'));
+      out.streaming = await attempt(() => g.load('/test-files/huge.safetensors?nolength=1'));
+      out.bytes = await attempt(() => g.load(new ArrayBuffer(g.DEFAULT_MAX_BYTES + 1)));
+      out.badLimit = await attempt(() => g.load('/test-files/model.safetensors', { maxBytes: -1 }));
+      out.afterDispose = await attempt(() => g.load('/test-files/model.safetensors'));
+      return out;
+    });
+    for (const k of ['fill', 'noRoom', 'after', 'big', 'byLength', 'streaming', 'bytes', 'badLimit', 'afterDispose']) console.log(`  ${k}: ${r[k]}`);
+    assert.equal(r.fill, 'no error');
+    assert.match(r.byLength, /^GanzooError: .*huge\.safetensors.*: the file is 1144\.4 MiB, over the 256\.0 MiB limit \(ganzoo\.load\(url, \{maxBytes\}\) raises it\)$/);
+    assert.match(r.streaming, /^GanzooError: .*nolength=1\): the file is 25[6-9]\.\d MiB so far, over the 256\.0 MiB limit/);
+    assert.match(r.bytes, /^GanzooError: ganzoo\.load\(268435457 bytes\): the model is over the 268435456 byte limit/);
+    assert.match(r.badLimit, /maxBytes must be a positive integer, got -1/);
+    assert.match(r.noRoom, /^GanzooError: .*: out of memory: the ganzoo core cannot hold the file \(1144\.4 MiB\) beside the models already loaded/);
+    assert.equal(r.after, 'no error', 'a model loaded before the failed load no longer runs');
+    assert.deepEqual(r.pixels, r.before);
+    assert.equal(r.big, 'no error');
+    assert.equal(r.bigCount, 1);
+    assert.equal(r.afterDispose, 'no error');
+    assert.deepEqual(problems.filter((p) => p.startsWith('pageerror')), []);
+    await page.close();
+  } finally {
+    rmSync(huge, { force: true });
+  }
+});
+
+// Issue 22 (Low 11): a server that never answers left load() pending, and the widget at
+// "loading", forever. The load now fails after timeoutMs of silence (30 s unless set), and the
+// widget's timeout attribute (seconds) sets it.
+test('a model server that never answers fails the load after its timeout, in the API and the widget', async () => {
+  const { page, problems } = await openPage(`${web.url}embed.html`);
+  const r = await page.evaluate(async () => {
+    const g = await import('/ganzoo.js');
+    const t0 = performance.now();
+    const within20s = (p) => Promise.race([p, new Promise((ok) => setTimeout(() => ok('still loading after 20 s'), 20000))]);
+    const error = await within20s(g.load('/test-files/model.safetensors?hang=1', { timeoutMs: 1500 }).then(() => 'no error', (e) => `${e.name}: ${e.message}`));
+    const ms = performance.now() - t0;
+    const badTimeout = await g.load('/test-files/model.safetensors', { timeoutMs: 0 }).then(() => 'no error', (e) => e.message);
+    const still = await g.load('/test-files/model.safetensors').then(() => 'loaded', (e) => e.message);
+    await import('/ganzoo-widget.js');
+    const w = document.createElement('gan-sampler');
+    w.setAttribute('model', '/test-files/model.safetensors?hang=1&widget=1');
+    w.setAttribute('timeout', '1.5');
+    const failed = new Promise((ok) => w.addEventListener('sampler-error', (e) => ok(e.detail.message)));
+    document.body.prepend(w);  // in view: it starts when scrolled into view
+    w.scrollIntoView();
+    const widget = await within20s(failed);
+    const shown = w.shadowRoot.querySelector('.msg').innerText;
+    return { error, ms, badTimeout, still, widget, shown };
+  });
+  console.log(`  ${r.error} (after ${Math.round(r.ms)} ms); widget: ${r.shown.replace(/\s+/g, ' ')}`);
+  assert.match(r.error, /^GanzooError: ganzoo\.load\(.*hang=1\): no answer from .*hang=1 for 1\.5 s \(ganzoo\.load\(url, \{timeoutMs\}\) waits longer\)$/);
+  assert.ok(r.ms >= 1400 && r.ms < 10000, `gave up after ${r.ms} ms, expected about 1500`);
+  assert.match(r.badTimeout, /timeoutMs must be a positive number of milliseconds, got 0/);
+  assert.equal(r.still, 'loaded');
+  assert.match(r.widget, /no answer from .* for 1\.5 s/);
+  assert.match(r.shown, /no answer from/);
+  assert.deepEqual(problems.filter((p) => p.startsWith('pageerror')), []);
   await page.close();
 });
 

@@ -4,8 +4,11 @@
 // --cors     Access-Control-Allow-Origin: * (what a site hosting the widget's files needs)
 // --isolate  COOP/COEP headers (cross-origin isolation, for threaded wasm)
 // Prints "serving ROOT on http://HOST:PORT/" once listening. Also usable as a module.
+// Files are streamed (the browser tests serve a sparse 1.2 GB one); ?nolength=1 on a URL leaves
+// Content-Length out, as a server that streams does, and ?hang=1 never answers.
 import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +34,7 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
       headers['Cross-Origin-Resource-Policy'] ??= 'same-origin';
     }
+    if (new URL(req.url, 'http://x').searchParams.get('hang') === '1') return;  // a server that never answers
     try {
       let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
       let base = root;
@@ -39,10 +43,20 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
       }
       path = normalize(join(base, path));
       if (!path.startsWith(base)) throw Object.assign(new Error('forbidden'), { code: 'EACCES' });
-      if ((await stat(path)).isDirectory()) path = join(path, 'index.html');
-      const body = await readFile(path);
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] || 'application/octet-stream', 'Content-Length': body.length });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      let info = await stat(path);
+      if (info.isDirectory()) {
+        path = join(path, 'index.html');
+        info = await stat(path);
+      }
+      const length = new URL(req.url, 'http://x').searchParams.get('nolength') === '1' ? {} : { 'Content-Length': info.size };
+      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] || 'application/octet-stream', ...length });
+      if (req.method === 'HEAD') res.end();
+      else {
+        const stream = createReadStream(path);
+        stream.on('error', () => res.destroy());
+        res.on('close', () => stream.destroy());  // the client stopped reading
+        stream.pipe(res);
+      }
     } catch (e) {
       res.writeHead(e.code === 'EACCES' ? 403 : 404, { ...headers, 'Content-Type': 'text/plain' });
       res.end(`${e.code === 'EACCES' ? 403 : 404} ${req.url}\n`);
@@ -51,7 +65,7 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
   });
   return new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, host, () => ok({ server, url: `http://${host}:${server.address().port}/`, close: () => new Promise((c) => server.close(c)) }));
+    server.listen(port, host, () => ok({ server, url: `http://${host}:${server.address().port}/`, close: () => new Promise((c) => { server.close(c); server.closeAllConnections(); }) }));
   });
 }
 

@@ -12,6 +12,7 @@ struct LoadLimits {
     int64_t max_image_side = 1024;                // declared image height/width
     int64_t max_batch = 4096;                     // samples in one generate() call
     uint64_t max_activation_elements = 512ull << 20;  // largest intermediate value of a run
+    uint64_t max_json_depth = 32;                 // nesting of the ganzoo document (a model needs 7)
 };
 
 }  // namespace ganzoo
