@@ -2,12 +2,14 @@
 // the manifest names for that member), rewrites the member's manifest entry from the file's own
 // training record (so `make train-MEMBER` re-runs exactly the recorded commands), then measures it
 // (scripts/eval-zoo.mjs --only MEMBER). Nothing is typed into the manifest by hand.
-//   node scripts/ship.mjs RUN [--raw] [--file F] [--note TEXT] [--ganzoo BIN] [--no-eval]
+//   node scripts/ship.mjs RUN [--raw] [--file F] [--note TEXT] [--device TEXT] [--ganzoo BIN] [--no-eval]
 // --raw      ship the live generator of a run that averages (recipe key ema): the ablation of
 //            docs/averaging.md decides which one a member ships
 // --file F   ship F, already exported from RUN elsewhere (a GPU machine's run comes back without
 //            its checkpoints: scripts/gpu-zoo.sh); the recorded export is the one that made F
 // --note     one sentence kept in the entry's training.note (what the recipe changed, and why)
+// --device   how the manifest names the machine (default from the run's summary: cpu, threads,
+//            BLAS); for a lent card, e.g. "cuda (NVIDIA H200, scripts/gpu-zoo.sh)"
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -17,22 +19,24 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fail = (m) => { process.stderr.write(`ship: error: ${m}\n`); process.exit(2); };
 const args = process.argv.slice(2);
-let run = null, raw = false, note = null, file = null, evaluate = true, ganzoo = join(root, 'build/native/bin/ganzoo');
+let run = null, raw = false, note = null, file = null, deviceNote = null, evaluate = true, ganzoo = join(root, 'build/native/bin/ganzoo');
 for (let i = 0; i < args.length; ++i) {
   const a = args[i];
   if (a === '--raw') raw = true;
   else if (a === '--no-eval') evaluate = false;
-  else if (a === '--note' || a === '--ganzoo' || a === '--file') {
+  else if (a === '--note' || a === '--ganzoo' || a === '--file' || a === '--device') {
     if (i + 1 >= args.length) fail(`${a} needs a value`);
-    if (a === '--note') note = args[++i]; else if (a === '--file') file = resolve(args[++i]); else ganzoo = resolve(args[++i]);
+    const value = args[++i];
+    if (a === '--note') note = value; else if (a === '--device') deviceNote = value;
+    else if (a === '--file') file = resolve(value); else ganzoo = resolve(value);
   } else if (a === '-h' || a === '--help') {
     console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 8).join('\n').replace(/^\/\/ ?/gm, ''));
     process.exit(0);
-  } else if (a.startsWith('-')) fail(`unknown option '${a}' (use --raw, --file F, --note TEXT, --ganzoo BIN, --no-eval)`);
+  } else if (a.startsWith('-')) fail(`unknown option '${a}' (use --raw, --file F, --note TEXT, --device TEXT, --ganzoo BIN, --no-eval)`);
   else if (run) fail(`one run at a time (got '${run}' and '${a}')`);
   else run = a;
 }
-if (!run) fail('which run? usage: node scripts/ship.mjs RUN [--raw] [--file F] [--note TEXT] [--ganzoo BIN] [--no-eval]');
+if (!run) fail('which run? usage: node scripts/ship.mjs RUN [--raw] [--file F] [--note TEXT] [--device TEXT] [--ganzoo BIN] [--no-eval]');
 if (!existsSync(ganzoo)) fail(`${ganzoo}: not built (make build)`);
 const runDir = resolve(run);
 const readJson = (path) => {
@@ -84,9 +88,9 @@ const t = info.training ?? {};
 if (typeof t.command !== 'string' || !t.command.includes(`--out ${runRel}`))
   fail(`${out}: its training record's command (${JSON.stringify(t.command)}) does not train into ${runRel}`);
 const threads = summary.threads ?? config.options?.threads;
-const device = summary.device === 'cpu' || !summary.device
+const device = deviceNote ?? (summary.device === 'cpu' || !summary.device
   ? `cpu (${threads ?? '?'} thread${threads === 1 ? '' : 's'} of ${cpus().length} cores, ${summary.blas?.includes('openblas') ? 'OpenBLAS' : summary.blas ?? 'BLAS'})`
-  : summary.device_name ? `${summary.device} (${summary.device_name})` : summary.device;
+  : summary.device_name ? `${summary.device} (${summary.device_name})` : summary.device);
 entry.dtype = dtype;
 entry.bytes = statSync(join(root, out)).size;
 entry.training = {
