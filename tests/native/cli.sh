@@ -16,20 +16,7 @@ ok() {  # ok NAME COMMAND... : must exit 0
     echo "FAIL $name: exit $? from: $*"; cat "$work/out" "$work/err"; failures=$((failures + 1)); fi
 }
 
-refuses() {  # refuses NAME RC EXPECTED_TEXT COMMAND... : must exit RC, in time, with one line naming the problem
-  local name=$1 want_rc=$2 expected=$3; shift 3
-  timeout 60 "$@" >"$work/out" 2>"$work/err" </dev/null; local rc=$?
-  local lines; lines=$(wc -l <"$work/err")
-  if [ $rc -eq "$want_rc" ] && [ "$lines" -eq 1 ] && grep -qF -- "$expected" "$work/err" \
-     && grep -q '^ganzoo: error: ' "$work/err"; then
-    passed=$((passed + 1))
-  else
-    [ $rc -eq 124 ] && echo "FAIL $name: hung (killed after 60 s)"
-    echo "FAIL $name: exit $rc (expected $want_rc), $lines stderr lines, expected 'ganzoo: error: ...$expected':"
-    cat "$work/err"
-    failures=$((failures + 1))
-  fi
-}
+. "$(dirname "$0")/refuses.sh"
 
 run=$work/run model=$work/model.safetensors
 ok train "$ganzoo" train dcgan --steps 4 --limit 256 --batch 32 --width 8 --threads 1 --device cpu --out "$run"

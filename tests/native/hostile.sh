@@ -12,20 +12,7 @@ check() {  # check NAME CONDITION... : the condition (a command) must hold
   if "$@"; then passed=$((passed + 1)); else echo "FAIL $name: $*"; failures=$((failures + 1)); fi
 }
 
-refuses() {  # refuses NAME RC EXPECTED_TEXT COMMAND... : must exit RC, in time, with one line naming the problem
-  local name=$1 want_rc=$2 expected=$3; shift 3
-  timeout 60 "$@" >"$work/out" 2>"$work/err" </dev/null; local rc=$?
-  local lines; lines=$(wc -l <"$work/err")
-  if [ $rc -eq "$want_rc" ] && [ "$lines" -eq 1 ] && grep -qF -- "$expected" "$work/err" \
-     && grep -q '^ganzoo: error: ' "$work/err"; then
-    passed=$((passed + 1))
-  else
-    [ $rc -eq 124 ] && echo "FAIL $name: hung (killed after 60 s)"
-    echo "FAIL $name: exit $rc (expected $want_rc), $lines stderr lines, expected 'ganzoo: error: ...$expected':"
-    cat "$work/err"
-    failures=$((failures + 1))
-  fi
-}
+. "$(dirname "$0")/refuses.sh"
 
 # with_field SRC DST FIELDS_FILE : a copy of a model whose ganzoo document gets the JSON fields in FIELDS_FILE
 with_field() {

@@ -424,6 +424,23 @@ std::unique_ptr<ImprovedDcgan> ssl_member(json overrides = json::object(), uint6
     return family;
 }
 
+// A semi-supervised member exported at F32 (G, D_classes, C_baseline) and loaded by the core.
+Model export_ssl(ImprovedDcgan& ssl) {
+    ExportOptions eo;
+    eo.dtype = DType::F32;
+    eo.family = "improved-dcgan";
+    eo.name = "t";
+    eo.dataset = {{"name", "toy"}, {"classes", {"a", "b", "c", "d"}}, {"image", {1, 28, 28}}, {"range", {-1, 1}}};
+    const auto bytes = export_model(ssl, eo);
+    return Model::load(bytes.data(), bytes.size());
+}
+
+// A contiguous float tensor as the core's tensor.
+ganzoo::Tensor core_tensor(const torch::Tensor& x) {
+    const auto c = x.contiguous();
+    return {c.sizes().vec(), std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel())};
+}
+
 double accuracy(torch::nn::Sequential& net, const torch::Tensor& images, const torch::Tensor& labels) {
     torch::NoGradGuard no_grad;
     return net->forward(images).argmax(1).eq(labels).to(torch::kFloat).mean().item<double>();
@@ -491,18 +508,12 @@ TEST_CASE("semi-supervised: D learns the classes from 2 labels each, the supervi
     // The baseline is trained once, before the first step, and frozen.
     for (const auto& p : ssl->baseline()->parameters()) CHECK_FALSE(p.requires_grad());
     // Export: G first, then D's class logits and the baseline, each reproducing LibTorch.
-    ExportOptions eo;
-    eo.dtype = DType::F32;
-    eo.family = "improved-dcgan";
-    eo.name = "t";
-    eo.dataset = {{"name", "toy"}, {"classes", {"a", "b", "c", "d"}}, {"image", {1, 28, 28}}, {"range", {-1, 1}}};
-    const auto bytes = export_model(*ssl, eo);
-    const auto model = Model::load(bytes.data(), bytes.size());
+    const auto model = export_ssl(*ssl);
     auto nets = model.info().nets;
     std::sort(nets.begin(), nets.end());
     REQUIRE(nets == std::vector<std::string>{"C_baseline", "D_classes", "G"});
     const auto x = test_images.narrow(0, 0, 6).contiguous();
-    ganzoo::Tensor input{{6, 1, 28, 28}, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel())};
+    const auto input = core_tensor(x);
     torch::NoGradGuard no_grad;
     CHECK(max_abs_diff(ssl->discriminator()->forward(x), model.run("D_classes", {{"image", input}})) < 1e-4);
     CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", input}})) < 1e-4);
@@ -549,14 +560,8 @@ TEST_CASE("weight norm: w = g·v/|v| per output unit, so D ignores v's scale; on
     CHECK_FALSE(any);
 
     // Exported as plain layers computing the same weights: D_classes and C_baseline match LibTorch.
-    ExportOptions eo;
-    eo.dtype = DType::F32;
-    eo.family = "improved-dcgan";
-    eo.name = "t";
-    eo.dataset = {{"name", "toy"}, {"classes", {"a", "b", "c", "d"}}, {"image", {1, 28, 28}}, {"range", {-1, 1}}};
-    const auto bytes = export_model(*ssl, eo);
-    const auto model = Model::load(bytes.data(), bytes.size());
-    ganzoo::Tensor input{{5, 1, 28, 28}, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel())};
+    const auto model = export_ssl(*ssl);
+    const auto input = core_tensor(x);
     CHECK(max_abs_diff(ssl->discriminator()->forward(x), model.run("D_classes", {{"image", input}})) < 1e-4);
     CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", input}})) < 1e-4);
 }
