@@ -30,7 +30,8 @@ for (let i = 0; i < args.length; ++i) {
     if (a === '--note') note = value; else if (a === '--device') deviceNote = value;
     else if (a === '--file') file = resolve(value); else ganzoo = resolve(value);
   } else if (a === '-h' || a === '--help') {
-    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 8).join('\n').replace(/^\/\/ ?/gm, ''));
+    const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+    console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n').replace(/^\/\/ ?/gm, ''));
     process.exit(0);
   } else if (a.startsWith('-')) fail(`unknown option '${a}' (use --raw, --file F, --note TEXT, --device TEXT, --ganzoo BIN, --no-eval)`);
   else if (run) fail(`one run at a time (got '${run}' and '${a}')`);
@@ -38,6 +39,14 @@ for (let i = 0; i < args.length; ++i) {
 }
 if (!run) fail('which run? usage: node scripts/ship.mjs RUN [--raw] [--file F] [--note TEXT] [--device TEXT] [--ganzoo BIN] [--no-eval]');
 if (!existsSync(ganzoo)) fail(`${ganzoo}: not built (make build)`);
+// ganzoo's own one-line error (it has printed it on stderr) ends the script with one more line.
+function ganzooRun(args, stdio = ['ignore', 'pipe', 'inherit']) {
+  try {
+    return execFileSync(ganzoo, args, { cwd: root, encoding: 'utf8', stdio });
+  } catch (e) {
+    fail(`ganzoo ${args.join(' ')} failed (exit ${e.status ?? e.signal})`);
+  }
+}
 const runDir = resolve(run);
 const readJson = (path) => {
   try { return JSON.parse(readFileSync(path, 'utf8')); } catch (e) { fail(`${path}: ${e.message.split('\n')[0]}`); }
@@ -68,22 +77,22 @@ let dtype;
 if (file) {
   if (!existsSync(file)) fail(`${file}: not there`);
   // The file's own record must be this run's, and its generator the one asked for.
-  const record = JSON.parse(execFileSync(ganzoo, ['info', file], { cwd: root, encoding: 'utf8' })).training ?? {};
+  const record = JSON.parse(ganzooRun(['info', file])).training ?? {};
   if (typeof record.command !== 'string' || !record.command.includes(`--out ${runRel}`))
     fail(`${file}: its training record (${JSON.stringify(record.command)}) is not the run ${runRel}`);
   if ((record.generator === 'live') !== raw && Number(record.ema) > 0)
     fail(`${file} holds the ${record.generator} generator: ${raw ? 'drop --raw' : 'add --raw'} to ship it`);
-  const verify = execFileSync(ganzoo, ['verify', file], { cwd: root, encoding: 'utf8' });
+  const verify = ganzooRun(['verify', file]);
   process.stdout.write(verify);
   copyFileSync(file, join(root, out));
 } else {
   process.stderr.write(`ship: ganzoo ${exportArgs.join(' ')}\n`);
-  const wrote = execFileSync(ganzoo, exportArgs, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const wrote = ganzooRun(exportArgs);
   process.stdout.write(wrote);
 }
 dtype = weightsDtype(join(root, out));
 
-const info = JSON.parse(execFileSync(ganzoo, ['info', join(root, out)], { cwd: root, encoding: 'utf8' }));
+const info = JSON.parse(ganzooRun(['info', join(root, out)]));
 const t = info.training ?? {};
 if (typeof t.command !== 'string' || !t.command.includes(`--out ${runRel}`))
   fail(`${out}: its training record's command (${JSON.stringify(t.command)}) does not train into ${runRel}`);
@@ -113,4 +122,8 @@ renameSync(`${manifestPath}.tmp`, manifestPath);
 console.log(`ship: ${family} <- ${runRel} (${entry.training.generator}), ${(entry.bytes / 1e6).toFixed(2)} MB, ` +
   `${entry.training.steps} steps, ${entry.training.wall_time_s} s on ${device}`);
 if (evaluate)
-  execFileSync(process.execPath, [join(root, 'scripts/eval-zoo.mjs'), '--ganzoo', ganzoo, '--only', family], { cwd: root, stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, [join(root, 'scripts/eval-zoo.mjs'), '--ganzoo', ganzoo, '--only', family], { cwd: root, stdio: 'inherit' });
+  } catch (e) {
+    fail(`shipped, but the measurement failed (exit ${e.status}): run node scripts/eval-zoo.mjs --only ${family}`);
+  }
