@@ -52,8 +52,8 @@ const readJson = (path) => {
   try { return JSON.parse(readFileSync(path, 'utf8')); } catch (e) { fail(`${path}: ${e.message.split('\n')[0]}`); }
 };
 const config = readJson(join(runDir, 'config.json'));
-if (!existsSync(join(runDir, 'summary.json'))) fail(`${run}: no summary.json: the run has not finished (continue it with --resume)`);
-const summary = readJson(join(runDir, 'summary.json'));
+const summary = existsSync(join(runDir, 'summary.json')) ? readJson(join(runDir, 'summary.json')) : null;
+if (!summary || summary.interrupted) fail(`${run}: the run has not finished (continue it with --resume)`);
 const family = config.family;
 const manifestPath = join(root, 'web/models/manifest.json');
 const manifest = readJson(manifestPath);

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inflateSync, deflateSync } from 'node:zlib';
+import { readPng as readPngFile, writeGreyPng } from './png.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fail = (m) => { process.stderr.write(`zoo-grid: error: ${m}\n`); process.exit(2); };
@@ -23,44 +23,11 @@ if (!/^\d+$/.test(seed)) fail(`--seed must be a whole number, not '${seed}'`);
 const manifest = JSON.parse(readFileSync(join(root, 'web/models/manifest.json'), 'utf8'));
 const COLUMNS = 10, SIDE = 28, GAP = 1, SCALE = 2;
 
-// Enough PNG to read the core's grids (8-bit grey/RGB/RGBA, non-interlaced) and write a grey one.
+// A PNG as width, height and at(x, y): its grey level (the first channel).
 function readPng(path) {
-  const buf = readFileSync(path);
-  let pos = 8, width = 0, height = 0, type = 0;
-  const idat = [];
-  while (pos < buf.length) {
-    const len = buf.readUInt32BE(pos), kind = buf.toString('latin1', pos + 4, pos + 8), data = buf.subarray(pos + 8, pos + 8 + len);
-    if (kind === 'IHDR') { width = data.readUInt32BE(0); height = data.readUInt32BE(4); type = data[9]; if (data[8] !== 8 || data[12]) fail(`${path}: not an 8-bit non-interlaced PNG`); }
-    else if (kind === 'IDAT') idat.push(data);
-    pos += 12 + len;
-  }
-  const ch = { 0: 1, 2: 3, 4: 2, 6: 4 }[type], stride = width * ch, raw = inflateSync(Buffer.concat(idat)), px = Buffer.alloc(height * stride);
-  for (let y = 0; y < height; ++y) {
-    const f = raw[y * (stride + 1)];
-    for (let x = 0; x < stride; ++x) {
-      const a = x >= ch ? px[y * stride + x - ch] : 0, b = y ? px[(y - 1) * stride + x] : 0, c = x >= ch && y ? px[(y - 1) * stride + x - ch] : 0;
-      let v = raw[y * (stride + 1) + 1 + x];
-      if (f === 1) v += a; else if (f === 2) v += b; else if (f === 3) v += (a + b) >> 1;
-      else if (f === 4) { const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c); v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c; }
-      px[y * stride + x] = v & 0xff;
-    }
-  }
-  return { width, height, at: (x, y) => px[(y * width + x) * ch] };
-}
-const CRC = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; ++k) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
-const crc32 = (buf) => { let c = 0xffffffff; for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
-function writeGreyPng(path, width, height, grey) {
-  const chunk = (kind, data) => {
-    const head = Buffer.alloc(8); head.writeUInt32BE(data.length, 0); head.write(kind, 4, 'latin1');
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4); ihdr[8] = 8; ihdr[9] = 0;
-  const raw = Buffer.alloc(height * (width + 1));
-  for (let y = 0; y < height; ++y) grey.copy(raw, y * (width + 1) + 1, y * width, (y + 1) * width);
-  writeFileSync(`${path}.tmp`, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]));
-  renameSync(`${path}.tmp`, path);
+  let png;
+  try { png = readPngFile(path); } catch (e) { fail(e.message); }
+  return { width: png.width, height: png.height, at: (x, y) => png.grey[y * png.width + x] };
 }
 
 // A grid's cell (col, row): the core's grids put `gap` px between cells of `cell` px; a cell
