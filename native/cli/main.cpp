@@ -26,6 +26,7 @@
 #include "ganzoo/image.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
+#include "ganzoo/safetensors.hpp"
 #include "metrics/classifier.hpp"
 #include "metrics/evaluate.hpp"
 #include "metrics/translation.hpp"
@@ -73,9 +74,13 @@ std::string printable(const std::string& text) {
     return out;
 }
 
+// Reads the header and the tensors alone: padding after the last tensor is never read.
 Model load_model_file(const std::string& path) {
-    const auto bytes = read_file(path, max_model_bytes(), "a model");
     try {
+        const auto bytes = read_file_prefix(path, max_model_bytes(), "a model",
+                                            [](const uint8_t* prefix, size_t prefix_size, uint64_t file_size) {
+                                                return safetensors_extent(prefix, prefix_size, file_size);
+                                            });
         return Model::load(bytes.data(), bytes.size());
     } catch (const Error& e) {
         throw std::runtime_error(path + ": " + e.what());

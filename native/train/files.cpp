@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -123,7 +124,9 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     write_file_atomically(path, std::vector<uint8_t>(text.begin(), text.end()));
 }
 
-std::vector<uint8_t> read_file(const std::string& path, uint64_t max_bytes, const std::string& what) {
+std::vector<uint8_t> read_file_prefix(
+    const std::string& path, uint64_t max_bytes, const std::string& what,
+    const std::function<uint64_t(const uint8_t* prefix, size_t prefix_size, uint64_t file_size)>& needed) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw file_error(path, "cannot open");
     struct Closer {
@@ -138,17 +141,27 @@ std::vector<uint8_t> read_file(const std::string& path, uint64_t max_bytes, cons
     if (size > max_bytes)
         throw std::runtime_error(path + ": " + std::to_string(size) + " bytes, more than " + what + " can be (" +
                                  std::to_string(max_bytes) + " bytes)");
-    std::vector<uint8_t> bytes(size);
+    std::vector<uint8_t> bytes;
     size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw file_error(path, "read failed");
-        if (n == 0) break;  // shrunk while being read
-        done += static_cast<size_t>(n);
+    for (;;) {
+        const uint64_t want = std::min(needed(bytes.data(), done, size), size);
+        if (want <= done) break;
+        bytes.resize(static_cast<size_t>(want));
+        while (done < bytes.size()) {
+            const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw file_error(path, "read failed");
+            if (n == 0) break;  // shrunk while being read
+            done += static_cast<size_t>(n);
+        }
+        if (done < bytes.size()) break;
     }
     bytes.resize(done);
     return bytes;
+}
+
+std::vector<uint8_t> read_file(const std::string& path, uint64_t max_bytes, const std::string& what) {
+    return read_file_prefix(path, max_bytes, what, [](const uint8_t*, size_t, uint64_t size) { return size; });
 }
 
 uint32_t crc32(const uint8_t* data, size_t size) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,14 @@ void commit_file(const std::string& temporary, const std::string& path);
 // max_bytes ("more than `what` can be") are refused before reading, with one line naming the file.
 std::vector<uint8_t> read_file(const std::string& path, uint64_t max_bytes = UINT64_MAX,
                                const std::string& what = "a file");
+
+// Reads only the first bytes of a regular file that `needed` asks for, refused as read_file
+// refuses. `needed(prefix, prefix_size, file_size)` says how many leading bytes are needed; it is
+// asked again after each read until it is satisfied (a model file: the header first, then the
+// tensors up to the last one's end, so trailing bytes are never read).
+std::vector<uint8_t> read_file_prefix(
+    const std::string& path, uint64_t max_bytes, const std::string& what,
+    const std::function<uint64_t(const uint8_t* prefix, size_t prefix_size, uint64_t file_size)>& needed);
 
 // CRC-32 (IEEE 802.3, as zlib's crc32), for the checkpoint envelope below.
 uint32_t crc32(const uint8_t* data, size_t size);

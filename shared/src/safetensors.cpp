@@ -217,24 +217,40 @@ Entry parse_entry(const std::string& name, const json& value, uint64_t data_size
 
 }  // namespace
 
-Safetensors read_safetensors(const uint8_t* bytes, size_t size, const LoadLimits& limits) {
-    if (size < 8)
-        throw Error("safetensors: file is " + std::to_string(size) +
+namespace {
+
+// The length prefix: checked against the file's size and the limit.
+uint64_t header_length(const uint8_t* bytes, uint64_t file_size, const LoadLimits& limits) {
+    if (file_size < 8)
+        throw Error("safetensors: file is " + std::to_string(file_size) +
                     " bytes, shorter than the 8-byte header length");
     uint64_t header_size = 0;
     for (int i = 0; i < 8; ++i) header_size |= static_cast<uint64_t>(bytes[i]) << (8 * i);
-    const uint64_t after_length = static_cast<uint64_t>(size) - 8;
+    const uint64_t after_length = file_size - 8;
     if (header_size > after_length)
         throw Error("safetensors: header length " + std::to_string(header_size) + " exceeds the " +
                     std::to_string(after_length) + " bytes after it (truncated or not a safetensors file)");
     if (header_size > limits.max_header_bytes)
         throw Error("safetensors: header length " + std::to_string(header_size) + " is over the limit of " +
                     std::to_string(limits.max_header_bytes) + " bytes");
+    return header_size;
+}
 
+struct Header {
+    uint64_t size = 0;             // JSON bytes after the length prefix
+    std::vector<Entry> entries;    // validated against the data area and each other
+    std::map<std::string, std::string> metadata;
+};
+
+// Everything the header says, validated against a file of `file_size` bytes; `bytes` holds at
+// least the length prefix and the header.
+Header read_header(const uint8_t* bytes, uint64_t file_size, const LoadLimits& limits) {
+    Header result;
+    result.size = header_length(bytes, file_size, limits);
     const uint8_t* header_begin = bytes + 8;
     json header;
     try {
-        header = detail::parse_json({reinterpret_cast<const char*>(header_begin), static_cast<size_t>(header_size)});
+        header = detail::parse_json({reinterpret_cast<const char*>(header_begin), static_cast<size_t>(result.size)});
     } catch (const json::exception& e) {
         throw Error(std::string("safetensors: header is not well-formed JSON: ") + e.what());
     }
@@ -246,10 +262,8 @@ Safetensors read_safetensors(const uint8_t* bytes, size_t size, const LoadLimits
         throw Error("safetensors: " + std::to_string(tensor_count) + " tensors, over the limit of " +
                     std::to_string(limits.max_tensors));
 
-    const uint8_t* data = header_begin + header_size;
-    const uint64_t data_size = after_length - header_size;
-    Safetensors result;
-    std::vector<Entry> entries;
+    const uint64_t data_size = file_size - 8 - result.size;
+    std::vector<Entry>& entries = result.entries;
     entries.reserve(static_cast<size_t>(tensor_count));
     uint64_t total = 0;
     for (const auto& item : header.items()) {
@@ -277,6 +291,27 @@ Safetensors read_safetensors(const uint8_t* bytes, size_t size, const LoadLimits
                                                 by_offset[i - 1]->name + "' [" +
                                                 std::to_string(by_offset[i - 1]->begin) + ", " +
                                                 std::to_string(by_offset[i - 1]->end) + "]");
+    return result;
+}
+
+}  // namespace
+
+uint64_t safetensors_extent(const uint8_t* prefix, size_t prefix_size, uint64_t file_size,
+                            const LoadLimits& limits) {
+    if (prefix_size < 8 && file_size >= 8) return 8;
+    const uint64_t header_size = header_length(prefix, file_size, limits);
+    if (prefix_size < 8 + header_size) return 8 + header_size;
+    uint64_t end = 0;
+    for (const Entry& e : read_header(prefix, file_size, limits).entries) end = std::max(end, e.end);
+    return 8 + header_size + end;
+}
+
+Safetensors read_safetensors(const uint8_t* bytes, size_t size, const LoadLimits& limits) {
+    Header header = read_header(bytes, size, limits);
+    const uint8_t* data = bytes + 8 + header.size;
+    Safetensors result;
+    result.metadata = std::move(header.metadata);
+    const std::vector<Entry>& entries = header.entries;
 
     // Everything checked: now allocate and convert.
     for (const Entry& e : entries) {

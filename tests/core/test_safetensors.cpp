@@ -143,6 +143,54 @@ TEST_CASE("read_safetensors accepts tensors in any order, with a standard space-
     CHECK(read_safetensors(f.data(), f.size()).tensors.size() == 2);
 }
 
+// ---- reading no more than a load needs -------------------------------------------------------
+
+TEST_CASE("safetensors_extent: the header first, then the data up to the last tensor's end") {
+    const std::string header = R"({"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},)"
+                               R"("a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})";
+    auto f = raw_file(header, 8);
+    const std::vector<uint8_t> padded_tail(1000, 0xAB);  // never needed
+    f.insert(f.end(), padded_tail.begin(), padded_tail.end());
+    const uint64_t file_size = f.size();
+    CHECK(safetensors_extent(f.data(), 0, file_size) == 8);
+    CHECK(safetensors_extent(f.data(), 5, file_size) == 8);
+    CHECK(safetensors_extent(f.data(), 8, file_size) == 8 + header.size());
+    CHECK(safetensors_extent(f.data(), 8 + header.size() - 1, file_size) == 8 + header.size());
+    const uint64_t extent = 8 + header.size() + 8;
+    CHECK(safetensors_extent(f.data(), 8 + header.size(), file_size) == extent);
+    CHECK(safetensors_extent(f.data(), f.size(), file_size) == extent);
+    // What the extent holds loads as the whole file does.
+    const Safetensors whole = read_safetensors(f.data(), f.size());
+    const Safetensors head = read_safetensors(f.data(), extent);
+    CHECK(head.tensors.at("a").values == whole.tensors.at("a").values);
+    CHECK(head.tensors.at("b").values == whole.tensors.at("b").values);
+    // A header without tensors needs nothing after itself.
+    const auto empty = raw_file("{}", 0);
+    CHECK(safetensors_extent(empty.data(), empty.size(), empty.size()) == empty.size());
+}
+
+TEST_CASE("safetensors_extent refuses from the header what read_safetensors refuses, alike") {
+    const auto check_same = [](const std::vector<uint8_t>& f) {
+        std::string extent_error = "<no error>";
+        try {
+            safetensors_extent(f.data(), f.size(), f.size());
+        } catch (const Error& e) {
+            extent_error = e.what();
+        }
+        CHECK(extent_error != "<no error>");
+        CHECK(extent_error == read_error(f));
+    };
+    check_same({1, 0, 0});                      // shorter than the length prefix
+    auto beyond = raw_file("{}", 0);
+    beyond[0] = 200;
+    check_same(beyond);                         // header length beyond the file
+    check_same(raw_file("{not json", 0));       // not JSON
+    check_same(raw_file(R"({"far": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})", 8));
+    check_same(raw_file(R"({"first": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},)"
+                        R"("second": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
+                        12));
+}
+
 // ---- malformed files: one test per case ------------------------------------------------------
 
 TEST_CASE("malformed: file shorter than 8 bytes") {

@@ -50,6 +50,15 @@ struct Safetensors {
 // bytes == product(shape) * dtype size, and the limits. Throws ganzoo::Error.
 Safetensors read_safetensors(const uint8_t* bytes, size_t size, const LoadLimits& limits = {});
 
+// How many leading bytes of a file of `file_size` bytes read_safetensors needs: the length
+// prefix, the header and the tensor data up to the last tensor's end. Nothing after that is
+// looked at, so a reader can fetch just this much. `prefix` holds the file's first `prefix_size`
+// bytes; while they do not yet hold the whole header, the answer is the bytes needed to get it
+// (call again once they are read). Throws ganzoo::Error for anything read_safetensors would
+// refuse in the header, with the same message.
+uint64_t safetensors_extent(const uint8_t* prefix, size_t prefix_size, uint64_t file_size,
+                            const LoadLimits& limits = {});
+
 // IEEE half <-> float (round to nearest even), exposed for tests.
 float half_to_float(uint16_t h);
 uint16_t float_to_half(float f);
