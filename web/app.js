@@ -4,6 +4,7 @@
 // Everything heavy goes through ganzoo.js (a worker); this file only draws and wires events.
 // window.ganzooPage exposes the state for the browser tests (tests/web/).
 import * as ganzoo from './ganzoo.js';
+import { startLive } from './live.js';
 
 const $ = (id) => document.getElementById(id);
 const COUNT = 64, WALK_STEPS = 48, FPS = 20;
@@ -16,8 +17,10 @@ const state = {
 
 function setState(s) { document.body.dataset.state = s; }
 // The error banner: an optional bold title ("Could not load x.safetensors"), then the message.
-function showError(message, title = '') {
+// kind 'info' is the same banner for news that is not a failure (a live run's first snapshot).
+function showError(message, title = '', kind = 'error') {
   const box = $('error');
+  box.dataset.kind = kind;
   box.replaceChildren();
   if (title) box.append(Object.assign(document.createElement('strong'), { textContent: title }), ' ');
   box.append(message);
@@ -88,15 +91,42 @@ function cannotDrive(info) {
   return '';
 }
 
-async function selectModel(url) {
-  setState('loading');
-  showError('');
+// Two files a page can swap without resetting its controls: the same inputs (a newer snapshot
+// of the same run).
+function sameInputs(a, b) {
+  return a.family === b.family && JSON.stringify(a.inputs) === JSON.stringify(b.inputs) &&
+    a.num_classes === b.num_classes && JSON.stringify(a.image) === JSON.stringify(b.image);
+}
+
+// value: a model URL, or 'live:ID' (a run of `ganzoo serve`: its newest snapshot). keep: a newer
+// snapshot of what is showing replaces it in place, with the seed, class, codes and stage kept;
+// if it fails to load, what is showing stays.
+let live = null, selectGeneration = 0;
+async function selectModel(value, { keep = false } = {}) {
+  const generation = ++selectGeneration;
+  let url = value;
+  if (value.startsWith('live:')) {
+    url = live && live.snapshotUrl(value);
+    if (!url) {
+      showError(`run ${value.slice(5)} has no snapshot yet; it shows here when the first one arrives (ganzoo train --live).`, 'Live:', 'info');
+      return;
+    }
+  }
+  if (!keep) {
+    setState('loading');
+    showError('');
+  }
   let model;
   try {
     model = await ganzoo.load(url);
   } catch (e) {
+    if (generation !== selectGeneration) return;
     const { title, message } = loadError(e, url);
     showError(message, title);
+    return;
+  }
+  if (generation !== selectGeneration) {  // a newer choice or snapshot won
+    model.dispose();
     return;
   }
   const reason = model.domains ? '' : cannotDrive(model.info);
@@ -105,8 +135,21 @@ async function selectModel(url) {
     showError(reason);
     return;
   }
+  const inPlace = keep && state.model && !model.domains && !state.model.domains && sameInputs(state.model.info, model.info);
   if (state.model) state.model.dispose();
   state.model = page.model = model;
+  if (keep) showError('');
+  if (inPlace) {
+    describeModel(model.info);
+    const net = state.net;
+    setupStages(model.info);
+    if (net !== undefined && state.stages.includes(net)) {
+      state.net = net;
+      $('stage').value = net;
+    }
+    await refresh();
+    return;
+  }
   page.grid = page.walk = page.growth = page.translation = page.translations = null;
   state.view = model.domains ? 'translate' : 'sample';
   document.body.dataset.view = state.view;
@@ -471,8 +514,12 @@ async function main() {
     download(tile(page.walk, Array.from({ length: 12 }, (_, k) => Math.round(k * (WALK_STEPS - 1) / 11)), 12),
              `ganzoo-${state.model.info.name}-walk.png`));
 
-  const models = await listModels();
   const select = $('model');
+  live = await startLive({
+    onSnapshot: (id) => { if (select.value === `live:${id}`) selectModel(select.value, { keep: true }); },
+    onDrive: (value) => { select.value = value; selectModel(value); },
+  });
+  const models = [...live.models, ...await listModels()];
   select.replaceChildren(...models.map((m) => new Option(m.name, m.url)));
   select.addEventListener('change', () => selectModel(select.value));
   requestAnimationFrame(animate);

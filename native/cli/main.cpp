@@ -21,6 +21,7 @@
 #include <thread>
 #include <tuple>
 
+#include "cli/commands/serve.hpp"
 #include "export/exporter.hpp"
 #include "ganzoo/error.hpp"
 #include "ganzoo/image.hpp"
@@ -1028,6 +1029,7 @@ int main(int argc, char** argv) {
     add_train_classifier(app, argc, argv);
     add_eval(app);
     add_translate(app);
+    ganzoo::cli::add_serve(app);
     // After a process group existed, destructors may wait on peers that are gone: leave at once.
     auto leave = [](int code) {
         if (dist::process_group_created()) {
