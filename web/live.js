@@ -1,7 +1,7 @@
 // The live view: runs that train while the page watches them (`ganzoo train --live` writes
 // RUN/live/latest.safetensors and RUN/live/status.json; `ganzoo serve RUN...` serves them).
-// Without `ganzoo serve` (api/runs.json is not there) the page has no live view and this module
-// does nothing.
+// Without `ganzoo serve` (its answers carry X-Ganzoo-Serve) the page has no live view and this
+// module does nothing.
 //
 // Each run gets a card: its status and ETA, a 4×4 grid of its newest snapshot sampled by the
 // wasm core (the trainer's grid seed, so the cells are the first 16 of its epoch grids), its
@@ -208,7 +208,7 @@ class RunCard {
     this.images = images;
     this.snapshotStep = step;
     drawTiles(this.grid, images, CARD_SAMPLES, CARD_COLUMNS);
-    this.grid.title = `snapshot of step ${step}${s.snapshot.ema ? ' (the averaged generator)' : ''}`;
+    this.grid.title = `snapshot of step ${step}${s.generator === 'average' ? ' (the averaged generator)' : ''}`;
     this.element.dataset.snapshot = String(step);
     this.onSnapshot(this.run.id);
   }
@@ -276,8 +276,13 @@ class RunCard {
 export async function startLive({ onSnapshot = () => {}, onDrive = () => {} } = {}) {
   let runs = [];
   try {
-    const res = await fetch('api/runs.json', { cache: 'no-store' });
-    if (res.ok) runs = (await res.json()).runs || [];
+    // `ganzoo serve` marks its answers; asking any other server for api/runs.json would log a
+    // 404 in the console of every page load.
+    const here = await fetch(location.pathname, { method: 'HEAD', cache: 'no-store' });
+    if (here.headers.get('X-Ganzoo-Serve')) {
+      const res = await fetch('api/runs.json', { cache: 'no-store' });
+      if (res.ok) runs = (await res.json()).runs || [];
+    }
   } catch {
     runs = [];
   }

@@ -220,35 +220,17 @@ void add_export(CLI::App& app) {
     cmd->add_option("--name", name, "model name (default <family>-<dataset>)");
     cmd->callback([] {
         auto loaded = load_run(run);
-        const auto& config = loaded.config;
-        const auto& options = config.at("options");
-        const int64_t world = config.contains("distributed") ? config["distributed"].value("world_size", int64_t{1}) : 1;
-        const auto steps_per_epoch =
-            std::max<int64_t>(1, config.at("dataset").at("count").get<int64_t>() / (options.at("batch").get<int64_t>() * world));
-        ExportOptions eo;
-        eo.dtype = dtype == "f32" ? DType::F32 : DType::F16;
-        eo.family = config.at("family");
-        eo.name = name.empty() ? eo.family + "-" + config.at("dataset").at("name").get<std::string>() : name;
-        eo.dataset = config.at("dataset");
-        eo.dataset.erase("count");
-        eo.training = {{"command", config.value("command", "")},
-                       {"epochs", static_cast<double>(loaded.step) / steps_per_epoch},
-                       {"steps", loaded.step},
-                       {"batch", options.at("batch")},
-                       {"device", options.value("device", "auto")},
-                       {"wall_time_s", loaded.wall_s},
-                       {"commit", config.value("commit", "unknown")},
-                       {"metrics", json::object()}};
+        RunExportOptions how;
+        how.dtype = dtype == "f32" ? DType::F32 : DType::F16;
+        how.name = name;
+        how.raw = raw;
         if (fs::exists(run + "/summary.json")) {
             const auto bytes = read_file(run + "/summary.json");
             const auto summary = json::parse(bytes.begin(), bytes.end(), nullptr, false);
-            if (!summary.is_discarded() && summary.contains("device")) eo.training["device"] = summary["device"];
+            if (!summary.is_discarded() && summary.contains("device") && summary["device"].is_string())
+                how.device = summary["device"];
         }
-        // The averaged generator when the run keeps one (unless --raw): the grids showed it too.
-        eo.training["generator"] = loaded.average && !raw ? "average" : "live";
-        if (loaded.average) eo.training["ema"] = loaded.average->settings().decay;
-        const auto applied = loaded.average && !raw ? loaded.average->apply(average_refresh_seed(options)) : nullptr;
-        const auto bytes = export_model(*loaded.family, eo);
+        const auto bytes = export_run(*loaded.family, loaded.average.get(), loaded.config, loaded.step, loaded.wall_s, how);
         write_file_atomically(output_path(out), bytes);
         const auto model = Model::load(bytes.data(), bytes.size());
         const auto check = model.verify();

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "ganzoo/latent.hpp"
+#include "train/trainer.hpp"
 
 namespace ganzoo::train {
 namespace {
@@ -345,6 +346,34 @@ std::vector<uint8_t> export_graphs(const ExportSpec& spec, const ExportOptions& 
                            {"training", options.training}};
     if (!check.is_null()) document["check"] = check;
     return write_safetensors(tensors, {{"ganzoo", document.dump()}});
+}
+
+std::vector<uint8_t> export_run(GanFamily& family, GeneratorAverage* average, const json& config, int64_t step,
+                                double wall_s, const RunExportOptions& how) {
+    const auto& options = config.at("options");
+    const int64_t world = config.contains("distributed") ? config["distributed"].value("world_size", int64_t{1}) : 1;
+    const auto steps_per_epoch =
+        std::max<int64_t>(1, config.at("dataset").at("count").get<int64_t>() / (options.at("batch").get<int64_t>() * world));
+    ExportOptions eo;
+    eo.dtype = how.dtype;
+    eo.family = config.at("family");
+    eo.name = how.name.empty() ? eo.family + "-" + config.at("dataset").at("name").get<std::string>() : how.name;
+    eo.dataset = config.at("dataset");
+    eo.dataset.erase("count");
+    eo.training = {{"command", config.value("command", "")},
+                   {"epochs", static_cast<double>(step) / steps_per_epoch},
+                   {"steps", step},
+                   {"batch", options.at("batch")},
+                   {"device", how.device.empty() ? options.value("device", "auto") : how.device},
+                   {"wall_time_s", wall_s},
+                   {"commit", config.value("commit", "unknown")},
+                   {"metrics", json::object()}};
+    // The averaged generator when the run keeps one (unless raw): the grids showed it too.
+    const bool averaged = average && !how.raw;
+    eo.training["generator"] = averaged ? "average" : "live";
+    if (average) eo.training["ema"] = average->settings().decay;
+    const auto applied = averaged ? average->apply(average_refresh_seed(options)) : nullptr;
+    return export_model(family, eo);
 }
 
 }  // namespace ganzoo::train

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ganzoo/safetensors.hpp"
+#include "models/average.hpp"
 #include "models/family.hpp"
 
 namespace ganzoo::train {
@@ -31,5 +32,20 @@ std::vector<uint8_t> export_model(GanFamily& family, const ExportOptions& option
 // (the format of docs/format.md: net, seed, count, values, mean, l2, tolerance, ...), or null
 // for none.
 std::vector<uint8_t> export_graphs(const ExportSpec& spec, const ExportOptions& options, const json& check);
+
+// How a run's generator is exported (`ganzoo export`, and `ganzoo train --live`'s snapshots).
+struct RunExportOptions {
+    DType dtype = DType::F16;
+    std::string name;    // empty: <family>-<dataset>
+    bool raw = false;    // the live generator even when the run keeps an average
+    std::string device;  // the device the run trained on, when known better than its options say
+};
+
+// The ganzoo file of a run's generator after `step` steps (wall_s of training): the options and
+// the training record come from the run's config.json (`config`), the averaged generator is
+// exported when `average` is given and not `raw` (its batch-norm statistics re-estimated as for
+// the run's grids). Returns the file's bytes.
+std::vector<uint8_t> export_run(GanFamily& family, GeneratorAverage* average, const json& config, int64_t step,
+                                double wall_s, const RunExportOptions& how);
 
 }  // namespace ganzoo::train

@@ -182,6 +182,7 @@ void send_response(int fd, Response& r, bool head) {
     r.headers["Content-Length"] = std::to_string(length);
     r.headers["Connection"] = "close";
     r.headers["X-Content-Type-Options"] = "nosniff";
+    r.headers["X-Ganzoo-Serve"] = "1";  // the page shows its live view only under ganzoo serve
     for (const auto& [key, value] : r.headers) text += key + ": " + value + "\r\n";
     text += "\r\n";
     if (!head) text += r.body;

@@ -176,6 +176,7 @@ TEST_CASE("serve: over a socket, bounded heads, bad request lines, HEAD, and a p
     const std::string ok = exchange(server.port(), "GET /runs/wgan/live/status.json HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(ok.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
     CHECK(ok.find("Content-Length: 11\r\n") != std::string::npos);
+    CHECK(ok.find("X-Ganzoo-Serve: 1\r\n") != std::string::npos);  // what tells the page to show its live view
     CHECK(ok.substr(ok.size() - 11) == "{\"step\": 2}");
     const std::string head = exchange(server.port(), "HEAD /app.js HTTP/1.1\r\n\r\n");
     CHECK(head.find("Content-Length: 6\r\n") != std::string::npos);
