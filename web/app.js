@@ -519,6 +519,7 @@ async function main() {
     onSnapshot: (id) => { if (select.value === `live:${id}`) selectModel(select.value, { keep: true }); },
     onDrive: (value) => { select.value = value; selectModel(value); },
   });
+  page.reload = () => selectModel(select.value, { keep: true });  // a newer file of the same model, in place
   const models = [...live.models, ...await listModels()];
   select.replaceChildren(...models.map((m) => new Option(m.name, m.url)));
   select.addEventListener('change', () => selectModel(select.value));

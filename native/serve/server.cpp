@@ -19,6 +19,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 namespace ganzoo::serve {
@@ -367,7 +368,10 @@ void Server::run(const std::atomic<bool>& stop) {
         pollfd p{listen_fd_, POLLIN, 0};
         if (::poll(&p, 1, 200) <= 0) continue;
         const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) continue;
+        if (fd < 0) {  // out of descriptors, say: wait a little instead of spinning
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            continue;
+        }
         timeval timeout{options_.idle_timeout_ms / 1000, (options_.idle_timeout_ms % 1000) * 1000};
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
         ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
@@ -378,11 +382,16 @@ void Server::run(const std::atomic<bool>& stop) {
             continue;
         }
         ++active_;
-        std::thread([this, fd] {
-            serve_connection(fd);
+        try {
+            std::thread([this, fd] {
+                serve_connection(fd);
+                ::close(fd);
+                --active_;
+            }).detach();
+        } catch (const std::system_error&) {  // no thread to be had: this client is turned away
             ::close(fd);
             --active_;
-        }).detach();
+        }
     }
     // Open connections end within the idle timeout.
     while (active_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
