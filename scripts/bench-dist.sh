@@ -57,7 +57,7 @@ echo "bench-dist: $model, width $width, batch $batch per process, $steps steps, 
 one=$(field "$work/one/summary.json" images_per_s)
 "$bin" "${common[@]}" --threads "$per_rank_threads" --out "$work/one-small" >"$work/one-small.log" 2>&1 || { cat "$work/one-small.log"; die "the single process failed"; }
 one_small=$(field "$work/one-small/summary.json" images_per_s)
-GANZOO_DIST_PROBE_ALLREDUCE=20 "$bin" launch -n "$ranks" "${common[@]}" --threads "$per_rank_threads" --out "$work/dist" >"$work/dist.log" 2>&1 \
+"$bin" launch -n "$ranks" "${common[@]}" --threads "$per_rank_threads" --fault allreduce-probe:20 --out "$work/dist" >"$work/dist.log" 2>&1 \
   || { cat "$work/dist.log"; die "the $ranks-rank run failed"; }
 many=$(field "$work/dist/summary.json" images_per_s)
 ar_ms=$(field "$work/dist/summary.json" allreduce_ms_per_step)

@@ -163,6 +163,8 @@ void add_train(CLI::App& app, int argc, char** argv) {
                     "seconds the ranks wait for each other to start (default: --dist-timeout)");
     cmd->add_option("--dist-backend", distributed.backend, "auto (NCCL on CUDA when built with it, else Gloo), gloo or nccl");
     cmd->add_option("--bucket-mb", distributed.bucket_mb, "gradients are all-reduced in flat buckets of this many MiB (default 25)");
+    static std::vector<std::string> faults;  // for tests and benchmarks (train/fault_plan.hpp): not in the help
+    cmd->add_option("--fault", faults, "")->group("");
     cmd->callback([argc, argv] {
         TrainRequest request;
         request.family = family;
@@ -182,6 +184,7 @@ void add_train(CLI::App& app, int argc, char** argv) {
         }
         if (request.resume && request.out.empty()) throw std::runtime_error("--resume needs --out RUN_DIR");
         request.dist = distributed;
+        request.faults = FaultPlan::parse(faults);
         dist::check_options(distributed);  // bad flags: one line without a rank prefix
         TrainSummary summary;
         try {

@@ -12,45 +12,23 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <optional>
-#include <sstream>
 #include <thread>
 
-#include "ganzoo/image.hpp"
 #include "ganzoo/latent.hpp"
+#include "train/collective.hpp"
 #include "train/files.hpp"
-#include "train/report.hpp"
+#include "train/progress.hpp"
+#include "train/run_directory.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ganzoo::train {
 namespace {
 
-constexpr int64_t kWarmupSteps = 5;
-constexpr int kCheckpointVersion = 1;
-
-std::atomic<bool> g_interrupted{false};
-
-void on_interrupt(int) { g_interrupted = true; }
-
 std::string timestamp() {
     const std::time_t now = std::time(nullptr);
     char text[32];
     std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", std::localtime(&now));
-    return text;
-}
-
-std::string format_duration(double seconds) {
-    const auto s = static_cast<int64_t>(std::max(0.0, seconds));
-    char text[32];
-    if (s >= 3600)
-        std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
-                      static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
-    else
-        std::snprintf(text, sizeof text, "%lld:%02lld", static_cast<long long>(s / 60),
-                      static_cast<long long>(s % 60));
     return text;
 }
 
@@ -139,241 +117,6 @@ json dataset_document(const data::ImageDataset& ds) {
             {"count", ds.count}};
 }
 
-// Progress on a terminal: one line redrawn in place; otherwise a plain line now and then.
-class Progress {
-public:
-    explicit Progress(int64_t log_every) : tty_(::isatty(STDOUT_FILENO) != 0), log_every_(log_every) {}
-
-    void update(int64_t step, int64_t total, int64_t epoch, int64_t epochs, const StepStats& stats,
-                double images_per_s, double eta_s) {
-        const bool last = step == total;
-        if (!tty_ && step % log_every_ != 0 && !last) return;
-        std::ostringstream line;
-        line << "epoch " << epoch << "/" << epochs << " ";
-        if (tty_) {
-            constexpr int kWidth = 24;
-            const int filled = static_cast<int>(kWidth * step / std::max<int64_t>(total, 1));
-            line << "[" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] ";
-        }
-        line << "step " << step << "/" << total;
-        char number[32];
-        for (const auto& [name, value] : stats) {
-            std::snprintf(number, sizeof number, "%.4f", value);
-            line << " " << name << " " << number;
-        }
-        std::snprintf(number, sizeof number, "%.0f", images_per_s);
-        line << " | " << number << " img/s | ETA " << format_duration(eta_s);
-        if (tty_)
-            std::cout << "\r" << line.str() << "\033[K" << (last ? "\n" : "") << std::flush;
-        else
-            std::cout << line.str() << std::endl;
-    }
-
-    void message(const std::string& text) {
-        if (tty_) std::cout << "\r\033[K";
-        std::cout << text << std::endl;
-    }
-
-private:
-    bool tty_;
-    int64_t log_every_;
-};
-
-// log.csv: a header from the first step's stats, then one row per step. On resume the rows
-// after the checkpoint's step are dropped, so the log never holds a step twice.
-class StepLog {
-public:
-    StepLog(const std::string& path, int64_t resume_step) : path_(path) {
-        if (resume_step > 0 && fs::exists(path)) {
-            // A run killed mid-write can leave a torn last row: keep only whole rows (ending in a
-            // newline, as many fields as the header) of steps 1..resume_step, in order.
-            const auto bytes = read_file(path);
-            const std::string text(bytes.begin(), bytes.end());
-            size_t begin = text.find('\n');
-            header_ = text.substr(0, begin == std::string::npos ? 0 : begin);
-            const auto fields = std::count(header_.begin(), header_.end(), ',');
-            std::string kept;
-            int64_t expected = 1;
-            while (begin != std::string::npos && !header_.empty()) {
-                const size_t end = text.find('\n', begin + 1);
-                if (end == std::string::npos) break;
-                const std::string line = text.substr(begin + 1, end - begin - 1);
-                begin = end;
-                char* stop = nullptr;
-                const long long step = std::strtoll(line.c_str(), &stop, 10);
-                if (step != expected || *stop != ',' || std::count(line.begin(), line.end(), ',') != fields) break;
-                if (step > resume_step) break;
-                kept += line + "\n";
-                ++expected;
-            }
-            write_text_atomically(path, header_.empty() ? std::string() : header_ + "\n" + kept);
-        } else if (fs::exists(path)) {
-            fs::remove(path);
-        }
-        out_.open(path, std::ios::app);
-        if (!out_) throw std::runtime_error(path + ": cannot open for writing");
-    }
-
-    void append(int64_t step, int64_t epoch, const StepStats& stats, double images_per_s, double elapsed_s) {
-        if (header_.empty()) {
-            header_ = "step,epoch";
-            for (const auto& s : stats) header_ += "," + s.first;
-            header_ += ",images_per_s,elapsed_s";
-            out_ << header_ << "\n" << std::flush;
-        }
-        std::string row = std::to_string(step) + "," + std::to_string(epoch);
-        char number[32];
-        for (const auto& s : stats) {
-            std::snprintf(number, sizeof number, "%.6g", s.second);
-            row += std::string(",") + number;
-        }
-        std::snprintf(number, sizeof number, "%.1f,%.2f", images_per_s, elapsed_s);
-        row += std::string(",") + number + "\n";
-        // One write per row: a killed run leaves whole rows, never a torn one.
-        out_ << row << std::flush;
-    }
-
-    void flush() { out_.flush(); }
-
-private:
-    std::string path_, header_;
-    std::ofstream out_;
-};
-
-struct Checkpoint {
-    int64_t step = 0;
-    double wall_s = 0.0;
-};
-
-// `average`: the generator average, saved beside the model when averaging is on.
-// What a checkpoint was written by: the member's name (as bytes) and every parameter's shape,
-// so that a resume with another member's or another width's checkpoint is refused with the
-// shapes named, before LibTorch's load fails inside ('unflatten: ...', 'INTERNAL ASSERT FAILED').
-torch::Tensor name_tensor(const std::string& name) {
-    return torch::tensor(std::vector<int64_t>(name.begin(), name.end()), torch::kLong);
-}
-
-std::string shape_text(c10::IntArrayRef shape) {
-    std::string text = "[";
-    for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-    return text + "]";
-}
-
-void save_record(GanFamily& family, const std::string& family_name, torch::serialize::OutputArchive& archive) {
-    archive.write("family", name_tensor(family_name));
-    torch::serialize::OutputArchive shapes;
-    for (const auto& [net, module] : family.networks())
-        for (const auto& p : module->named_parameters())
-            shapes.write(net + "." + p.key(), torch::tensor(p.value().sizes().vec(), torch::kLong));
-    archive.write("shapes", shapes);
-}
-
-void check_record(GanFamily& family, const std::string& family_name, torch::serialize::InputArchive& archive,
-                  const std::string& path) {
-    torch::Tensor written;
-    if (!archive.try_read("family", written)) return;  // written before the record existed
-    const auto bytes = written.to(torch::kCPU);
-    std::string name;
-    for (int64_t i = 0; i < bytes.numel(); ++i) name += static_cast<char>(bytes[i].item<int64_t>());
-    if (name != family_name)
-        throw std::runtime_error(path + ": a checkpoint of " + name + ", but this run trains " + family_name +
-                                 " (a checkpoint from another run?)");
-    torch::serialize::InputArchive shapes;
-    if (!archive.try_read("shapes", shapes)) return;
-    for (const auto& [net, module] : family.networks())
-        for (const auto& p : module->named_parameters()) {
-            const std::string key = net + "." + p.key();
-            torch::Tensor stored;
-            if (!shapes.try_read(key, stored))
-                throw std::runtime_error(path + ": the checkpoint has no " + key + " (" + shape_text(p.value().sizes()) +
-                                         " in this run's networks): a checkpoint from another run or recipe?");
-            const auto dims = stored.to(torch::kCPU).contiguous();
-            const std::vector<int64_t> saved(dims.data_ptr<int64_t>(), dims.data_ptr<int64_t>() + dims.numel());
-            if (c10::IntArrayRef(saved) != p.value().sizes())
-                throw std::runtime_error(path + ": the checkpoint's " + key + " is " + shape_text(saved) +
-                                         ", this run's config builds " + shape_text(p.value().sizes()) +
-                                         " (a checkpoint from another run, or a changed --width?)");
-        }
-}
-
-void save_checkpoint(GanFamily& family, const std::string& family_name, const GeneratorAverage* average,
-                     const std::string& dir, const Checkpoint& state) {
-    torch::serialize::OutputArchive archive;
-    archive.write("version", torch::tensor(static_cast<int64_t>(kCheckpointVersion)));
-    save_record(family, family_name, archive);
-    archive.write("step", torch::tensor(state.step));
-    archive.write("wall_s", torch::tensor(state.wall_s, torch::kDouble));
-    torch::serialize::OutputArchive model;
-    family.save(model);
-    archive.write("model", model);
-    if (average) {
-        torch::serialize::OutputArchive ema;
-        average->save(ema);
-        archive.write("ema", ema);
-    }
-    std::vector<uint8_t> payload;
-    archive.save_to([&payload](const void* data, size_t size) {
-        payload.insert(payload.end(), static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
-        return size;
-    });
-    // Checksummed, then written to latest.pt.tmp and renamed: a kill at any moment leaves the
-    // previous checkpoint or the new one, and a damaged file is refused on load, never half-read.
-    write_file_atomically(dir + "/latest.pt", seal_checkpoint(payload));
-}
-
-// A checkpoint without an average (written before averaging was on) starts it at the loaded G.
-Checkpoint load_checkpoint(GanFamily& family, const std::string& family_name, GeneratorAverage* average,
-                           const std::string& dir, torch::Device device) {
-    const std::string path = dir + "/latest.pt";
-    if (!fs::exists(path))
-        throw std::runtime_error(path + ": no checkpoint to resume from (start without --resume)");
-    torch::serialize::InputArchive archive;
-    Checkpoint state;
-    try {
-        const auto payload = open_checkpoint(read_file(path), path);
-        archive.load_from(reinterpret_cast<const char*>(payload.data()), payload.size(), device);
-        torch::Tensor version, step, wall;
-        archive.read("version", version);
-        if (version.item<int64_t>() != kCheckpointVersion)
-            throw std::runtime_error("checkpoint version " + std::to_string(version.item<int64_t>()) +
-                                     " is not " + std::to_string(kCheckpointVersion));
-        check_record(family, family_name, archive, path);
-        archive.read("step", step);
-        archive.read("wall_s", wall);
-        state.step = step.item<int64_t>();
-        state.wall_s = wall.item<double>();
-        torch::serialize::InputArchive model;
-        archive.read("model", model);
-        family.load(model);
-        if (average) {
-            torch::serialize::InputArchive ema;
-            if (archive.try_read("ema", ema))
-                average->load(ema);
-            else
-                average->reset();
-        }
-    } catch (const c10::Error& e) {
-        throw std::runtime_error(path + ": cannot load checkpoint (" + std::string(e.what_without_backtrace()) + ")");
-    }
-    return state;
-}
-
-// With `average` (averaging on), the grid is the averaged generator's, as export writes it.
-void write_sample_grid(GanFamily& family, GeneratorAverage* average, const json& config, const std::string& path) {
-    const auto applied = average ? average->apply(average_refresh_seed(config)) : nullptr;
-    const auto count = config_value<int64_t>(config, "sample_count");
-    const auto latents = normal_latents(config_value<uint64_t>(config, "sample_seed"), 0, count, family.z_dim());
-    const auto z = torch::from_blob(const_cast<float*>(latents.data.data()), {count, family.z_dim()},
-                                    torch::kFloat);
-    const int64_t columns = family.grid_columns(count);
-    const auto images =
-        family.sample(z, family.grid_inputs(count, columns)).to(torch::kCPU, torch::kFloat).contiguous();
-    ganzoo::Tensor batch{std::vector<int64_t>(images.sizes().begin(), images.sizes().end()),
-                         std::vector<float>(images.data_ptr<float>(), images.data_ptr<float>() + images.numel())};
-    write_png(path, tile_grid(batch, -1.0f, 1.0f, static_cast<int>(columns)));
-}
-
-// The options of a new run (defaults < recipe < user), or of a resumed one (its config.json,
 // where the user may only change how long it runs).
 json resolve_config(const TrainRequest& request, GanFamily& family, const std::string& run_dir) {
     const std::string config_path = run_dir + "/config.json";
@@ -487,7 +230,7 @@ LoadedRun load_run(const std::string& run_dir, torch::Device device) {
     run.family->build(options, shape, static_cast<int64_t>(dataset.at("classes").size()), device);
     run.average = make_average(*run.family, options);
     const Checkpoint state =
-        load_checkpoint(*run.family, run.config.value("family", ""), run.average.get(), run_dir + "/checkpoints", device);
+        RunDirectory(run_dir, false).load_checkpoint(*run.family, run.config.value("family", ""), run.average.get(), device);
     run.step = state.step;
     run.wall_s = state.wall_s;
     return run;
@@ -512,26 +255,6 @@ void check_loop_options(const json& options) {
     }
 }
 
-// Test hook: GANZOO_INJECT_NONFINITE=loss:N poisons step N's batch with a NaN (its losses turn
-// NaN); grad:N turns one gradient of the first network NaN after step N, losses left finite.
-struct Injection {
-    std::string what;
-    int64_t step = -1;
-};
-
-Injection injection_from_environment() {
-    Injection i;
-    if (const char* text = std::getenv("GANZOO_INJECT_NONFINITE")) {
-        const std::string spec = text;
-        const auto colon = spec.find(':');
-        if (colon != std::string::npos) {
-            i.what = spec.substr(0, colon);
-            i.step = std::atoll(spec.c_str() + colon + 1);
-        }
-    }
-    return i;
-}
-
 // The first network whose gradients hold a NaN/Inf, with the first such parameter; empty if none.
 std::string nonfinite_gradient(GanFamily& family) {
     torch::NoGradGuard no_grad;
@@ -554,45 +277,6 @@ std::string nonfinite_gradient(GanFamily& family) {
     return "";
 }
 
-}  // namespace
-
-namespace {
-
-// Test hook for the dead-rank tests: GANZOO_DIST_FAULT=die:R:N kills rank R (SIGKILL, as a crash
-// would) at the start of step N; hang:R:N makes it stop answering (sleeps) instead.
-void maybe_fault(int64_t rank, int64_t step) {
-    const char* text = std::getenv("GANZOO_DIST_FAULT");
-    if (!text) return;
-    char kind[8] = {0};
-    long long fault_rank = -1, fault_step = -1;
-    if (std::sscanf(text, "%7[a-z]:%lld:%lld", kind, &fault_rank, &fault_step) != 3) return;
-    if (fault_rank != rank || fault_step != step) return;
-    if (std::string(kind) == "die") ::kill(::getpid(), SIGKILL);
-    if (std::string(kind) == "hang") std::this_thread::sleep_for(std::chrono::hours(1));
-}
-
-// Test hook: GANZOO_DIST_PARAMETERS_OUT=DIR makes every rank write its final parameters to
-// DIR/rank<R>.pt (an archive keyed "G.0.weight", ...), so a test can compare the ranks.
-void maybe_write_parameters(GanFamily& family, int64_t rank) {
-    const char* dir = std::getenv("GANZOO_DIST_PARAMETERS_OUT");
-    if (!dir || !*dir) return;
-    torch::serialize::OutputArchive archive;
-    for (const auto& [name, module] : family.networks())
-        for (const auto& p : module->named_parameters()) archive.write(name + "." + p.key(), p.value().detach().cpu());
-    fs::create_directories(dir);
-    archive.save_to(std::string(dir) + "/rank" + std::to_string(rank) + ".pt");
-}
-
-// PATH.tmp files a failed write left (a full disk; a kill between the write and the rename):
-// never a file's only copy, since the rename publishes it, but they hold the space the next
-// write may need. Removed under the run's lock, before anything is written.
-void remove_stale_temporaries(const std::string& run_dir) {
-    std::error_code error;
-    for (fs::recursive_directory_iterator it(run_dir, error), end; !error && it != end; it.increment(error)) {
-        std::error_code kind;
-        if (it->path().extension() == ".tmp" && it->is_regular_file(kind)) fs::remove(it->path(), kind);
-    }
-}
 
 // The parameters `family` would have at options' width, without building it there: from
 // builds at widths 4, 8 and 12 (each layer's size is a product of at most two channel counts
@@ -644,313 +328,329 @@ int64_t local_world_size(const dist::Options& d, const dist::Endpoint& endpoint)
 
 }  // namespace
 
-TrainSummary run_training(const TrainRequest& request) {
-    const dist::Options& dopt = request.dist;
-    const dist::Endpoint endpoint = dist::check_options(dopt);
-    const bool distributed = dopt.distributed();
-    const bool writer = dopt.rank == 0;  // only rank 0 writes the run directory
-    const int64_t rank = dopt.rank, world = dopt.world_size;
 
+// ---- the loop ----------------------------------------------------------------------------
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int64_t kWarmupSteps = 5;  // steps left out of the summary's throughput
+
+std::atomic<bool> g_interrupted{false};
+void on_interrupt(int) { g_interrupted = true; }
+
+// While it lives, SIGINT and SIGTERM ask the loop to stop: a checkpoint, then the end.
+class StopRequests {
+public:
+    StopRequests() {
+        g_interrupted = false;
+        previous_ = std::signal(SIGINT, on_interrupt);
+        std::signal(SIGTERM, on_interrupt);
+    }
+    ~StopRequests() {
+        std::signal(SIGINT, previous_);
+        std::signal(SIGTERM, SIG_DFL);
+    }
+    StopRequests(const StopRequests&) = delete;
+    StopRequests& operator=(const StopRequests&) = delete;
+    bool asked() const { return g_interrupted; }
+
+private:
+    void (*previous_)(int) = SIG_DFL;
+};
+
+// The options' device; data-parallel on CUDA without an index: one GPU per local rank, as
+// torchrun's LOCAL_RANK (`ganzoo launch` sets it).
+torch::Device training_device(const json& options, const dist::Options& d) {
+    torch::Device device = resolve_device(config_value<std::string>(options, "device"));
+    if (d.distributed() && device.is_cuda() && !device.has_index()) {
+        const char* local = std::getenv("LOCAL_RANK");
+        const int64_t local_rank = local ? std::atoll(local) : d.rank;
+        device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(
+                                                 local_rank % std::max<int64_t>(1, torch::cuda::device_count())));
+    }
+    return device;
+}
+
+// --threads, or this machine's cores shared by the ranks on it.
+void set_threads(const json& options, const dist::Options& d, const dist::Endpoint& endpoint) {
+    const auto threads = config_value<int64_t>(options, "threads");
+    const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+    torch::set_num_threads(
+        static_cast<int>(threads > 0 ? threads : std::max<int64_t>(1, cores / local_world_size(d, endpoint))));
+}
+
+// The run in steps. A step takes a global batch of batch × world size images (rank r the rows
+// [r·batch, (r+1)·batch)); an epoch's last partial batch is dropped.
+struct Schedule {
+    int64_t batch = 0, global_batch = 0, steps_per_epoch = 0, total_steps = 0, total_epochs = 0;
+    int64_t checkpoint_every = 0;
+    uint64_t seed = 0;
+};
+
+Schedule make_schedule(const json& options, int64_t images, const dist::Options& d) {
+    Schedule s;
+    s.batch = config_value<int64_t>(options, "batch");
+    s.global_batch = s.batch * d.world_size;
+    if (s.batch < 1 || s.global_batch > images)
+        throw std::runtime_error("--batch " + std::to_string(s.batch) +
+                                 (d.distributed() ? " x --world-size " + std::to_string(d.world_size) + " = " +
+                                                        std::to_string(s.global_batch)
+                                                  : std::string()) +
+                                 " must be between 1 and the dataset size " + std::to_string(images));
+    s.steps_per_epoch = images / s.global_batch;
+    const auto step_limit = config_value<int64_t>(options, "steps");
+    s.total_steps = step_limit > 0 ? step_limit : config_value<int64_t>(options, "epochs") * s.steps_per_epoch;
+    s.total_epochs = (s.total_steps + s.steps_per_epoch - 1) / s.steps_per_epoch;
+    if (s.total_steps < 1) throw std::runtime_error("nothing to train: --epochs and --steps are both 0");
+    s.checkpoint_every = config_value<int64_t>(options, "checkpoint_every");
+    s.seed = config_value<uint64_t>(options, "seed");
+    return s;
+}
+
+// The member's networks at the run's first weights (seeded from step -1), given its training
+// data; returns the generator average when averaging is on.
+std::unique_ptr<GeneratorAverage> build_member(GanFamily& family, const std::string& name, const json& options,
+                                               const DeviceData& data, torch::Device device) {
+    const auto& ds = data.dataset;
+    const ImageShape shape{ds.channels, ds.height, ds.width};
+    const auto classes = static_cast<int64_t>(ds.class_names.size());
+    check_network_memory(name, options, shape, classes, device);
+    torch::manual_seed(step_seed(config_value<uint64_t>(options, "seed"), -1));
+    family.build(options, shape, classes, device);
+    family.set_training_data(data.pixels, data.labels);
+    return make_average(family, options);
+}
+
+// Step s's batch: its slice of the epoch's permutation, this rank's rows of it.
+class Batches {
+public:
+    Batches(const DeviceData& data, const Schedule& schedule, int64_t rank, BatchShard shard, torch::Device device)
+        : data_(data), schedule_(schedule), rank_(rank), shard_(std::move(shard)), device_(device) {}
+
+    Batch at(int64_t step) {
+        const int64_t epoch = step / schedule_.steps_per_epoch, position = step % schedule_.steps_per_epoch;
+        if (order_epoch_ != epoch) {
+            order_ = epoch_order(schedule_.seed, epoch, data_.dataset.count);
+            order_epoch_ = epoch;
+        }
+        const int64_t first = position * schedule_.global_batch + rank_ * schedule_.batch;
+        const auto index = torch::from_blob(order_.data() + first, {schedule_.batch}, torch::kInt64).to(device_);
+        Batch b;
+        b.images = images_to_float(data_.pixels.index_select(0, index));
+        if (data_.labels.defined()) b.labels = data_.labels.index_select(0, index);
+        b.shard = shard_;
+        return b;
+    }
+
+private:
+    const DeviceData& data_;
+    const Schedule& schedule_;
+    int64_t rank_;
+    BatchShard shard_;
+    torch::Device device_;
+    std::vector<int64_t> order_;
+    int64_t order_epoch_ = -1;
+};
+
+// Images per second: a smoothed rate for the console, and for the summary the mean over the
+// steps after the warm-up, with those steps' gradient all-reduce time and bytes.
+class Speed {
+public:
+    // Returns the step's own rate.
+    double add(double step_s, int64_t images, const StepTraffic& traffic) {
+        if (++steps_ > kWarmupSteps) {
+            seconds_ += step_s;
+            images_ += images;
+            allreduce_s_ += traffic.seconds;
+            bytes_ += traffic.bytes;
+            ++measured_;
+        }
+        const double instant = static_cast<double>(images) / std::max(step_s, 1e-9);
+        rate_ = rate_ == 0.0 ? instant : 0.9 * rate_ + 0.1 * instant;
+        return instant;
+    }
+    double rate() const { return rate_; }
+    double images_per_s() const { return seconds_ > 0 ? static_cast<double>(images_) / seconds_ : rate_; }
+    double allreduce_ms_per_step() const { return measured_ > 0 ? 1000 * allreduce_s_ / static_cast<double>(measured_) : 0.0; }
+    int64_t bytes_per_step() const { return measured_ > 0 ? bytes_ / measured_ : 0; }
+
+private:
+    int64_t steps_ = 0, images_ = 0, bytes_ = 0, measured_ = 0;
+    double seconds_ = 0, allreduce_s_ = 0, rate_ = 0;
+};
+
+// The step's first non-finite figure, else the first network whose gradients hold a NaN/Inf;
+// empty when the step is sound.
+std::string nonfinite_problem(const StepStats& stats, GanFamily& family) {
+    for (const auto& [name, value] : stats)
+        if (!std::isfinite(value)) return name + " is " + (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
+    return nonfinite_gradient(family);
+}
+
+std::runtime_error nonfinite_error(int64_t step, const std::string& problem, int64_t last_checkpoint,
+                                   const std::string& checkpoints) {
+    return std::runtime_error(
+        "step " + std::to_string(step) + ": " + problem + "; training stopped, " +
+        (last_checkpoint > 0 ? "the last good checkpoint is " + checkpoints + "/latest.pt (step " +
+                                   std::to_string(last_checkpoint) + ", resume with --resume)"
+                             : std::string("no checkpoint was written yet")) +
+        "; try a lower --lr, another --seed or a smaller --batch");
+}
+
+// What the loop runs on, as run_training set it up.
+struct Setup {
+    const TrainRequest& request;
+    GanFamily& family;
+    GeneratorAverage* average;
+    RunDirectory& dir;
+    Collective& collective;
+    const json& options;
+    const Schedule& schedule;
+    Batches& batches;
+    torch::Device device;
+    std::string blas;
+    Checkpoint state;  // where the run starts: step 0, or the resumed checkpoint's
+};
+
+class Loop {
+public:
+    explicit Loop(Setup setup) : s_(setup), state_(setup.state), last_checkpoint_(setup.state.step) {}
+
+    // The paper's loop: for each step, a batch, the member's update, the checks, the log; at the
+    // end of each epoch a grid; now and then a checkpoint.
+    TrainSummary run(Progress& progress) {
+        const Schedule& plan = s_.schedule;
+        const FaultPlan& faults = s_.request.faults;
+        bool interrupted = false;
+        {
+            const StopRequests stops;
+            while (state_.step < plan.total_steps && !s_.collective.stop(stops.asked())) {
+                const int64_t epoch = state_.step / plan.steps_per_epoch, next = state_.step + 1;
+                faults.before_step(s_.collective.rank(), next);
+                const auto step_start = Clock::now();
+                torch::manual_seed(step_seed(plan.seed, state_.step));
+                Batch batch = s_.batches.at(state_.step);
+                faults.poison_batch(batch, next);
+                StepStats stats = s_.family.train_step(batch);
+                faults.poison_gradients(s_.family, next);
+                const StepTraffic traffic = s_.collective.agree(stats, stops.asked());
+                if (const std::string problem = nonfinite_problem(stats, s_.family); !problem.empty()) {
+                    s_.dir.flush_log();
+                    throw nonfinite_error(next, problem, last_checkpoint_, s_.dir.checkpoints());
+                }
+                state_.step = next;
+                if (s_.average) s_.average->update(state_.step);
+                const double instant = speed_.add(seconds_since(step_start), plan.global_batch, traffic);
+                s_.dir.log_step(state_.step, epoch + 1, stats, instant, elapsed());
+                progress.update(state_.step, plan.total_steps, epoch + 1, plan.total_epochs, stats, speed_.rate(),
+                                (plan.total_steps - state_.step) * plan.global_batch / std::max(speed_.rate(), 1e-9));
+                const bool epoch_done = state_.step % plan.steps_per_epoch == 0, last = state_.step == plan.total_steps;
+                if (epoch_done || last) {
+                    s_.collective.average_buffers(s_.family);
+                    s_.dir.write_epoch(s_.family, s_.average, s_.options, epoch + 1, s_.request.family);
+                }
+                if (epoch_done || last || state_.step % plan.checkpoint_every == 0) checkpoint();
+            }
+            interrupted = s_.collective.stop(stops.asked());
+            if (interrupted) {
+                checkpoint();
+                progress.message("interrupted at step " + std::to_string(state_.step) +
+                                 "; checkpoint written, continue with --resume");
+            }
+        }
+        return finish(interrupted);
+    }
+
+    double elapsed() const { return state_.wall_s + seconds_since(started_); }
+
+private:
+    static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+    void checkpoint() {
+        s_.collective.average_buffers(s_.family);
+        s_.dir.save_checkpoint(s_.family, s_.request.family, s_.average, {state_.step, elapsed()});
+        last_checkpoint_ = state_.step;
+    }
+
+    // Every rank done, the figures gathered; summary.json.
+    TrainSummary finish(bool interrupted) {
+        s_.collective.barrier();  // every rank is done before rank 0 reports
+        s_.request.faults.write_parameters(s_.family, s_.collective.rank());
+        s_.collective.probe(s_.family, s_.request.faults.allreduce_probe());
+        TrainSummary summary;
+        summary.run_dir = s_.dir.path();
+        summary.steps = state_.step;
+        summary.wall_s = elapsed();
+        summary.images_per_s = speed_.images_per_s();
+        summary.device = s_.device.str();
+        summary.blas = s_.blas;
+        summary.rank = s_.collective.rank();
+        summary.world_size = s_.collective.world_size();
+        summary.backend = s_.collective.backend();
+        summary.allreduce_ms_per_step = speed_.allreduce_ms_per_step();
+        summary.gradient_bytes_per_step = speed_.bytes_per_step();
+        json document = {{"steps", summary.steps},       {"batch", s_.schedule.batch},
+                         {"threads", torch::get_num_threads()}, {"wall_s", summary.wall_s},
+                         {"images_per_s", summary.images_per_s}, {"blas", summary.blas},
+                         {"device", summary.device},     {"interrupted", interrupted}};
+        s_.collective.summarise(document, summary.allreduce_ms_per_step, summary.gradient_bytes_per_step);
+        s_.dir.write_summary(document);
+        if (interrupted) throw std::runtime_error("interrupted");
+        return summary;
+    }
+
+    Setup s_;
+    Checkpoint state_;
+    int64_t last_checkpoint_;
+    Speed speed_;
+    const Clock::time_point started_ = Clock::now();
+};
+
+}  // namespace
+
+TrainSummary run_training(const TrainRequest& request) {
+    const dist::Endpoint endpoint = dist::check_options(request.dist);
     auto family = make_family(request.family);
-    const std::string run_dir = request.out.empty() ? "runs/" + request.family + "-" + timestamp() : request.out;
-    const std::string checkpoints = run_dir + "/checkpoints";
-    if (!request.resume && fs::exists(checkpoints + "/latest.pt"))
-        throw std::runtime_error(run_dir + " already holds a run: pass --resume to continue it, or choose another --out");
-    json config = resolve_config(request, *family, run_dir);
+    RunDirectory dir(request.out.empty() ? "runs/" + request.family + "-" + timestamp() : request.out,
+                     request.dist.rank == 0);  // only rank 0 writes the run directory
+    dir.refuse_overwrite(request.resume);
+    json config = resolve_config(request, *family, dir.path());
     json& options = config["options"];
     check_loop_options(options);
 
-    torch::Device device = resolve_device(config_value<std::string>(options, "device"));
-    if (distributed && device.is_cuda() && !device.has_index()) {
-        // One GPU per local rank, as torchrun's LOCAL_RANK; `ganzoo launch` sets it.
-        const char* local = std::getenv("LOCAL_RANK");
-        const int64_t local_rank = local ? std::atoll(local) : rank;
-        device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % std::max<int64_t>(1, torch::cuda::device_count())));
-    }
-    const auto threads = config_value<int64_t>(options, "threads");
-    const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
-    torch::set_num_threads(static_cast<int>(threads > 0 ? threads : std::max<int64_t>(1, cores / local_world_size(dopt, endpoint))));
-
-    DeviceData data = load_data(options, device, *family);
+    const torch::Device device = training_device(options, request.dist);
+    set_threads(options, request.dist, endpoint);
+    const DeviceData data = load_data(options, device, *family);
     const auto& ds = data.dataset;
     config["dataset"] = dataset_document(ds);
-    const auto batch = config_value<int64_t>(options, "batch");
-    const int64_t global_batch = batch * world;  // one step: rank r takes rows [r·batch, (r+1)·batch)
-    if (batch < 1 || global_batch > ds.count)
-        throw std::runtime_error(distributed ? "--batch " + std::to_string(batch) + " x --world-size " + std::to_string(world) + " = " +
-                                                   std::to_string(global_batch) + " must be between 1 and the dataset size " +
-                                                   std::to_string(ds.count)
-                                             : "--batch " + std::to_string(batch) + " must be between 1 and the dataset size " +
-                                                   std::to_string(ds.count));
-    const int64_t steps_per_epoch = ds.count / global_batch;  // the last partial batch is dropped
-    const auto epochs = config_value<int64_t>(options, "epochs");
-    const auto step_limit = config_value<int64_t>(options, "steps");
-    const int64_t total_steps = step_limit > 0 ? step_limit : epochs * steps_per_epoch;
-    const int64_t total_epochs = (total_steps + steps_per_epoch - 1) / steps_per_epoch;
-    if (total_steps < 1) throw std::runtime_error("nothing to train: --epochs and --steps are both 0");
-    const auto seed = config_value<uint64_t>(options, "seed");
-
-    check_network_memory(request.family, options, {ds.channels, ds.height, ds.width},
-                         static_cast<int64_t>(ds.class_names.size()), device);
-    torch::manual_seed(step_seed(seed, -1));  // initial weights
-    family->build(options, {ds.channels, ds.height, ds.width}, static_cast<int64_t>(ds.class_names.size()), device);
-    family->set_training_data(data.pixels, data.labels);
-    const std::unique_ptr<GeneratorAverage> average = make_average(*family, options);
-
-    std::optional<RunLock> lock;  // rank 0's: the other ranks of a launch share its directory
-    if (writer) {
-        fs::create_directories(checkpoints);
-        fs::create_directories(run_dir + "/samples");
-        lock.emplace(run_dir);
-        remove_stale_temporaries(run_dir);
-        // Checked again under the lock: another train may have started the run since.
-        if (!request.resume && fs::exists(checkpoints + "/latest.pt"))
-            throw std::runtime_error(run_dir + " already holds a run: pass --resume to continue it, or choose another --out");
-    }
-    Checkpoint state;
-    if (request.resume) state = load_checkpoint(*family, request.family, average.get(), checkpoints, device);
+    const Schedule schedule = make_schedule(options, ds.count, request.dist);
+    const auto average = build_member(*family, request.family, options, data, device);
+    dir.open(request.resume);
+    const Checkpoint start =
+        request.resume ? dir.load_checkpoint(*family, request.family, average.get(), device) : Checkpoint{};
 
     // Join the process group once the options, the data and the networks are known good on
     // this rank, so that a bad option fails at once instead of after a rendezvous.
-    std::unique_ptr<dist::DataParallel> group;
-    if (distributed) {
-        group = std::make_unique<dist::DataParallel>(dopt, device);
-        dist::DataParallel* g = group.get();
-        if (!family->wrap_optimizers([g](std::unique_ptr<torch::optim::Optimizer> o) { return g->averaging(std::move(o)); }))
-            throw std::runtime_error(request.family + " cannot train data-parallel (its optimizers are not reachable)");
-        config["distributed"] = {{"world_size", world}, {"backend", group->backend()}, {"global_batch", global_batch}};
-    } else {
-        config.erase("distributed");  // a distributed run resumed by one process
-    }
-    // Floating buffers (batch norm's running statistics) of every network.
-    auto network_buffers = [&family] {
-        std::vector<torch::Tensor> buffers;
-        for (const auto& [name, module] : family->networks())
-            for (const auto& b : module->buffers())
-                if (b.is_floating_point()) buffers.push_back(b);
-        return buffers;
-    };
+    const auto collective = make_collective(request.dist, device);
+    collective->join(*family, request.family, config, schedule.global_batch);
     try {
-        if (group) {
-            // Same seed, same weights on every rank already; the broadcast makes it a fact
-            // (and covers a resume from a checkpoint that only rank 0 could read the same way).
-            std::vector<torch::Tensor> tensors;
-            for (const auto& [name, module] : family->networks()) {
-                for (const auto& p : module->parameters()) tensors.push_back(p);
-                for (const auto& b : module->buffers()) tensors.push_back(b);
-            }
-            group->broadcast(tensors);
-        }
-        if (writer) write_text_atomically(run_dir + "/config.json", config.dump(2) + "\n");
-
+        collective->share_networks(*family);
+        dir.write_config(config);
         const std::string blas = device.is_cuda() ? "cuBLAS" : loaded_blas();
-        Progress progress(config_value<int64_t>(options, "log_every"));
-        if (writer)
-            progress.message("ganzoo: training " + request.family + " on " + ds.name + " (" + std::to_string(ds.count) +
-                             " images " + std::to_string(ds.height) + "x" + std::to_string(ds.width) + ") on " +
-                             device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads, BLAS " + blas +
-                             "; " + std::to_string(total_steps) + " steps of " + std::to_string(global_batch) +
-                             (distributed ? " (" + std::to_string(world) + " ranks x " + std::to_string(batch) + ", " +
-                                                group->backend() + ")"
-                                          : std::string()) +
-                             " -> " + run_dir +
-                             (request.resume ? " (resumed at step " + std::to_string(state.step) + ")" : ""));
-        std::unique_ptr<StepLog> log;
-        if (writer) log = std::make_unique<StepLog>(run_dir + "/log.csv", state.step);
-
-        g_interrupted = false;
-        auto previous_handler = std::signal(SIGINT, on_interrupt);
-        std::signal(SIGTERM, on_interrupt);
-
-        using clock = std::chrono::steady_clock;
-        const auto run_start = clock::now();
-        double measured_s = 0.0, rate = 0.0, measured_allreduce_s = 0.0;
-        int64_t measured_images = 0, measured_steps = 0, measured_bytes = 0, steps_this_run = 0;
-        std::vector<int64_t> order;
-        int64_t order_epoch = -1;
-        auto elapsed = [&] { return state.wall_s + std::chrono::duration<double>(clock::now() - run_start).count(); };
-        int64_t last_checkpoint_step = state.step;
-        const Injection injection = injection_from_environment();
-        // Batch-norm statistics are per rank (each normalises its own shard, as DDP without
-        // SyncBatchNorm); their running estimates are averaged before rank 0 samples or saves.
-        auto sync_buffers = [&] {
-            if (group) group->average(network_buffers());
-        };
-        auto checkpoint = [&] {
-            sync_buffers();
-            if (writer) {
-                log->flush();
-                save_checkpoint(*family, request.family, average.get(), checkpoints, {state.step, elapsed()});
-            }
-            last_checkpoint_step = state.step;
-        };
-        BatchShard shard;
-        if (group) {
-            shard.global_size = global_batch;
-            shard.offset = rank * batch;
-            shard.average = [g = group.get()](std::vector<double> values) { return g->average(std::move(values)); };
-        }
-
-        bool stop = false;  // a signal on any rank stops every rank after the same step
-        while (state.step < total_steps && !stop && !(g_interrupted && !group)) {
-            const int64_t epoch = state.step / steps_per_epoch;
-            const int64_t position = state.step % steps_per_epoch;
-            if (order_epoch != epoch) {
-                order = epoch_order(seed, epoch, ds.count);
-                order_epoch = epoch;
-            }
-            if (group) maybe_fault(rank, state.step + 1);
-            const auto step_start = clock::now();
-            torch::manual_seed(step_seed(seed, state.step));
-            const auto index =
-                torch::from_blob(order.data() + position * global_batch + rank * batch, {batch}, torch::kInt64).to(device);
-            Batch b;
-            b.images = images_to_float(data.pixels.index_select(0, index));
-            if (data.labels.defined()) b.labels = data.labels.index_select(0, index);
-            b.shard = shard;
-            if (injection.what == "loss" && injection.step == state.step + 1) b.images[0].fill_(NAN);
-            StepStats stats = family->train_step(b);
-            if (injection.what == "grad" && injection.step == state.step + 1 && !family->networks().empty()) {
-                torch::NoGradGuard no_grad;
-                for (auto& p : family->networks().front().second->parameters())
-                    if (p.grad().defined()) {
-                        p.grad().view(-1)[0].fill_(NAN);
-                        break;
-                    }
-            }
-            double allreduce_s = 0.0;
-            int64_t gradient_bytes = 0;
-            if (group) {
-                // One small all-reduce per step: the logged figures become the global batch's
-                // (a NaN on any rank reaches all), and a stop asked of any rank reaches all.
-                const auto comm = group->take_gradient_stats();
-                std::vector<double> values;
-                for (const auto& s : stats) values.push_back(s.second);
-                values.push_back(g_interrupted ? 1.0 : 0.0);
-                values.push_back(comm.seconds);
-                values = group->average(values);
-                for (size_t i = 0; i < stats.size(); ++i) stats[i].second = values[i];
-                stop = values[stats.size()] > 0;
-                allreduce_s = values[stats.size() + 1];
-                gradient_bytes = comm.bytes;
-                stats.push_back({"allreduce_ms", allreduce_s * 1000});
-            }
-            std::string problem;
-            for (const auto& [name, value] : stats)
-                if (problem.empty() && !std::isfinite(value))
-                    problem = name + " is " + (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
-            if (problem.empty()) problem = nonfinite_gradient(*family);
-            if (!problem.empty()) {
-                if (log) log->flush();
-                throw std::runtime_error(
-                    "step " + std::to_string(state.step + 1) + ": " + problem + "; training stopped, " +
-                    (last_checkpoint_step > 0 ? "the last good checkpoint is " + checkpoints + "/latest.pt (step " +
-                                                    std::to_string(last_checkpoint_step) + ", resume with --resume)"
-                                              : std::string("no checkpoint was written yet")) +
-                    "; try a lower --lr, another --seed or a smaller --batch");
-            }
-            ++state.step;
-            if (average) average->update(state.step);
-            const double step_s = std::chrono::duration<double>(clock::now() - step_start).count();
-            ++steps_this_run;
-            if (steps_this_run > kWarmupSteps) {
-                measured_s += step_s;
-                measured_images += global_batch;
-                measured_allreduce_s += allreduce_s;
-                measured_bytes += gradient_bytes;
-                ++measured_steps;
-            }
-            const double instant = global_batch / std::max(step_s, 1e-9);
-            rate = rate == 0.0 ? instant : 0.9 * rate + 0.1 * instant;
-            if (writer) {
-                log->append(state.step, epoch + 1, stats, instant, elapsed());
-                progress.update(state.step, total_steps, epoch + 1, total_epochs, stats, rate,
-                                (total_steps - state.step) * global_batch / std::max(rate, 1e-9));
-            }
-
-            const bool epoch_done = state.step % steps_per_epoch == 0;
-            if (epoch_done || state.step == total_steps) {
-                sync_buffers();
-                if (writer) {
-                    char name[64];
-                    std::snprintf(name, sizeof name, "/samples/epoch_%03lld.png", static_cast<long long>(epoch + 1));
-                    write_sample_grid(*family, average.get(), options, run_dir + name);
-                    log->flush();
-                    write_report(run_dir, request.family + " — " + run_dir);
-                }
-            }
-            if (epoch_done || state.step == total_steps ||
-                state.step % config_value<int64_t>(options, "checkpoint_every") == 0)
-                checkpoint();
-        }
-        // Under a process group only the synchronised flag counts: a signal after the last
-        // step's all-reduce must not send one rank into a collective the others skip.
-        const bool interrupted = group ? stop : g_interrupted.load();
-        if (interrupted) {
-            checkpoint();
-            if (writer)
-                progress.message("interrupted at step " + std::to_string(state.step) +
-                                 "; checkpoint written, continue with --resume");
-        }
-        std::signal(SIGINT, previous_handler);
-        std::signal(SIGTERM, SIG_DFL);
-        if (group) group->barrier();  // every rank is done before rank 0 reports
-        maybe_write_parameters(*family, rank);
-        // Benchmark probe (scripts/bench-dist.sh): GANZOO_DIST_PROBE_ALLREDUCE=K times K
-        // back-to-back all-reduces of every parameter's size after a barrier, i.e. the
-        // transfer alone, without the wait for a slower rank that the per-step figure includes.
-        double probe_ms = 0.0;
-        int64_t probe_bytes = 0;
-        if (const char* probe = std::getenv("GANZOO_DIST_PROBE_ALLREDUCE"); group && probe && std::atoi(probe) > 0) {
-            std::vector<torch::Tensor> tensors;
-            for (const auto& [name, module] : family->networks())
-                for (const auto& p : module->parameters()) {
-                    tensors.push_back(torch::zeros_like(p));
-                    probe_bytes += p.numel() * static_cast<int64_t>(p.element_size());
-                }
-            const int reps = std::atoi(probe);
-            group->barrier();
-            const auto start = clock::now();
-            for (int i = 0; i < reps; ++i) group->average(tensors);
-            probe_ms = 1000 * std::chrono::duration<double>(clock::now() - start).count() / reps;
-        }
-
-        TrainSummary summary;
-        summary.run_dir = run_dir;
-        summary.steps = state.step;
-        summary.wall_s = elapsed();
-        summary.images_per_s = measured_s > 0 ? measured_images / measured_s : rate;
-        summary.blas = blas;
-        summary.device = device.str();
-        summary.rank = rank;
-        summary.world_size = world;
-        if (group) {
-            summary.backend = group->backend();
-            summary.allreduce_ms_per_step = measured_steps > 0 ? 1000 * measured_allreduce_s / measured_steps : 0.0;
-            summary.gradient_bytes_per_step = measured_steps > 0 ? measured_bytes / measured_steps : 0;
-        }
-        json summary_doc = {{"steps", summary.steps},       {"batch", batch},
-                            {"threads", torch::get_num_threads()}, {"wall_s", summary.wall_s},
-                            {"images_per_s", summary.images_per_s}, {"blas", summary.blas},
-                            {"device", summary.device},     {"interrupted", interrupted}};
-        if (group) {
-            summary_doc["world_size"] = world;
-            summary_doc["global_batch"] = global_batch;
-            summary_doc["backend"] = summary.backend;
-            summary_doc["allreduce_ms_per_step"] = summary.allreduce_ms_per_step;
-            summary_doc["gradient_bytes_per_step"] = summary.gradient_bytes_per_step;
-            if (probe_bytes > 0) {
-                summary_doc["allreduce_probe_ms"] = probe_ms;
-                summary_doc["allreduce_probe_bytes"] = probe_bytes;
-            }
-        }
-        if (writer) write_text_atomically(run_dir + "/summary.json", summary_doc.dump(2) + "\n");
-        if (interrupted) throw std::runtime_error("interrupted");
-        return summary;
+        Progress progress(config_value<int64_t>(options, "log_every"), collective->rank() == 0);
+        progress.message("ganzoo: training " + request.family + " on " + ds.name + " (" + std::to_string(ds.count) +
+                         " images " + std::to_string(ds.height) + "x" + std::to_string(ds.width) + ") on " +
+                         device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads, BLAS " + blas +
+                         "; " + std::to_string(schedule.total_steps) + " steps of " +
+                         std::to_string(schedule.global_batch) + collective->describe(schedule.batch) + " -> " +
+                         dir.path() + (request.resume ? " (resumed at step " + std::to_string(start.step) + ")" : ""));
+        dir.open_log(start.step);
+        Batches batches(data, schedule, collective->rank(), collective->shard(schedule.batch), device);
+        Loop loop({request, *family, average.get(), dir, *collective, options, schedule, batches, device, blas, start});
+        return loop.run(progress);
     } catch (...) {
-        // A process group whose peers are gone can block in its destructor: leave it to the
-        // process's exit (ganzoo's main exits with _Exit once a group was created).
-        if (group) (void)group.release();
+        collective->abandon();
         throw;
     }
 }

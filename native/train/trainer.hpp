@@ -15,6 +15,7 @@
 #include "dist/data_parallel.hpp"
 #include "models/average.hpp"
 #include "models/family.hpp"
+#include "train/fault_plan.hpp"
 
 namespace ganzoo::train {
 
@@ -28,6 +29,8 @@ struct TrainRequest {
     // dist.world_size, each with `batch` images of a global batch of batch × world_size; only
     // rank 0 writes the run directory. The default is one process.
     dist::Options dist;
+    // Faults to inject and figures to record, for tests and benchmarks (train/fault_plan.hpp).
+    FaultPlan faults;
 };
 
 struct TrainSummary {

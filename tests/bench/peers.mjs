@@ -215,7 +215,7 @@ if (rounds > 1) console.log('(batch columns: median over the rounds, then the ra
 console.log(`agreement with ours (seed 7, 64 images, max |diff|, tolerance ${TOLERANCE}): ` +
             Object.entries(agreement).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', '));
 
-// The goals of issue 3 (printed, never a test failure). Speed ratios are paired: the median over
+// The web core's goals against its peers (docs/web-bench.md; printed, never a test failure). Speed ratios are paired: the median over
 // the rounds of (theirs / ours) in the same round, so that the machine's drift between rounds
 // (other jobs) cancels out.
 const ort1 = summary['ort/1'];

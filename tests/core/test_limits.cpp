@@ -1,4 +1,4 @@
-// Each LoadLimits limit refuses a hostile file before allocating what the file claims (issue 9):
+// Each LoadLimits limit refuses a hostile file before allocating what the file claims:
 // this executable replaces operator new to record the largest single allocation and the bytes
 // allocated in all while a refused load runs. Tensor values and activations are std::vectors,
 // so they would show up here.
@@ -146,8 +146,8 @@ TEST_CASE("limit: a batch over max_batch is refused before its latents are drawn
     CHECK(a.largest < 64 * 1024);
 }
 
-// Issue 22: a 1.6 MB file whose ganzoo document held a 30,000-deep array loaded, and `ganzoo
-// info` printed it as 1.8 GB of indentation.
+// A document nested deeper than the limit is refused: a 1.6 MB file whose ganzoo document held a
+// 30,000-deep array loaded, and `ganzoo info` printed it as 1.8 GB of indentation.
 TEST_CASE("limit: a ganzoo document nested deeper than max_json_depth is refused") {
     ModelFile m = dcgan_test_model();
     auto with_nested = [&m](size_t levels) {

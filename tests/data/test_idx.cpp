@@ -228,7 +228,8 @@ TEST_CASE("Fashion-MNIST error: missing file", "[data][fmnist][errors]") {
                          " (No such file or directory); install dataset-fashion-mnist or pass --data DIR");
 }
 
-// Issue 22: the saturated count (the limit + 1) was printed as if it were the header's.
+// A count over the limit is printed in full: the saturated count (the limit + 1) was once printed
+// as if it were the header's.
 TEST_CASE("IDX error: a header over the limit names its byte count in full", "[data][idx][errors]") {
     TempDir dir;
     write_raw(dir / "huge.idx", idx_header(0x00000803, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}));

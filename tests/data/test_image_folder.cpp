@@ -277,7 +277,7 @@ TEST_CASE("decode_image: JPEG Huffman tables stb_image cannot use are refused", 
     }
 }
 
-// Issue 22: a 100000x100000 PNG was "unknown image type" (stb's "too large", then its other
+// An oversized image is named by its size: a 100000x100000 PNG was "unknown image type" (stb's "too large", then its other
 // formats' refusal), and the mixed-size message suggested a resize option the CLI lacks.
 TEST_CASE("decode_image: a PNG larger than the limit is named by its size", "[data][decode][errors]") {
     std::vector<uint8_t> png = encoded_png(2, 2, 1);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 22's hostile inputs through the CLI, each answered by one line on stderr and a non-zero
+# Hostile inputs through the CLI, each answered by one line on stderr and a non-zero
 # exit, never a crash, a hang or a replaced file. Quick: tiny runs of a few seconds at most.
 #   usage: hostile.sh GANZOO_BINARY WORK_DIR MODEL.safetensors
 set -uo pipefail

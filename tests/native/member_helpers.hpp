@@ -1,6 +1,6 @@
 // What the member tests share: a network by its name, a network's parameters as one flat copy,
-// a logged step statistic by its name, a batch of random images in [-1, 1], and the largest
-// difference between LibTorch's output and the inference core's.
+// a logged step statistic by its name, a batch of random images in [-1, 1], weights moved away
+// from their init, and the largest difference between LibTorch's output and the inference core's.
 #pragma once
 
 #include <algorithm>
@@ -40,6 +40,29 @@ inline Batch random_batch(int64_t n = 8) {
     Batch b;
     b.images = torch::rand({n, 1, 28, 28}) * 2 - 1;
     return b;
+}
+
+// Weights large enough that the exported nets' outputs span tanh's range (DCGAN's N(0, 0.02) init
+// gives outputs near 0, where any error looks small), and random batch-norm affine maps and
+// running statistics, so that the exporter's folding is really exercised (a fresh batch norm is
+// the identity in eval mode): for a parity check that means something.
+inline void randomize_weights(GanFamily& family) {
+    torch::NoGradGuard no_grad;
+    auto randomize = [](auto& bn) {
+        if (bn.weight.defined()) bn.weight.uniform_(0.5, 1.5);
+        if (bn.bias.defined()) bn.bias.normal_(0.0, 0.3);
+        if (bn.running_mean.defined()) bn.running_mean.normal_(0.0, 0.3);
+        if (bn.running_var.defined()) bn.running_var.uniform_(0.3, 2.0);
+    };
+    for (const auto& net : family.export_spec().nets) {
+        for (auto& p : net.net->named_parameters())
+            if (p.key().find("weight") != std::string::npos && p.value().dim() > 1)
+                p.value().normal_(0.0, 1.5 / std::sqrt(double(p.value().numel() / p.value().size(0))));
+        for (auto& module : net.net->modules()) {
+            if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(module)) randomize(*bn);
+            if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm1dImpl>(module)) randomize(*bn);
+        }
+    }
 }
 
 // max |expected - actual| over all elements; the two must hold as many.

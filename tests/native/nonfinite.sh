@@ -14,7 +14,7 @@ tiny="--limit 128 --batch 16 --width 4 --z-dim 8 --threads 1 --device cpu --chec
 # case NAME INJECTION FAILING_STEP GOOD_STEP EXPECTED_TEXT
 case_() {
   local name=$1 inject=$2 step=$3 good=$4 text=$5 run=$work/$1
-  GANZOO_INJECT_NONFINITE=$inject timeout 120 "$ganzoo" train dcgan $tiny --steps 8 --out "$run" \
+  timeout 120 "$ganzoo" train dcgan $tiny --steps 8 --fault "$inject" --out "$run" \
     >"$work/$name.out" 2>"$work/$name.err"
   local rc=$?
   echo "$name: exit $rc: $(cat "$work/$name.err")"

@@ -1,6 +1,8 @@
 // CycleGAN: each mechanism with a test that fails when it is broken (the image pool, the cycle
-// and identity terms, the learning-rate schedule, the domains, the trainer's class filter), a few
-// training steps, and the exported generators against LibTorch through the core.
+// and identity terms, the learning-rate schedule, the domains, the trainer's class filter), steps
+// on one domain, and both exported directions against LibTorch through the core. Finite steps
+// that move all four networks, bit-exact save/load (the pools included) and G_AB's parity are the
+// member contract's (test_contract.cpp).
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -196,20 +198,11 @@ TEST_CASE("domains: names or indices, refused when unknown or the same", "[cycle
     CHECK_THROWS_WITH(cg::parse_domains("a,b", {}), Contains("no classes"));
 }
 
-TEST_CASE("a few training steps: finite, both generators and both discriminators move", "[cyclegan][train]") {
+TEST_CASE("a step on one domain only leaves the other's terms at 0; the run's grid is the cycle rows", "[cyclegan][train]") {
     auto family = member(tiny_config({{"steps", 100}}));
-    std::map<std::string, torch::Tensor> before;
-    for (const auto& name : {"G_AB", "G_BA", "D_A", "D_B"}) before[name] = flat_parameters(*network(*family, name));
     for (int k = 0; k < 3; ++k) {
         torch::manual_seed(10 + k);
-        const auto stats = family->train_step(domain_batch(3, 5));
-        for (const auto& [name, value] : stats) CHECK(std::isfinite(value));
-        CHECK(stat(stats, "cycle") > 0);
-    }
-    for (const auto& [name, flat] : before) {
-        const double moved = (flat_parameters(*network(*family, name)) - flat).abs().max().item<double>();
-        INFO(name);
-        CHECK(moved > 1e-6);
+        CHECK(stat(family->train_step(domain_batch(3, 5)), "cycle") > 0);
     }
     // Steps with one domain only: the other domain's terms are 0, nothing breaks.
     for (const auto& [n_a, n_b] : {std::pair{4, 0}, std::pair{0, 4}}) {

@@ -57,11 +57,10 @@ int free_port() {
     return ntohs(a.sin_port);
 }
 
-// Starts ganzoo with `args`, stdout and stderr to `log`, `env` added to the environment.
-pid_t spawn(const std::vector<std::string>& args, const std::string& log, const std::map<std::string, std::string>& env = {}) {
+// Starts ganzoo with `args`, stdout and stderr to `log`.
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
     const pid_t pid = ::fork();
     if (pid == 0) {
-        for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
         const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         ::dup2(fd, 1);
         ::dup2(fd, 2);
@@ -103,8 +102,8 @@ void kill_and_reap(pid_t pid) {
     ::waitpid(pid, nullptr, 0);
 }
 
-int run(const std::vector<std::string>& args, const std::string& log, const std::map<std::string, std::string>& env) {
-    const pid_t pid = spawn(args, log, env);
+int run(const std::vector<std::string>& args, const std::string& log) {
+    const pid_t pid = spawn(args, log);
     const Exit e = wait_for(pid, 300);
     if (!e.finished) kill_and_reap(pid);
     INFO(text_of(log));
@@ -161,17 +160,19 @@ void check_equivalence(const std::string& model, const std::vector<std::string>&
     std::vector<std::string> common{"train", model, "--limit", "256", "--threads", "1", "--device", "cpu", "--seed", "3"};
     common.insert(common.end(), options.begin(), options.end());
 
+    // Every rank writes its final parameters (the fault plan's parameters:DIR).
     auto dist = common;
     for (const std::string& a : {std::string("--batch"), std::to_string(b), std::string("--dist-timeout"), std::string("60"),
-                                 std::string("--out"), dir + "/dist"})
+                                 std::string("--fault"), "parameters:" + dir + "/dist-params", std::string("--out"), dir + "/dist"})
         dist.push_back(a);
     dist.insert(dist.begin(), {"launch", "-n", "2"});
-    REQUIRE(run(dist, dir + "/dist.log", {{"GANZOO_DIST_PARAMETERS_OUT", dir + "/dist-params"}}) == 0);
+    REQUIRE(run(dist, dir + "/dist.log") == 0);
 
     auto single = common;
-    for (const std::string& a : {std::string("--batch"), std::to_string(2 * b), std::string("--out"), dir + "/single"})
+    for (const std::string& a : {std::string("--batch"), std::to_string(2 * b), std::string("--fault"),
+                                 "parameters:" + dir + "/single-params", std::string("--out"), dir + "/single"})
         single.push_back(a);
-    REQUIRE(run(single, dir + "/single.log", {{"GANZOO_DIST_PARAMETERS_OUT", dir + "/single-params"}}) == 0);
+    REQUIRE(run(single, dir + "/single.log") == 0);
 
     const auto rank0 = parameters_of(dir + "/dist-params/rank0.pt");
     const auto rank1 = parameters_of(dir + "/dist-params/rank1.pt");
@@ -211,22 +212,22 @@ TEST_CASE("2 Gloo ranks x batch b = 1 process x batch 2b: BEGAN (k_t moved by th
 TEST_CASE("a rank that dies or stops answering makes the other exit non-zero with one clear line, in bounded time",
           "[dead_rank]") {
     const auto dir = fresh_dir("dead");
-    auto rank_args = [&](int64_t rank, int port, const std::string& timeout, const std::string& out) {
+    // The fault plan makes rank 1 die or hang at the start of step 4.
+    auto rank_args = [&](int64_t rank, int port, const std::string& timeout, const std::string& kind) {
         return std::vector<std::string>{"train", "wgan-gp", "--steps", "50", "--limit", "256", "--batch", "8",
                                         "--width", "4", "--z-dim", "8", "--threads", "1", "--device", "cpu",
                                         "--world-size", "2", "--rank", std::to_string(rank), "--master",
                                         "127.0.0.1:" + std::to_string(port), "--dist-timeout", timeout,
-                                        "--rendezvous-timeout", "120", "--out", out};
+                                        "--rendezvous-timeout", "120", "--fault", kind + ":1:4", "--out", dir + "/" + kind};
     };
     for (const std::string kind : {"die", "hang"}) {
         INFO(kind);
         const int port = free_port();
-        const std::map<std::string, std::string> env{{"GANZOO_DIST_FAULT", kind + ":1:4"}};
         // A crash closes rank 1's sockets (Gloo notices at once); a hang leaves them open, and
         // only the timeout (3 s here) ends the wait.
         const std::string timeout = kind == "die" ? "60" : "3";
-        const pid_t r0 = spawn(rank_args(0, port, timeout, dir + "/" + kind), dir + "/" + kind + "-0.log", env);
-        const pid_t r1 = spawn(rank_args(1, port, timeout, dir + "/" + kind), dir + "/" + kind + "-1.log", env);
+        const pid_t r0 = spawn(rank_args(0, port, timeout, kind), dir + "/" + kind + "-0.log");
+        const pid_t r1 = spawn(rank_args(1, port, timeout, kind), dir + "/" + kind + "-1.log");
         const Exit e0 = wait_for(r0, 90);
         const Exit e1 = wait_for(r1, kind == "die" ? 10 : 0);
         if (!e0.finished) kill_and_reap(r0);
@@ -253,8 +254,8 @@ TEST_CASE("a rank that dies or stops answering makes the other exit non-zero wit
     const auto log = dir + "/launch.log";
     const pid_t launch = spawn({"launch", "-n", "2", "--grace", "30", "train", "wgan-gp", "--steps", "50", "--limit", "256",
                                 "--batch", "8", "--width", "4", "--z-dim", "8", "--threads", "1", "--device", "cpu",
-                                "--dist-timeout", "60", "--out", dir + "/launch"},
-                               log, {{"GANZOO_DIST_FAULT", "die:1:4"}});
+                                "--dist-timeout", "60", "--fault", "die:1:4", "--out", dir + "/launch"},
+                               log);
     const Exit e = wait_for(launch, 120);
     if (!e.finished) kill_and_reap(launch);
     const auto text = text_of(log);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The load limits through the wasm API (issue 9): builds the core (shared/src/*.cpp) and the web
-# page's C API (wasm/bindings.cpp: gz_load, gz_error ...) with em++ for node, plus
-# tests/wasm/alloc_probe.cpp (counts operator new), then runs tests/wasm/limits.mjs, which feeds
-# crafted files through gz_load the way web/ganzoo-worker.js does and checks that each is refused
-# with its message, without the wasm memory growing and without a large allocation.
+# The load limits through the wasm API (a hostile file is refused before what it claims is
+# allocated): builds the core (shared/src/*.cpp) and the web page's C API (wasm/bindings.cpp:
+# gz_load, gz_error ...) with em++ for node, plus tests/wasm/alloc_probe.cpp (counts operator
+# new), then runs tests/wasm/limits.mjs, which feeds crafted files through gz_load the way
+# web/ganzoo-worker.js does and checks that each is refused with its message, without the wasm
+# memory growing and without a large allocation.
 #
 # usage: tests/wasm/limits.sh --eigen DIR --json DIR --model FILE [--build DIR]
 #   --eigen/--json  include folders of Eigen 3.4 and nlohmann/json (CMake passes its own)

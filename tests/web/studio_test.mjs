@@ -1,10 +1,10 @@
 // The studio in headless Debian Chromium (WebGL 2 through SwiftShader), driven by real input.
-//   node tests/web/studio_test.mjs [--ganzoo build/native/bin/ganzoo] [--web DIR] [--bench N] [--keep DIR]
+//   node tests/web/studio_test.mjs [--ganzoo build/native/bin/ganzoo] [--web DIR] [--keep DIR]
 // Serves web/ on its own free port. Checks the canvas screenshots' pixels: not blank, Dear ImGui's
 // windows; a mouse click on "Randomize" and the R key each change the grid; cell 0 of seed 7 is
 // what `ganzoo sample --seed 7 -n 1` writes (with --ganzoo); localStorage brings model and seed back
 // after a reload; a devicePixelRatio of 2 gives a 2x drawing buffer and UI scale.
-// --bench N: also regenerates a 64-image grid N times and prints the frame times (docs/studio.md).
+// Frame times are a benchmark, not a test: tests/bench/studio_web_bench.mjs (docs/studio.md).
 // --keep DIR: keeps the screenshots. Exit 0 = all pass.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,47 +13,33 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve } from './serve.mjs';
+import { openStudio as open, startStudioBrowser } from './studio_page.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
 const ganzooBin = arg('--ganzoo') ? resolve(arg('--ganzoo')) : null;
 const webRoot = resolve(arg('--web', join(root, 'web')));
-const benchGrids = Number(arg('--bench', '0'));
 const keep = arg('--keep');
-// WebGL 2 headless: SwiftShader, allowed explicitly (docs/toolchain.md: not --use-gl=swiftshader,
-// not --disable-software-rasterizer).
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
-  '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MODEL = 'dcgan.safetensors';
 const SEED = 7;
 
-let browser, web, files;
+let browser, web, files, studio;
 
 before(async () => {
   for (const f of ['studio.html', 'studio.js', 'studio.wasm', `models/${MODEL}`])
     assert.ok(existsSync(join(webRoot, f)), `missing ${join(webRoot, f)} (make wasm builds the studio)`);
   files = mkdtempSync(join(tmpdir(), 'ganzoo-studio-web-'));
-  web = await serve({ root: webRoot, mounts: { '/test-files/': files } });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  studio = await startStudioBrowser(webRoot, { '/test-files/': files });
+  ({ browser, web } = studio);
 });
 
 after(async () => {
-  await browser?.close();
-  await web?.close();
+  await studio?.close();
   if (files) rmSync(files, { recursive: true, force: true });
 });
 
-async function openStudio(context, query) {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  await page.goto(`${web.url}studio.html${query}`);
-  return { page, problems };
-}
+const openStudio = (context, query) => open(context, web, query);
 
 // Until the studio has shown `generations` grids and nothing is pending, then a few frames more.
 async function settled(page, generations) {
@@ -187,17 +173,4 @@ test('high DPI: devicePixelRatio 2 doubles the drawing buffer and the UI scale',
   assertImGui(await shot(page, 'studio-web-hidpi.png'), 'hi-DPI screenshot');
   assert.deepEqual(problems, []);
   await context.close();
-});
-
-test('frame times while a 64-image grid regenerates', { skip: !benchGrids && 'no --bench N' }, async () => {
-  // A warm-up page first: Chromium's first page runs slower (docs/toolchain.md).
-  for (const round of ['warm-up', 'measured']) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=1&bench=${benchGrids}&no-remember=1`);
-    await page.waitForFunction(() => window.studio && window.studio.bench, null, { timeout: 600000 });
-    const bench = await page.evaluate(() => window.studio.bench);
-    if (round === 'measured') console.log(`# web studio bench: ${JSON.stringify(bench)}`);
-    assert.deepEqual(problems, []);
-    await context.close();
-  }
 });

@@ -1,0 +1,26 @@
+// ganzoo trainer: training progress on the console. On a terminal, one line redrawn in place;
+// otherwise a plain line every log_every steps and at the last. Off (every call does nothing)
+// on the ranks that do not write.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "models/family.hpp"
+
+namespace ganzoo::train {
+
+class Progress {
+public:
+    Progress(int64_t log_every, bool enabled);
+
+    void update(int64_t step, int64_t total, int64_t epoch, int64_t epochs, const StepStats& stats,
+                double images_per_s, double eta_s);
+    void message(const std::string& text);
+
+private:
+    bool enabled_, tty_;
+    int64_t log_every_;
+};
+
+}  // namespace ganzoo::train
