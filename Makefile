@@ -40,6 +40,7 @@ wasm: deps
 # Browser tests of web/ (tests/web/browser_test.mjs): headless Debian chromium via playwright-core.
 web-test: build wasm
 	@node tests/web/browser_test.mjs --ganzoo $(GANZOO) --model $(MODEL)
+	@node tests/web/live_test.mjs --ganzoo $(GANZOO)
 	@node tests/web/studio_test.mjs --ganzoo $(GANZOO)
 
 # The studio (native/studio, docs/studio.md): build and open it; STUDIO_ARGS are its options,

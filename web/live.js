@@ -168,7 +168,8 @@ class RunCard {
     if (s.state === 'training' && s.eta_s >= 0) bits.push(`ETA ${duration(s.eta_s)}`);
     for (const [k, v] of Object.entries(s.signal || {})) bits.push(`${k} ${number(v)}`);
     const age = s.time ? Date.now() / 1000 - s.time : 0;
-    const states = { training: 'training', finished: 'finished', stopped: 'stopped (resume with --resume)' };
+    const states = { training: 'training', finished: 'finished', stopped: 'stopped (resume with --resume)',
+      failed: 'failed (the training log says why)' };
     let head = states[s.state] || s.state || 'training';
     if (s.state === 'training' && age > Math.max(60, 10 * (s.interval_s || 0))) head = `no news for ${duration(age)}`;
     return `${s.family || ''} ${head} · ${bits.join(' · ')}`.trim();
@@ -188,9 +189,10 @@ class RunCard {
     const quiet = s.state === 'training' && s.time && Date.now() / 1000 - s.time > Math.max(60, 10 * (s.interval_s || 0));
     this.setState(s.state === 'training' && !quiet ? 'training' : quiet ? 'quiet' : 'idle', this.describe(s));
     const step = s.snapshot && s.snapshot.step;
-    if (Number.isInteger(step) && step !== this.snapshotStep) await this.loadSnapshot(step, s);
+    const fresh = Number.isInteger(step) && step !== this.snapshotStep;
+    if (fresh) await this.loadSnapshot(step, s);
     await this.readLog();
-    if (this.polls % TIMELINE_EVERY === 1) await this.readTimeline();
+    if (fresh || this.polls % TIMELINE_EVERY === 1) await this.readTimeline();
   }
 
   async loadSnapshot(step, s) {

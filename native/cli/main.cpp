@@ -163,9 +163,15 @@ void add_train(CLI::App& app, int argc, char** argv) {
                     "seconds the ranks wait for each other to start (default: --dist-timeout)");
     cmd->add_option("--dist-backend", distributed.backend, "auto (NCCL on CUDA when built with it, else Gloo), gloo or nccl");
     cmd->add_option("--bucket-mb", distributed.bucket_mb, "gradients are all-reduced in flat buckets of this many MiB (default 25)");
+    static std::string live;
+    auto* live_option = cmd->add_option("--live", live,
+                                        "write live/latest.safetensors and live/status.json for ganzoo serve and the "
+                                        "studio's --follow: every 30 s, or every N steps (--live 500) or seconds "
+                                        "(--live 45s, --live 2m)")
+                            ->expected(0, 1);
     static std::vector<std::string> faults;  // for tests and benchmarks (train/fault_plan.hpp): not in the help
     cmd->add_option("--fault", faults, "")->group("");
-    cmd->callback([argc, argv] {
+    cmd->callback([argc, argv, live_option] {
         TrainRequest request;
         request.family = family;
         request.out = out;
@@ -185,6 +191,7 @@ void add_train(CLI::App& app, int argc, char** argv) {
         if (request.resume && request.out.empty()) throw std::runtime_error("--resume needs --out RUN_DIR");
         request.dist = distributed;
         request.faults = FaultPlan::parse(faults);
+        if (live_option->count() > 0) request.live = parse_live(live);
         dist::check_options(distributed);  // bad flags: one line without a rank prefix
         TrainSummary summary;
         try {

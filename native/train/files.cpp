@@ -73,7 +73,7 @@ void check_temporary(const std::string& temporary) {
         throw std::runtime_error(temporary + ": is " + file_kind(st.st_mode) + ", in the way of the temporary file; remove it");
 }
 
-void write_all(int fd, const std::vector<uint8_t>& bytes, const std::string& temporary) {
+void write_all(int fd, const std::vector<uint8_t>& bytes, const std::string& temporary, bool sync) {
     size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -81,32 +81,32 @@ void write_all(int fd, const std::vector<uint8_t>& bytes, const std::string& tem
         if (n <= 0) throw file_error(temporary, "write failed");
         done += static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0) throw file_error(temporary, "fsync failed");
+    if (sync && ::fsync(fd) != 0) throw file_error(temporary, "fsync failed");
 }
 
 }  // namespace
 
-void commit_file(const std::string& temporary, const std::string& path) {
+void commit_file(const std::string& temporary, const std::string& path, bool sync) {
     try {
         const std::string target = replaceable_target(path);
-        fsync_path(temporary, O_RDONLY);
+        if (sync) fsync_path(temporary, O_RDONLY);
         if (std::rename(temporary.c_str(), target.c_str()) != 0) throw file_error(target, "cannot rename " + temporary);
         auto parent = std::filesystem::path(target).parent_path();
-        fsync_path(parent.empty() ? "." : parent.string(), O_RDONLY | O_DIRECTORY);
+        if (sync) fsync_path(parent.empty() ? "." : parent.string(), O_RDONLY | O_DIRECTORY);
     } catch (...) {
         ::unlink(temporary.c_str());  // never left behind (it would be in the way of the next run)
         throw;
     }
 }
 
-void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
+void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes, bool sync) {
     const std::string target = replaceable_target(path);
     const std::string temporary = target + ".tmp";
     check_temporary(temporary);
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0) throw file_error(temporary, "cannot create");
     try {
-        write_all(fd, bytes, temporary);
+        write_all(fd, bytes, temporary, sync);
     } catch (...) {
         ::close(fd);
         ::unlink(temporary.c_str());
@@ -117,11 +117,11 @@ void write_file_atomically(const std::string& path, const std::vector<uint8_t>& 
         ::unlink(temporary.c_str());
         throw error;
     }
-    commit_file(temporary, target);
+    commit_file(temporary, target, sync);
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
-    write_file_atomically(path, std::vector<uint8_t>(text.begin(), text.end()));
+void write_text_atomically(const std::string& path, const std::string& text, bool sync) {
+    write_file_atomically(path, std::vector<uint8_t>(text.begin(), text.end()), sync);
 }
 
 std::vector<uint8_t> read_file_prefix(

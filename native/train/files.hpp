@@ -14,11 +14,13 @@ namespace ganzoo::train {
 // a crash leaves either the old file or the new one, never a torn one. Only nothing or a regular
 // file is replaced (a symlink to one is followed); a device, FIFO, socket, directory or an empty
 // path is refused with one line. A failed write removes path.tmp.
-void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes);
-void write_text_atomically(const std::string& path, const std::string& text);
+// sync = false skips the fsyncs: the replacement is still atomic for every reader, but a power
+// loss may lose it (what the live snapshots choose: they are rewritten every few seconds).
+void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes, bool sync = true);
+void write_text_atomically(const std::string& path, const std::string& text, bool sync = true);
 
 // Moves an already written temporary file into place the same way (removed if that fails).
-void commit_file(const std::string& temporary, const std::string& path);
+void commit_file(const std::string& temporary, const std::string& path, bool sync = true);
 
 // Reads a regular file whole; anything else (a directory, /dev/zero, a FIFO) and a file over
 // max_bytes ("more than `what` can be") are refused before reading, with one line naming the file.

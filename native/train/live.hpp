@@ -4,7 +4,8 @@
 //   RUN/live/latest.safetensors   the generator (the averaged one when the run keeps one), a
 //                                 ganzoo file with its golden check like any export, replaced
 //                                 atomically (written beside it, then renamed): a reader opens
-//                                 either the old file or the new one, whole
+//                                 either the old file or the new one, whole (not fsynced: a
+//                                 power loss may lose the newest, never tear the one a reader has)
 //   RUN/live/status.json          state (training | finished | stopped), step, steps, epoch,
 //                                 epochs, images_per_s, elapsed_s, eta_s, the newest losses,
 //                                 the member's own signal (the Wasserstein estimate, M_global,
@@ -44,13 +45,15 @@ public:
     // After a step: whether a snapshot is due at `step` with `elapsed_s` of training.
     bool snapshot_due(int64_t step, double elapsed_s) const;
 
-    // Writes the snapshot `make()` returns, then the status. `row`: the step's logged values.
+    // Writes the snapshot `make()` returns, then the status. `progress`: step, epoch,
+    // images_per_s, elapsed_s, eta_s and `row`, the step's logged values.
     void snapshot(int64_t step, double elapsed_s, const std::function<std::vector<uint8_t>()>& make,
                   const nlohmann::json& progress);
     // Rewrites the status alone (with every logged row).
     void status(const nlohmann::json& progress, const std::string& state = "training");
 
     double seconds_spent() const { return spent_s_; }  // writing snapshots and statuses so far
+    int64_t last_snapshot_step() const { return last_step_; }  // -1: none yet
     int64_t snapshots() const { return snapshots_; }
 
 private:

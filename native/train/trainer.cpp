@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "export/exporter.hpp"
 #include "ganzoo/latent.hpp"
 #include "train/collective.hpp"
 #include "train/files.hpp"
@@ -505,6 +506,7 @@ struct Setup {
     GeneratorAverage* average;
     RunDirectory& dir;
     Collective& collective;
+    const json& config;   // config.json: what the live snapshots are exported with
     const json& options;
     const Schedule& schedule;
     Batches& batches;
@@ -515,11 +517,33 @@ struct Setup {
 
 class Loop {
 public:
-    explicit Loop(Setup setup) : s_(setup), state_(setup.state), last_checkpoint_(setup.state.step) {}
+    explicit Loop(Setup setup) : s_(setup), state_(setup.state), last_checkpoint_(setup.state.step) {
+        if (s_.request.live.on() && s_.collective.rank() == 0)
+            live_ = std::make_unique<LiveWriter>(
+                s_.dir.path(), s_.request.live,
+                json{{"run", std::filesystem::path(s_.dir.path()).filename().string()},
+                     {"family", s_.request.family},
+                     {"steps", s_.schedule.total_steps},
+                     {"epochs", s_.schedule.total_epochs},
+                     {"sample_seed", s_.options.at("sample_seed")},
+                     {"generator", s_.average ? "average" : "live"}});
+    }
 
+    TrainSummary run(Progress& progress) {
+        try {
+            return train(progress);
+        } catch (...) {
+            if (live_) live_->status(live_last_.is_null() ? live_progress(0, {}) : live_last_, "failed");
+            throw;
+        }
+    }
+
+    double elapsed() const { return state_.wall_s + seconds_since(started_); }
+
+private:
     // The paper's loop: for each step, a batch, the member's update, the checks, the log; at the
     // end of each epoch a grid; now and then a checkpoint.
-    TrainSummary run(Progress& progress) {
+    TrainSummary train(Progress& progress) {
         const Schedule& plan = s_.schedule;
         const FaultPlan& faults = s_.request.faults;
         bool interrupted = false;
@@ -543,14 +567,14 @@ public:
                 if (s_.average) s_.average->update(state_.step);
                 const double instant = speed_.add(seconds_since(step_start), plan.global_batch, traffic);
                 s_.dir.log_step(state_.step, epoch + 1, stats, instant, elapsed());
-                progress.update(state_.step, plan.total_steps, epoch + 1, plan.total_epochs, stats, speed_.rate(),
-                                (plan.total_steps - state_.step) * plan.global_batch / std::max(speed_.rate(), 1e-9));
+                progress.update(state_.step, plan.total_steps, epoch + 1, plan.total_epochs, stats, speed_.rate(), eta_s());
                 const bool epoch_done = state_.step % plan.steps_per_epoch == 0, last = state_.step == plan.total_steps;
                 if (epoch_done || last) {
                     s_.collective.average_buffers(s_.family);
                     s_.dir.write_epoch(s_.family, s_.average, s_.options, epoch + 1, s_.request.family);
                 }
                 if (epoch_done || last || state_.step % plan.checkpoint_every == 0) checkpoint();
+                if (live_) live_step(epoch + 1, stats);
             }
             interrupted = s_.collective.stop(stops.asked());
             if (interrupted) {
@@ -558,14 +582,54 @@ public:
                 progress.message("interrupted at step " + std::to_string(state_.step) +
                                  "; checkpoint written, continue with --resume");
             }
+            if (live_) live_finish(interrupted, progress);
         }
         return finish(interrupted);
     }
 
-    double elapsed() const { return state_.wall_s + seconds_since(started_); }
-
-private:
     static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+    double eta_s() const {
+        return (s_.schedule.total_steps - state_.step) * s_.schedule.global_batch / std::max(speed_.rate(), 1e-9);
+    }
+
+    json live_progress(int64_t epoch, const StepStats& stats) const {
+        json row = json::object();
+        for (const auto& [key, value] : stats) row[key] = value;
+        return {{"step", state_.step},          {"epoch", epoch},     {"images_per_s", speed_.rate()},
+                {"elapsed_s", elapsed()},        {"eta_s", eta_s()},   {"row", row}};
+    }
+
+    // After a step: a snapshot when one is due (the status with it), else the status on each
+    // logged row.
+    void live_step(int64_t epoch, const StepStats& stats) {
+        const json progress = live_last_ = live_progress(epoch, stats);
+        if (live_->snapshot_due(state_.step, elapsed()))
+            live_->snapshot(state_.step, elapsed(), [&] { return snapshot(); }, progress);
+        else if (state_.step % config_value<int64_t>(s_.options, "log_every") == 0)
+            live_->status(progress);
+    }
+
+    std::vector<uint8_t> snapshot() {
+        RunExportOptions how;
+        how.device = s_.device.str();
+        return export_run(s_.family, s_.average, s_.config, state_.step, elapsed(), how);
+    }
+
+    // The end of the run, or a stop: the newest weights and the final state.
+    void live_finish(bool interrupted, Progress& progress_out) {
+        json progress = live_last_.is_null() ? live_progress(state_.step / s_.schedule.steps_per_epoch, {}) : live_last_;
+        progress["elapsed_s"] = elapsed();
+        progress["eta_s"] = interrupted ? json(nullptr) : json(0);
+        if (live_->last_snapshot_step() != state_.step)
+            live_->snapshot(state_.step, elapsed(), [&] { return snapshot(); }, progress);
+        live_->status(progress, interrupted ? "stopped" : "finished");
+        char line[160];
+        std::snprintf(line, sizeof line, "live: %lld snapshots to %s/live, %.1f s (%.2f %% of the wall time)",
+                      static_cast<long long>(live_->snapshots()), s_.dir.path().c_str(), live_->seconds_spent(),
+                      100.0 * live_->seconds_spent() / std::max(elapsed(), 1e-9));
+        progress_out.message(line);
+    }
 
     void checkpoint() {
         s_.collective.average_buffers(s_.family);
@@ -605,6 +669,8 @@ private:
     int64_t last_checkpoint_;
     Speed speed_;
     const Clock::time_point started_ = Clock::now();
+    std::unique_ptr<LiveWriter> live_;  // null unless --live, and on rank 0
+    json live_last_;                     // the newest step's progress, for the final status
 };
 
 }  // namespace
@@ -647,7 +713,7 @@ TrainSummary run_training(const TrainRequest& request) {
                          dir.path() + (request.resume ? " (resumed at step " + std::to_string(start.step) + ")" : ""));
         dir.open_log(start.step);
         Batches batches(data, schedule, collective->rank(), collective->shard(schedule.batch), device);
-        Loop loop({request, *family, average.get(), dir, *collective, options, schedule, batches, device, blas, start});
+        Loop loop({request, *family, average.get(), dir, *collective, config, options, schedule, batches, device, blas, start});
         return loop.run(progress);
     } catch (...) {
         collective->abandon();

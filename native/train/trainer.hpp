@@ -15,6 +15,7 @@
 #include "dist/data_parallel.hpp"
 #include "models/average.hpp"
 #include "models/family.hpp"
+#include "train/live.hpp"
 #include "train/fault_plan.hpp"
 
 namespace ganzoo::train {
@@ -31,6 +32,8 @@ struct TrainRequest {
     dist::Options dist;
     // Faults to inject and figures to record, for tests and benchmarks (train/fault_plan.hpp).
     FaultPlan faults;
+    // Live snapshots for `ganzoo serve` and the studio (train/live.hpp); off by default.
+    LiveSettings live;
 };
 
 struct TrainSummary {
