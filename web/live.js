@@ -33,6 +33,13 @@ function duration(s) {
   return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
+// Seconds a training run has been silent, when that is longer than it should be (a minute, or
+// ten snapshot intervals); 0 otherwise. A killed trainer never writes "stopped".
+function quietFor(s) {
+  const age = s.time ? Date.now() / 1000 - s.time : 0;
+  return s.state === 'training' && age > Math.max(60, 10 * (s.interval_s || 0)) ? age : 0;
+}
+
 const number = (v) => (Math.abs(v) >= 100 || Number.isInteger(v) ? Math.round(v).toLocaleString('en') : Number(v).toPrecision(3));
 
 // What the card asks of a snapshot: the first 16 samples of the trainer's grid seed; a label per
@@ -167,11 +174,10 @@ class RunCard {
     if (s.images_per_s) bits.push(`${number(s.images_per_s)} img/s`);
     if (s.state === 'training' && s.eta_s >= 0) bits.push(`ETA ${duration(s.eta_s)}`);
     for (const [k, v] of Object.entries(s.signal || {})) bits.push(`${k} ${number(v)}`);
-    const age = s.time ? Date.now() / 1000 - s.time : 0;
     const states = { training: 'training', finished: 'finished', stopped: 'stopped (resume with --resume)',
       failed: 'failed (the training log says why)' };
     let head = states[s.state] || s.state || 'training';
-    if (s.state === 'training' && age > Math.max(60, 10 * (s.interval_s || 0))) head = `no news for ${duration(age)}`;
+    if (quietFor(s)) head = `no news for ${duration(quietFor(s))}`;
     return `${s.family || ''} ${head} · ${bits.join(' · ')}`.trim();
   }
 
@@ -186,7 +192,7 @@ class RunCard {
       return;
     }
     this.status = s;
-    const quiet = s.state === 'training' && s.time && Date.now() / 1000 - s.time > Math.max(60, 10 * (s.interval_s || 0));
+    const quiet = quietFor(s) > 0;
     this.setState(s.state === 'training' && !quiet ? 'training' : quiet ? 'quiet' : 'idle', this.describe(s));
     const step = s.snapshot && s.snapshot.step;
     const fresh = Number.isInteger(step) && step !== this.snapshotStep;

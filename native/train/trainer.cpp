@@ -527,13 +527,15 @@ public:
                      {"epochs", s_.schedule.total_epochs},
                      {"sample_seed", s_.options.at("sample_seed")},
                      {"generator", s_.average ? "average" : "live"}});
+        live_log_every_ = config_value<int64_t>(s_.options, "log_every");
+        live_epoch_ = s_.state.step / s_.schedule.steps_per_epoch;
     }
 
     TrainSummary run(Progress& progress) {
         try {
             return train(progress);
         } catch (...) {
-            if (live_) live_->status(live_last_.is_null() ? live_progress(0, {}) : live_last_, "failed");
+            if (live_) live_->status(live_progress(live_epoch_, live_stats_), "failed");
             throw;
         }
     }
@@ -603,11 +605,12 @@ private:
     // After a step: a snapshot when one is due (the status with it), else the status on each
     // logged row.
     void live_step(int64_t epoch, const StepStats& stats) {
-        const json progress = live_last_ = live_progress(epoch, stats);
+        live_epoch_ = epoch;
+        live_stats_ = stats;
         if (live_->snapshot_due(state_.step, elapsed()))
-            live_->snapshot(state_.step, elapsed(), [&] { return snapshot(); }, progress);
-        else if (state_.step % config_value<int64_t>(s_.options, "log_every") == 0)
-            live_->status(progress);
+            live_->snapshot(state_.step, elapsed(), [&] { return snapshot(); }, live_progress(epoch, stats));
+        else if (state_.step % live_log_every_ == 0)
+            live_->status(live_progress(epoch, stats));
     }
 
     std::vector<uint8_t> snapshot() {
@@ -618,8 +621,7 @@ private:
 
     // The end of the run, or a stop: the newest weights and the final state.
     void live_finish(bool interrupted, Progress& progress_out) {
-        json progress = live_last_.is_null() ? live_progress(state_.step / s_.schedule.steps_per_epoch, {}) : live_last_;
-        progress["elapsed_s"] = elapsed();
+        json progress = live_progress(live_epoch_, live_stats_);
         progress["eta_s"] = interrupted ? json(nullptr) : json(0);
         if (live_->last_snapshot_step() != state_.step)
             live_->snapshot(state_.step, elapsed(), [&] { return snapshot(); }, progress);
@@ -670,7 +672,9 @@ private:
     Speed speed_;
     const Clock::time_point started_ = Clock::now();
     std::unique_ptr<LiveWriter> live_;  // null unless --live, and on rank 0
-    json live_last_;                     // the newest step's progress, for the final status
+    int64_t live_log_every_ = 1;         // the status is rewritten with each logged row
+    int64_t live_epoch_ = 0;             // the newest step's epoch and values, for the final status
+    StepStats live_stats_;
 };
 
 }  // namespace
