@@ -1,10 +1,12 @@
 // The core's C API for JavaScript (web/ganzoo-worker.js calls it through cwrap).
-// Thin on purpose: parse a JSON request, call ganzoo::Model, keep the result in memory
-// owned here until the next call on the same handle. No logic the core should own.
+// Thin on purpose: parse a JSON request, call ganzoo::Model (and the core's grid planner), keep
+// the result in memory owned here until the next call on the same handle. No logic the core
+// should own: what a model takes is its ModelInfo, serialised here as it is.
 //
 //   gz_load(bytes, size)        -> handle > 0, or 0 (gz_error() says why)
-//   gz_info(h)                  -> JSON: family, name, image shape, range, inputs, classes ...
+//   gz_info(h)                  -> JSON: the ModelInfo (below)
 //   gz_generate(h, request)     -> 0 ok, -1 error; request is JSON (below)
+//   gz_plan(h)                  -> JSON: the last generate's grid plan (request "grid"), or "null"
 //   gz_translate(h, net, back, images, n) -> 0 ok, -1 error; images: n floats [n, C, H, W] in the
 //                               model's range; the output is [3n, C, H, W]: the input, net(input)
 //                               and back(net(input)) (CycleGAN: G_AB then G_BA, or the reverse)
@@ -19,9 +21,23 @@
 //           the core's, "G"),
 //           "interpolate": {"from": {"seed": "7", "index": 0}, "to": {...}, "steps": 10,
 //                           "mode": "slerp"},
-//           "codes": {"c_cat": [...], "c_cont": [...]}}   (extra inputs, one sample's values
+//           "codes": {"c_cat": [...], "c_cont": [...]},  (extra inputs, one sample's values
 //                                                          for all or count samples' values)
+//           "grid": {"columns": 0, "sweep": ""}}  (plan_grid: labels [K] and codes fix them for
+//                                                  every cell; left out, one row per value)
 // Seeds are strings so that every uint64 survives JavaScript's doubles.
+//
+// Info: {"version", "family", "name", "dataset", "classes", "num_classes", "image": [C, H, W],
+//        "range": [lo, hi], "z_dim",
+//        "inputs": [{"name", "kind" (latent, label, categorical, continuous, image), "shape",
+//                    "size", "categories", "range" (when declared), "default" (when it has one),
+//                    "distribution", "labelled", "q_outputs": {name: [from, to]}}],
+//        "nets": [{"name", "inputs", "output"}],
+//        "domains": [{"name": "A", "class", "split", "count", "pixels": [count*C*H*W bytes]}],
+//        "translates" (ModelInfo::translates(): domains A and B, nets G_AB and G_BA on "image"),
+//        "training": {"command", "device", "commit", "generator", "epochs", "steps", "batch",
+//                     "wall_time_s", "ema", "metrics": {name: number or text}} or {}}
+// (ModelInfo's fields, in shared/include/ganzoo/model.hpp; empty or absent ones left out.)
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -43,6 +59,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ganzoo/error.hpp"
+#include "ganzoo/grid.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 
@@ -71,6 +88,7 @@ struct Loaded {
     std::string info_json;
     std::vector<float> output;
     std::vector<int64_t> shape;
+    std::string plan_json = "null";
 };
 
 std::map<int, std::unique_ptr<Loaded>> models;
@@ -206,15 +224,60 @@ uint64_t parse_seed(const json& v, const char* what) {
     throw ganzoo::Error(std::string(what) + ": expected a non-negative integer seed, got " + v.dump());
 }
 
+// ModelInfo as JSON (the field list at the top). Field by field: the same object (its keys are
+// sorted either way) in less wasm than initializer lists of pairs.
 std::string describe(const ganzoo::ModelInfo& info) {
-    json meta = parse_json(info.metadata_json, false);
-    json inputs = meta.is_object() && meta.contains("inputs") ? meta["inputs"] : json::object();
-    json nets = json::object();
-    if (meta.is_object() && meta.contains("nets"))
-        for (auto& [name, net] : meta["nets"].items())
-            nets[name] = net.value("inputs", json::array());
-    // Field by field, not one initializer list of pairs: the same object (its keys are sorted
-    // either way), in ~2.5 KB less wasm.
+    json inputs = json::array();
+    for (const ganzoo::InputInfo& in : info.inputs) {
+        json i = json::object();
+        i["name"] = in.name;
+        i["kind"] = ganzoo::input_kind_name(in.kind);
+        i["shape"] = in.shape;
+        i["size"] = in.size;
+        if (in.categories) i["categories"] = in.categories;
+        if (in.has_range) i["range"] = {in.lo, in.hi};
+        if (!in.default_values.empty()) i["default"] = in.default_values;
+        if (!in.distribution.empty()) i["distribution"] = in.distribution;
+        if (in.labelled) i["labelled"] = in.labelled;
+        for (const auto& c : in.q_outputs) i["q_outputs"][c.name] = {c.from, c.to};
+        inputs.push_back(std::move(i));
+    }
+    json nets = json::array();
+    for (const ganzoo::NetInfo& n : info.net_info) {
+        json net = json::object();
+        net["name"] = n.name;
+        net["inputs"] = n.inputs;
+        net["output"] = n.output_shape;
+        nets.push_back(std::move(net));
+    }
+    json domains = json::array();
+    for (const ganzoo::Domain& dm : info.domains) {
+        json domain = json::object();
+        domain["name"] = dm.name;
+        domain["class"] = dm.class_name;
+        domain["split"] = dm.split;
+        domain["count"] = dm.count;
+        domain["pixels"] = dm.pixels;
+        domains.push_back(std::move(domain));
+    }
+    const ganzoo::TrainingRecord& t = info.training;
+    json training = json::object();
+    if (t.present) {
+        for (const auto& [key, value] : {std::pair{"command", &t.command}, std::pair{"device", &t.device},
+                                         std::pair{"commit", &t.commit}, std::pair{"generator", &t.generator}})
+            if (!value->empty()) training[key] = *value;
+        for (const auto& [key, value] : {std::pair{"epochs", &t.epochs}, std::pair{"wall_time_s", &t.wall_time_s},
+                                         std::pair{"ema", &t.ema}})
+            if (*value) training[key] = **value;
+        if (t.steps) training["steps"] = *t.steps;
+        if (t.batch) training["batch"] = *t.batch;
+        json metrics = json::object();
+        for (const auto& m : t.metrics) {
+            if (m.number) metrics[m.name] = *m.number;
+            else metrics[m.name] = m.text;
+        }
+        training["metrics"] = std::move(metrics);
+    }
     json d = json::object();
     d["version"] = info.version;
     d["family"] = info.family;
@@ -227,7 +290,9 @@ std::string describe(const ganzoo::ModelInfo& info) {
     d["z_dim"] = info.z_dim;
     d["inputs"] = std::move(inputs);
     d["nets"] = std::move(nets);
-    d["training"] = meta.is_object() ? meta.value("training", json::object()) : json::object();
+    d["domains"] = std::move(domains);
+    d["translates"] = info.translates();
+    d["training"] = std::move(training);
     return d.dump();
 }
 
@@ -243,19 +308,41 @@ ganzoo::Tensor latent_of(const json& endpoint, int64_t dim) {
     return ganzoo::normal_latents(seed, index, 1, dim);
 }
 
-// Extra inputs (InfoGAN codes): one sample's values repeated, or count samples' values.
-ganzoo::Tensor extra_input(const std::string& name, const json& values, int64_t count, int64_t per_sample) {
-    std::vector<float> flat = values.get<std::vector<float>>();
-    ganzoo::Tensor t = ganzoo::Tensor::zeros({count, per_sample});
-    if (static_cast<int64_t>(flat.size()) == per_sample) {
-        for (int64_t i = 0; i < count; ++i) std::copy(flat.begin(), flat.end(), t.data.begin() + i * per_sample);
-    } else if (static_cast<int64_t>(flat.size()) == per_sample * count) {
-        t.data = std::move(flat);
-    } else {
-        throw ganzoo::Error("codes '" + name + "': expected " + std::to_string(per_sample) + " or " +
-                            std::to_string(per_sample * count) + " values, got " + std::to_string(flat.size()));
+// Samples first..first+n-1 of a request: its per-sample latents, labels and codes sliced; values
+// given once for all are kept. false when something fits neither way (the core names it).
+bool slice(const ganzoo::ModelInfo& info, const ganzoo::GenerateRequest& g, int64_t first, int64_t n,
+           ganzoo::GenerateRequest& part) {
+    part = g;
+    part.first_index = g.first_index + first;
+    part.count = n;
+    if (g.z) part.z = rows(*g.z, first, n);
+    const auto count = static_cast<size_t>(g.count);
+    if (g.labels.size() == count && count > 1) part.labels.assign(g.labels.begin() + first, g.labels.begin() + first + n);
+    else if (g.labels.size() > 1) return false;
+    for (auto& [name, values] : part.codes) {
+        const ganzoo::InputInfo* in = info.input(name);
+        if (!in) return false;
+        const auto per = static_cast<size_t>(in->size);
+        if (values.size() == per) continue;
+        if (values.size() != per * count) return false;
+        values.assign(g.codes.at(name).begin() + first * in->size, g.codes.at(name).begin() + (first + n) * in->size);
     }
-    return t;
+    return true;
+}
+
+// The plan's layout for the page: columns, rows, each cell's latent index, labels and codes.
+std::string describe_plan(const ganzoo::GridPlan& p) {
+    json j = json::object();
+    j["columns"] = p.columns;
+    j["rows"] = p.rows;
+    j["latent_index"] = p.latent_index;
+    j["labels"] = p.request.labels;
+    j["codes"] = p.request.codes;
+    j["row_input"] = p.row_input;
+    j["sweep_input"] = p.sweep_input;
+    j["sweep_index"] = p.sweep_index;
+    j["description"] = p.description;
+    return j.dump();
 }
 
 // The result the worker reads back (gz_output, gz_output_dim).
@@ -272,6 +359,24 @@ void generate(Loaded& loaded, const json& req) {
     g.first_index = req.value("first_index", int64_t{0});
     g.count = req.value("count", int64_t{1});
     if (req.contains("labels")) g.labels = req["labels"].get<std::vector<int64_t>>();
+    if (req.contains("codes")) g.codes = req["codes"].get<std::map<std::string, std::vector<float>>>();
+    loaded.plan_json = "null";
+    if (req.contains("grid")) {
+        const json& grid = req["grid"];
+        ganzoo::GridRequest r;
+        r.net = g.net;
+        r.seed = g.seed;
+        r.first_index = g.first_index;
+        r.count = g.count;
+        r.columns = grid.value("columns", int64_t{0});
+        r.sweep = grid.value("sweep", std::string());
+        if (g.labels.size() == 1) r.label = g.labels[0];
+        else if (!g.labels.empty()) throw ganzoo::Error("grid: give one label for every cell, or none (one row per class)");
+        r.codes = g.codes;
+        const ganzoo::GridPlan plan = ganzoo::plan_grid(info, r);
+        g = plan.request;
+        loaded.plan_json = describe_plan(plan);
+    }
     if (req.contains("interpolate")) {
         const json& ip = req["interpolate"];
         if (info.z_dim <= 0) throw ganzoo::Error("interpolate: this model takes no latent z");
@@ -280,51 +385,17 @@ void generate(Loaded& loaded, const json& req) {
         g.z = ganzoo::interpolate(latent_of(ip.at("from"), info.z_dim), latent_of(ip.at("to"), info.z_dim), steps, mode);
         g.count = steps;
     }
-    ganzoo::Tensor images;
-    if (req.contains("codes") && !req["codes"].empty()) {
-        // generate() fills only z and label: models with more inputs go through run().
-        const json meta = parse_json(info.metadata_json);
-        const json& decl = meta.at("inputs");
-        std::map<std::string, ganzoo::Tensor> inputs;
-        if (info.z_dim > 0)
-            inputs["z"] = g.z ? *g.z : ganzoo::normal_latents(g.seed, g.first_index, g.count, info.z_dim);
-        if (info.num_classes > 0) {
-            if (g.labels.size() != 1 && static_cast<int64_t>(g.labels.size()) != g.count)
-                throw ganzoo::Error("labels: this model is conditional, give one label or one per sample");
-            ganzoo::Tensor l = ganzoo::Tensor::zeros({g.count, 1});
-            for (int64_t i = 0; i < g.count; ++i) l.data[i] = static_cast<float>(g.labels.size() == 1 ? g.labels[0] : g.labels[i]);
-            inputs["label"] = l;
-        }
-        for (auto& [name, values] : req["codes"].items()) {
-            if (!decl.contains(name)) throw ganzoo::Error("codes: the model has no input '" + name + "'");
-            const json& d = decl[name];
-            int64_t per_sample = d.value("dim", int64_t{0});
-            if (d.contains("shape")) { per_sample = 1; for (auto s : d["shape"]) per_sample *= s.get<int64_t>(); }
-            inputs[name] = extra_input(name, values, g.count, per_sample);
-        }
-        images = run_batch(g.count, [&](int64_t first, int64_t n) {
-            if (n == g.count) return loaded.model.run(g.net.empty() ? "G" : g.net, inputs);  // one slice
-            std::map<std::string, ganzoo::Tensor> slice;
-            for (const auto& [name, t] : inputs) slice[name] = rows(t, first, n);
-            return loaded.model.run(g.net.empty() ? "G" : g.net, slice);
-        });
-    } else {
-        // Labels that fit neither way stay unsplit, so that the core's error names the count.
-        const bool per_sample = static_cast<int64_t>(g.labels.size()) == g.count;
-        const bool splittable = g.labels.size() <= 1 || per_sample;
-        // One slice (always so in the single-threaded build) is g itself: first is 0, n is count.
-        images = run_batch(splittable ? g.count : 1, [&](int64_t first, int64_t n) {
-            if (!splittable || n == g.count) return loaded.model.generate(g);
-            ganzoo::GenerateRequest part = g;
-            part.first_index = g.first_index + first;
-            part.count = n;
-            if (per_sample && g.count > 1)
-                part.labels.assign(g.labels.begin() + first, g.labels.begin() + first + n);
-            if (g.z) part.z = rows(*g.z, first, n);
-            return loaded.model.generate(part);
-        });
-    }
-    keep(loaded, std::move(images));
+    // A request that splits (one slice per thread; always one in the single-threaded build, g
+    // itself) or, when something fits neither one for all nor one per sample, one call whose
+    // error the core words.
+    ganzoo::GenerateRequest probe;
+    const bool splittable = g.count <= 1 || slice(info, g, 0, 1, probe);
+    keep(loaded, run_batch(splittable ? g.count : 1, [&](int64_t first, int64_t n) {
+        if (!splittable || n == g.count) return loaded.model.generate(g);
+        ganzoo::GenerateRequest part;
+        slice(info, g, first, n, part);
+        return loaded.model.generate(part);
+    }));
 }
 
 // x, net(x), back(net(x)) as one batch [3n, C, H, W].
@@ -369,7 +440,7 @@ EMSCRIPTEN_KEEPALIVE const char* gz_error() { return last_error.c_str(); }
 
 EMSCRIPTEN_KEEPALIVE int gz_load(const uint8_t* bytes, int size) {
     return guarded([&] {
-        auto loaded = std::make_unique<Loaded>(Loaded{ganzoo::Model::load(bytes, static_cast<size_t>(size)), {}, {}, {}});
+        auto loaded = std::make_unique<Loaded>(Loaded{ganzoo::Model::load(bytes, static_cast<size_t>(size)), {}, {}, {}, "null"});
         loaded->info_json = describe(loaded->model.info());
         const int h = next_handle++;
         models[h] = std::move(loaded);
@@ -389,6 +460,10 @@ EMSCRIPTEN_KEEPALIVE int gz_generate(int handle, const char* request_json) {
         generate(loaded, req);
         return 0;
     }, -1);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gz_plan(int handle) {
+    return guarded([&] { return lookup(handle).plan_json.c_str(); }, static_cast<const char*>(nullptr));
 }
 
 EMSCRIPTEN_KEEPALIVE int gz_translate(int handle, const char* net, const char* back, const float* images, int n) {

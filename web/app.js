@@ -1,17 +1,22 @@
-// web/index.html: pick a model, an 8×8 grid of one seed, two endpoints, an animated walk; for a
+// web/index.html: pick a model, a grid of one seed (64 samples, 8×8, or one row per class or
+// code value, as the core plans it for `ganzoo sample`), two endpoints, an animated walk; for a
 // file with several generator nets (ProGAN's stages) a stage picker and a growth strip; for an
 // image-to-image model (CycleGAN) the held-out examples and their translations instead.
-// Everything heavy goes through ganzoo.js (a worker); this file only draws and wires events.
+// Everything heavy goes through ganzoo.js (a worker); what a model takes comes from its info (the
+// core's ModelInfo); this file only draws and wires events.
 // window.ganzooPage exposes the state for the browser tests (tests/web/).
 import * as ganzoo from './ganzoo.js';
+import { cannotDrive } from './drive.js';
 import { startLive } from './live.js';
 
 const $ = (id) => document.getElementById(id);
 const COUNT = 64, WALK_STEPS = 48, FPS = 20;
 const page = (window.ganzooPage = { model: null, grid: null, walk: null, ends: null, generation: 0,
   growth: null, translation: null, translations: null });
+// label: a class, or undefined (one row per class); codes: the values set, a categorical code
+// left out for one row per value. ends: grid cells {seed, index} (index: the cell).
 const state = {
-  model: null, seed: 7, label: 0, codes: {}, mode: 'slerp', view: 'sample', net: undefined, stages: [], focus: 0,
+  model: null, seed: 7, label: undefined, codes: {}, mode: 'slerp', view: 'sample', net: undefined, stages: [], focus: 0,
   ends: [{ seed: 7, index: 0 }, { seed: 7, index: 1 }], nextEnd: 0, playing: true, frame: 0,
 };
 
@@ -65,37 +70,11 @@ async function listModels() {
   }
 }
 
-// What this page sets: the latent z (the grid is 64 samples of a seed), a class label (a picker)
-// and small vectors of codes (a slider per value). A model whose generator needs anything else,
-// or that has no generator net 'G', is refused with a reason instead of being half driven (a
-// slider per pixel of an image input would also freeze the page).
-const MAX_SLIDERS = 64, MAX_CLASSES = 10000;
-function cannotDrive(info) {
-  const what = `model '${info.name}' (${info.family})`;
-  const nets = Object.keys(info.nets || {});
-  if (!nets.includes('G'))
-    return `This page cannot drive ${what}: it samples a generator net 'G', and this model has ${nets.length ? `nets ${nets.join(', ')}` : 'none'}.`;
-  const inputs = info.nets.G;
-  if (!inputs.includes('z')) return `This page cannot drive ${what}: its generator takes no latent z (inputs: ${inputs.join(', ')}).`;
-  if (inputs.includes('label') && !(info.num_classes >= 1 && info.num_classes <= MAX_CLASSES))
-    return `This page cannot drive ${what}: it has ${info.num_classes} classes, the class picker takes 1 to ${MAX_CLASSES}.`;
-  for (const name of inputs) {
-    if (name === 'z' || name === 'label') continue;
-    const decl = info.inputs?.[name] || {};
-    if (decl.shape && decl.shape.length > 1)
-      return `This page cannot drive ${what}: its generator's input '${name}' has shape [${decl.shape.join(', ')}]; the page sets only z, a class label and code vectors.`;
-    const size = decl.dim ?? (decl.shape || [0]).reduce((a, b) => a * b, 1);
-    if (!(size >= 1 && size <= MAX_SLIDERS))
-      return `This page cannot drive ${what}: its generator's input '${name}' takes ${size} values; the page has a slider for each of at most ${MAX_SLIDERS}.`;
-  }
-  return '';
-}
-
 // Two files a page can swap without resetting its controls: the same inputs (a newer snapshot
 // of the same run).
 function sameInputs(a, b) {
   return a.family === b.family && JSON.stringify(a.inputs) === JSON.stringify(b.inputs) &&
-    a.num_classes === b.num_classes && JSON.stringify(a.image) === JSON.stringify(b.image);
+    JSON.stringify(a.nets) === JSON.stringify(b.nets) && JSON.stringify(a.image) === JSON.stringify(b.image);
 }
 
 // value: a model URL, or 'live:ID' (a run of `ganzoo serve`: its newest snapshot). keep: a newer
@@ -129,7 +108,7 @@ async function selectModel(value, { keep = false } = {}) {
     model.dispose();
     return;
   }
-  const reason = model.domains ? '' : cannotDrive(model.info);
+  const reason = model.domains ? '' : cannotDrive(model.info, 'This page');
   if (reason) {
     model.dispose();
     showError(reason);
@@ -142,7 +121,7 @@ async function selectModel(value, { keep = false } = {}) {
   if (inPlace) {
     describeModel(model.info);
     const net = state.net;
-    setupStages(model.info);
+    setupStages(model);
     if (net !== undefined && state.stages.includes(net)) {
       state.net = net;
       $('stage').value = net;
@@ -160,8 +139,8 @@ async function selectModel(value, { keep = false } = {}) {
     await setupTranslate(model).catch((e) => showError(e.message));
     return;
   }
-  setupInputs(state.model.info);
-  setupStages(state.model.info);
+  setupInputs(state.model);
+  setupStages(state.model);
   await refresh();
 }
 
@@ -177,37 +156,42 @@ function describeModel(info) {
     : ['The same seed gives the same images as ', Object.assign(document.createElement('code'), { textContent: 'ganzoo sample --seed' }), ' natively.']));
 }
 
-// Class picker when the model takes a label; a slider per value of any other input (InfoGAN codes).
-function setupInputs(info) {
+// A class picker when the net takes a label, a picker per categorical code (both may be left
+// open: one row per class or value), a slider per value of a continuous code (from its default).
+function setupInputs(model) {
   const labelField = $('label-field'), labelSelect = $('label');
-  labelField.hidden = !(info.num_classes > 0);
-  labelSelect.replaceChildren(...Array.from({ length: info.num_classes }, (_, k) =>
-    new Option(info.classes[k] ?? `class ${k}`, k)));
-  state.label = 0;
+  const conditions = model.net('G').inputs.map((name) => model.input(name)).filter((i) => i.kind !== 'latent');
+  const label = conditions.find((i) => i.kind === 'label');
+  const rows = (what) => new Option(`one row per ${what}`, '');
+  labelField.hidden = !label;
+  labelSelect.replaceChildren(...(label ? [rows('class'), ...Array.from({ length: label.categories }, (_, k) =>
+    new Option(model.info.classes[k] ?? `class ${k}`, k))] : []));
+  state.label = undefined;
   const codes = $('codes');
   codes.replaceChildren();
   state.codes = {};
-  const netInputs = (info.nets && info.nets.G) || Object.keys(info.inputs);
-  for (const name of netInputs) {
-    if (name === 'z' || name === 'label') continue;
-    const decl = info.inputs[name] || {};
-    const size = decl.dim ?? (decl.shape || [1]).reduce((a, b) => a * b, 1);
-    const [lo, hi] = decl.range || [-1, 1];
-    state.codes[name] = new Array(size).fill(0);
-    if (decl.categories > 0) {  // a categorical code (InfoGAN's c_cat): one of K values, a picker
+  for (const { name, kind, size, categories, range = [-1, 1], default: value } of conditions) {
+    if (kind === 'label') continue;
+    if (kind === 'categorical') {  // a categorical code (InfoGAN's c_cat): one of K values, a picker
       const label = document.createElement('label');
       const select = document.createElement('select');
-      select.replaceChildren(...Array.from({ length: decl.categories }, (_, k) => new Option(`${name} = ${k}`, k)));
-      select.addEventListener('change', () => { state.codes[name][0] = Number(select.value); refresh(); });
+      select.replaceChildren(rows('value'), ...Array.from({ length: categories }, (_, k) => new Option(`${name} = ${k}`, k)));
+      select.addEventListener('change', () => {
+        if (select.value === '') delete state.codes[name];
+        else state.codes[name] = [Number(select.value)];
+        refresh();
+      });
       label.append(name, select);
       codes.append(label);
       continue;
     }
+    const [lo, hi] = range;
+    state.codes[name] = [...value];
     for (let j = 0; j < size; j++) {
       const label = document.createElement('label');
-      const input = Object.assign(document.createElement('input'), { type: 'range', min: lo, max: hi, step: (hi - lo) / 100, value: 0 });
+      const input = Object.assign(document.createElement('input'), { type: 'range', min: lo, max: hi, step: (hi - lo) / 100, value: value[j] });
       const out = document.createElement('output');
-      out.textContent = '0.00';
+      out.textContent = value[j].toFixed(2);
       input.addEventListener('input', () => { out.textContent = Number(input.value).toFixed(2); });
       input.addEventListener('change', () => { state.codes[name][j] = Number(input.value); refresh(); });
       label.append(`${name}[${j}]`, input, out);
@@ -218,63 +202,77 @@ function setupInputs(info) {
 }
 
 // ---- ProGAN's stages: every net that takes what G takes is a generator of its own size -------
-// A net named G_<H>x<W> outputs H×W; G outputs the dataset's image. The cells keep their size,
-// so a smaller stage is drawn enlarged (nearest neighbour, the canvases' pixelated rendering).
-function stageSize(info, net) {
-  const m = /_(\d+)x(\d+)$/.exec(net);
-  return m ? [Number(m[1]), Number(m[2])] : net === 'G' ? info.image.slice(1) : null;
-}
-
-function setupStages(info) {
-  const g = (info.nets.G || []).join();
-  state.stages = Object.keys(info.nets).filter((n) => info.nets[n].join() === g && stageSize(info, n))
-    .sort((a, b) => stageSize(info, a)[0] - stageSize(info, b)[0]);
+// (its output shape, from the file). The cells keep their size, so a smaller stage is drawn
+// enlarged (nearest neighbour, the canvases' pixelated rendering).
+function setupStages(model) {
+  const g = model.net('G').inputs.join();
+  const size = (net) => model.net(net).output.slice(1).join('×');
+  state.stages = model.nets.filter((n) => model.net(n).inputs.join() === g && model.net(n).output.length === 3)
+    .sort((a, b) => model.net(a).output[1] - model.net(b).output[1]);
   const several = state.stages.length > 1;
   state.net = several ? 'G' : undefined;
   $('stage-field').hidden = $('growth').hidden = !several;
-  $('stage').replaceChildren(...state.stages.map((n) => new Option(stageSize(info, n).join('×'), n)));
+  $('stage').replaceChildren(...state.stages.map((n) => new Option(size(n), n)));
   $('stage').value = 'G';
   const strip = $('growth-strip');
   strip.replaceChildren(...(several ? state.stages : []).map((n) => {
     const fig = document.createElement('figure');
-    fig.append(document.createElement('canvas'), Object.assign(document.createElement('figcaption'), { textContent: stageSize(info, n).join('×') }));
+    fig.append(document.createElement('canvas'), Object.assign(document.createElement('figcaption'), { textContent: size(n) }));
     fig.dataset.net = n;
     return fig;
   }));
 }
 
+// Grid cell i's inputs under `seed` in the layout on screen: its latent {seed, index}, its label
+// and codes (the core's plan gives them one for all, or one per cell; the layout does not depend
+// on the seed).
+function cell(i, seed = page.grid.seed) {
+  const { plan } = page.grid;
+  i = Math.min(i, plan.latent_index.length - 1);
+  const r = { from: { seed, index: plan.latent_index[i] }, codes: {} };
+  if (plan.labels.length) r.label = plan.labels[plan.labels.length === 1 ? 0 : i];
+  for (const [name, values] of Object.entries(plan.codes)) {
+    const size = state.model.input(name).size;
+    r.codes[name] = values.length === size ? values : values.slice(i * size, (i + 1) * size);
+  }
+  return r;
+}
+
 // The focused sample (the last clicked cell) at every stage.
 async function refreshGrowth() {
-  if (!state.model || state.stages.length < 2) return;
-  const seed = state.seed, index = state.focus;
-  const all = await Promise.all(state.stages.map((net) => state.model.generate({ seed, first: index, count: 1, net, ...request(false) })));
+  if (!state.model || state.stages.length < 2 || !page.grid) return;
+  const seed = state.seed, index = state.focus, { from, label, codes } = cell(index);
+  const all = await Promise.all(state.stages.map((net) => state.model.generate({ seed, first: from.index, count: 1, net, label, codes })));
   if (seed !== state.seed || index !== state.focus) return;
   page.growth = { seed, index, nets: state.stages, images: all };
   $('growth-name').textContent = `seed ${seed}, #${index}`;
   [...$('growth-strip').children].forEach((fig, k) => draw(fig.firstChild, all[k], 0));
 }
 
-function request(withNet = true) {
-  const r = {};
-  if (withNet && state.net !== undefined) r.net = state.net;
-  if (state.model.info.num_classes > 0) r.label = state.label;
-  if (Object.keys(state.codes).length) r.codes = state.codes;
+function request() {
+  const r = { label: state.label, codes: state.codes };
+  if (state.net !== undefined) r.net = state.net;
   return r;
 }
 
 // ---- the grid -------------------------------------------------------------------------
+// As many cells as the plan has, `columns` wide.
 const cells = [];
-function buildGrid() {
+function buildGrid(count, columns) {
   const grid = $('grid');
-  for (let i = 0; i < COUNT; i++) {
-    const cell = document.createElement('button');
-    cell.type = 'button';
-    cell.className = 'cell';
-    cell.setAttribute('aria-label', `sample ${i}`);
-    cell.append(document.createElement('canvas'));
-    cell.addEventListener('click', () => chooseEnd(i));
-    grid.append(cell);
-    cells.push(cell);
+  grid.style.setProperty('--columns', columns);
+  grid.setAttribute('aria-label', `${count} samples; click a cell to make it an interpolation endpoint`);
+  while (cells.length > count) cells.pop().remove();
+  while (cells.length < count) {
+    const i = cells.length;
+    const c = document.createElement('button');
+    c.type = 'button';
+    c.className = 'cell';
+    c.setAttribute('aria-label', `sample ${i}`);
+    c.append(document.createElement('canvas'));
+    c.addEventListener('click', () => chooseEnd(i));
+    grid.append(c);
+    cells.push(c);
   }
 }
 
@@ -303,25 +301,30 @@ async function refreshGrid() {
   if (!state.model || state.view !== 'sample') return;  // no model loaded (its error is showing)
   const generation = ++page.generation;
   $('grid').classList.add('busy');
-  const images = await state.model.generate({ seed: state.seed, count: COUNT, ...request() });
+  const images = await state.model.grid({ seed: state.seed, count: COUNT, ...request() });
   if (generation !== page.generation) return;
   page.grid = images;
   images.seed = state.seed;
-  cells.forEach((cell, i) => draw(cell.firstChild, images, i));
+  buildGrid(images.count, images.plan.columns);
+  cells.forEach((c, i) => draw(c.firstChild, images, i));
+  $('grid').title = images.plan.description;
   $('grid').classList.remove('busy');
   $('timing').textContent = `${images.msPerImage.toFixed(2)} ms / image`;
-  $('timing').title = `${COUNT} images in ${images.ms.toFixed(1)} ms (one batch, in a Web Worker)`;
+  $('timing').title = `${images.count} images in ${images.ms.toFixed(1)} ms (one batch, in a Web Worker)`;
   markEnds();
   await refreshGrowth();
 }
 
 // ---- the walk -------------------------------------------------------------------------
 let walkGeneration = 0;
+// From endpoint A's sample to B's, with A's label and codes (a row's class, a sweep's value).
 async function refreshWalk() {
-  if (!state.model || state.view !== 'sample') return;
+  if (!state.model || state.view !== 'sample' || !page.grid) return;
   const generation = ++walkGeneration;
   const [from, to] = state.ends;
-  const walk = await state.model.interpolate({ from, to, steps: WALK_STEPS, mode: state.mode, ...request() });
+  const a = cell(from.index, from.seed), b = cell(to.index, to.seed);
+  const walk = await state.model.interpolate({ from: a.from, to: b.from, steps: WALK_STEPS, mode: state.mode,
+    net: state.net, label: a.label, codes: a.codes });
   if (generation !== walkGeneration) return;
   page.walk = walk;
   page.ends = [from, to];
@@ -460,7 +463,8 @@ function download(canvas, name) {
 async function refresh() {
   if (state.view !== 'sample') return;
   try {
-    await Promise.all([refreshGrid(), refreshWalk()]);
+    await refreshGrid();  // the walk's endpoints are cells of its layout
+    await refreshWalk();
     setState('ready');
   } catch (e) {
     showError(e.message);
@@ -477,7 +481,7 @@ function setSeed(seed) {
 }
 
 async function main() {
-  buildGrid();
+  buildGrid(COUNT, 8);
   const params = new URLSearchParams(location.search);
   if (/^\d+$/.test(params.get('seed') || '')) {
     state.seed = Number(params.get('seed'));
@@ -489,7 +493,7 @@ async function main() {
     if (Number.isSafeInteger(v) && v >= 0) setSeed(v);
   });
   $('new-seed').addEventListener('click', () => setSeed(Math.floor(Math.random() * 1e6)));
-  $('label').addEventListener('change', () => { state.label = Number($('label').value); refresh(); });
+  $('label').addEventListener('change', () => { state.label = $('label').value === '' ? undefined : Number($('label').value); refresh(); });
   $('stage').addEventListener('change', () => { state.net = $('stage').value; refresh(); });
   $('translate-all').addEventListener('click', () => translateAll().catch((e) => showError(e.message)));
   $('download-translations').addEventListener('click', () => {
@@ -508,7 +512,7 @@ async function main() {
     refreshWalk().catch((e) => showError(e.message));
   }));
   $('download').addEventListener('click', () => page.grid &&
-    download(tile(page.grid, [...Array(COUNT).keys()], 8),
+    download(tile(page.grid, [...Array(page.grid.count).keys()], page.grid.plan.columns),
              `ganzoo-${state.model.info.name}-seed${state.seed}${state.net && state.net !== 'G' ? `-${state.net}` : ''}.png`));
   $('download-walk').addEventListener('click', () => page.walk &&
     download(tile(page.walk, Array.from({ length: 12 }, (_, k) => Math.round(k * (WALK_STEPS - 1) / 11)), 12),

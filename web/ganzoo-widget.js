@@ -1,9 +1,13 @@
 // <gan-sampler model="URL" mode="grid|walk|translate" seed="7" size="256"></gan-sampler>
-// (timeout="60": seconds to wait for a silent model server, default 30)
+// (timeout="60": seconds to wait for a silent model server, default 30; label="3": a class of a
+// conditional model; codes="c_cat=3 c_cont=0.5,-0.5": codes, as `ganzoo sample --code`)
 //
 // grid and walk sample a generator (a file's net G: ProGAN's full-size stage); translate shows an
 // image-to-image model's (CycleGAN's) held-out examples and their translations, 4 of each domain
-// from example 4·seed on (rows: A, G_AB(A), B, G_BA(B)).
+// from example 4·seed on (rows: A, G_AB(A), B, G_BA(B)). The grid is the core's plan, as
+// `ganzoo sample` draws it: 16 samples, or, without a label (a categorical code), one row per
+// class (value). The walk needs the label of a conditional model: without, it shows the core's
+// message naming it and its classes; codes left out are at 0, as everywhere.
 //
 //   <script type="module" src="https://HOST/ganzoo/ganzoo-widget.js"></script>
 //
@@ -12,6 +16,7 @@
 // model URL once. From another origin, the host of these files must send
 // Access-Control-Allow-Origin (see web/embed.html).
 import * as ganzoo from './ganzoo.js';
+import { cannotDrive } from './drive.js';
 
 const models = new Map();  // model URL -> Promise<Model>, shared by all widgets
 function loadShared(url, timeoutMs) {
@@ -23,36 +28,12 @@ function loadShared(url, timeoutMs) {
   return models.get(url);
 }
 
-// What the widget sets: the latent z (from its seed), a class label (ganzoo.js passes class 0)
-// and small code vectors (left at 0, as the page's sliders start). A model whose generator needs
-// anything else, or that has no generator net 'G', gets an error that says so (the page,
-// web/app.js, applies the same rule).
-const MAX_CODES = 64;
-function cannotDrive(info, domains) {
-  const what = `gan-sampler cannot drive model '${info.name}' (${info.family})`;
-  if (domains)
-    return `${what} in this mode: it translates images (${domains.A} ↔ ${domains.B}) and has no generator; use mode="translate".`;
-  const nets = Object.keys(info.nets || {});
-  if (!nets.includes('G')) return `${what}: it has no generator net 'G' (nets: ${nets.join(', ') || 'none'}).`;
-  const inputs = info.nets.G;
-  if (!inputs.includes('z')) return `${what}: its generator takes no latent z.`;
-  for (const name of inputs) {
-    if (name === 'z' || name === 'label') continue;
-    const decl = info.inputs?.[name] || {};
-    const size = decl.dim ?? (decl.shape || [0]).reduce((a, b) => a * b, 1);
-    if ((decl.shape && decl.shape.length > 1) || !(size >= 1 && size <= MAX_CODES))
-      return `${what}: its generator's input '${name}' is not a latent, a label or a small code vector.`;
-  }
-  return '';
-}
-
-// Zeros for every code input of net G (cannotDrive has checked their sizes).
-function zeroCodes(info) {
+// The codes attribute: "NAME=V[,V...] ..." -> {NAME: [V, ...]}.
+function parseCodes(text) {
   const codes = {};
-  for (const name of info.nets.G) {
-    if (name === 'z' || name === 'label') continue;
-    const decl = info.inputs?.[name] || {};
-    codes[name] = new Array(decl.dim ?? (decl.shape || [1]).reduce((a, b) => a * b, 1)).fill(0);
+  for (const item of (text || '').split(/\s+/).filter(Boolean)) {
+    const [name, values = ''] = item.split('=');
+    codes[name] = values.split(',').map(Number);
   }
   return codes;
 }
@@ -79,7 +60,7 @@ const STYLE = `
 `;
 
 class GanSampler extends HTMLElement {
-  static get observedAttributes() { return ['model', 'mode', 'seed', 'size']; }
+  static get observedAttributes() { return ['model', 'mode', 'seed', 'size', 'label', 'codes']; }
 
   constructor() {
     super();
@@ -151,18 +132,21 @@ class GanSampler extends HTMLElement {
       const timeout = Number(this.getAttribute('timeout'));
       const model = await loadShared(new URL(url, document.baseURI).href, timeout > 0 ? timeout * 1000 : undefined);
       if (this.mode === 'translate') return await this.renderTranslations(model, run);
-      const reason = cannotDrive(model.info, model.domains);
+      const { domains } = model;
+      const reason = domains ? `gan-sampler cannot drive model '${model.info.name}' (${model.info.family}) in this mode: it translates images (${domains.A} ↔ ${domains.B}) and has no generator; use mode="translate".`
+        : cannotDrive(model.info, 'gan-sampler');
       if (reason) throw new Error(reason);
-      const seed = this.seed, codes = zeroCodes(model.info);
+      const seed = this.seed, codes = parseCodes(this.getAttribute('codes'));
+      const label = this.hasAttribute('label') ? Number(this.getAttribute('label')) : undefined;
       const images = this.mode === 'walk'
-        ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp', codes })
-        : await model.generate({ seed, count: 16, codes });
+        ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp', label, codes })
+        : await model.grid({ seed, count: 16, label, codes });
       if (run !== this.run) return;
       this.images = images;
       this.message('');
       this.chip.textContent = `seed ${seed} · ${images.msPerImage.toFixed(1)} ms/img`;
       if (this.mode === 'walk') this.animate(images);
-      else this.drawGrid(images, 4);
+      else this.drawGrid(images, images.plan.columns);
       this.dispatchEvent(new CustomEvent('rendered', { detail: { seed, count: images.count } }));
     } catch (e) {
       if (run !== this.run) return;
@@ -212,13 +196,13 @@ class GanSampler extends HTMLElement {
   }
 
   drawGrid(images, columns) {
-    const { width: w, height: h } = images, pad = 1;
+    const { width: w, height: h } = images, pad = 1, rows = Math.ceil(images.count / columns);
     this.canvas.width = columns * w + (columns - 1) * pad;
-    this.canvas.height = columns * h + (columns - 1) * pad;
+    this.canvas.height = rows * h + (rows - 1) * pad;
     const ctx = this.canvas.getContext('2d');
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    for (let i = 0; i < Math.min(images.count, columns * columns); i++)
+    for (let i = 0; i < images.count; i++)
       ctx.putImageData(images.imageData(i), (i % columns) * (w + pad), Math.floor(i / columns) * (h + pad));
   }
 

@@ -1,7 +1,7 @@
 // The Web Worker behind web/ganzoo.js: owns the wasm core, loads models, runs generate.
 // Protocol: {id, type: 'load' | 'generate' | 'translate' | 'free', ...} -> {id, ok, result | error};
 // a result of generate/translate is {floats, shape: [N, C, H, W], ms} (the page makes RGBA from
-// the floats when it is asked for: web/ganzoo.js, toRgba).
+// the floats when it is asked for: web/ganzoo.js, toRgba), and of a grid request its plan.
 // Each model lives here under a handle; the page never blocks on the core.
 // ?threads=1 (ganzoo.js sets it on cross-origin isolated pages): the -pthread core, whose
 // generate() splits a batch over a pool of threads; the single-threaded core if it cannot start.
@@ -31,6 +31,7 @@ function core() {
     load: M.cwrap('gz_load', 'number', ['number', 'number']),
     info: M.cwrap('gz_info', 'string', ['number']),
     generate: M.cwrap('gz_generate', 'number', ['number', 'string']),
+    plan: M.cwrap('gz_plan', 'string', ['number']),
     translate: M.cwrap('gz_translate', 'number', ['number', 'string', 'string', 'number', 'number']),
     outputDim: M.cwrap('gz_output_dim', 'number', ['number', 'number']),
     output: M.cwrap('gz_output', 'number', ['number']),
@@ -132,7 +133,9 @@ async function generate({ handle, request }) {
   const c = await core();
   const t0 = performance.now();
   if (c.generate(handle, JSON.stringify(request)) !== 0) throw new Error(c.error());
-  return result(c, handle, performance.now() - t0);
+  const r = result(c, handle, performance.now() - t0);
+  if (request.grid) r.plan = JSON.parse(c.plan(handle));
+  return r;
 }
 
 // images: Float32Array [count, C, H, W] -> [3·count, C, H, W]: images, net(images), back(net(images)).

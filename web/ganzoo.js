@@ -3,14 +3,18 @@
 //   import * as ganzoo from './ganzoo.js';
 //   const m = await ganzoo.load('models/dcgan.safetensors');   // or an ArrayBuffer
 //   (a second argument: {maxBytes = 256 MiB, timeoutMs = 30 s of a silent server})
-//   m.info                      // {family, name, image: [C, H, W], classes, inputs, ...}
+//   m.info                      // the core's ModelInfo: {family, name, image: [C, H, W], classes,
+//                               //  inputs: [{name, kind, shape, size, categories, range, default}],
+//                               //  nets: [{name, inputs, output}], domains, training, ...}
 //   const r = await m.generate({seed: 7, count: 64});
 //   ctx.putImageData(r.imageData(0), 0, 0);   // r.rgba (all images), r.floats (NCHW)
 //   const walk = await m.interpolate({from: 7, to: {seed: 8, index: 3}, steps: 16, mode: 'slerp'});
-//
-// Files with several nets: m.info.nets is {name: [its inputs]}; `net` picks one, e.g. ProGAN's
-// stages: m.generate({seed: 7, net: 'G_8x8'}) gives 8×8 images (r.width, r.height say so);
-// the default is the core's ('G'). A name the file lacks rejects with the names it has.
+//   const g = await m.grid({seed: 7});  // as `ganzoo sample` lays it out (one row per class when no
+//                               // label is given); g.plan: {columns, rows, latent_index, labels, codes}
+// generate() and interpolate() without a label reject, naming it and its classes; codes default to 0.
+// Files with several nets: m.nets names them (m.net(name): {name, inputs, output}); `net` picks
+// one, e.g. ProGAN's stages: m.generate({seed: 7, net: 'G_8x8'}) gives 8×8 images (r.width,
+// r.height say so); the default is the core's ('G'). A name the file lacks rejects with the names it has.
 //
 // Image-to-image models (CycleGAN: nets G_AB and G_BA, no z; m.domains is {A: 'Sneaker', B: ...}):
 //   const t = await m.translate({example: {domain: 'A', index: 3}, direction: 'AB'});
@@ -57,7 +61,7 @@ function startWorker() {
     if (!p) return;
     pending.delete(data.id);
     if (data.ok) p.resolve(data.result);
-    else p.reject(new GanzooError(`${p.what}: ${data.error}`));
+    else p.reject(new GanzooError(data.error.startsWith(`${p.what}: `) ? data.error : `${p.what}: ${data.error}`));
   };
   w.onerror = (event) => {
     event.preventDefault();
@@ -154,31 +158,32 @@ export class Model {
     this.threads = threads;  // threads one generate() may use
   }
 
-  _labels(label) {
-    if (label === undefined || label === null) {
-      if (this.info.num_classes > 0) return [0];
-      return undefined;
-    }
-    return Array.isArray(label) ? label : [label];
+  // Labels and codes as given: the core refuses a missing one.
+  _conditions(request, label, codes) {
+    if (label !== undefined && label !== null) request.labels = Array.isArray(label) ? label : [label];
+    if (codes && Object.keys(codes).length) request.codes = codes;
+    return request;
   }
 
   /** The net names of the file, in name order (the core's order). */
-  get nets() { return Object.keys(this.info.nets || {}).sort(); }
+  get nets() { return this.info.nets.map((n) => n.name); }
+  /** A net {name, inputs, output} of the file, or undefined. */
+  net(name) { return this.info.nets.find((n) => n.name === name); }
+  /** A declared input {name, kind, shape, size, categories, range, default}, or undefined. */
+  input(name) { return this.info.inputs.find((i) => i.name === name); }
 
   /** Image-to-image models: {A: class name, B: class name}; null for the others. */
   get domains() {
-    const image = this.info.inputs?.image;
-    const nets = this.info.nets || {};
-    const translates = image && image.domains && ['G_AB', 'G_BA'].every((n) => (nets[n] || []).join() === 'image');
-    return translates ? image.domains : null;
+    const [a, b] = this.info.domains;
+    return this.info.translates ? { A: a.class, B: b.class } : null;
   }
 
   // The net a z-driven call runs: the given one (it must exist and take z), else the core's default.
   _latentNet(net, what) {
-    const name = net ?? (this.info.nets?.G ? 'G' : this.nets[0]);
-    if (net !== undefined && !(this.info.nets || {})[net])
+    const name = net ?? (this.net('G') ? 'G' : this.nets[0]);
+    if (net !== undefined && !this.net(net))
       throw new GanzooError(`${what}: model '${this.info.name}' has no net '${net}' (nets: ${this.nets.join(', ')})`);
-    if (!(this.info.nets?.[name] || []).includes('z')) {
+    if (!this.net(name).inputs.includes('z')) {
       const hint = this.domains ? `: it translates images, use m.translate({example: {domain: 'A', index: 0}, direction: 'AB'})` : '';
       throw new GanzooError(`${what}: net '${name}' of model '${this.info.name}' (${this.info.family}) takes no latent z${hint}`);
     }
@@ -187,55 +192,48 @@ export class Model {
 
   /** {seed, count = 1, first = 0, label, codes, net} -> Images (samples first..first+count-1 of seed). */
   async generate({ seed = 0, count = 1, first = 0, label, codes, net } = {}) {
-    const request = { seed: seedString(seed, 'generate'), first_index: first, count };
+    const request = this._conditions({ seed: seedString(seed, 'generate'), first_index: first, count }, label, codes);
     if (this._latentNet(net, 'generate') !== undefined) request.net = net;
-    const labels = this._labels(label);
-    if (labels) request.labels = labels;
-    if (codes && Object.keys(codes).length) request.codes = codes;
     return new Images(this.info, await call('generate', { type: 'generate', handle: this.handle, request }));
+  }
+
+  /** {seed, count = 64, first = 0, columns, label, codes, sweep: 'NAME[:INDEX]', net} -> Images with .plan (the core's grid). */
+  async grid({ seed = 0, count = 64, first = 0, columns = 0, label, codes, sweep = '', net } = {}) {
+    const request = this._conditions({ seed: seedString(seed, 'grid'), first_index: first, count, grid: { columns, sweep } }, label, codes);
+    if (this._latentNet(net, 'grid') !== undefined) request.net = net;
+    const r = await call('grid', { type: 'generate', handle: this.handle, request });
+    return Object.assign(new Images(this.info, r), { plan: r.plan });
   }
 
   /** {from, to, steps = 10, mode = 'slerp', label, codes, net}; from/to: a seed (its sample 0) or {seed, index}. */
   async interpolate({ from, to, steps = 10, mode = 'slerp', label, codes, net } = {}) {
     if (mode !== 'slerp' && mode !== 'lerp') throw new GanzooError(`interpolate: mode must be 'slerp' or 'lerp', got '${mode}'`);
-    const request = {
+    const request = this._conditions({
       interpolate: { from: endpoint(from, 'interpolate.from'), to: endpoint(to, 'interpolate.to'), steps, mode },
-    };
+    }, label, codes);
     if (this._latentNet(net, 'interpolate') !== undefined) request.net = net;
-    const labels = this._labels(label);
-    if (labels) request.labels = labels;
-    if (codes && Object.keys(codes).length) request.codes = codes;
     return new Images(this.info, await call('interpolate', { type: 'generate', handle: this.handle, request }));
   }
 
-  // The stored held-out examples of a domain as floats [N, C, H, W] (docs/format.md: value v is
-  // v/127.5 − 1, as the native `ganzoo translate --examples` reads them) and their count.
+  // A domain's held-out examples (info.domains) as floats [N, C, H, W]: v/127.5 − 1, as the core's
+  // example_images (docs/format.md), and their bytes and count.
   _examples(domain, what) {
-    const domains = this.domains;
-    if (!domains) throw new GanzooError(`${what}: model '${this.info.name}' (${this.info.family}) is not an image-to-image model (no nets G_AB and G_BA on inputs.image.domains)`);
+    if (!this.domains) throw new GanzooError(`${what}: model '${this.info.name}' (${this.info.family}) is not an image-to-image model (no nets G_AB and G_BA on inputs.image.domains)`);
     if (domain !== 'A' && domain !== 'B') throw new GanzooError(`${what}: domain must be 'A' or 'B', got ${JSON.stringify(domain)}`);
-    const rows = this.info.inputs.image.examples?.[domain]?.pixels;
-    if (!Array.isArray(rows) || !rows.length) throw new GanzooError(`${what}: model '${this.info.name}' stores no examples of domain ${domain}`);
-    const [c, h, w] = this.info.image, per = c * h * w;
-    const floats = new Float32Array(rows.length * per);
-    rows.forEach((row, i) => {
-      if (!Array.isArray(row) || row.length !== per) throw new GanzooError(`${what}: example ${domain}[${i}] holds ${row?.length} values, expected ${per}`);
-      for (let j = 0; j < per; j++) floats[i * per + j] = Math.fround(row[j] / 127.5) - 1;
-    });
-    return { floats, count: rows.length };
+    const { pixels, count } = this.info.domains.find((d) => d.name === domain);
+    if (!count) throw new GanzooError(`${what}: model '${this.info.name}' stores no examples of domain ${domain}`);
+    return { floats: Float32Array.from(pixels, (v) => Math.fround(v / 127.5) - 1), pixels, count };
   }
 
-  /** The stored held-out examples of domain 'A' or 'B' as Images (decoded here, no inference). */
+  /** The stored held-out examples of domain 'A' or 'B' as Images (no inference). */
   examples(domain) {
-    const { floats, count } = this._examples(domain, 'examples');
-    const [lo, hi] = this.info.range, n = floats.length / count;
-    const rgba = new Uint8ClampedArray((floats.length / this.info.image[0]) * 4);
-    const rows = this.info.inputs.image.examples[domain].pixels;
-    const [c] = this.info.image;
+    const { floats, pixels, count } = this._examples(domain, 'examples');
+    const [c, h, w] = this.info.image, plane = h * w;
+    const rgba = new Uint8ClampedArray(count * plane * 4);
     for (let i = 0; i < count; i++)
-      for (let p = 0; p < n / c; p++)
-        for (let k = 0; k < 4; k++) rgba[(i * n / c + p) * 4 + k] = k === 3 ? 255 : rows[i][(c === 3 ? k : 0) * (n / c) + p];
-    return new Images(this.info, { floats, rgba, ms: 0, shape: [count, ...this.info.image] });
+      for (let p = 0; p < plane; p++)
+        for (let k = 0; k < 4; k++) rgba[(i * plane + p) * 4 + k] = k === 3 ? 255 : pixels[(i * c + (c === 3 ? k : 0)) * plane + p];
+    return new Images(this.info, { floats, rgba, ms: 0, shape: [count, c, h, w] });
   }
 
   /**
@@ -246,7 +244,7 @@ export class Model {
   async translate({ images, example, examples, direction = 'AB' } = {}) {
     const domains = this.domains;
     if (!domains) {
-      const hint = this.info.nets?.G?.includes('z') ? ': it generates from a latent z, use m.generate({seed})' : '';
+      const hint = this.net('G')?.inputs.includes('z') ? ': it generates from a latent z, use m.generate({seed})' : '';
       throw new GanzooError(`translate: model '${this.info.name}' (${this.info.family}) has no image-to-image nets G_AB and G_BA (nets: ${this.nets.join(', ')})${hint}`);
     }
     if (direction !== 'AB' && direction !== 'BA') throw new GanzooError(`translate: direction must be 'AB' or 'BA', got ${JSON.stringify(direction)}`);

@@ -47,16 +47,15 @@ const number = (v) => (Math.abs(v) >= 100 || Number.isInteger(v) ? Math.round(v)
 // same way, continuous codes at 0.
 export function cardRequest(info, seed) {
   const r = { seed, count: CARD_SAMPLES };
-  const inputs = (info.nets && info.nets.G) || [];
-  if (info.num_classes > 0) r.label = Array.from({ length: CARD_SAMPLES }, (_, i) => i % info.num_classes);
+  const g = info.nets.find((n) => n.name === 'G');
   const codes = {};
-  for (const name of inputs) {
-    if (name === 'z' || name === 'label') continue;
-    const decl = info.inputs?.[name] || {};
-    const size = decl.dim ?? (decl.shape || [1]).reduce((a, b) => a * b, 1);
-    codes[name] = decl.categories > 0
-      ? Array.from({ length: CARD_SAMPLES * size }, (_, i) => Math.floor(i / size) % decl.categories)
-      : new Array(CARD_SAMPLES * size).fill(0);
+  for (const name of g ? g.inputs : []) {
+    const { kind, size, categories } = info.inputs.find((i) => i.name === name) || {};
+    if (kind === 'latent' || kind === 'image' || !size) continue;
+    const values = Array.from({ length: CARD_SAMPLES * size }, (_, i) =>
+      categories > 0 ? Math.floor(i / size) % categories : 0);
+    if (kind === 'label') r.label = values;
+    else codes[name] = values;
   }
   if (Object.keys(codes).length) r.codes = codes;
   return r;

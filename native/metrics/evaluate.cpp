@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <stdexcept>
@@ -16,11 +17,6 @@ using json = nlohmann::json;
 
 constexpr int64_t kBatch = 250;
 
-bool takes(const json& doc, const std::string& input) {
-    const auto& inputs = doc.at("nets").at("G").at("inputs");
-    return std::find(inputs.begin(), inputs.end(), input) != inputs.end();
-}
-
 // Per-sample values of G's other inputs for samples first..first+n-1: a class label (cGAN)
 // and the categorical code cycle through their values; continuous codes are drawn from their
 // prior, U[lo, hi], by a generator seeded with (seed, sample index) so any batch split agrees.
@@ -31,33 +27,31 @@ struct Conditioning {
     int64_t category_count = 0;                       // its number of values
 };
 
-Conditioning conditioning(const ModelInfo& info, const json& doc, uint64_t seed, int64_t first, int64_t n) {
+Conditioning conditioning(const ModelInfo& info, uint64_t seed, int64_t first, int64_t n) {
     Conditioning c;
-    if (info.num_classes > 0 && takes(doc, "label"))
-        for (int64_t i = first; i < first + n; ++i) {
-            c.labels.push_back(i % info.num_classes);
-            c.category.push_back(static_cast<int>(i % info.num_classes));
-            c.category_count = info.num_classes;
-        }
-    for (const auto& [name, decl] : doc.at("inputs").items()) {
-        if (name == "z" || name == "label" || !takes(doc, name)) continue;
-        int64_t size = 1;
-        for (const auto& d : decl.value("shape", json::array({decl.value("dim", 1)}))) size *= d.get<int64_t>();
-        std::vector<float>& values = c.codes[name];
-        if (decl.contains("categories")) {
-            const auto k = decl["categories"].get<int64_t>();
+    const std::vector<const InputInfo*> inputs = info.conditions("G");
+    for (const InputInfo* in : inputs)
+        if (in->kind == InputKind::Label)
+            for (int64_t i = first; i < first + n; ++i) {
+                c.labels.push_back(i % info.num_classes);
+                c.category.push_back(static_cast<int>(i % info.num_classes));
+                c.category_count = info.num_classes;
+            }
+    for (const InputInfo* in : inputs) {
+        if (in->kind == InputKind::Label) continue;
+        std::vector<float>& values = c.codes[in->name];
+        if (in->kind == InputKind::Categorical) {
+            const int64_t k = in->categories;
             for (int64_t i = first; i < first + n; ++i) {
                 values.push_back(static_cast<float>(i % k));
                 if (c.labels.empty()) c.category.push_back(static_cast<int>(i % k));
             }
             if (c.labels.empty()) c.category_count = k;
         } else {
-            const double lo = decl.contains("range") ? decl["range"][0].get<double>() : -1.0;
-            const double hi = decl.contains("range") ? decl["range"][1].get<double>() : 1.0;
             for (int64_t i = first; i < first + n; ++i) {
                 std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(i));
-                std::uniform_real_distribution<double> u(lo, hi);
-                for (int64_t j = 0; j < size; ++j) values.push_back(static_cast<float>(u(rng)));
+                std::uniform_real_distribution<double> u(in->lo, in->hi);
+                for (int64_t j = 0; j < in->size; ++j) values.push_back(static_cast<float>(u(rng)));
             }
         }
     }
@@ -101,46 +95,48 @@ Tensor first_images(const Tensor& images, int64_t n, int64_t first = 0) {
 // InfoGAN: the mutual-information lower bound of each code (metrics.hpp) from Q's outputs on the
 // generated images `q_out` [n, q_width] and the codes that drew them. Q's columns are declared in
 // the file (inputs.image.q_outputs: "logits" [from, to), "mean" [from, to)); the continuous
-// codes' means follow their input's order. {"mi_categorical", "mi_categorical_max",
-// "mi_continuous": [per code], "mi_continuous_max", "q_continuous_mse": [per code]}.
-json q_information(const json& doc, const std::vector<float>& q_out, int64_t q_width, const std::vector<int>& categories,
-                   int64_t k, const std::map<std::string, std::vector<float>>& continuous_codes) {
-    json out = json::object();
-    const auto& image = doc.at("inputs").value("image", json::object());
-    if (!image.contains("q_outputs") || categories.empty()) return out;
-    const auto& columns = image.at("q_outputs");
+// codes' means follow their input's order. Sets mi_categorical, mi_categorical_max,
+// mi_continuous and q_continuous_mse (per code).
+void q_information(const ModelInfo& info, const std::vector<float>& q_out, int64_t q_width,
+                   const std::vector<int>& categories, int64_t k,
+                   const std::map<std::string, std::vector<float>>& continuous_codes, EvalResult& out) {
+    const InputInfo* image = info.input("image");
+    if (!image || image->q_outputs.empty() || categories.empty()) return;
+    auto column = [&](const char* name) -> const InputInfo::Columns* {
+        for (const auto& c : image->q_outputs)
+            if (c.name == name) return &c;
+        return nullptr;
+    };
     const auto n = static_cast<int64_t>(categories.size());
-    if (columns.contains("logits")) {
-        const int64_t from = columns["logits"][0].get<int64_t>();
+    if (const auto* logits_columns = column("logits")) {
+        const int64_t from = logits_columns->from;
         std::vector<float> logits;
         for (int64_t i = 0; i < n; ++i)
             logits.insert(logits.end(), q_out.begin() + i * q_width + from, q_out.begin() + i * q_width + from + k);
-        out["mi_categorical"] = categorical_mi_bound(logits, categories, k);
-        out["mi_categorical_max"] = std::log(static_cast<double>(k));
+        out.mi_categorical = categorical_mi_bound(logits, categories, k);
+        out.mi_categorical_max = std::log(static_cast<double>(k));
     }
-    if (columns.contains("mean") && continuous_codes.size() == 1) {
+    const auto* mean_columns = column("mean");
+    if (mean_columns && continuous_codes.size() == 1) {
         const auto& [name, codes] = *continuous_codes.begin();
-        const auto& decl = doc.at("inputs").at(name);
-        const int64_t from = columns["mean"][0].get<int64_t>(), dims = columns["mean"][1].get<int64_t>() - from;
-        if (static_cast<int64_t>(codes.size()) != n * dims) return out;
-        const double lo = decl.contains("range") ? decl["range"][0].get<double>() : -1.0;
-        const double hi = decl.contains("range") ? decl["range"][1].get<double>() : 1.0;
-        json mi = json::array(), mse = json::array();
+        const InputInfo& decl = *info.input(name);
+        const int64_t from = mean_columns->from, dims = mean_columns->to - from;
+        if (static_cast<int64_t>(codes.size()) != n * dims) return;
+        std::vector<double> mi, mse;
         for (int64_t j = 0; j < dims; ++j) {
             std::vector<double> means, values;
             for (int64_t i = 0; i < n; ++i) {
                 means.push_back(q_out[static_cast<size_t>(i * q_width + from + j)]);
                 values.push_back(codes[static_cast<size_t>(i * dims + j)]);
             }
-            mi.push_back(continuous_mi_bound(means, values, lo, hi));
+            mi.push_back(continuous_mi_bound(means, values, decl.lo, decl.hi));
             double e = 0;
             for (int64_t i = 0; i < n; ++i) e += (means[i] - values[i]) * (means[i] - values[i]);
             mse.push_back(e / static_cast<double>(n));
         }
-        out["mi_continuous"] = mi;
-        out["q_continuous_mse"] = mse;
+        out.mi_continuous = mi;
+        out.q_continuous_mse = mse;
     }
-    return out;
 }
 
 }  // namespace
@@ -152,17 +148,22 @@ Tensor dataset_images(const data::ImageDataset& ds, int64_t limit) {
     return t;
 }
 
-json evaluate(const Model& generator, const Classifier& classifier, const EvalOptions& o) {
+EvalResult evaluate(const Model& generator, const Classifier& classifier, const EvalOptions& o) {
     const ModelInfo& info = generator.info();
-    const json doc = json::parse(info.metadata_json);
+    EvalResult result;
+    result.model_name = info.name;
+    result.family = info.family;
+    result.classes = classifier.model().info().class_names;
+    result.classifier_test_accuracy = classifier.test_accuracy();
     // Image-to-image models (CycleGAN) have their own metrics (translation.hpp).
-    if (is_translation_model(doc)) {
+    if (info.translates()) {
         TranslationEvalOptions t;
         t.data = o.data;
         t.progress = o.progress;
-        return evaluate_translation(generator, classifier, t);
+        result.translation = evaluate_translation(generator, classifier, t);
+        return result;
     }
-    if (!doc.at("nets").contains("G")) throw std::runtime_error("eval: the model has no generator net 'G'");
+    if (!info.net("G")) throw std::runtime_error("eval: the model has no generator net 'G'");
     const ModelInfo& cinfo = classifier.model().info();
     const int64_t crop_y = crop_margin(info.height, cinfo.height), crop_x = crop_margin(info.width, cinfo.width);
     if (info.channels != cinfo.channels || crop_y < 0 || crop_x < 0)
@@ -213,7 +214,7 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
     std::vector<float> q_out;
     std::map<std::string, std::vector<float>> continuous_codes;  // InfoGAN's, row-major per sample
     int64_t q_width = 0;
-    const bool has_q = doc.at("nets").contains("Q");
+    const bool has_q = info.net("Q") != nullptr;
     const int64_t per = info.channels * info.height * info.width;
     for (int64_t first = 0; first < n; first += kBatch) {
         const int64_t m = std::min(kBatch, n - first);
@@ -221,12 +222,12 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
         r.seed = o.seed;
         r.first_index = first;
         r.count = m;
-        Conditioning c = conditioning(info, doc, o.seed, first, m);
+        Conditioning c = conditioning(info, o.seed, first, m);
         r.labels = c.labels;
         r.codes = c.codes;
         categories.insert(categories.end(), c.category.begin(), c.category.end());
         for (const auto& [name, values] : c.codes)
-            if (!doc.at("inputs").at(name).contains("categories"))
+            if (info.input(name)->kind != InputKind::Categorical)
                 continuous_codes[name].insert(continuous_codes[name].end(), values.begin(), values.end());
         category_count = c.category_count;
         const Tensor part = generator.generate(r);
@@ -244,15 +245,13 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
     const int64_t k = classifier.classes();
     std::vector<int64_t> histogram(static_cast<size_t>(k), 0);
     for (int c : generated.predicted) ++histogram[static_cast<size_t>(c)];
-    json result = {{"count", n},
-                   {"seed", o.seed},
-                   {"fd_fmnist", frechet_distance(fit_gaussian(generated.features), test_gaussian)},
-                   {"fd_floor", frechet_distance(fit_gaussian(floor.features), test_gaussian)},
-                   {"inception_score", inception_score(generated.probabilities)},
-                   {"inception_score_test", inception_score(test.probabilities)},
-                   {"class_histogram", histogram},
-                   {"classes", cinfo.class_names},
-                   {"classifier_test_accuracy", classifier.test_accuracy()}};
+    result.count = n;
+    result.seed = o.seed;
+    result.fd_fmnist = frechet_distance(fit_gaussian(generated.features), test_gaussian);
+    result.fd_floor = frechet_distance(fit_gaussian(floor.features), test_gaussian);
+    result.inception_score = inception_score(generated.probabilities);
+    result.inception_score_test = inception_score(test.probabilities);
+    result.class_histogram = histogram;
 
     // SWD (swd.hpp): the first swd_images generated (cropped) and train images, each against as
     // many test images; the test descriptors are projected once for both.
@@ -265,25 +264,24 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
         const auto reference = swd_descriptors(first_images(test_images, swd_n), so);
         const auto drawn = swd_descriptors(first_images(cropped, swd_n), so);
         const auto real = swd_descriptors(first_images(train_images, swd_n), so);
-        json levels = json::array(), floor_levels = json::array();
+        SwdMetrics swd;
         double sum = 0, floor_sum = 0;
         for (size_t l = 0; l < reference.size(); ++l) {
             const auto d = sliced_wasserstein(reference[l], {&drawn[l], &real[l]}, static_cast<int>(l), so);
-            levels.push_back(d[0]);
-            floor_levels.push_back(d[1]);
+            swd.levels.push_back(d[0]);
+            swd.floor_levels.push_back(d[1]);
             sum += d[0];
             floor_sum += d[1];
             progress("swd", static_cast<int64_t>(l) + 1, static_cast<int64_t>(reference.size()));
         }
         const auto levels_count = static_cast<double>(reference.size());
-        result["swd"] = levels;
-        result["swd_average"] = sum / levels_count;
-        result["swd_floor"] = floor_levels;
-        result["swd_floor_average"] = floor_sum / levels_count;
-        result["swd_resolutions"] = swd_resolutions(cropped.dim(2));
-        result["swd_images"] = swd_n;
-        result["swd_descriptors_per_image"] = so.per_image;
-        result["swd_directions"] = so.repeats * so.directions;
+        swd.average = sum / levels_count;
+        swd.floor_average = floor_sum / levels_count;
+        swd.resolutions = swd_resolutions(cropped.dim(2));
+        swd.images = swd_n;
+        swd.descriptors_per_image = so.per_image;
+        swd.directions = so.repeats * so.directions;
+        result.swd = swd;
     }
 
     // cGAN: does the class asked for come out?
@@ -296,11 +294,9 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
             ++asked[static_cast<size_t>(categories[i])];
             right[static_cast<size_t>(categories[i])] += hit;
         }
-        result["class_accuracy"] = static_cast<double>(hits) / n;
-        json per_class = json::array();
+        result.class_accuracy = static_cast<double>(hits) / n;
         for (int64_t c = 0; c < k; ++c)
-            per_class.push_back(asked[c] ? static_cast<double>(right[c]) / asked[c] : 0.0);
-        result["class_accuracy_per_class"] = per_class;
+            result.class_accuracy_per_class.push_back(asked[c] ? static_cast<double>(right[c]) / asked[c] : 0.0);
     }
     // InfoGAN: how well the categorical code matches the classes (best one-to-one mapping),
     // and how well Q reads the code back from G's images.
@@ -308,11 +304,9 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
         const int64_t code_k = category_count;
         if (code_k == k) {
             std::vector<int> mapping;
-            result["code_class_accuracy"] =
+            result.code_class_accuracy =
                 best_mapping_accuracy(confusion_matrix(categories, generated.predicted, k), &mapping);
-            json named = json::object();
-            for (int64_t c = 0; c < k; ++c) named[std::to_string(c)] = cinfo.class_names[mapping[c]];
-            result["code_to_class"] = named;
+            for (int64_t c = 0; c < k; ++c) result.code_to_class[std::to_string(c)] = cinfo.class_names[mapping[c]];
         }
         if (has_q && q_width >= code_k) {
             int64_t hits = 0;
@@ -320,9 +314,8 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
                 const float* row = &q_out[static_cast<size_t>(i * q_width)];
                 hits += (std::max_element(row, row + code_k) - row) == categories[i];
             }
-            result["q_accuracy"] = static_cast<double>(hits) / n;
-            json mi = q_information(doc, q_out, q_width, categories, code_k, continuous_codes);
-            for (auto& [key, value] : mi.items()) result[key] = value;
+            result.q_accuracy = static_cast<double>(hits) / n;
+            q_information(info, q_out, q_width, categories, code_k, continuous_codes, result);
             // ClusterGAN's comparison (Mukherjee et al. 2019): Q's categorical head as a
             // clustering of the real test images, scored against their labels under the best
             // one-to-one mapping.
@@ -340,19 +333,18 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
                     progress("cluster", first + q.dim(0), total);
                 }
                 std::vector<int> mapping;
-                result["q_cluster_accuracy"] = best_mapping_accuracy(confusion_matrix(clusters, labels, k), &mapping);
-                json named = json::object();
-                for (int64_t c = 0; c < k; ++c) named[std::to_string(c)] = cinfo.class_names[mapping[c]];
-                result["q_cluster_to_class"] = named;
+                result.q_cluster_accuracy = best_mapping_accuracy(confusion_matrix(clusters, labels, k), &mapping);
+                for (int64_t c = 0; c < k; ++c) result.q_cluster_to_class[std::to_string(c)] = cinfo.class_names[mapping[c]];
             }
         }
     }
     // Improved DCGAN, semi-supervised (§5): D's K class logits and the baseline trained on the
     // same labelled images alone, both on the real test set.
-    if (doc.at("nets").contains("D_classes") && doc.at("nets").contains("C_baseline") &&
+    if (info.net("D_classes") && info.net("C_baseline") &&
         test_set.labels.size() == static_cast<size_t>(test_images.dim(0))) {
         const int64_t total = test_images.dim(0);
-        for (const auto& [net, key] : {std::pair{"D_classes", "ssl_d_accuracy"}, std::pair{"C_baseline", "ssl_baseline_accuracy"}}) {
+        for (const auto& [net, accuracy] : {std::pair{"D_classes", &result.ssl_d_accuracy},
+                                            std::pair{"C_baseline", &result.ssl_baseline_accuracy}}) {
             int64_t hits = 0;
             for (int64_t first = 0; first < total; first += kBatch) {
                 const Tensor part = first_images(test_images, std::min(kBatch, total - first), first);
@@ -363,11 +355,172 @@ json evaluate(const Model& generator, const Classifier& classifier, const EvalOp
                 }
                 progress(net, first + logits.dim(0), total);
             }
-            result[key] = static_cast<double>(hits) / static_cast<double>(total);
+            *accuracy = static_cast<double>(hits) / static_cast<double>(total);
         }
-        result["ssl_labels"] = doc.at("inputs").at("image").value("labelled", int64_t{0});
+        const InputInfo* image = info.input("image");
+        result.ssl_labels = image ? image->labelled : 0;
     }
     return result;
+}
+
+json to_json(const EvalResult& r) {
+    json out = json::object();
+    if (const auto& t = r.translation) {
+        out["domains"] = std::vector<std::string>{t->domain_a, t->domain_b};
+        out["count_a"] = t->count_a;
+        out["count_b"] = t->count_b;
+        out["target_fraction_ab"] = t->target_fraction_ab;
+        out["target_fraction_ba"] = t->target_fraction_ba;
+        out["target_fraction_ab_untranslated"] = t->target_fraction_ab_untranslated;
+        out["target_fraction_ba_untranslated"] = t->target_fraction_ba_untranslated;
+        out["cycle_l1_a"] = t->cycle_l1_a;
+        out["cycle_l1_b"] = t->cycle_l1_b;
+        out["fd_ab"] = t->fd_ab;
+        out["fd_ba"] = t->fd_ba;
+        out["fd_untranslated"] = t->fd_untranslated;
+        out["classes"] = r.classes;
+        out["classifier_test_accuracy"] = r.classifier_test_accuracy;
+        return out;
+    }
+    out["count"] = r.count;
+    out["seed"] = r.seed;
+    out["fd_fmnist"] = r.fd_fmnist;
+    out["fd_floor"] = r.fd_floor;
+    out["inception_score"] = r.inception_score;
+    out["inception_score_test"] = r.inception_score_test;
+    out["class_histogram"] = r.class_histogram;
+    out["classes"] = r.classes;
+    out["classifier_test_accuracy"] = r.classifier_test_accuracy;
+    if (const auto& s = r.swd) {
+        out["swd"] = s->levels;
+        out["swd_average"] = s->average;
+        out["swd_floor"] = s->floor_levels;
+        out["swd_floor_average"] = s->floor_average;
+        out["swd_resolutions"] = s->resolutions;
+        out["swd_images"] = s->images;
+        out["swd_descriptors_per_image"] = s->descriptors_per_image;
+        out["swd_directions"] = s->directions;
+    }
+    if (r.class_accuracy) {
+        out["class_accuracy"] = *r.class_accuracy;
+        out["class_accuracy_per_class"] = r.class_accuracy_per_class;
+    }
+    if (r.code_class_accuracy) {
+        out["code_class_accuracy"] = *r.code_class_accuracy;
+        out["code_to_class"] = r.code_to_class;
+    }
+    if (r.q_accuracy) out["q_accuracy"] = *r.q_accuracy;
+    if (r.mi_categorical) out["mi_categorical"] = *r.mi_categorical;
+    if (r.mi_categorical_max) out["mi_categorical_max"] = *r.mi_categorical_max;
+    if (r.mi_continuous) out["mi_continuous"] = *r.mi_continuous;
+    if (r.q_continuous_mse) out["q_continuous_mse"] = *r.q_continuous_mse;
+    if (r.q_cluster_accuracy) {
+        out["q_cluster_accuracy"] = *r.q_cluster_accuracy;
+        out["q_cluster_to_class"] = r.q_cluster_to_class;
+    }
+    if (r.ssl_d_accuracy) {
+        out["ssl_d_accuracy"] = *r.ssl_d_accuracy;
+        out["ssl_baseline_accuracy"] = r.ssl_baseline_accuracy.value_or(0.0);
+        out["ssl_labels"] = r.ssl_labels;
+    }
+    return out;
+}
+
+namespace {
+
+// printf into a string.
+template <typename... Args>
+void appendf(std::string& out, const char* format, Args... args) {
+    char buffer[512];
+    const int n = std::snprintf(buffer, sizeof buffer, format, args...);
+    if (n < 0) return;
+    if (static_cast<size_t>(n) < sizeof buffer) {
+        out.append(buffer, static_cast<size_t>(n));
+        return;
+    }
+    std::string big(static_cast<size_t>(n) + 1, '\0');
+    std::snprintf(big.data(), big.size(), format, args...);
+    out.append(big.data(), static_cast<size_t>(n));
+}
+
+}  // namespace
+
+std::string eval_text(const EvalResult& r, const std::function<std::string(const std::string&)>& printable) {
+    std::string out;
+    const std::string name = printable(r.model_name), family = printable(r.family);
+    if (const auto& t = r.translation) {
+        appendf(out, "%s (%s), test split: %lld %s, %lld %s\n", name.c_str(), family.c_str(), (long long)t->count_a,
+                printable(t->domain_a).c_str(), (long long)t->count_b, printable(t->domain_b).c_str());
+        appendf(out, "  classified as the target class: A->B %.2f%%, B->A %.2f%%   (untranslated: %.2f%%, %.2f%%)\n",
+                100 * t->target_fraction_ab, 100 * t->target_fraction_ba, 100 * t->target_fraction_ab_untranslated,
+                100 * t->target_fraction_ba_untranslated);
+        appendf(out, "  cycle L1 |x - G_BA(G_AB(x))| on [-1, 1]: A %.4f, B %.4f\n", t->cycle_l1_a, t->cycle_l1_b);
+        appendf(out, "  FD-FMNIST G_AB(test A) vs test B: %.3f, G_BA(test B) vs test A: %.3f   (test A vs test B: %.3f)\n",
+                t->fd_ab, t->fd_ba, t->fd_untranslated);
+        return out;
+    }
+    appendf(out, "%s (%s), %lld samples of seed %llu\n", name.c_str(), family.c_str(), (long long)r.count,
+            (unsigned long long)r.seed);
+    appendf(out, "  FD-FMNIST (classifier features, not Inception): %.3f   (floor, %lld train images vs test: %.3f)\n",
+            r.fd_fmnist, (long long)r.count, r.fd_floor);
+    appendf(out, "  classifier Inception Score: %.3f   (test images: %.3f)\n", r.inception_score, r.inception_score_test);
+    out += "  class histogram:";
+    for (size_t k = 0; k < r.class_histogram.size(); ++k)
+        appendf(out, " %s %.1f%%", printable(r.classes[k]).c_str(), 100.0 * static_cast<double>(r.class_histogram[k]) / r.count);
+    out += "\n";
+    if (r.class_accuracy) {
+        appendf(out, "  class accuracy (the classifier agrees with the asked label): %.2f%% (", 100.0 * *r.class_accuracy);
+        for (size_t c = 0; c < r.class_accuracy_per_class.size(); ++c)
+            appendf(out, "%s%s %.1f%%", c ? ", " : "", printable(r.classes[c]).c_str(), 100.0 * r.class_accuracy_per_class[c]);
+        out += ")\n";
+    }
+    auto mapping = [&](const std::map<std::string, std::string>& to_class) {
+        bool first = true;
+        for (const auto& [code, klass] : to_class) {
+            appendf(out, "%s%s\u2192%s", first ? "" : ", ", code.c_str(), klass.c_str());
+            first = false;
+        }
+        out += ")\n";
+    };
+    if (r.code_class_accuracy) {
+        appendf(out, "  categorical code vs classes, best one-to-one mapping: %.2f%% (", 100.0 * *r.code_class_accuracy);
+        mapping(r.code_to_class);
+    }
+    if (r.q_accuracy) appendf(out, "  Q recovers the categorical code from G's images: %.2f%%\n", 100.0 * *r.q_accuracy);
+    if (r.mi_categorical)
+        appendf(out, "  mutual information, lower bound H(c) - E[-log Q(c|x)]: categorical %.3f nats (of log K = %.3f)\n",
+                *r.mi_categorical, r.mi_categorical_max.value_or(0.0));
+    if (r.mi_continuous) {
+        out += "  mutual information, lower bound, continuous codes (<= 0: Q reads nothing):";
+        for (size_t j = 0; j < r.mi_continuous->size(); ++j)
+            appendf(out, " c%zu %.3f nats (MSE %.4f)", j, (*r.mi_continuous)[j],
+                    r.q_continuous_mse && j < r.q_continuous_mse->size() ? (*r.q_continuous_mse)[j] : 0.0);
+        out += "\n";
+    }
+    if (r.ssl_d_accuracy)
+        appendf(out,
+                "  semi-supervised, %lld labels: D's test accuracy %.2f%%, a classifier of D's architecture on the same labels alone %.2f%%\n",
+                static_cast<long long>(r.ssl_labels), 100.0 * *r.ssl_d_accuracy, 100.0 * r.ssl_baseline_accuracy.value_or(0.0));
+    if (r.q_cluster_accuracy) {
+        appendf(out, "  Q's categorical head clustering the real test images, best one-to-one mapping: %.2f%% (",
+                100.0 * *r.q_cluster_accuracy);
+        mapping(r.q_cluster_to_class);
+    }
+    if (const auto& s = r.swd) {
+        auto row = [&](const char* label, const std::vector<double>& levels, double average) {
+            appendf(out, "    %-42s", label);
+            for (double d : levels) appendf(out, " %8.2f", d);
+            appendf(out, "   average %.2f\n", average);
+        };
+        out += "  SWD x10^3 per level (finest -> coarsest:";
+        for (int64_t side : s->resolutions) appendf(out, " %lld", (long long)side);
+        appendf(out, " px), %lld images, %lld descriptors/image/level, %lld directions:\n", (long long)s->images,
+                (long long)s->descriptors_per_image, (long long)s->directions);
+        row("generated vs test", s->levels, s->average);
+        row("floor (train vs test)", s->floor_levels, s->floor_average);
+    }
+    appendf(out, "  (classifier test accuracy %.2f%%)\n", 100.0 * r.classifier_test_accuracy);
+    return out;
 }
 
 }  // namespace ganzoo::metrics

@@ -104,11 +104,10 @@ Classifier::Classifier(Model model) : model_(std::move(model)) {
         throw std::runtime_error("not a ganzoo classifier (family '" + info.family +
                                  "'; expected 'classifier' with nets 'features' and 'logits'); make one with "
                                  "`ganzoo train-classifier`");
-    const auto doc = nlohmann::json::parse(info.metadata_json);
     classes_ = static_cast<int64_t>(info.class_names.size());
     if (classes_ < 2) throw std::runtime_error("classifier: its file names fewer than 2 classes");
-    const auto& metrics = doc.at("training").value("metrics", nlohmann::json::object());
-    test_accuracy_ = metrics.value("test_accuracy", 0.0);
+    for (const auto& m : info.training.metrics)
+        if (m.name == "test_accuracy" && m.number) test_accuracy_ = *m.number;
 }
 
 Classifier::Output Classifier::classify(const Tensor& images, int64_t batch) const {

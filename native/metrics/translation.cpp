@@ -8,46 +8,6 @@
 
 namespace ganzoo::metrics {
 
-using json = nlohmann::json;
-
-bool is_translation_model(const json& doc) {
-    return doc.contains("inputs") && doc["inputs"].is_object() && doc["inputs"].contains("image") &&
-           doc["inputs"]["image"].is_object() && doc["inputs"]["image"].contains("domains");
-}
-
-std::vector<std::string> translation_domains(const json& doc) {
-    if (!is_translation_model(doc)) throw std::runtime_error("the model is not an image-to-image model (no inputs.image.domains)");
-    const json& d = doc["inputs"]["image"]["domains"];
-    if (!d.is_object() || !d.contains("A") || !d.contains("B") || !d["A"].is_string() || !d["B"].is_string())
-        throw std::runtime_error("inputs.image.domains must be {\"A\": name, \"B\": name}");
-    return {d["A"].get<std::string>(), d["B"].get<std::string>()};
-}
-
-Tensor stored_examples(const json& doc, const std::string& side, int64_t channels, int64_t height, int64_t width) {
-    const std::string field = "inputs.image.examples." + side;
-    const json* e = nullptr;
-    if (is_translation_model(doc) && doc["inputs"]["image"].contains("examples") &&
-        doc["inputs"]["image"]["examples"].is_object() && doc["inputs"]["image"]["examples"].contains(side))
-        e = &doc["inputs"]["image"]["examples"][side];
-    if (!e || !e->is_object() || !e->contains("pixels") || !(*e)["pixels"].is_array() || (*e)["pixels"].empty())
-        throw std::runtime_error("the model stores no example images (" + field + ".pixels)");
-    const json& rows = (*e)["pixels"];
-    const int64_t per = channels * height * width;
-    Tensor t = Tensor::zeros({static_cast<int64_t>(rows.size()), channels, height, width});
-    for (size_t i = 0; i < rows.size(); ++i) {
-        if (!rows[i].is_array() || static_cast<int64_t>(rows[i].size()) != per)
-            throw std::runtime_error(field + ".pixels[" + std::to_string(i) + "] must hold " + std::to_string(per) +
-                                     " values (C·H·W)");
-        for (int64_t j = 0; j < per; ++j) {
-            const json& v = rows[i][static_cast<size_t>(j)];
-            if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 255)
-                throw std::runtime_error(field + ".pixels[" + std::to_string(i) + "] must hold integers 0..255");
-            t.data[static_cast<size_t>(static_cast<int64_t>(i) * per + j)] = static_cast<float>(v.get<int64_t>()) / 127.5f - 1.0f;
-        }
-    }
-    return t;
-}
-
 Tensor translate_all(const Model& model, const Tensor& images, const std::string& net, int64_t batch) {
     const int64_t n = images.dim(0), per = images.numel() / std::max<int64_t>(1, n);
     Tensor out = Tensor::zeros(images.shape);
@@ -98,11 +58,12 @@ Tensor class_images(const data::ImageDataset& ds, int64_t label, int64_t limit) 
 
 }  // namespace
 
-json evaluate_translation(const Model& model, const Classifier& classifier, const TranslationEvalOptions& o) {
-    const json doc = json::parse(model.info().metadata_json);
-    const auto domains = translation_domains(doc);
+TranslationMetrics evaluate_translation(const Model& model, const Classifier& classifier, const TranslationEvalOptions& o) {
     const ModelInfo& cinfo = classifier.model().info();
     const ModelInfo& info = model.info();
+    if (!info.translates())
+        throw std::runtime_error("the model is not an image-to-image model (no inputs.image.domains and nets G_AB, G_BA)");
+    const std::vector<std::string> domains{info.domains[0].class_name, info.domains[1].class_name};
     if (info.channels != cinfo.channels || info.height != cinfo.height || info.width != cinfo.width)
         throw std::runtime_error("eval: the model translates " + std::to_string(info.channels) + "x" +
                                  std::to_string(info.height) + "x" + std::to_string(info.width) +
@@ -132,20 +93,21 @@ json evaluate_translation(const Model& model, const Classifier& classifier, cons
     const auto out_fake_b = classifier.classify(fake_b), out_fake_a = classifier.classify(fake_a);
     progress("classify", 4, 4);
     const Gaussian ga = fit_gaussian(out_a.features), gb = fit_gaussian(out_b.features);
-    return {{"domains", domains},
-            {"count_a", a.dim(0)},
-            {"count_b", b.dim(0)},
-            {"target_fraction_ab", target_fraction(out_fake_b.predicted, target_b)},
-            {"target_fraction_ba", target_fraction(out_fake_a.predicted, target_a)},
-            {"target_fraction_ab_untranslated", target_fraction(out_a.predicted, target_b)},
-            {"target_fraction_ba_untranslated", target_fraction(out_b.predicted, target_a)},
-            {"cycle_l1_a", mean_abs_difference(rec_a, a)},
-            {"cycle_l1_b", mean_abs_difference(rec_b, b)},
-            {"fd_ab", frechet_distance(fit_gaussian(out_fake_b.features), gb)},
-            {"fd_ba", frechet_distance(fit_gaussian(out_fake_a.features), ga)},
-            {"fd_untranslated", frechet_distance(ga, gb)},
-            {"classes", cinfo.class_names},
-            {"classifier_test_accuracy", classifier.test_accuracy()}};
+    TranslationMetrics t;
+    t.domain_a = domains[0];
+    t.domain_b = domains[1];
+    t.count_a = a.dim(0);
+    t.count_b = b.dim(0);
+    t.target_fraction_ab = target_fraction(out_fake_b.predicted, target_b);
+    t.target_fraction_ba = target_fraction(out_fake_a.predicted, target_a);
+    t.target_fraction_ab_untranslated = target_fraction(out_a.predicted, target_b);
+    t.target_fraction_ba_untranslated = target_fraction(out_b.predicted, target_a);
+    t.cycle_l1_a = mean_abs_difference(rec_a, a);
+    t.cycle_l1_b = mean_abs_difference(rec_b, b);
+    t.fd_ab = frechet_distance(fit_gaussian(out_fake_b.features), gb);
+    t.fd_ba = frechet_distance(fit_gaussian(out_fake_a.features), ga);
+    t.fd_untranslated = frechet_distance(ga, gb);
+    return t;
 }
 
 }  // namespace ganzoo::metrics

@@ -10,24 +10,13 @@
 
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "metrics/evaluate.hpp"
 #include "metrics/metrics.hpp"
 
 namespace ganzoo::metrics {
-
-// Whether the model document describes an image-to-image model: inputs.image.domains.
-bool is_translation_model(const nlohmann::json& doc);
-
-// The domains' class names {A, B} from inputs.image.domains; throws std::runtime_error when absent.
-std::vector<std::string> translation_domains(const nlohmann::json& doc);
-
-// The held-out examples stored in the file (inputs.image.examples.A or .B) as [n, C, H, W] in
-// [-1, 1]; throws std::runtime_error naming the field when missing or malformed.
-Tensor stored_examples(const nlohmann::json& doc, const std::string& side, int64_t channels, int64_t height,
-                       int64_t width);
 
 // Runs `net` over images [n, C, H, W] in batches of `batch`.
 Tensor translate_all(const Model& model, const Tensor& images, const std::string& net, int64_t batch = 250);
@@ -43,11 +32,9 @@ struct TranslationEvalOptions {
     std::function<void(const std::string&, int64_t, int64_t)> progress;
 };
 
-// {"domains": [A, B], "count_a", "count_b", "target_fraction_ab", "target_fraction_ba",
-//  "target_fraction_ab_untranslated", "target_fraction_ba_untranslated" (test A itself classified
-//  as B, and the other way), "cycle_l1_a", "cycle_l1_b", "fd_ab", "fd_ba", "fd_untranslated",
-//  "classes", "classifier_test_accuracy"}.
-nlohmann::json evaluate_translation(const Model& model, const Classifier& classifier,
-                                    const TranslationEvalOptions& options);
+// The domains A and B are the model's (ModelInfo::domains); the untranslated target fractions are
+// test A itself classified as B, and the other way.
+TranslationMetrics evaluate_translation(const Model& model, const Classifier& classifier,
+                                        const TranslationEvalOptions& options);
 
 }  // namespace ganzoo::metrics

@@ -43,6 +43,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ganzoo/error.hpp"
+#include "ganzoo/grid.hpp"
 #include "ganzoo/image.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
@@ -361,75 +362,26 @@ struct Atlas {
 };
 
 // ---------------------------------------------------------------------------------------------
-// What a model file offers, from its description (ModelInfo + the metadata document).
+// What a model file offers: its ModelInfo (the core's description), and what the studio draws.
 // ---------------------------------------------------------------------------------------------
-struct CodeInput {
-    std::string name;
-    int size = 1, categories = 0;  // categories 0: continuous
-    float lo = -1, hi = 1;
-};
-
-struct Domain {
-    std::string name;
-    std::vector<int64_t> shape;            // C, H, W
-    std::vector<std::vector<uint8_t>> images;  // held-out examples, C*H*W bytes each
-};
-
 struct LoadedModel {
     std::shared_ptr<const ganzoo::Model> model;
-    json doc;
     std::string title, path;
-    std::vector<std::string> stages;             // nets fed by z, lowest resolution first (ProGAN: several)
-    std::map<std::string, std::vector<CodeInput>> codes;  // per net
-    bool cycle = false;                          // CycleGAN: G_AB and G_BA on "image"
-    std::vector<Domain> domains;                 // CycleGAN's held-out examples, A then B
-    std::string verify;                          // the golden check's line, once run
+    std::vector<std::string> stages;  // nets fed by z, smallest output first (ProGAN: several)
+    bool cycle = false;               // an image-to-image model (CycleGAN): G_AB and G_BA on "image"
+    std::string verify;               // the golden check's line, once run
+    const ganzoo::ModelInfo& info() const { return model->info(); }
 };
 
-std::vector<std::string> net_inputs(const json& doc, const std::string& net) {
-    std::vector<std::string> names;
-    if (doc.contains("nets") && doc["nets"].contains(net))
-        for (const auto& n : doc["nets"][net].value("inputs", json::array())) names.push_back(n.get<std::string>());
-    return names;
-}
+// A domain as the studio names it: "A (Sneaker)".
+std::string domain_title(const ganzoo::Domain& d) { return d.name + " (" + d.class_name + ")"; }
 
-// The resolution in a stage's name ("G_4x4" → 4); the final net "G" sorts last.
-int stage_order(const std::string& net) {
-    const auto us = net.find('_');
-    if (us == std::string::npos) return 1 << 30;
-    return std::atoi(net.c_str() + us + 1);
-}
-
-// A domain's held-out images (docs/format.md, inputs.image.examples):
-// {"class": "Sneaker", "split": "test", "pixels": [[C*H*W bytes], ...]}, or the bare list.
-Domain parse_domain(const std::string& name, const json& v, std::vector<int64_t> shape) {
-    Domain d{name, std::move(shape), {}};
-    const json* list = &v;
-    if (v.is_object()) {
-        if (v.contains("class") && v["class"].is_string()) d.name = name + " (" + v["class"].get<std::string>() + ")";
-        if (!v.contains("pixels")) throw std::runtime_error("examples." + name + ": no \"pixels\" list");
-        list = &v["pixels"];
-    }
-    if (!list->is_array()) throw std::runtime_error("examples." + name + ": not a list of images");
-    int64_t n = 1;
-    for (int64_t s : d.shape) n *= s;
-    for (const auto& img : *list) {
-        std::vector<uint8_t> bytes;
-        std::function<void(const json&)> flatten = [&](const json& x) {
-            if (x.is_array())
-                for (const auto& e : x) flatten(e);
-            else if (x.is_number_integer() && x.get<int64_t>() >= 0 && x.get<int64_t>() <= 255)
-                bytes.push_back(static_cast<uint8_t>(x.get<int>()));
-            else
-                throw std::runtime_error("examples." + name + ": pixels must be integers 0..255");
-        };
-        flatten(img);
-        if (static_cast<int64_t>(bytes.size()) != n)
-            throw std::runtime_error("examples." + name + ": an image of " + std::to_string(bytes.size()) +
-                                     " values, the input takes " + std::to_string(n));
-        d.images.push_back(std::move(bytes));
-    }
-    return d;
+// The codes of a net the studio has controls for (InfoGAN's categorical and continuous codes).
+std::vector<const ganzoo::InputInfo*> net_codes(const ganzoo::ModelInfo& info, const std::string& net) {
+    std::vector<const ganzoo::InputInfo*> codes;
+    for (const ganzoo::InputInfo* in : info.conditions(net))
+        if (in->kind == ganzoo::InputKind::Categorical || in->kind == ganzoo::InputKind::Continuous) codes.push_back(in);
+    return codes;
 }
 
 LoadedModel describe(std::shared_ptr<const ganzoo::Model> model, const std::string& title, const std::string& path) {
@@ -437,38 +389,17 @@ LoadedModel describe(std::shared_ptr<const ganzoo::Model> model, const std::stri
     m.model = std::move(model);
     m.title = title;
     m.path = path;
-    m.doc = json::parse(m.model->info().metadata_json);
-    const json& inputs = m.doc.at("inputs");
-    for (const std::string& net : m.model->info().nets) {
-        const auto in = net_inputs(m.doc, net);
-        if (std::find(in.begin(), in.end(), "z") == in.end()) continue;
-        m.stages.push_back(net);
-        for (const std::string& name : in) {
-            if (name == "z" || name == "label" || !inputs.contains(name)) continue;
-            const json& decl = inputs[name];
-            CodeInput c{name};
-            if (decl.contains("shape"))
-                for (const auto& s : decl["shape"]) c.size *= s.get<int>();
-            else
-                c.size = decl.value("dim", 1);
-            c.categories = decl.value("categories", 0);
-            if (decl.contains("range")) c.lo = decl["range"][0], c.hi = decl["range"][1];
-            m.codes[net].push_back(c);
-        }
-    }
-    std::stable_sort(m.stages.begin(), m.stages.end(),
-                     [](const std::string& a, const std::string& b) { return stage_order(a) < stage_order(b); });
-    const auto ab = net_inputs(m.doc, "G_AB"), ba = net_inputs(m.doc, "G_BA");
-    m.cycle = ab == std::vector<std::string>{"image"} && ba == ab && inputs.contains("image");
-    if (m.cycle) {
-        const json& image = inputs["image"];
-        std::vector<int64_t> shape = image.value("shape", std::vector<int64_t>{});
-        const json examples = image.contains("examples") ? image["examples"] : json();
-        for (const char* name : {"A", "B"})
-            if (examples.is_object() && examples.contains(name)) m.domains.push_back(parse_domain(name, examples[name], shape));
-        if (m.domains.size() != 2)
-            throw std::runtime_error("a CycleGAN file needs inputs.image.examples with domains A and B (docs/format.md)");
-    }
+    const ganzoo::ModelInfo& info = m.info();
+    auto height = [](const ganzoo::NetInfo& n) { return n.output_shape.size() == 3 ? n.output_shape[1] : INT64_MAX; };
+    std::vector<const ganzoo::NetInfo*> generators;
+    for (const ganzoo::NetInfo& n : info.net_info)
+        if (n.takes("z")) generators.push_back(&n);
+    std::stable_sort(generators.begin(), generators.end(),
+                     [&](const ganzoo::NetInfo* a, const ganzoo::NetInfo* b) { return height(*a) < height(*b); });
+    for (const ganzoo::NetInfo* n : generators) m.stages.push_back(n->name);
+    m.cycle = info.translates();
+    if (m.cycle && (info.domains[0].count == 0 || info.domains[1].count == 0))
+        throw std::runtime_error("a CycleGAN file needs inputs.image.examples with domains A and B (docs/format.md)");
     if (m.stages.empty() && !m.cycle)
         throw std::runtime_error("no generator in this file (no net takes z, no G_AB/G_BA pair)");
     return m;
@@ -524,6 +455,7 @@ struct App {
 
     // Interpolation and CycleGAN
     int pick_a = 0, pick_b = 1;
+    ganzoo::GridPlan grid_plan;               // the layout of the grid on screen
     ganzoo::Tensor grid_z;                    // the latents of the grid on screen
     std::vector<int64_t> grid_labels;
     std::map<std::string, std::vector<float>> grid_codes;
@@ -674,10 +606,11 @@ struct App {
         stage = loaded->stages.empty() ? "" : loaded->stages.back();
         code_values.clear();
         code_choice.clear();
-        for (const auto& [net, codes] : loaded->codes)
-            for (const auto& c : codes) {
-                code_values[c.name].assign(static_cast<size_t>(c.size), c.categories ? 0.0f : 0.5f * (c.lo + c.hi));
-                code_choice[c.name] = -1;
+        for (const auto& s : loaded->stages)
+            for (const ganzoo::InputInfo* c : net_codes(loaded->info(), s)) {
+                code_values[c->name] = c->default_values.empty() ? std::vector<float>(static_cast<size_t>(c->size), 0.0f)
+                                                                 : c->default_values;
+                code_choice[c->name] = -1;
             }
         const int64_t classes = loaded->model->info().num_classes;
         if (settings.klass >= classes) settings.klass = -1;
@@ -696,51 +629,42 @@ struct App {
 
     // ---- requests ----------------------------------------------------------------------------
     int64_t z_dim() const { return loaded ? loaded->model->info().z_dim : 0; }
-    const std::vector<CodeInput>& stage_codes() const {
-        static const std::vector<CodeInput> none;
-        auto it = loaded->codes.find(stage);
-        return it == loaded->codes.end() ? none : it->second;
+    std::vector<const ganzoo::InputInfo*> stage_codes() const { return net_codes(loaded->info(), stage); }
+
+    // The grid as the settings ask for it, laid out by the core's planner (ganzoo/grid.hpp) as
+    // `ganzoo sample` lays it out: one row per class (cGAN, no class picked) or per value of a
+    // categorical code (InfoGAN, no value picked), else count samples of the seed.
+    ganzoo::GridPlan plan() const {
+        ganzoo::GridRequest g;
+        g.net = stage;
+        g.seed = settings.seed;
+        g.count = settings.count;
+        if (settings.klass >= 0 && loaded->info().num_classes > 0) g.label = settings.klass;
+        for (const ganzoo::InputInfo* c : stage_codes()) {
+            const auto choice = code_choice.find(c->name);
+            if (c->kind == ganzoo::InputKind::Categorical) {
+                if (choice != code_choice.end() && choice->second >= 0) g.codes[c->name] = {static_cast<float>(choice->second)};
+            } else {
+                g.codes[c->name] = code_values.at(c->name);
+            }
+        }
+        return ganzoo::plan_grid(loaded->info(), g);
     }
 
-    // The grid's rows: one per class (cGAN, no class picked) or per value of a categorical code
-    // (InfoGAN, no value picked), as `ganzoo sample` lays them out; 0: plain samples.
-    int row_values() const {
-        if (!loaded) return 0;
-        const int64_t classes = loaded->model->info().num_classes;
-        if (classes > 0 && settings.klass < 0) return static_cast<int>(classes);
-        for (const auto& c : stage_codes()) {
-            auto it = code_choice.find(c.name);
-            if (c.categories > 0 && (it == code_choice.end() || it->second < 0)) return c.categories;
-        }
-        return 0;
-    }
-    int grid_columns() const {
-        const int k = row_values();
-        if (k > 0) return std::max(1, static_cast<int>(std::lround(double(settings.count) / k)));
-        return std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(settings.count)))));
-    }
-    int grid_count() const {
-        const int k = row_values();
-        return k > 0 ? k * grid_columns() : settings.count;
-    }
-
-    // Latents of the grid: samples 0..count-1 of the seed (what `ganzoo sample` feeds; with rows,
-    // one sample per column, the same in every row), moved along the random walk's ellipse, the
-    // focus cell's edited dimensions on top.
-    ganzoo::Tensor grid_latents() const {
-        const int64_t n = grid_count(), dim = z_dim(), cols = grid_columns();
-        const bool rows = row_values() > 0;
-        const int64_t distinct = rows ? cols : n;
-        ganzoo::Tensor base = ganzoo::normal_latents(settings.seed, 0, distinct, dim);
-        if (walk_t != 0) {
-            const ganzoo::Tensor other = ganzoo::normal_latents(ganzoo::splitmix64(settings.seed ^ 0x57a1c0deULL), 0, distinct, dim);
-            const float c = static_cast<float>(std::cos(walk_t)), s = static_cast<float>(std::sin(walk_t));
-            for (size_t i = 0; i < base.data.size(); ++i) base.data[i] = c * base.data[i] + s * other.data[i];
-        }
+    // Latents of the grid: the plan's (sample latent_index[i] of the seed), moved along the random
+    // walk's ellipse, the focus cell's edited dimensions on top.
+    ganzoo::Tensor grid_latents(const ganzoo::GridPlan& p) const {
+        const int64_t n = static_cast<int64_t>(p.latent_index.size()), dim = z_dim();
         ganzoo::Tensor z = ganzoo::Tensor::zeros({n, dim});
+        const uint64_t other_seed = ganzoo::splitmix64(settings.seed ^ 0x57a1c0deULL);
+        const float c = static_cast<float>(std::cos(walk_t)), s = static_cast<float>(std::sin(walk_t));
         for (int64_t i = 0; i < n; ++i) {
-            const int64_t from = rows ? i % cols : i;
-            std::copy(base.data.begin() + from * dim, base.data.begin() + (from + 1) * dim, z.data.begin() + i * dim);
+            ganzoo::Tensor base = ganzoo::normal_latents(settings.seed, p.latent_index[static_cast<size_t>(i)], 1, dim);
+            if (walk_t != 0) {
+                const ganzoo::Tensor other = ganzoo::normal_latents(other_seed, p.latent_index[static_cast<size_t>(i)], 1, dim);
+                for (size_t j = 0; j < base.data.size(); ++j) base.data[j] = c * base.data[j] + s * other.data[j];
+            }
+            std::copy(base.data.begin(), base.data.end(), z.data.begin() + i * dim);
         }
         if (focus_edited && focus < n && static_cast<int64_t>(focus_z.size()) == dim)
             std::copy(focus_z.begin(), focus_z.end(), z.data.begin() + focus * dim);
@@ -749,9 +673,10 @@ struct App {
 
     void refresh_focus() {
         const int64_t dim = z_dim();
-        if (dim <= 0) return;
-        const ganzoo::Tensor z = grid_latents();
-        if (focus >= grid_count()) focus = 0;
+        if (dim <= 0 || stage.empty()) return;
+        const ganzoo::GridPlan p = plan();
+        const ganzoo::Tensor z = grid_latents(p);
+        if (focus >= static_cast<int>(p.latent_index.size())) focus = 0;
         focus_z.assign(z.data.begin() + focus * dim, z.data.begin() + (focus + 1) * dim);
     }
 
@@ -759,7 +684,7 @@ struct App {
     static std::vector<Step> batched_steps(const std::string& net, const ganzoo::Tensor& z,
                                            const std::vector<int64_t>& labels,
                                            const std::map<std::string, std::vector<float>>& codes,
-                                           const std::map<std::string, int>& code_sizes, int64_t batch) {
+                                           const std::map<std::string, int64_t>& code_sizes, int64_t batch) {
         std::vector<Step> steps;
         const int64_t n = z.dim(0), dim = z.dim(1);
         for (int64_t b0 = 0; b0 < n; b0 += batch) {
@@ -791,23 +716,24 @@ struct App {
     void submit_grid() {
         dirty[kGrid] = false;
         if (!loaded || stage.empty()) return;
-        const int64_t n = grid_count();
-        columns = grid_columns();
-        grid_z = grid_latents();
+        grid_plan = plan();
+        const ganzoo::GenerateRequest& r = grid_plan.request;
+        const int64_t n = r.count;
+        columns = static_cast<int>(grid_plan.columns);
+        grid_z = grid_latents(grid_plan);
+        // Per-sample labels and codes (the plan gives one for all where they do not vary).
         grid_labels.clear();
-        const int64_t classes = loaded->model->info().num_classes;
-        if (classes > 0)
-            for (int64_t i = 0; i < n; ++i)
-                grid_labels.push_back(settings.klass >= 0 ? settings.klass : (i / columns) % classes);
+        for (int64_t i = 0; i < n && !r.labels.empty(); ++i)
+            grid_labels.push_back(r.labels[r.labels.size() == 1 ? 0 : static_cast<size_t>(i)]);
         grid_codes.clear();
-        std::map<std::string, int> sizes;
-        for (const auto& c : stage_codes()) {
-            sizes[c.name] = c.size;
-            auto& all = grid_codes[c.name];
+        std::map<std::string, int64_t> sizes;
+        for (const auto& [name, values] : r.codes) {
+            const int64_t size = loaded->info().input(name)->size;
+            sizes[name] = size;
+            auto& all = grid_codes[name];
             for (int64_t i = 0; i < n; ++i) {
-                std::vector<float> v = code_values[c.name];
-                if (c.categories > 0) v[0] = static_cast<float>(code_choice[c.name] >= 0 ? code_choice[c.name] : (i / columns) % c.categories);
-                all.insert(all.end(), v.begin(), v.end());
+                const auto from = values.begin() + (static_cast<int64_t>(values.size()) == size ? 0 : i * size);
+                all.insert(all.end(), from, from + size);
             }
         }
         Job job;
@@ -832,11 +758,11 @@ struct App {
         std::vector<int64_t> labels;
         if (!grid_labels.empty()) labels.assign(static_cast<size_t>(frames), grid_labels[static_cast<size_t>(a)]);
         std::map<std::string, std::vector<float>> codes;
-        std::map<std::string, int> sizes;
-        for (const auto& c : stage_codes()) {  // endpoint A's codes, the same along the strip
-            sizes[c.name] = c.size;
-            const auto& all = grid_codes[c.name];
-            for (int64_t f = 0; f < frames; ++f) codes[c.name].insert(codes[c.name].end(), all.begin() + a * c.size, all.begin() + (a + 1) * c.size);
+        std::map<std::string, int64_t> sizes;
+        for (const auto& [name, all] : grid_codes) {  // endpoint A's codes, the same along the strip
+            const int64_t size = loaded->info().input(name)->size;
+            sizes[name] = size;
+            for (int64_t f = 0; f < frames; ++f) codes[name].insert(codes[name].end(), all.begin() + a * size, all.begin() + (a + 1) * size);
         }
         Job job;
         job.model = loaded->model;
@@ -850,14 +776,16 @@ struct App {
     void submit_cycle() {
         dirty[kCycle] = false;
         if (!loaded || !loaded->cycle) return;
-        const Domain& d = loaded->domains[static_cast<size_t>(domain)];
-        if (d.images.empty()) return;
-        example = std::clamp(example, 0, static_cast<int>(d.images.size()) - 1);
-        const float lo = loaded->model->info().range_lo, hi = loaded->model->info().range_hi;
-        std::vector<int64_t> shape{1};
-        shape.insert(shape.end(), d.shape.begin(), d.shape.end());
-        ganzoo::Tensor input(shape, {});
-        for (uint8_t v : d.images[static_cast<size_t>(example)]) input.data.push_back(lo + (hi - lo) * v / 255.0f);
+        const ganzoo::ModelInfo& info = loaded->info();
+        const ganzoo::Domain& d = info.domains[static_cast<size_t>(domain)];
+        if (d.count == 0) return;
+        example = std::clamp(example, 0, static_cast<int>(d.count) - 1);
+        const float lo = info.range_lo, hi = info.range_hi;
+        // The example as the core decodes it (docs/format.md), as `ganzoo translate --examples` reads it.
+        const ganzoo::Tensor all = ganzoo::example_images(info, d);
+        const int64_t per = info.channels * info.height * info.width;
+        ganzoo::Tensor input({1, info.channels, info.height, info.width},
+                             std::vector<float>(all.data.begin() + example * per, all.data.begin() + (example + 1) * per));
         const std::string there = domain == 0 ? "G_AB" : "G_BA", back = domain == 0 ? "G_BA" : "G_AB";
         Job job;
         job.model = loaded->model;
@@ -1028,8 +956,9 @@ struct App {
         ImGui::SameLine();
         if (ImGui::Button("Randomize")) randomize();
         track("Randomize");
-        if (row_values() > 0) ImGui::Text("%d rows of %d: one per %s", row_values(), grid_columns(),
-                                          loaded->model->info().num_classes > 0 && settings.klass < 0 ? "class" : "code value");
+        if (!grid_plan.row_input.empty())
+            ImGui::Text("%lld rows of %lld: %s", static_cast<long long>(grid_plan.rows), static_cast<long long>(grid_plan.columns),
+                        grid_plan.description.c_str());
         if (ImGui::SliderInt("images", &settings.count, 1, 256)) {
             focus = std::min(focus, settings.count - 1);
             dirty[kGrid] = true;
@@ -1063,22 +992,24 @@ struct App {
             }
             track("class");
         }
-        for (const auto& c : stage_codes()) {  // InfoGAN
-            ImGui::PushID(c.name.c_str());
-            if (c.categories > 0) {
-                int& choice = code_choice[c.name];
+        for (const ganzoo::InputInfo* c : stage_codes()) {  // InfoGAN
+            ImGui::PushID(c->name.c_str());
+            if (c->kind == ganzoo::InputKind::Categorical) {
+                int& choice = code_choice[c->name];
                 const std::string current = choice < 0 ? "one row per value" : std::to_string(choice);
                 ImGui::SetNextItemWidth(180 * scale);
-                if (ImGui::BeginCombo((c.name + " (categorical)").c_str(), current.c_str())) {
+                if (ImGui::BeginCombo((c->name + " (categorical)").c_str(), current.c_str())) {
                     if (ImGui::Selectable("one row per value", choice < 0)) choice = -1, dirty[kGrid] = true;
-                    for (int k = 0; k < c.categories; ++k)
+                    for (int k = 0; k < c->categories; ++k)
                         if (ImGui::Selectable(std::to_string(k).c_str(), choice == k)) choice = k, dirty[kGrid] = true;
                     ImGui::EndCombo();
                 }
             } else {
-                for (int d = 0; d < c.size; ++d) {
-                    const std::string label = c.name + "[" + std::to_string(d) + "]";
-                    if (ImGui::SliderFloat(label.c_str(), &code_values[c.name][static_cast<size_t>(d)], c.lo, c.hi)) dirty[kGrid] = true;
+                for (int d = 0; d < c->size; ++d) {
+                    const std::string label = c->name + "[" + std::to_string(d) + "]";
+                    if (ImGui::SliderFloat(label.c_str(), &code_values[c->name][static_cast<size_t>(d)], static_cast<float>(c->lo),
+                                           static_cast<float>(c->hi)))
+                        dirty[kGrid] = true;
                 }
             }
             ImGui::PopID();
@@ -1206,16 +1137,17 @@ struct App {
     // CycleGAN (in the samples window): a held-out image of domain A or B, G_AB or G_BA of it,
     // and the other generator on that (the cycle back).
     void ui_cycle() {
+        const auto& domains = loaded->info().domains;
         ImGui::TextWrapped("%s translates images between domain %s and domain %s.", loaded->title.c_str(),
-                           loaded->domains[0].name.c_str(), loaded->domains[1].name.c_str());
+                           domain_title(domains[0]).c_str(), domain_title(domains[1]).c_str());
         for (int d = 0; d < 2; ++d) {
             if (d) ImGui::SameLine();
-            if (ImGui::RadioButton(("domain " + loaded->domains[static_cast<size_t>(d)].name).c_str(), domain == d)) {
+            if (ImGui::RadioButton(("domain " + domain_title(domains[static_cast<size_t>(d)])).c_str(), domain == d)) {
                 domain = d;
                 dirty[kCycle] = true;
             }
         }
-        const int n = static_cast<int>(loaded->domains[static_cast<size_t>(domain)].images.size());
+        const int n = static_cast<int>(domains[static_cast<size_t>(domain)].count);
         ImGui::SetNextItemWidth(200 * scale);
         if (ImGui::SliderInt("held-out image", &example, 0, std::max(0, n - 1))) dirty[kCycle] = true;
         const Atlas& a = atlas[kCycle];
@@ -1250,19 +1182,18 @@ struct App {
         std::string nets;
         for (const auto& n : info.nets) nets += (nets.empty() ? "" : ", ") + n;
         ImGui::Text("nets     %s", nets.c_str());
-        if (loaded->doc.contains("training")) {
-            const json& t = loaded->doc["training"];
+        if (const ganzoo::TrainingRecord& t = info.training; t.present) {
             ImGui::Separator();
-            if (t.contains("command")) ImGui::TextWrapped("command  %s", t["command"].get<std::string>().c_str());
-            if (t.contains("epochs")) ImGui::Text("epochs   %.2f", t["epochs"].get<double>());
-            if (t.contains("steps")) ImGui::Text("steps    %s", t["steps"].dump().c_str());
-            if (t.contains("device")) ImGui::Text("device   %s", t["device"].is_string() ? t["device"].get<std::string>().c_str() : t["device"].dump().c_str());
-            if (t.contains("wall_time_s")) ImGui::Text("time     %.0f s", t["wall_time_s"].get<double>());
-            if (t.contains("metrics") && t["metrics"].is_object() && !t["metrics"].empty()) {
+            if (!t.command.empty()) ImGui::TextWrapped("command  %s", t.command.c_str());
+            if (t.epochs) ImGui::Text("epochs   %.2f", *t.epochs);
+            if (t.steps) ImGui::Text("steps    %lld", static_cast<long long>(*t.steps));
+            if (!t.device.empty()) ImGui::Text("device   %s", t.device.c_str());
+            if (t.wall_time_s) ImGui::Text("time     %.0f s", *t.wall_time_s);
+            if (!t.metrics.empty()) {
                 ImGui::Text("metrics");
-                for (const auto& [k, v] : t["metrics"].items()) {
-                    const std::string value = v.is_number_float() ? std::to_string(v.get<double>()) : v.is_string() ? v.get<std::string>() : v.dump();
-                    ImGui::BulletText("%s: %s", k.c_str(), value.substr(0, 80).c_str());
+                for (const auto& m : t.metrics) {
+                    const std::string value = m.number && !m.integer ? std::to_string(*m.number) : m.text;
+                    ImGui::BulletText("%s: %s", m.name.c_str(), value.substr(0, 80).c_str());
                 }
             } else {
                 ImGui::TextDisabled("no metrics stored in the file");
@@ -1471,7 +1402,9 @@ struct App {
                 {"model", loaded ? loaded->title : ""},
                 {"busy", !settled()},
                 {"frame", frame},
-                {"scale", scale}};
+                {"scale", scale},
+                {"grid", {{"count", grid_plan.request.count}, {"columns", grid_plan.columns}, {"rows", grid_plan.rows},
+                          {"description", grid_plan.description}}}};
     }
 
     // ---- bench -------------------------------------------------------------------------------

@@ -85,4 +85,53 @@ Grid tile_grid(const Tensor& images, float lo, float hi, int columns, int paddin
     return grid;
 }
 
+Grid enlarge_grid(const Grid& grid, int scale) {
+    if (scale <= 1) return grid;
+    Grid out;
+    out.width = grid.width * scale;
+    out.height = grid.height * scale;
+    out.rgba.resize(static_cast<size_t>(out.width) * out.height * 4);
+    for (int y = 0; y < out.height; ++y)
+        for (int x = 0; x < out.width; ++x)
+            std::copy_n(&grid.rgba[(static_cast<size_t>(y / scale) * grid.width + x / scale) * 4], 4,
+                        &out.rgba[(static_cast<size_t>(y) * out.width + x) * 4]);
+    return out;
+}
+
+std::vector<uint8_t> area_resize(const std::vector<uint8_t>& src, int64_t channels, int64_t sh, int64_t sw, int64_t th,
+                                 int64_t tw) {
+    if (channels < 1 || sh < 1 || sw < 1 || th < 1 || tw < 1 ||
+        static_cast<int64_t>(src.size()) != channels * sh * sw)
+        throw Error("area_resize: expected " + std::to_string(channels) + "x" + std::to_string(sh) + "x" +
+                    std::to_string(sw) + " bytes and a target of at least 1x1");
+    // The centre crop with the target's aspect ratio.
+    int64_t ch = sh, cw = sw, y0 = 0, x0 = 0;
+    if (sh * tw > sw * th) {
+        ch = std::max<int64_t>(1, sw * th / tw);
+        y0 = (sh - ch) / 2;
+    } else {
+        cw = std::max<int64_t>(1, sh * tw / th);
+        x0 = (sw - cw) / 2;
+    }
+    std::vector<uint8_t> out(static_cast<size_t>(channels * th * tw));
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t y = 0; y < th; ++y)
+            for (int64_t x = 0; x < tw; ++x) {
+                const double fy0 = double(y) * ch / th, fy1 = double(y + 1) * ch / th;
+                const double fx0 = double(x) * cw / tw, fx1 = double(x + 1) * cw / tw;
+                double sum = 0, weight = 0;
+                for (int64_t sy = static_cast<int64_t>(fy0); sy < fy1 && sy < ch; ++sy) {
+                    const double wy = std::min<double>(sy + 1, fy1) - std::max<double>(sy, fy0);
+                    for (int64_t sx = static_cast<int64_t>(fx0); sx < fx1 && sx < cw; ++sx) {
+                        const double w = wy * (std::min<double>(sx + 1, fx1) - std::max<double>(sx, fx0));
+                        sum += w * src[static_cast<size_t>((c * sh + y0 + sy) * sw + x0 + sx)];
+                        weight += w;
+                    }
+                }
+                out[static_cast<size_t>((c * th + y) * tw + x)] =
+                    static_cast<uint8_t>(std::lround(weight > 0 ? sum / weight : 0.0));
+            }
+    return out;
+}
+
 }  // namespace ganzoo

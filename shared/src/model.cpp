@@ -1,4 +1,5 @@
-// ganzoo core: the model document (docs/format.md), generate() and verify().
+// ganzoo core: Model::load (the nets and the golden check; model_info.cpp reads the rest of the
+// document), run(), generate() and verify().
 #include "ganzoo/model.hpp"
 
 #include <algorithm>
@@ -8,22 +9,22 @@
 #include <string>
 #include <string_view>
 
+#include "document.hpp"
 #include "ganzoo/error.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/safetensors.hpp"
-#include "graph.hpp"
-#include "json_fields.hpp"
 
 namespace ganzoo {
 
+using detail::fail;
+using detail::int_field;
 using detail::json;
+using detail::member;
+using detail::number_field;
 using detail::shape_string;
+using detail::string_field;
 
 namespace {
-
-constexpr int kFormatVersion = 1;
-constexpr int64_t kMaxInputDim = 1 << 20;
-constexpr int64_t kMaxClasses = 1 << 20;
 
 // The golden case written by the exporter ("check").
 struct CheckCase {
@@ -35,123 +36,6 @@ struct CheckCase {
     std::vector<double> values;
     double mean = 0, l2 = 0, tolerance = 0;
 };
-
-[[noreturn]] void fail(const std::string& field, const std::string& what) {
-    throw Error("ganzoo metadata: " + field + " " + what);
-}
-
-// `path` by value: GCC 13's -Wdangling-reference flags a returned reference when a temporary
-// std::string is bound to a reference parameter, as a literal path would be.
-const json& member(const json& object, std::string_view path, const char* key) {
-    if (!object.contains(key)) fail(path.empty() ? key : std::string(path) + "." + key, "is missing");
-    return object[key];
-}
-
-std::string string_field(const json& object, const std::string& path, const char* key) {
-    const json& v = member(object, path, key);
-    if (!v.is_string())
-        fail(path.empty() ? key : path + "." + key, "must be a string, got " + detail::json_excerpt(v));
-    return v.get<std::string>();
-}
-
-int64_t int_field(const json& v, const std::string& field, int64_t lo, int64_t hi) {
-    int64_t i = 0;
-    if (!detail::as_int64(v, i)) fail(field, "must be an integer, got " + detail::json_excerpt(v));
-    if (i < lo || i > hi)
-        fail(field,
-             "is " + std::to_string(i) + ", expected " + std::to_string(lo) + ".." + std::to_string(hi));
-    return i;
-}
-
-double number_field(const json& v, const std::string& field) {
-    if (!v.is_number()) fail(field, "must be a number, got " + detail::json_excerpt(v));
-    return v.get<double>();
-}
-
-void read_dataset(const json& doc, ModelInfo& info, const LoadLimits& limits) {
-    const json& d = member(doc, "", "dataset");
-    if (!d.is_object()) fail("dataset", "must be an object");
-    info.dataset = string_field(d, "dataset", "name");
-    if (d.contains("classes")) {
-        if (!d["classes"].is_array()) fail("dataset.classes", "must be an array of class names");
-        for (const json& c : d["classes"]) {
-            if (!c.is_string()) fail("dataset.classes", "must hold strings, got " + detail::json_excerpt(c));
-            info.class_names.push_back(c.get<std::string>());
-        }
-    }
-    const json& image = member(d, "dataset", "image");
-    if (!image.is_array() || image.size() != 3)
-        fail("dataset.image", "must be [C, H, W], got " + detail::json_excerpt(image));
-    info.channels = int_field(image[0], "dataset.image[0] (channels)", 1, kMaxInputDim);
-    info.height = int_field(image[1], "dataset.image[1] (height)", 1, limits.max_image_side);
-    info.width = int_field(image[2], "dataset.image[2] (width)", 1, limits.max_image_side);
-    const json& range = member(d, "dataset", "range");
-    if (!range.is_array() || range.size() != 2)
-        fail("dataset.range", "must be [lo, hi], got " + detail::json_excerpt(range));
-    info.range_lo = static_cast<float>(number_field(range[0], "dataset.range[0]"));
-    info.range_hi = static_cast<float>(number_field(range[1], "dataset.range[1]"));
-    if (!(info.range_lo < info.range_hi))
-        fail("dataset.range", "must have lo < hi, got " + detail::json_excerpt(range));
-}
-
-// An input other than z and label (InfoGAN's codes): categorical ("categories": K, one whole
-// number 0..K-1 per sample) or continuous (optionally "range": [lo, hi], which the UIs use).
-struct CodeDecl {
-    int64_t categories = 0;  // 0: continuous
-    bool is_code = false;    // declared with "categories" or "range": generate() defaults it to 0
-};
-using CodeDecls = std::map<std::string, CodeDecl>;
-
-// Per-sample shapes of the declared inputs: z -> [dim], label -> [1], other -> "shape" or [dim].
-graph::InputShapes read_inputs(const json& doc, ModelInfo& info, CodeDecls& codes) {
-    const json& inputs = member(doc, "", "inputs");
-    if (!inputs.is_object()) fail("inputs", "must be an object");
-    graph::InputShapes shapes;
-    for (const auto& item : inputs.items()) {
-        const std::string path = "inputs." + item.key();
-        const json& v = item.value();
-        if (!v.is_object()) fail(path, "must be an object");
-        if (item.key() == "z") {
-            info.z_dim = int_field(member(v, path, "dim"), path + ".dim", 1, kMaxInputDim);
-            if (v.contains("distribution") && v["distribution"] != "normal")
-                fail(path + ".distribution",
-                     "is " + detail::json_excerpt(v["distribution"]) + ", only \"normal\" is supported");
-            shapes["z"] = {info.z_dim};
-        } else if (item.key() == "label") {
-            info.num_classes = int_field(member(v, path, "classes"), path + ".classes", 1, kMaxClasses);
-            if (!info.class_names.empty() &&
-                static_cast<int64_t>(info.class_names.size()) != info.num_classes)
-                fail(path + ".classes", "is " + std::to_string(info.num_classes) +
-                                            " but dataset.classes names " +
-                                            std::to_string(info.class_names.size()));
-            shapes["label"] = {1};
-        } else if (v.contains("shape")) {
-            std::vector<int64_t> shape;
-            if (!v["shape"].is_array()) fail(path + ".shape", "must be an array of positive integers");
-            for (const json& d : v["shape"]) shape.push_back(int_field(d, path + ".shape", 1, kMaxInputDim));
-            shapes[item.key()] = shape;
-        } else if (v.contains("dim")) {
-            shapes[item.key()] = {int_field(v["dim"], path + ".dim", 1, kMaxInputDim)};
-        } else {
-            fail(path, "needs 'dim' or 'shape' (its per-sample shape)");
-        }
-        if (item.key() == "z" || item.key() == "label") continue;
-        CodeDecl& code = codes[item.key()];
-        if (v.contains("categories")) {
-            code.categories = int_field(v["categories"], path + ".categories", 1, kMaxClasses);
-            if (shapes[item.key()] != std::vector<int64_t>{1})
-                fail(path + ".shape", "must be [1] for a categorical input (one category per sample)");
-        }
-        code.is_code = v.contains("categories") || v.contains("range");
-        if (v.contains("range")) {
-            const json& r = v["range"];
-            if (!r.is_array() || r.size() != 2 || !r[0].is_number() || !r[1].is_number() ||
-                !(r[0].get<double>() < r[1].get<double>()))
-                fail(path + ".range", "must be [lo, hi] with lo < hi, got " + detail::json_excerpt(r));
-        }
-    }
-    return shapes;
-}
 
 std::optional<CheckCase> read_check(const json& doc, const LoadLimits& limits) {
     if (!doc.contains("check")) return std::nullopt;
@@ -167,7 +51,7 @@ std::optional<CheckCase> read_check(const json& doc, const LoadLimits& limits) {
     if (c.contains("labels")) {
         if (!c["labels"].is_array()) fail("check.labels", "must be an array of integers");
         for (const json& l : c["labels"])
-            check.labels.push_back(int_field(l, "check.labels", 0, kMaxClasses));
+            check.labels.push_back(int_field(l, "check.labels", 0, 1 << 20));
     }
     if (c.contains("codes")) {
         if (!c["codes"].is_object()) fail("check.codes", "must be an object of number arrays");
@@ -232,7 +116,6 @@ struct Model::Impl {
     ModelInfo info;
     LoadLimits limits;
     graph::InputShapes inputs;
-    CodeDecls codes;
     std::map<std::string, graph::Net> nets;
     std::optional<CheckCase> check;
 
@@ -273,30 +156,19 @@ Model Model::load(const uint8_t* bytes, size_t size, const LoadLimits& limits) {
     impl->limits = limits;
     ModelInfo& info = impl->info;
     info.metadata_json = meta->second;
-    const std::string format = string_field(doc, "", "format");
-    if (format != "ganzoo-graph") fail("format", "is '" + format + "', expected 'ganzoo-graph'");
-    const int64_t version = int_field(member(doc, "", "version"), "version", 1, INT32_MAX);
-    if (version > kFormatVersion)
-        fail("version", std::to_string(version) + " is newer than this core supports (" +
-                            std::to_string(kFormatVersion) + ")");
-    info.version = static_cast<int>(version);
-    info.family = string_field(doc, "", "family");
-    info.name = string_field(doc, "", "name");
-    read_dataset(doc, info, limits);
-    impl->inputs = read_inputs(doc, info, impl->codes);
+    impl->inputs = detail::read_description(doc, info, limits);
 
     const json& nets = member(doc, "", "nets");
     if (!nets.is_object() || nets.empty()) fail("nets", "must be an object with at least one net");
     for (const auto& item : nets.items()) {
         impl->nets.emplace(item.key(),
                            graph::build_net(item.key(), item.value(), impl->inputs, file.tensors, limits));
-        info.nets.push_back(item.key());
     }
+    detail::describe_nets(impl->nets, info);
     const std::vector<int64_t> image{info.channels, info.height, info.width};
     // G, and the image-to-image nets of a model whose image input names its domains (CycleGAN),
     // output images of the dataset's shape.
-    const json& inputs = doc["inputs"];
-    const bool translates = inputs.contains("image") && inputs["image"].contains("domains");
+    const bool translates = !info.domains.empty();
     for (const auto& [name, net] : impl->nets)
         if ((name == "G" || (translates && net.input_names == std::vector<std::string>{"image"})) &&
             net.output_shape != image)
@@ -356,7 +228,7 @@ Tensor Model::generate(const GenerateRequest& req) const {
                     std::to_string(impl_->limits.max_batch));
     if (req.first_index < 0)
         throw Error("generate: first_index is " + std::to_string(req.first_index) + ", expected >= 0");
-    const std::string net_name = !req.net.empty() ? req.net : impl_->nets.count("G") ? "G" : info.nets.front();
+    const std::string net_name = !req.net.empty() ? req.net : info.default_net();
     const graph::Net& net = impl_->net(net_name, "generate");
     auto takes = [&](const char* name) {
         return std::find(net.input_names.begin(), net.input_names.end(), name) != net.input_names.end();
@@ -371,6 +243,8 @@ Tensor Model::generate(const GenerateRequest& req) const {
         if (!takes(item.first.c_str()))
             throw Error("generate: net '" + net_name + "' has no input '" + item.first + "'");
     }
+    // A label or an image left out: refused, naming what it takes (a code left out is at its default).
+    if (const auto missing = find_missing_input(info, req)) throw Error("generate: " + missing->message);
 
     std::map<std::string, Tensor> inputs;
     for (const std::string& name : net.input_names) {
@@ -401,17 +275,11 @@ Tensor Model::generate(const GenerateRequest& req) const {
                 labels.data[i] = static_cast<float>(label);
             }
             inputs["label"] = std::move(labels);
-        } else if (req.codes.count(name) || (impl_->codes.count(name) && impl_->codes.at(name).is_code)) {
-            const auto& shape = net.input_shapes[static_cast<size_t>(
-                std::find(net.input_names.begin(), net.input_names.end(), name) - net.input_names.begin())];
-            int64_t per_sample = 1;
-            for (int64_t d : shape) per_sample *= d;
-            // A code left out is at its neutral value: category 0, continuous values 0.
-            const std::vector<float> neutral(static_cast<size_t>(per_sample), 0.0f);
-            inputs[name] = code_input(name, req.codes.count(name) ? req.codes.at(name) : neutral, req.count, shape,
-                                      impl_->codes.count(name) ? impl_->codes.at(name).categories : 0);
         } else {
-            throw Error("generate: net '" + net_name + "' needs input '" + name + "' (give its values as a code)");
+            // Given, or left out and at its default (a continuous code's neutral 0).
+            const InputInfo& in = *info.input(name);
+            inputs[name] = code_input(name, req.codes.count(name) ? req.codes.at(name) : in.default_values, req.count,
+                                      in.shape, in.kind == InputKind::Categorical ? in.categories : 0);
         }
     }
     return run(net_name, inputs);

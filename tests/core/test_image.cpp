@@ -77,3 +77,32 @@ TEST_CASE("tile_grid places images in rows with padding of background grey") {
     CHECK(one_row.height == 2);
     CHECK_THROWS_WITH(tile_grid(images, 0.0f, 1.0f, 0), Contains("columns"));
 }
+
+TEST_CASE("enlarge_grid repeats each pixel scale x scale times") {
+    Grid g;
+    g.width = 2;
+    g.height = 1;
+    g.rgba = {10, 10, 10, 255, 200, 200, 200, 255};
+    const Grid big = enlarge_grid(g, 3);
+    REQUIRE(big.width == 6);
+    REQUIRE(big.height == 3);
+    auto at = [&](int x, int y) { return big.rgba[(y * big.width + x) * 4]; };
+    CHECK(at(0, 0) == 10);
+    CHECK(at(2, 2) == 10);
+    CHECK(at(3, 0) == 200);
+    CHECK(at(5, 2) == 200);
+    CHECK(enlarge_grid(g, 1).rgba == g.rgba);
+}
+
+TEST_CASE("area_resize centre-crops to the target's aspect ratio, then averages the pixels each covers") {
+    // 1x2x4 (H x W) to 1x1: the centre 2x2 (columns 1, 2), mean of 10, 20, 50, 60 = 35.
+    const std::vector<uint8_t> src{0, 10, 20, 30, 40, 50, 60, 70};
+    CHECK(area_resize(src, 1, 2, 4, 1, 1) == std::vector<uint8_t>{35});
+    // 1x2x2 to 1x4x4: each source pixel covers 2x2 target pixels.
+    const std::vector<uint8_t> up = area_resize({0, 100, 200, 255}, 1, 2, 2, 4, 4);
+    CHECK(up == std::vector<uint8_t>{0, 0, 100, 100, 0, 0, 100, 100, 200, 200, 255, 255, 200, 200, 255, 255});
+    // A third of a pixel each way: 3x3 to 2x2 weighs the shared middle row and column by half.
+    const std::vector<uint8_t> third = area_resize({0, 0, 0, 0, 90, 0, 0, 0, 0}, 1, 3, 3, 2, 2);
+    CHECK(third == std::vector<uint8_t>{10, 10, 10, 10});
+    CHECK_THROWS_WITH(area_resize({1, 2, 3}, 1, 2, 2, 1, 1), Contains("area_resize"));
+}

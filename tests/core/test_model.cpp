@@ -122,7 +122,7 @@ TEST_CASE("conditional model: labels one for all or one per sample, checked") {
     GenerateRequest req;
     req.seed = 3;
     req.count = 4;
-    CHECK_THROWS_WITH(model.generate(req), Contains("conditional"));
+    CHECK_THROWS_WITH(model.generate(req), Contains("needs input 'label': a class 0..9"));
     req.labels = {12};
     CHECK_THROWS_WITH(model.generate(req), Contains("label 12 is outside [0, 10)"));
     req.labels = {-1};

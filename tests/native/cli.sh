@@ -211,7 +211,8 @@ cgan-condition-word    | 1 | 'condition_d' has the wrong type     | train cgan $
 infogan-no-categories  | 1 | z_dim and categories must be >= 1    | train infogan --limit 64 --batch 16 --threads 1 --set categories=0 --out $work/r
 infogan-lambda-negative | 1 | the lambdas >= 0                    | train infogan --limit 64 --batch 16 --threads 1 --set lambda=-1 --out $work/r
 cgan-label-range       | 1 | label 12 is outside [0, 10)          | sample $work/cgan.safetensors --label 12 -o $work/x.png
-cgan-interpolate-no-label | 1 | this model is conditional: pass --label | interpolate $work/cgan.safetensors -o $work/x.png
+cgan-interpolate-no-label | 1 | needs input 'label': a class 0..9 (T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot), one for all samples or one per sample (pass --label K) | interpolate $work/cgan.safetensors -o $work/x.png
+label-on-dcgan         | 1 | takes no label                       | sample $model --label 1 -o $work/x.png
 code-unknown           | 1 | --code 'x=1': expected NAME=V        | sample $work/infogan.safetensors --code x=1 -o $work/x.png
 code-not-number        | 1 | --code c_cont: 'a' is not a number   | sample $work/infogan.safetensors --code c_cont=a,1 -o $work/x.png
 code-count             | 1 | --code c_cont: takes 2 value(s), got 1 | sample $work/infogan.safetensors --code c_cont=1 -o $work/x.png

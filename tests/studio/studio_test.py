@@ -8,6 +8,8 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
   - the grid region holds varied pixels, and a scripted click on "Randomize", then the R key,
     each change it (and the seed);
   - grid cell 0 for seed 7 is what `ganzoo sample --seed 7 -n 1` writes (with --ganzoo);
+  - a conditional model without a class chosen gets the core's rows (one per class, as `ganzoo
+    sample`), with a class a plain grid, cell 0 the CLI's pixels either way (with --ganzoo);
   - the settings file remembers the model and the seed for the next start;
   - with --make-models (files from ganzoo_make_studio_models): ProGAN's resolution stages change the
     generated size, CycleGAN's panel shows the input, its translation and the cycle back.
@@ -172,6 +174,27 @@ def main():
             check(same_size and diff == 0, f'cell 0 of seed 7 = `ganzoo sample --seed 7 -n 1` ({cw}x{ch}, max diff {diff}/255)')
         else:
             print('skip  same pixels as ganzoo sample (no --ganzoo: built without LibTorch)')
+
+        # A conditional model with no class chosen (the label left out): the core's grid plan, one
+        # row per class of 10 columns, as `ganzoo sample` draws it; a class chosen: a plain grid
+        # of that class. Cell 0 is the CLI's pixels either way.
+        if args.ganzoo:
+            cgan = os.path.join(args.models, 'cgan.safetensors')
+            script = ';'.join(['wait', f'shot:{shot("g.png")}', f'dump:{shot("g0.png")}', 'set:class=3', 'wait',
+                               f'shot:{shot("h.png")}', f'dump:{shot("h0.png")}', 'quit'])
+            run_studio(args, args.studio, script, os.path.join(tmp, 'cgan.ini'), '--models', args.models, '--model',
+                       'cgan.safetensors', '--seed', '7', '--no-remember')
+            g, h = json.load(open(shot('g.png.json')))['grid'], json.load(open(shot('h.png.json')))['grid']
+            check((g['count'], g['columns'], g['description']) == (100, 10, 'one row per class'),
+                  f'cGAN, no class chosen: one row per class ({g})')
+            check(h['count'] == 64 and h['description'] == '', f'cGAN, class 3: a plain grid of 64 ({h})')
+            for cell, label in (('g0.png', '0'), ('h0.png', '3')):
+                ref = shot(f'ref-{label}.png')
+                subprocess.run([args.ganzoo, 'sample', cgan, '--seed', '7', '--label', label, '-n', '1', '-o', ref],
+                               check=True, capture_output=True)
+                rrows, crows = read_png(ref)[2], read_png(shot(cell))[2]
+                diff = max(abs(p[i] - q[i]) for r1, r2 in zip(rrows, crows) for p, q in zip(r1, r2) for i in range(3))
+                check(diff == 0, f'cGAN cell 0 ({cell}) = `ganzoo sample --label {label} -n 1` (max diff {diff}/255)')
 
         # Remembered: the model and the last seed come back from the settings file.
         text = open(ini).read()

@@ -1,4 +1,6 @@
-#include "cli/commands/serve.hpp"
+// `ganzoo serve RUN... [--port P] [--host H] [--web DIR]`: the page over HTTP, with a live view
+// of the runs named (their live/ snapshots, written by `ganzoo train --live`).
+#include "cli/commands/commands.hpp"
 
 #include <signal.h>
 

@@ -1,4 +1,4 @@
-// ganzoo core: turning generated NCHW floats into 8-bit pixels.
+// ganzoo core: turning generated NCHW floats into 8-bit pixels, and resampling pixels.
 #pragma once
 
 #include <cstdint>
@@ -22,5 +22,15 @@ struct Grid {
 // images make one row of N. Empty cells of the last row are background.
 Grid tile_grid(const Tensor& images, float lo, float hi, int columns, int padding = 2,
                uint8_t background = 32);
+
+// Nearest-neighbour enlargement, `scale` times in each direction (1 keeps the grid), so that
+// 28-pixel samples can be looked at.
+Grid enlarge_grid(const Grid& grid, int scale);
+
+// An image of any size as one of `th` x `tw`: centre-cropped to the target's aspect ratio, then
+// resized by area averaging (each output pixel the mean of the source pixels it covers, rounded).
+// `src` holds channels x sh x sw bytes (CHW); returns channels x th x tw.
+std::vector<uint8_t> area_resize(const std::vector<uint8_t>& src, int64_t channels, int64_t sh, int64_t sw,
+                                 int64_t th, int64_t tw);
 
 }  // namespace ganzoo
