@@ -6,10 +6,12 @@
 #include <cstdio>
 
 #include "data/dataset.hpp"
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "train/files.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::metrics {
+
+using json = nlohmann::json;
 namespace {
 
 namespace nn = torch::nn;
@@ -56,7 +58,7 @@ std::vector<float> floats(const torch::Tensor& t) {
 
 }  // namespace
 
-ClassifierNets make_classifier(const ImageShape& shape, int64_t classes, int64_t feature_dim) {
+ClassifierNets make_classifier(const models::ImageShape& shape, int64_t classes, int64_t feature_dim) {
     // 28 → 28 → 14 → 7 → 4: strided convolutions (the core has no pooling), batch norm, ReLU.
     ClassifierNets nets;
     nets.features = nn::Sequential();
@@ -87,7 +89,7 @@ ClassifierResult train_classifier(const ClassifierOptions& o) {
     const data::ImageDataset test = data::load_dataset(o.data, data::Split::Test);
     if (!train.labeled() || !test.labeled() || train.class_names.size() < 2)
         throw std::invalid_argument("train-classifier: " + o.data + " has no class labels");
-    const ImageShape shape{train.channels, train.height, train.width};
+    const models::ImageShape shape{train.channels, train.height, train.width};
     const auto classes = static_cast<int64_t>(train.class_names.size());
     const auto images = to_unit_range(train), labels = labels_of(train);
     const auto test_images = to_unit_range(test), test_labels = labels_of(test);
@@ -133,7 +135,7 @@ ClassifierResult train_classifier(const ClassifierOptions& o) {
     nets.features->to(torch::kCPU);
     nets.logits->to(torch::kCPU);
     const int64_t feature_dim = nets.logits->children().front()->as<nn::Linear>()->options.in_features();
-    ExportSpec spec{{{"image", {{"shape", {shape.channels, shape.height, shape.width}}}},
+    models::ExportSpec spec{{{"image", {{"shape", {shape.channels, shape.height, shape.width}}}},
                      {"features", {{"shape", {feature_dim}}}}},
                     {{"features", {"image"}, nets.features}, {"logits", {"features"}, nets.logits}},
                     {}};
@@ -152,7 +154,7 @@ ClassifierResult train_classifier(const ClassifierOptions& o) {
                         {"mean", features.mean().item<double>()},
                         {"l2", features.norm().item<double>()},
                         {"tolerance", 2e-2 * scale}};
-    ExportOptions eo;
+    exporter::ExportOptions eo;
     eo.dtype = DType::F16;
     eo.family = "classifier";
     eo.name = "classifier-" + train.name;
@@ -167,8 +169,8 @@ ClassifierResult train_classifier(const ClassifierOptions& o) {
                    {"device", device.is_cuda() ? "cuda" : "cpu"},
                    {"wall_time_s", result.wall_s},
                    {"metrics", {{"test_accuracy", result.test_accuracy}, {"test_images", test.count}}}};
-    write_file_atomically(o.output, export_graphs(spec, eo, check));
+    train::write_file_atomically(o.output, exporter::export_graphs(spec, eo, check));
     return result;
 }
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::metrics

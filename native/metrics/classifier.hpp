@@ -15,7 +15,7 @@
 
 #include "models/family.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::metrics {
 
 struct ClassifierOptions {
     std::string data = "fashion-mnist";
@@ -39,10 +39,10 @@ struct ClassifierResult {
 struct ClassifierNets {
     torch::nn::Sequential features{nullptr}, logits{nullptr};
 };
-ClassifierNets make_classifier(const ImageShape& shape, int64_t classes, int64_t feature_dim = 128);
+ClassifierNets make_classifier(const models::ImageShape& shape, int64_t classes, int64_t feature_dim = 128);
 
 // Trains on the train split (random horizontal flips), measures the test split after each
 // epoch, prints one line per epoch and writes `output` atomically (F16).
 ClassifierResult train_classifier(const ClassifierOptions& options);
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::metrics

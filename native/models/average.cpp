@@ -5,7 +5,7 @@
 
 #include "ganzoo/latent.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 AverageSettings average_settings(const json& config) {
     AverageSettings s;
@@ -151,4 +151,4 @@ std::unique_ptr<GeneratorAverage::Applied> GeneratorAverage::apply(uint64_t seed
     return applied;
 }
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

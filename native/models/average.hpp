@@ -21,7 +21,7 @@
 
 #include "models/family.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 struct AverageSettings {
     double decay = 0.0;  // β; 0 = off
@@ -102,4 +102,4 @@ private:
     std::vector<Net> nets_;
 };
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -30,7 +30,7 @@
 
 #include "models/conv_nets.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 double began_k_update(double k, double lambda_k, double gamma, double loss_real, double loss_fake) {
     return std::clamp(k + lambda_k * (gamma * loss_real - loss_fake), 0.0, 1.0);
@@ -214,4 +214,4 @@ private:
 
 GANZOO_REGISTER_FAMILY(began, {"began", "BEGAN (Berthelot et al. 2017)", [] { return std::make_unique<Began>(); }});
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -4,7 +4,7 @@
 
 #include <torch/torch.h>
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 // k_{t+1} = clip(k_t + λ_k·(γ·L(x) − L(G(z))), 0, 1).
 double began_k_update(double k, double lambda_k, double gamma, double loss_real, double loss_fake);
@@ -30,4 +30,4 @@ struct StallDecay {
 // encodings are mutually orthogonal, 1 when they all point the same way; 0 for N < 2.
 torch::Tensor pulling_away(const torch::Tensor& s);
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -14,7 +14,7 @@
 // Export: the graph's prelude is one_hot(label) and concat(z, y); the rest is G's stack.
 #include "models/conv_nets.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 namespace {
 
 namespace nn = torch::nn;
@@ -116,4 +116,4 @@ private:
 GANZOO_REGISTER_FAMILY(cgan, {"cgan", "Conditional GAN (Mirza & Osindero 2014)",
                               [] { return std::make_unique<Cgan>(); }});
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

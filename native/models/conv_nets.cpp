@@ -1,6 +1,6 @@
 #include "models/conv_nets.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 namespace {
 
 // How many ×2 stages take the image side down to its base (≤ 8): 28 → 7 is 2, 32 → 4 is 3.
@@ -82,4 +82,4 @@ torch::nn::Sequential make_dcgan_discriminator(int64_t width, const ImageShape& 
     return d;
 }
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

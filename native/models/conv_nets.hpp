@@ -9,7 +9,7 @@
 
 #include "models/family.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 // Shapes of the ×2 ladder for an image: `stages` halvings take the side down to base_h × base_w
 // (≤ 8); G's first feature map has `top_channels` = width · 2^(stages−1).
@@ -37,4 +37,4 @@ CriticNorm critic_norm_from(const std::string& name);  // "batch" | "layer" | "n
 torch::nn::Sequential make_dcgan_discriminator(int64_t width, const ImageShape& shape, CriticNorm norm,
                                                const std::string& who);
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

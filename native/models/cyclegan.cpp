@@ -32,7 +32,7 @@
 #include "data/dataset.hpp"
 #include "models/parts.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 namespace cyclegan {
 
@@ -250,7 +250,7 @@ torch::Tensor to_unit_range(const std::vector<uint8_t>& pixels, int64_t count, c
                .sub(1.0);
 }
 
-class CycleGan final : public GanFamily {
+class Cyclegan final : public GanFamily {
 public:
     json defaults(bool cuda) const override {
         return {{"domains", "Sneaker,Ankle boot"},
@@ -490,6 +490,6 @@ private:
 
 }  // namespace
 
-GANZOO_REGISTER_FAMILY(cyclegan, {"cyclegan", "CycleGAN (Zhu et al. 2017)", [] { return std::make_unique<CycleGan>(); }});
+GANZOO_REGISTER_FAMILY(cyclegan, {"cyclegan", "CycleGAN (Zhu et al. 2017)", [] { return std::make_unique<Cyclegan>(); }});
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

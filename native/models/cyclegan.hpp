@@ -9,7 +9,7 @@
 
 #include "models/family.hpp"
 
-namespace ganzoo::train::cyclegan {
+namespace ganzoo::models::cyclegan {
 
 // The history of generated images D is trained on (Shrivastava et al. 2017; CycleGAN §4): while
 // fewer than `capacity` are stored, each new fake is stored and returned as it is; once full,
@@ -84,4 +84,4 @@ torch::nn::Sequential make_generator(int64_t channels, int64_t width, int64_t bl
 // 3×3 conv to one score per patch: 7×7 scores for 28×28, each seeing 18×18 pixels. LReLU 0.2.
 torch::nn::Sequential make_discriminator(int64_t channels, int64_t width);
 
-}  // namespace ganzoo::train::cyclegan
+}  // namespace ganzoo::models::cyclegan

@@ -20,7 +20,7 @@
 //        → Conv(64→128, k4 s2 p1) [128,7,7] → BN → LReLU → flatten → Linear → logit
 #include "models/conv_nets.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 namespace {
 
 class Dcgan final : public GeneratorCritic {
@@ -76,4 +76,4 @@ public:
 GANZOO_REGISTER_FAMILY(dcgan, {"dcgan", "DCGAN (Radford et al. 2016)",
                                [] { return std::make_unique<Dcgan>(); }});
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -4,7 +4,7 @@
 
 #include "models/parts.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 namespace {
 std::vector<FamilyInfo>& registry() {
@@ -152,4 +152,4 @@ torch::Tensor eval_forward(torch::nn::Sequential& net, const torch::Tensor& inpu
     return out;
 }
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

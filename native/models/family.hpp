@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 using json = nlohmann::json;
 
@@ -65,7 +65,7 @@ struct ImageShape {
     int64_t channels = 1, height = 28, width = 28;
 };
 
-// A network to export: a Sequential of modules the exporter knows (see export/exporter.cpp).
+// A network to export: a Sequential of modules the exporter knows (see exporter/exporter.cpp).
 struct ExportNet {
     std::string name;                 // "G"
     std::vector<std::string> inputs;  // graph inputs, e.g. {"z"}
@@ -241,7 +241,7 @@ const std::vector<FamilyInfo>& families();
 std::unique_ptr<GanFamily> make_family(const std::string& name);
 
 #define GANZOO_REGISTER_FAMILY(ident, ...) \
-    static const bool ganzoo_registered_##ident = ::ganzoo::train::register_family(__VA_ARGS__)
+    static const bool ganzoo_registered_##ident = ::ganzoo::models::register_family(__VA_ARGS__)
 
 // Shared helpers for members.
 // Generator output in eval mode (batch-norm running statistics), back in train mode after.
@@ -275,4 +275,4 @@ T config_value(const json& config, const std::string& key) {
     }
 }
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -35,7 +35,7 @@
 #include "models/conv_nets.hpp"
 #include "models/parts.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 // ---- virtual batch normalization -------------------------------------------------------------
 
@@ -603,4 +603,4 @@ void ImprovedDcgan::load(torch::serialize::InputArchive& archive) {
 GANZOO_REGISTER_FAMILY(improved_dcgan, {"improved-dcgan", "Improved DCGAN (Salimans et al. 2016)",
                                         [] { return std::make_unique<ImprovedDcgan>(); }});
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -12,7 +12,7 @@
 
 #include "models/family.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 // Virtual batch normalization (§3.5). In training mode the first `reference_rows` rows of the
 // input are the reference batch (G runs on cat([reference z; z]) and every layer before this
@@ -183,4 +183,4 @@ private:
     torch::nn::Sequential C_{nullptr};
 };
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

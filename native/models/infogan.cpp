@@ -35,7 +35,7 @@
 
 #include "models/family.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 namespace infogan {
 
@@ -57,7 +57,7 @@ namespace nn = torch::nn;
 
 nn::LeakyReLU leaky() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.1)); }
 
-class InfoGan final : public GeneratorCritic {
+class Infogan final : public GeneratorCritic {
 public:
     json defaults(bool cuda) const override {
         return {{"z_dim", 62},          {"categories", 10},   {"continuous", 2},  {"lambda", 1.0},
@@ -260,6 +260,6 @@ private:
 }  // namespace
 
 GANZOO_REGISTER_FAMILY(infogan, {"infogan", "InfoGAN (Chen et al. 2016)",
-                                 [] { return std::make_unique<InfoGan>(); }});
+                                 [] { return std::make_unique<Infogan>(); }});
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-namespace ganzoo::train::infogan {
+namespace ganzoo::models::infogan {
 
 // The variational lower bound's loss L_I (to minimise; −L_I + H(c) bounds I(c; G(z, c))):
 //   categorical: cross-entropy of Q's logits [N, K] against the drawn category [N] (int64);
@@ -17,4 +17,4 @@ struct InfoLoss {
 InfoLoss info_loss(const torch::Tensor& logits, const torch::Tensor& category, const torch::Tensor& mean,
                    const torch::Tensor& log_std, const torch::Tensor& continuous);
 
-}  // namespace ganzoo::train::infogan
+}  // namespace ganzoo::models::infogan

@@ -10,7 +10,7 @@
 
 #include "models/family.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 // parts: (name, pointer to a module or an optimizer), e.g. {{"G", G_.get()}, {"D", D_.get()}}.
 template <class T>
@@ -50,4 +50,4 @@ inline torch::optim::AdamOptions recipe_adam(const json& config) {
         .betas({config_value<double>(config, "beta1"), config_value<double>(config, "beta2")});
 }
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -27,7 +27,7 @@
 #include "models/parts.hpp"
 #include "models/wasserstein.hpp"
 
-namespace ganzoo::train::progan {
+namespace ganzoo::models::progan {
 
 namespace nn = torch::nn;
 namespace F = torch::nn::functional;
@@ -207,7 +207,7 @@ torch::Tensor real_images_at(const torch::Tensor& full, int64_t stage, double al
 
 // ---- the member -----------------------------------------------------------------------------
 
-json ProGan::defaults(bool cuda) const {
+json Progan::defaults(bool cuda) const {
     // CPU: widths and phases sized so one run with --threads 1 takes under an hour on this
     // loaded 2-core machine (docs/members/progan.md, "The recipe and why"): width 8 (32, 32, 16,
     // 8 channels), 25,600 images per phase, 3 epochs of 59,968 ≥ the 7 phases' 179,200.
@@ -235,7 +235,7 @@ json ProGan::defaults(bool cuda) const {
     return d;
 }
 
-void ProGan::build(const json& config, const ImageShape& shape, int64_t /*num_classes*/, torch::Device device) {
+void Progan::build(const json& config, const ImageShape& shape, int64_t /*num_classes*/, torch::Device device) {
     z_dim_ = config_value<int64_t>(config, "z_dim");
     const auto width = config_value<int64_t>(config, "width");
     const auto stages = config_value<int64_t>(config, "stages");
@@ -278,17 +278,17 @@ void ProGan::build(const json& config, const ImageShape& shape, int64_t /*num_cl
     images_seen_ = 0;
 }
 
-torch::Tensor ProGan::pad(const torch::Tensor& images) const {
+torch::Tensor Progan::pad(const torch::Tensor& images) const {
     if (pad_h_ == 0 && pad_w_ == 0) return images;
     return F::pad(images, F::PadFuncOptions({pad_w_, pad_w_, pad_h_, pad_h_}).value(-1.0));
 }
 
-Generator ProGan::stage_generator(int64_t k) const {
+Generator Progan::stage_generator(int64_t k) const {
     if (k >= 0 && k < static_cast<int64_t>(snapshots_.size()) && snapshots_[k]) return snapshots_[k];
     return G_;
 }
 
-Generator ProGan::copy_generator() const {
+Generator Progan::copy_generator() const {
     // A new Generator draws its initial weights from the CPU generator: put the state back, so
     // that taking a copy leaves the run's random stream, and so the run, unchanged.
     // (No lock held while building: drawing the weights takes the generator's own mutex.)
@@ -319,12 +319,12 @@ Generator ProGan::copy_generator() const {
     return copy;
 }
 
-void ProGan::take_snapshots(int64_t stage) {
+void Progan::take_snapshots(int64_t stage) {
     for (int64_t k = 0; k < stage && k < static_cast<int64_t>(snapshots_.size()); ++k)
         if (!snapshots_[k]) snapshots_[k] = copy_generator();
 }
 
-StepStats ProGan::train_step(const Batch& batch) {
+StepStats Progan::train_step(const Batch& batch) {
     const auto [stage, alpha] = point();
     // Stage k ends where stage k + 1's fade-in begins: keep G as it is now for every stage
     // that just ended (a batch that crosses more than one boundary ends them all here). A run
@@ -368,7 +368,7 @@ StepStats ProGan::train_step(const Batch& batch) {
 
 // What "G" is: the last stage whose fade-in is over, at α = 1, enlarged by nearest upsampling
 // to the full resolution (the exported "G" runs the same network).
-torch::Tensor ProGan::sample(const torch::Tensor& z, const GeneratorInputs& /*inputs*/) {
+torch::Tensor Progan::sample(const torch::Tensor& z, const GeneratorInputs& /*inputs*/) {
     torch::NoGradGuard no_grad;
     const int64_t stage = schedule_.finished(images_seen_) - 1;
     auto out = stage_generator(stage)->forward(z.to(device_), stage, 1.0);
@@ -380,7 +380,7 @@ torch::Tensor ProGan::sample(const torch::Tensor& z, const GeneratorInputs& /*in
     return out;
 }
 
-ExportSpec ProGan::export_spec() {
+ExportSpec Progan::export_spec() {
     ExportSpec spec;
     spec.inputs = {{"z", {{"dim", z_dim_}, {"distribution", "normal"}}}};
     const int64_t finished = schedule_.finished(images_seen_);
@@ -394,7 +394,7 @@ ExportSpec ProGan::export_spec() {
     return spec;
 }
 
-void ProGan::save(torch::serialize::OutputArchive& archive) {
+void Progan::save(torch::serialize::OutputArchive& archive) {
     write_parts<nn::Module>(archive, {{"G", G_.get()}, {"D", D_.get()}});
     write_parts<torch::optim::Optimizer>(archive, {{"opt_G", opt_G_.get()}, {"opt_D", opt_D_.get()}});
     write_number(archive, "images_seen", images_seen_);
@@ -402,7 +402,7 @@ void ProGan::save(torch::serialize::OutputArchive& archive) {
         if (snapshots_[k]) write_parts<nn::Module>(archive, {{"G_stage" + std::to_string(k), snapshots_[k].get()}});
 }
 
-void ProGan::load(torch::serialize::InputArchive& archive) {
+void Progan::load(torch::serialize::InputArchive& archive) {
     read_parts<nn::Module>(archive, {{"G", G_.get()}, {"D", D_.get()}});
     read_parts<torch::optim::Optimizer>(archive, {{"opt_G", opt_G_.get()}, {"opt_D", opt_D_.get()}});
     images_seen_ = read_number(archive, "images_seen");
@@ -415,16 +415,16 @@ void ProGan::load(torch::serialize::InputArchive& archive) {
     }
 }
 
-std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> ProGan::networks() {
+std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> Progan::networks() {
     return {{"G", G_.ptr()}, {"D", D_.ptr()}};
 }
 
-bool ProGan::wrap_optimizers(const OptimizerWrap& wrap) {
+bool Progan::wrap_optimizers(const OptimizerWrap& wrap) {
     opt_G_ = wrap(std::move(opt_G_));
     opt_D_ = wrap(std::move(opt_D_));
     return true;
 }
 
-GANZOO_REGISTER_FAMILY(progan, {"progan", "ProGAN (Karras et al. 2018)", [] { return std::make_unique<ProGan>(); }});
+GANZOO_REGISTER_FAMILY(progan, {"progan", "ProGAN (Karras et al. 2018)", [] { return std::make_unique<Progan>(); }});
 
-}  // namespace ganzoo::train::progan
+}  // namespace ganzoo::models::progan

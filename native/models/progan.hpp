@@ -10,7 +10,7 @@
 
 #include "models/family.hpp"
 
-namespace ganzoo::train::progan {
+namespace ganzoo::models::progan {
 
 // §4.2: x / sqrt(mean over channels of x² + eps), at every pixel (dim 1 of [N, C, ...]).
 torch::Tensor pixel_norm(const torch::Tensor& x, double eps = 1e-8);
@@ -136,7 +136,7 @@ TORCH_MODULE(Discriminator);
 // blended with the previous resolution's image upsampled (appendix A.1).
 torch::Tensor real_images_at(const torch::Tensor& full, int64_t stage, double alpha);
 
-class ProGan : public GanFamily {
+class Progan : public GanFamily {
 public:
     json defaults(bool cuda) const override;
     void build(const json& config, const ImageShape& shape, int64_t num_classes, torch::Device device) override;
@@ -180,4 +180,4 @@ private:
     std::unique_ptr<torch::optim::Optimizer> opt_G_, opt_D_;
 };
 
-}  // namespace ganzoo::train::progan
+}  // namespace ganzoo::models::progan

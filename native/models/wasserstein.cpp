@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Tensor&)>& critic,
                                const torch::Tensor& real, const torch::Tensor& fake, torch::Tensor eps) {
@@ -25,13 +25,13 @@ void clip_parameters(torch::nn::Module& critic, double c) {
     for (auto& p : critic.parameters()) p.clamp_(-c, c);
 }
 
-json CriticGan::defaults(bool cuda) const {
+json Wgan::defaults(bool cuda) const {
     json d = recipe_;
     if (cuda) d["width"] = d.at("width").get<int64_t>() * 2;
     return d;
 }
 
-void CriticGan::build(const json& config, const ImageShape& shape, int64_t /*num_classes*/,
+void Wgan::build(const json& config, const ImageShape& shape, int64_t /*num_classes*/,
                       torch::Device device) {
     z_dim_ = config_value<int64_t>(config, "z_dim");
     const auto width = config_value<int64_t>(config, "width");
@@ -70,7 +70,7 @@ void CriticGan::build(const json& config, const ImageShape& shape, int64_t /*num
     critic_steps_ = 0;
 }
 
-StepStats CriticGan::train_step(const Batch& batch) {
+StepStats Wgan::train_step(const Batch& batch) {
     const auto& real = batch.images;
     torch::Tensor fake;
     {
@@ -110,4 +110,4 @@ StepStats CriticGan::train_step(const Batch& batch) {
             {"loss_g", -score_fake.item<double>()}};
 }
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

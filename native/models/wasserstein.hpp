@@ -7,7 +7,7 @@
 
 #include "models/conv_nets.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 // Gulrajani et al., eq. 3 without λ: E[(‖∇ₓ̂ D(x̂)‖₂ − 1)²] over x̂ = ε·real + (1 − ε)·fake,
 // ε ~ U[0, 1] per sample. Built with create_graph so that its gradient reaches the critic's
@@ -20,17 +20,17 @@ torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Te
 // Clamps every critic parameter to [−c, c] (WGAN's Algorithm 1, line 7).
 void clip_parameters(torch::nn::Module& critic, double c);
 
-// The recipe keys of a critic GAN (see CriticGan::defaults):
+// The recipe keys of a critic GAN (see Wgan::defaults):
 //   z_dim, width, batch, n_critic, optimizer ("rmsprop" | "adam"), lr, beta1, beta2,
 //   clip (0 = off), gp_lambda (0 = off), critic_norm ("batch" | "layer" | "none"),
 //   generator_norm ("batch" | "none"; runs from before it existed read as "batch").
 // WGAN and WGAN-GP are this class with different defaults (wgan.cpp, wgan_gp.cpp): every
 // mechanism is a key, so either can be switched on, off or combined from the command line.
-class CriticGan : public GeneratorCritic {
+class Wgan : public GeneratorCritic {
 public:
     // `name` prefixes errors ("wgan"); `recipe` is the member's full defaults on the CPU;
     // on CUDA `width` doubles.
-    CriticGan(std::string name, json recipe) : name_(std::move(name)), recipe_(std::move(recipe)) {}
+    Wgan(std::string name, json recipe) : name_(std::move(name)), recipe_(std::move(recipe)) {}
 
     json defaults(bool cuda) const override;
     void build(const json& config, const ImageShape& shape, int64_t num_classes, torch::Device device) override;
@@ -52,4 +52,4 @@ private:
     double critic_steps_ = 0;  // a double: it lives in the checkpoint's scalars
 };
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

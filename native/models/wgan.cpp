@@ -14,10 +14,10 @@
 // and not used here.
 #include "models/wasserstein.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 GANZOO_REGISTER_FAMILY(wgan, {"wgan", "WGAN (Arjovsky et al. 2017)", [] {
-                                  return std::make_unique<CriticGan>(
+                                  return std::make_unique<Wgan>(
                                       "wgan", json{{"z_dim", 100},
                                                    {"width", 64},
                                                    {"batch", 64},
@@ -32,4 +32,4 @@ GANZOO_REGISTER_FAMILY(wgan, {"wgan", "WGAN (Arjovsky et al. 2017)", [] {
                                                    {"generator_norm", "batch"}});
                               }});
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -11,10 +11,10 @@
 // The generator is DCGAN's, batch norm kept (the paper does).
 #include "models/wasserstein.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::models {
 
 GANZOO_REGISTER_FAMILY(wgan_gp, {"wgan-gp", "WGAN-GP (Gulrajani et al. 2017)", [] {
-                                     return std::make_unique<CriticGan>(
+                                     return std::make_unique<Wgan>(
                                          "wgan-gp", json{{"z_dim", 100},
                                                          {"width", 64},
                                                          {"batch", 64},
@@ -29,4 +29,4 @@ GANZOO_REGISTER_FAMILY(wgan_gp, {"wgan-gp", "WGAN-GP (Gulrajani et al. 2017)", [
                                                          {"generator_norm", "batch"}});
                                  }});
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::models

@@ -14,7 +14,7 @@ public:
     int64_t world_size() const override { return group_->world_size(); }
     std::string backend() const override { return group_->backend(); }
 
-    void join(GanFamily& family, const std::string& name, json& config, int64_t global_batch) override {
+    void join(models::GanFamily& family, const std::string& name, json& config, int64_t global_batch) override {
         dist::DataParallel* g = group_.get();
         if (!family.wrap_optimizers([g](std::unique_ptr<torch::optim::Optimizer> o) { return g->averaging(std::move(o)); }))
             throw std::runtime_error(name + " cannot train data-parallel (its optimizers are not reachable)");
@@ -22,7 +22,7 @@ public:
         config["distributed"] = {{"world_size", world_size()}, {"backend", backend()}, {"global_batch", global_batch}};
     }
 
-    void share_networks(GanFamily& family) override {
+    void share_networks(models::GanFamily& family) override {
         // Same seed, same weights on every rank already; the broadcast makes it a fact (and
         // covers a resume from a checkpoint that only rank 0 could read the same way).
         std::vector<torch::Tensor> tensors;
@@ -33,7 +33,7 @@ public:
         group_->broadcast(tensors);
     }
 
-    void average_buffers(GanFamily& family) override {
+    void average_buffers(models::GanFamily& family) override {
         std::vector<torch::Tensor> buffers;
         for (const auto& [name, module] : family.networks())
             for (const auto& b : module->buffers())
@@ -41,15 +41,15 @@ public:
         group_->average(buffers);
     }
 
-    BatchShard shard(int64_t batch) const override {
-        BatchShard s;
+    models::BatchShard shard(int64_t batch) const override {
+        models::BatchShard s;
         s.global_size = global_batch_;
         s.offset = rank() * batch;
         s.average = [g = group_.get()](std::vector<double> values) { return g->average(std::move(values)); };
         return s;
     }
 
-    StepTraffic agree(StepStats& stats, bool interrupted) override {
+    StepTraffic agree(models::StepStats& stats, bool interrupted) override {
         // One small all-reduce per step.
         const auto comm = group_->take_gradient_stats();
         std::vector<double> values;
@@ -71,7 +71,7 @@ public:
         return " (" + std::to_string(world_size()) + " ranks x " + std::to_string(batch) + ", " + backend() + ")";
     }
 
-    void probe(GanFamily& family, int64_t repetitions) override {
+    void probe(models::GanFamily& family, int64_t repetitions) override {
         if (repetitions <= 0) return;
         std::vector<torch::Tensor> tensors;
         for (const auto& [name, module] : family.networks())

@@ -13,6 +13,8 @@
 
 namespace ganzoo::train {
 
+using json = nlohmann::json;
+
 // One step's communication: the wall time of its gradient all-reduces and the bytes they moved.
 struct StepTraffic {
     double seconds = 0;
@@ -28,20 +30,20 @@ public:
     // Makes every optimizer of `family` average its gradients over the ranks and records the
     // group in config["distributed"]; one process drops that record (a distributed run resumed
     // by one process). Throws when the member cannot train data-parallel.
-    virtual void join(GanFamily& /*family*/, const std::string& /*name*/, json& config, int64_t /*global_batch*/) {
+    virtual void join(models::GanFamily& /*family*/, const std::string& /*name*/, json& config, int64_t /*global_batch*/) {
         config.erase("distributed");
     }
     // Rank 0's weights and buffers on every rank.
-    virtual void share_networks(GanFamily& /*family*/) {}
+    virtual void share_networks(models::GanFamily& /*family*/) {}
     // Batch-norm running estimates (each rank normalises its own shard, as DDP without
     // SyncBatchNorm) averaged over the ranks, before rank 0 samples or saves.
-    virtual void average_buffers(GanFamily& /*family*/) {}
+    virtual void average_buffers(models::GanFamily& /*family*/) {}
     // Where this rank's `batch` rows sit in the step's global batch.
-    virtual BatchShard shard(int64_t /*batch*/) const { return {}; }
+    virtual models::BatchShard shard(int64_t /*batch*/) const { return {}; }
 
     // After a step: the logged figures become the global batch's (a NaN on any rank reaches
     // all, and an "allreduce_ms" column is added) and a stop asked of any rank reaches all.
-    virtual StepTraffic agree(StepStats& /*stats*/, bool /*interrupted*/) { return {}; }
+    virtual StepTraffic agree(models::StepStats& /*stats*/, bool /*interrupted*/) { return {}; }
     // Whether to stop before the next step. One process stops at a signal as soon as it sees
     // it; a group only on the flag agree() shared, so that no rank enters a collective the
     // others skip.
@@ -52,7 +54,7 @@ public:
     virtual std::string describe(int64_t /*batch*/) const { return ""; }
     // Times `repetitions` all-reduces of every parameter's size after a barrier (FaultPlan's
     // allreduce-probe), for the summary.
-    virtual void probe(GanFamily& /*family*/, int64_t /*repetitions*/) {}
+    virtual void probe(models::GanFamily& /*family*/, int64_t /*repetitions*/) {}
     // The group's figures in summary.json (world size, backend, all-reduce time per step, ...).
     virtual void summarise(json& /*summary*/, double /*allreduce_ms_per_step*/, int64_t /*bytes_per_step*/) const {}
     virtual std::string backend() const { return ""; }

@@ -69,11 +69,11 @@ void FaultPlan::before_step(int64_t rank, int64_t step) const {
     if (rank_fault_ == "hang") std::this_thread::sleep_for(std::chrono::hours(1));
 }
 
-void FaultPlan::poison_batch(Batch& batch, int64_t step) const {
+void FaultPlan::poison_batch(models::Batch& batch, int64_t step) const {
     if (step == nan_loss_step_) batch.images[0].fill_(NAN);
 }
 
-void FaultPlan::poison_gradients(GanFamily& family, int64_t step) const {
+void FaultPlan::poison_gradients(models::GanFamily& family, int64_t step) const {
     if (step != nan_gradient_step_ || family.networks().empty()) return;
     torch::NoGradGuard no_grad;
     for (auto& p : family.networks().front().second->parameters())
@@ -83,7 +83,7 @@ void FaultPlan::poison_gradients(GanFamily& family, int64_t step) const {
         }
 }
 
-void FaultPlan::write_parameters(GanFamily& family, int64_t rank) const {
+void FaultPlan::write_parameters(models::GanFamily& family, int64_t rank) const {
     if (parameters_dir_.empty()) return;
     torch::serialize::OutputArchive archive;
     for (const auto& [name, module] : family.networks())

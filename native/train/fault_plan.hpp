@@ -32,11 +32,11 @@ public:
     // At the start of step `step` (1-based) on `rank`: dies or hangs when planned.
     void before_step(int64_t rank, int64_t step) const;
     // Step `step`'s batch, before the member's train_step.
-    void poison_batch(Batch& batch, int64_t step) const;
+    void poison_batch(models::Batch& batch, int64_t step) const;
     // After step `step`'s train_step, before the non-finite check.
-    void poison_gradients(GanFamily& family, int64_t step) const;
+    void poison_gradients(models::GanFamily& family, int64_t step) const;
     // At the end of training, on every rank.
-    void write_parameters(GanFamily& family, int64_t rank) const;
+    void write_parameters(models::GanFamily& family, int64_t rank) const;
     int64_t allreduce_probe() const { return allreduce_probe_; }  // 0: none
 
 private:

@@ -27,7 +27,7 @@ std::string format_duration(double seconds) {
 Progress::Progress(int64_t log_every, bool enabled)
     : enabled_(enabled), tty_(::isatty(STDOUT_FILENO) != 0), log_every_(log_every) {}
 
-void Progress::update(int64_t step, int64_t total, int64_t epoch, int64_t epochs, const StepStats& stats,
+void Progress::update(int64_t step, int64_t total, int64_t epoch, int64_t epochs, const models::StepStats& stats,
                       double images_per_s, double eta_s) {
     const bool last = step == total;
     if (!enabled_ || (!tty_ && step % log_every_ != 0 && !last)) return;

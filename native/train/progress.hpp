@@ -14,7 +14,7 @@ class Progress {
 public:
     Progress(int64_t log_every, bool enabled);
 
-    void update(int64_t step, int64_t total, int64_t epoch, int64_t epochs, const StepStats& stats,
+    void update(int64_t step, int64_t total, int64_t epoch, int64_t epochs, const models::StepStats& stats,
                 double images_per_s, double eta_s);
     void message(const std::string& text);
 

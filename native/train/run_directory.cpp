@@ -50,7 +50,7 @@ public:
         if (!out_) throw std::runtime_error(path + ": cannot open for writing");
     }
 
-    void append(int64_t step, int64_t epoch, const StepStats& stats, double images_per_s, double elapsed_s) {
+    void append(int64_t step, int64_t epoch, const models::StepStats& stats, double images_per_s, double elapsed_s) {
         if (header_.empty()) {
             header_ = "step,epoch";
             for (const auto& s : stats) header_ += "," + s.first;
@@ -93,7 +93,7 @@ std::string shape_text(c10::IntArrayRef shape) {
     return text + "]";
 }
 
-void save_record(GanFamily& family, const std::string& family_name, torch::serialize::OutputArchive& archive) {
+void save_record(models::GanFamily& family, const std::string& family_name, torch::serialize::OutputArchive& archive) {
     archive.write("family", name_tensor(family_name));
     torch::serialize::OutputArchive shapes;
     for (const auto& [net, module] : family.networks())
@@ -102,7 +102,7 @@ void save_record(GanFamily& family, const std::string& family_name, torch::seria
     archive.write("shapes", shapes);
 }
 
-void check_record(GanFamily& family, const std::string& family_name, torch::serialize::InputArchive& archive,
+void check_record(models::GanFamily& family, const std::string& family_name, torch::serialize::InputArchive& archive,
                   const std::string& path) {
     torch::Tensor written;
     if (!archive.try_read("family", written)) return;  // written before the record existed
@@ -131,7 +131,7 @@ void check_record(GanFamily& family, const std::string& family_name, torch::seri
 }
 
 // `average`: the generator average, saved beside the model when averaging is on.
-void save_checkpoint(GanFamily& family, const std::string& family_name, const GeneratorAverage* average,
+void save_checkpoint(models::GanFamily& family, const std::string& family_name, const models::GeneratorAverage* average,
                      const std::string& dir, const Checkpoint& state) {
     torch::serialize::OutputArchive archive;
     archive.write("version", torch::tensor(static_cast<int64_t>(kCheckpointVersion)));
@@ -157,7 +157,7 @@ void save_checkpoint(GanFamily& family, const std::string& family_name, const Ge
 }
 
 // A checkpoint without an average (written before averaging was on) starts it at the loaded G.
-Checkpoint load_checkpoint(GanFamily& family, const std::string& family_name, GeneratorAverage* average,
+Checkpoint load_checkpoint(models::GanFamily& family, const std::string& family_name, models::GeneratorAverage* average,
                            const std::string& dir, torch::Device device) {
     const std::string path = dir + "/latest.pt";
     if (!fs::exists(path))
@@ -194,10 +194,10 @@ Checkpoint load_checkpoint(GanFamily& family, const std::string& family_name, Ge
 }
 
 // With `average` (averaging on), the grid is the averaged generator's, as export writes it.
-void write_sample_grid(GanFamily& family, GeneratorAverage* average, const json& config, const std::string& path) {
+void write_sample_grid(models::GanFamily& family, models::GeneratorAverage* average, const json& config, const std::string& path) {
     const auto applied = average ? average->apply(average_refresh_seed(config)) : nullptr;
-    const auto count = config_value<int64_t>(config, "sample_count");
-    const auto latents = normal_latents(config_value<uint64_t>(config, "sample_seed"), 0, count, family.z_dim());
+    const auto count = models::config_value<int64_t>(config, "sample_count");
+    const auto latents = normal_latents(models::config_value<uint64_t>(config, "sample_seed"), 0, count, family.z_dim());
     const auto z = torch::from_blob(const_cast<float*>(latents.data.data()), {count, family.z_dim()},
                                     torch::kFloat);
     const int64_t columns = family.grid_columns(count);
@@ -247,7 +247,7 @@ void RunDirectory::open_log(int64_t resume_step) {
     if (writer_) log_ = std::make_unique<StepLog>(path_ + "/log.csv", resume_step);
 }
 
-void RunDirectory::log_step(int64_t step, int64_t epoch, const StepStats& stats, double images_per_s, double elapsed_s) {
+void RunDirectory::log_step(int64_t step, int64_t epoch, const models::StepStats& stats, double images_per_s, double elapsed_s) {
     if (log_) log_->append(step, epoch, stats, images_per_s, elapsed_s);
 }
 
@@ -255,19 +255,19 @@ void RunDirectory::flush_log() {
     if (log_) log_->flush();
 }
 
-void RunDirectory::save_checkpoint(GanFamily& family, const std::string& family_name, const GeneratorAverage* average,
+void RunDirectory::save_checkpoint(models::GanFamily& family, const std::string& family_name, const models::GeneratorAverage* average,
                                    const Checkpoint& state) {
     if (!writer_) return;
     flush_log();
     train::save_checkpoint(family, family_name, average, checkpoints(), state);
 }
 
-Checkpoint RunDirectory::load_checkpoint(GanFamily& family, const std::string& family_name, GeneratorAverage* average,
+Checkpoint RunDirectory::load_checkpoint(models::GanFamily& family, const std::string& family_name, models::GeneratorAverage* average,
                                          torch::Device device) const {
     return train::load_checkpoint(family, family_name, average, checkpoints(), device);
 }
 
-void RunDirectory::write_epoch(GanFamily& family, GeneratorAverage* average, const json& options, int64_t epoch,
+void RunDirectory::write_epoch(models::GanFamily& family, models::GeneratorAverage* average, const json& options, int64_t epoch,
                                const std::string& family_name) {
     if (!writer_) return;
     char name[64];

@@ -15,6 +15,8 @@
 
 namespace ganzoo::train {
 
+using json = nlohmann::json;
+
 // What a checkpoint holds besides the model: the steps trained and the training time so far.
 struct Checkpoint {
     int64_t step = 0;
@@ -43,21 +45,21 @@ public:
     // log.csv: a header from the first step's stats, then one row per step; resuming at
     // `resume_step` drops the rows after it.
     void open_log(int64_t resume_step);
-    void log_step(int64_t step, int64_t epoch, const StepStats& stats, double images_per_s, double elapsed_s);
+    void log_step(int64_t step, int64_t epoch, const models::StepStats& stats, double images_per_s, double elapsed_s);
     void flush_log();
 
     // Networks, optimizers, the generator average (when on) and `state`, checksummed and
     // written atomically; the log is flushed first.
-    void save_checkpoint(GanFamily& family, const std::string& family_name, const GeneratorAverage* average,
+    void save_checkpoint(models::GanFamily& family, const std::string& family_name, const models::GeneratorAverage* average,
                          const Checkpoint& state);
     // Every rank reads it. A checkpoint without an average (written before averaging was on)
     // starts the average at the loaded G.
-    Checkpoint load_checkpoint(GanFamily& family, const std::string& family_name, GeneratorAverage* average,
+    Checkpoint load_checkpoint(models::GanFamily& family, const std::string& family_name, models::GeneratorAverage* average,
                                torch::Device device) const;
 
     // The end of an epoch: samples/epoch_NNN.png (the averaged generator's when averaging is on)
     // and report.html.
-    void write_epoch(GanFamily& family, GeneratorAverage* average, const json& options, int64_t epoch,
+    void write_epoch(models::GanFamily& family, models::GeneratorAverage* average, const json& options, int64_t epoch,
                      const std::string& family_name);
     void write_summary(const json& summary);
 

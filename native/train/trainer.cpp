@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "ganzoo/latent.hpp"
 #include "train/collective.hpp"
 #include "train/files.hpp"
@@ -92,10 +92,10 @@ void keep_classes(data::ImageDataset& ds, const std::vector<int64_t>& classes) {
     ds.count = kept;
 }
 
-DeviceData load_data(const json& config, torch::Device device, const GanFamily& family) {
+DeviceData load_data(const json& config, torch::Device device, const models::GanFamily& family) {
     DeviceData d;
-    d.dataset = data::load_dataset(config_value<std::string>(config, "data"), data::Split::Train);
-    data::truncate(d.dataset, config_value<int64_t>(config, "limit"));
+    d.dataset = data::load_dataset(models::config_value<std::string>(config, "data"), data::Split::Train);
+    data::truncate(d.dataset, models::config_value<int64_t>(config, "limit"));
     if (const auto classes = family.training_classes(config, d.dataset.class_names); !classes.empty())
         keep_classes(d.dataset, classes);
     const auto& ds = d.dataset;
@@ -119,7 +119,7 @@ json dataset_document(const data::ImageDataset& ds) {
 }
 
 // where the user may only change how long it runs).
-json resolve_config(const TrainRequest& request, GanFamily& family, const std::string& run_dir) {
+json resolve_config(const TrainRequest& request, models::GanFamily& family, const std::string& run_dir) {
     const std::string config_path = run_dir + "/config.json";
     if (request.resume) {
         json config = read_json(config_path);
@@ -162,7 +162,7 @@ json loop_defaults() {
             {"ema", 0.0},        {"ema_start", 0}};
 }
 
-uint64_t average_refresh_seed(const json& options) { return step_seed(config_value<uint64_t>(options, "seed"), -2); }
+uint64_t average_refresh_seed(const json& options) { return step_seed(models::config_value<uint64_t>(options, "seed"), -2); }
 
 torch::Device resolve_device(const std::string& name) {
     if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
@@ -224,12 +224,12 @@ LoadedRun load_run(const std::string& run_dir, torch::Device device) {
     LoadedRun run;
     run.config = read_json(run_dir + "/config.json");
     const auto& options = run.config.at("options");
-    run.family = make_family(run.config.value("family", ""));
+    run.family = models::make_family(run.config.value("family", ""));
     const auto& dataset = run.config.at("dataset");
     const auto image = dataset.at("image");
-    ImageShape shape{image[0].get<int64_t>(), image[1].get<int64_t>(), image[2].get<int64_t>()};
+    models::ImageShape shape{image[0].get<int64_t>(), image[1].get<int64_t>(), image[2].get<int64_t>()};
     run.family->build(options, shape, static_cast<int64_t>(dataset.at("classes").size()), device);
-    run.average = make_average(*run.family, options);
+    run.average = models::make_average(*run.family, options);
     const Checkpoint state =
         RunDirectory(run_dir, false).load_checkpoint(*run.family, run.config.value("family", ""), run.average.get(), device);
     run.step = state.step;
@@ -246,7 +246,7 @@ void check_loop_options(const json& options) {
                             {"threads", 0, 4096},       {"limit", 0, int64_t(1) << 40}, {"checkpoint_every", 1, int64_t(1) << 40},
                             {"log_every", 1, int64_t(1) << 40}, {"sample_count", 1, 4096}};
     for (const auto& r : ranges) {
-        const auto value = config_value<int64_t>(options, r.key);
+        const auto value = models::config_value<int64_t>(options, r.key);
         if (value < r.lo || value > r.hi) {
             std::string flag = r.key;
             std::replace(flag.begin(), flag.end(), '_', '-');
@@ -257,7 +257,7 @@ void check_loop_options(const json& options) {
 }
 
 // The first network whose gradients hold a NaN/Inf, with the first such parameter; empty if none.
-std::string nonfinite_gradient(GanFamily& family) {
+std::string nonfinite_gradient(models::GanFamily& family) {
     torch::NoGradGuard no_grad;
     for (const auto& [name, module] : family.networks()) {
         std::vector<torch::Tensor> sums;
@@ -282,11 +282,11 @@ std::string nonfinite_gradient(GanFamily& family) {
 // The parameters `family` would have at options' width, without building it there: from
 // builds at widths 4, 8 and 12 (each layer's size is a product of at most two channel counts
 // that grow linearly with the width, so the count is a quadratic in it).
-double estimated_parameters(const std::string& family, json options, const ImageShape& shape, int64_t classes) {
-    const double x = static_cast<double>(config_value<int64_t>(options, "width"));
+double estimated_parameters(const std::string& family, json options, const models::ImageShape& shape, int64_t classes) {
+    const double x = static_cast<double>(models::config_value<int64_t>(options, "width"));
     double p[3];
     for (int i = 0; i < 3; ++i) {
-        auto small = make_family(family);
+        auto small = models::make_family(family);
         options["width"] = 4 * (i + 1);
         small->build(options, shape, classes, torch::kCPU);
         int64_t n = 0;
@@ -301,10 +301,10 @@ double estimated_parameters(const std::string& family, json options, const Image
 // A width past what the machine's memory holds is refused with the estimate, before LibTorch
 // fails on an allocation (--width 100000 ended in a raw allocation error): weights, gradients
 // and Adam's two moments, 16 bytes a parameter, against the physical memory (CPU training).
-void check_network_memory(const std::string& family, const json& options, const ImageShape& shape, int64_t classes,
+void check_network_memory(const std::string& family, const json& options, const models::ImageShape& shape, int64_t classes,
                           const torch::Device& device) {
     if (!options.contains("width") || !device.is_cpu()) return;  // InfoGAN sizes its nets otherwise
-    const int64_t width = config_value<int64_t>(options, "width");
+    const int64_t width = models::config_value<int64_t>(options, "width");
     if (width <= 64) return;
     const double parameters = estimated_parameters(family, options, shape, classes);
     const double bytes = parameters * 16;
@@ -363,7 +363,7 @@ private:
 // The options' device; data-parallel on CUDA without an index: one GPU per local rank, as
 // torchrun's LOCAL_RANK (`ganzoo launch` sets it).
 torch::Device training_device(const json& options, const dist::Options& d) {
-    torch::Device device = resolve_device(config_value<std::string>(options, "device"));
+    torch::Device device = resolve_device(models::config_value<std::string>(options, "device"));
     if (d.distributed() && device.is_cuda() && !device.has_index()) {
         const char* local = std::getenv("LOCAL_RANK");
         const int64_t local_rank = local ? std::atoll(local) : d.rank;
@@ -375,7 +375,7 @@ torch::Device training_device(const json& options, const dist::Options& d) {
 
 // --threads, or this machine's cores shared by the ranks on it.
 void set_threads(const json& options, const dist::Options& d, const dist::Endpoint& endpoint) {
-    const auto threads = config_value<int64_t>(options, "threads");
+    const auto threads = models::config_value<int64_t>(options, "threads");
     const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
     torch::set_num_threads(
         static_cast<int>(threads > 0 ? threads : std::max<int64_t>(1, cores / local_world_size(d, endpoint))));
@@ -391,7 +391,7 @@ struct Schedule {
 
 Schedule make_schedule(const json& options, int64_t images, const dist::Options& d) {
     Schedule s;
-    s.batch = config_value<int64_t>(options, "batch");
+    s.batch = models::config_value<int64_t>(options, "batch");
     s.global_batch = s.batch * d.world_size;
     if (s.batch < 1 || s.global_batch > images)
         throw std::runtime_error("--batch " + std::to_string(s.batch) +
@@ -400,36 +400,36 @@ Schedule make_schedule(const json& options, int64_t images, const dist::Options&
                                                   : std::string()) +
                                  " must be between 1 and the dataset size " + std::to_string(images));
     s.steps_per_epoch = images / s.global_batch;
-    const auto step_limit = config_value<int64_t>(options, "steps");
-    s.total_steps = step_limit > 0 ? step_limit : config_value<int64_t>(options, "epochs") * s.steps_per_epoch;
+    const auto step_limit = models::config_value<int64_t>(options, "steps");
+    s.total_steps = step_limit > 0 ? step_limit : models::config_value<int64_t>(options, "epochs") * s.steps_per_epoch;
     s.total_epochs = (s.total_steps + s.steps_per_epoch - 1) / s.steps_per_epoch;
     if (s.total_steps < 1) throw std::runtime_error("nothing to train: --epochs and --steps are both 0");
-    s.checkpoint_every = config_value<int64_t>(options, "checkpoint_every");
-    s.seed = config_value<uint64_t>(options, "seed");
+    s.checkpoint_every = models::config_value<int64_t>(options, "checkpoint_every");
+    s.seed = models::config_value<uint64_t>(options, "seed");
     return s;
 }
 
 // The member's networks at the run's first weights (seeded from step -1), given its training
 // data; returns the generator average when averaging is on.
-std::unique_ptr<GeneratorAverage> build_member(GanFamily& family, const std::string& name, const json& options,
+std::unique_ptr<models::GeneratorAverage> build_member(models::GanFamily& family, const std::string& name, const json& options,
                                                const DeviceData& data, torch::Device device) {
     const auto& ds = data.dataset;
-    const ImageShape shape{ds.channels, ds.height, ds.width};
+    const models::ImageShape shape{ds.channels, ds.height, ds.width};
     const auto classes = static_cast<int64_t>(ds.class_names.size());
     check_network_memory(name, options, shape, classes, device);
-    torch::manual_seed(step_seed(config_value<uint64_t>(options, "seed"), -1));
+    torch::manual_seed(step_seed(models::config_value<uint64_t>(options, "seed"), -1));
     family.build(options, shape, classes, device);
     family.set_training_data(data.pixels, data.labels);
-    return make_average(family, options);
+    return models::make_average(family, options);
 }
 
 // Step s's batch: its slice of the epoch's permutation, this rank's rows of it.
 class Batches {
 public:
-    Batches(const DeviceData& data, const Schedule& schedule, int64_t rank, BatchShard shard, torch::Device device)
+    Batches(const DeviceData& data, const Schedule& schedule, int64_t rank, models::BatchShard shard, torch::Device device)
         : data_(data), schedule_(schedule), rank_(rank), shard_(std::move(shard)), device_(device) {}
 
-    Batch at(int64_t step) {
+    models::Batch at(int64_t step) {
         const int64_t epoch = step / schedule_.steps_per_epoch, position = step % schedule_.steps_per_epoch;
         if (order_epoch_ != epoch) {
             order_ = epoch_order(schedule_.seed, epoch, data_.dataset.count);
@@ -437,7 +437,7 @@ public:
         }
         const int64_t first = position * schedule_.global_batch + rank_ * schedule_.batch;
         const auto index = torch::from_blob(order_.data() + first, {schedule_.batch}, torch::kInt64).to(device_);
-        Batch b;
+        models::Batch b;
         b.images = images_to_float(data_.pixels.index_select(0, index));
         if (data_.labels.defined()) b.labels = data_.labels.index_select(0, index);
         b.shard = shard_;
@@ -448,7 +448,7 @@ private:
     const DeviceData& data_;
     const Schedule& schedule_;
     int64_t rank_;
-    BatchShard shard_;
+    models::BatchShard shard_;
     torch::Device device_;
     std::vector<int64_t> order_;
     int64_t order_epoch_ = -1;
@@ -483,7 +483,7 @@ private:
 
 // The step's first non-finite figure, else the first network whose gradients hold a NaN/Inf;
 // empty when the step is sound.
-std::string nonfinite_problem(const StepStats& stats, GanFamily& family) {
+std::string nonfinite_problem(const models::StepStats& stats, models::GanFamily& family) {
     for (const auto& [name, value] : stats)
         if (!std::isfinite(value)) return name + " is " + (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
     return nonfinite_gradient(family);
@@ -502,8 +502,8 @@ std::runtime_error nonfinite_error(int64_t step, const std::string& problem, int
 // What the loop runs on, as run_training set it up.
 struct Setup {
     const TrainRequest& request;
-    GanFamily& family;
-    GeneratorAverage* average;
+    models::GanFamily& family;
+    models::GeneratorAverage* average;
     RunDirectory& dir;
     Collective& collective;
     const json& config;   // config.json: what the live snapshots are exported with
@@ -527,7 +527,7 @@ public:
                      {"epochs", s_.schedule.total_epochs},
                      {"sample_seed", s_.options.at("sample_seed")},
                      {"generator", s_.average ? "average" : "live"}});
-        live_log_every_ = config_value<int64_t>(s_.options, "log_every");
+        live_log_every_ = models::config_value<int64_t>(s_.options, "log_every");
         live_epoch_ = s_.state.step / s_.schedule.steps_per_epoch;
     }
 
@@ -556,9 +556,9 @@ private:
                 faults.before_step(s_.collective.rank(), next);
                 const auto step_start = Clock::now();
                 torch::manual_seed(step_seed(plan.seed, state_.step));
-                Batch batch = s_.batches.at(state_.step);
+                models::Batch batch = s_.batches.at(state_.step);
                 faults.poison_batch(batch, next);
-                StepStats stats = s_.family.train_step(batch);
+                models::StepStats stats = s_.family.train_step(batch);
                 faults.poison_gradients(s_.family, next);
                 const StepTraffic traffic = s_.collective.agree(stats, stops.asked());
                 if (const std::string problem = nonfinite_problem(stats, s_.family); !problem.empty()) {
@@ -595,7 +595,7 @@ private:
         return (s_.schedule.total_steps - state_.step) * s_.schedule.global_batch / std::max(speed_.rate(), 1e-9);
     }
 
-    json live_progress(int64_t epoch, const StepStats& stats) const {
+    json live_progress(int64_t epoch, const models::StepStats& stats) const {
         json row = json::object();
         for (const auto& [key, value] : stats) row[key] = value;
         return {{"step", state_.step},          {"epoch", epoch},     {"images_per_s", speed_.rate()},
@@ -604,7 +604,7 @@ private:
 
     // After a step: a snapshot when one is due (the status with it), else the status on each
     // logged row.
-    void live_step(int64_t epoch, const StepStats& stats) {
+    void live_step(int64_t epoch, const models::StepStats& stats) {
         live_epoch_ = epoch;
         live_stats_ = stats;
         if (live_->snapshot_due(state_.step, elapsed()))
@@ -614,9 +614,9 @@ private:
     }
 
     std::vector<uint8_t> snapshot() {
-        RunExportOptions how;
+        exporter::RunExportOptions how;
         how.device = s_.device.str();
-        return export_run(s_.family, s_.average, s_.config, state_.step, elapsed(), how);
+        return exporter::export_run(s_.family, s_.average, s_.config, state_.step, elapsed(), how);
     }
 
     // The end of the run, or a stop: the newest weights and the final state.
@@ -674,14 +674,14 @@ private:
     std::unique_ptr<LiveWriter> live_;  // null unless --live, and on rank 0
     int64_t live_log_every_ = 1;         // the status is rewritten with each logged row
     int64_t live_epoch_ = 0;             // the newest step's epoch and values, for the final status
-    StepStats live_stats_;
+    models::StepStats live_stats_;
 };
 
 }  // namespace
 
 TrainSummary run_training(const TrainRequest& request) {
     const dist::Endpoint endpoint = dist::check_options(request.dist);
-    auto family = make_family(request.family);
+    auto family = models::make_family(request.family);
     RunDirectory dir(request.out.empty() ? "runs/" + request.family + "-" + timestamp() : request.out,
                      request.dist.rank == 0);  // only rank 0 writes the run directory
     dir.refuse_overwrite(request.resume);
@@ -708,7 +708,7 @@ TrainSummary run_training(const TrainRequest& request) {
         collective->share_networks(*family);
         dir.write_config(config);
         const std::string blas = device.is_cuda() ? "cuBLAS" : loaded_blas();
-        Progress progress(config_value<int64_t>(options, "log_every"), collective->rank() == 0);
+        Progress progress(models::config_value<int64_t>(options, "log_every"), collective->rank() == 0);
         progress.message("ganzoo: training " + request.family + " on " + ds.name + " (" + std::to_string(ds.count) +
                          " images " + std::to_string(ds.height) + "x" + std::to_string(ds.width) + ") on " +
                          device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads, BLAS " + blas +

@@ -20,6 +20,8 @@
 
 namespace ganzoo::train {
 
+using json = nlohmann::json;
+
 struct TrainRequest {
     std::string family;    // "dcgan"
     json overrides;        // options given by the user (loop options and the recipe's)
@@ -61,8 +63,8 @@ TrainSummary run_training(const TrainRequest& request);
 // the family: export and sampling use average->apply(average_refresh_seed(options)).
 struct LoadedRun {
     json config;
-    std::unique_ptr<GanFamily> family;
-    std::unique_ptr<GeneratorAverage> average;  // null: averaging is off
+    std::unique_ptr<models::GanFamily> family;
+    std::unique_ptr<models::GeneratorAverage> average;  // null: averaging is off
     int64_t step = 0;      // steps trained so far
     double wall_s = 0.0;   // training time so far
 };

@@ -14,7 +14,7 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
-namespace ganzoo::train::testing {
+namespace ganzoo::models::testing {
 
 inline std::shared_ptr<torch::nn::Module> network(GanFamily& family, const std::string& name) {
     for (auto& [n, module] : family.networks())
@@ -74,4 +74,4 @@ inline double max_abs_diff(const torch::Tensor& expected, const ganzoo::Tensor& 
     return worst;
 }
 
-}  // namespace ganzoo::train::testing
+}  // namespace ganzoo::models::testing

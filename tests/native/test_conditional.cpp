@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 #include "models/family.hpp"
@@ -13,8 +13,9 @@
 #include "member_helpers.hpp"  // Catch2 comes in last through it
 
 using namespace ganzoo;
-using namespace ganzoo::train;
-using namespace ganzoo::train::testing;
+using namespace ganzoo::exporter;
+using namespace ganzoo::models;
+using namespace ganzoo::models::testing;
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 #include "models/family.hpp"
@@ -21,8 +21,10 @@
 #include "member_helpers.hpp"  // Catch2 comes in last through it
 
 using namespace ganzoo;
+using namespace ganzoo::exporter;
+using namespace ganzoo::models;
 using namespace ganzoo::train;
-using namespace ganzoo::train::testing;
+using namespace ganzoo::models::testing;
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <set>
 
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "ganzoo/model.hpp"
 #include "models/cyclegan.hpp"
 #include "models/family.hpp"
@@ -16,9 +16,11 @@
 #include "member_helpers.hpp"  // Catch2 comes in last through it
 
 using namespace ganzoo;
+using namespace ganzoo::exporter;
+using namespace ganzoo::models;
 using namespace ganzoo::train;
-using namespace ganzoo::train::testing;
-namespace cg = ganzoo::train::cyclegan;
+using namespace ganzoo::models::testing;
+namespace cg = ganzoo::models::cyclegan;
 using Catch::Matchers::Contains;
 
 namespace {

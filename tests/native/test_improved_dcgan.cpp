@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 #include "models/improved_dcgan.hpp"
@@ -14,8 +14,9 @@
 #include "member_helpers.hpp"  // Catch2 comes in last through it
 
 using namespace ganzoo;
-using namespace ganzoo::train;
-using namespace ganzoo::train::testing;
+using namespace ganzoo::exporter;
+using namespace ganzoo::models;
+using namespace ganzoo::models::testing;
 
 namespace {
 

@@ -12,8 +12,8 @@
 
 #include "member_helpers.hpp"  // Catch2 comes in last through it
 
-using namespace ganzoo::train;
-using namespace ganzoo::train::testing;
+using namespace ganzoo::models;
+using namespace ganzoo::models::testing;
 
 namespace {
 

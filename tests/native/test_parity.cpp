@@ -4,7 +4,7 @@
 // core at F32 and F16) is in the member contract, test_contract.cpp.
 #include <cstdio>
 
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 #include "models/family.hpp"
@@ -12,8 +12,9 @@
 #include "member_helpers.hpp"  // Catch2 comes in last through it
 
 using namespace ganzoo;
-using namespace ganzoo::train;
-using namespace ganzoo::train::testing;
+using namespace ganzoo::exporter;
+using namespace ganzoo::models;
+using namespace ganzoo::models::testing;
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 #include "models/progan.hpp"
@@ -14,18 +14,19 @@
 #include "member_helpers.hpp"  // Catch2 comes in last through it
 
 using namespace ganzoo;
-using namespace ganzoo::train;
-using namespace ganzoo::train::progan;
-using namespace ganzoo::train::testing;
+using namespace ganzoo::exporter;
+using namespace ganzoo::models;
+using namespace ganzoo::models::progan;
+using namespace ganzoo::models::testing;
 
 namespace {
 
 namespace F = torch::nn::functional;
 
 // A small ProGAN on 28×28 images; `images` per phase, so a few steps of 8 cross stages.
-std::unique_ptr<ProGan> small_progan(double fade = 8, double stabilize = 8, uint64_t seed = 1, int64_t width = 2) {
+std::unique_ptr<Progan> small_progan(double fade = 8, double stabilize = 8, uint64_t seed = 1, int64_t width = 2) {
     torch::manual_seed(seed);
-    auto family = std::make_unique<ProGan>();
+    auto family = std::make_unique<Progan>();
     json config = family->defaults(false);
     config["width"] = width;  // 2: widths 8, 8, 4, 2
     config["z_dim"] = 16;
@@ -42,7 +43,7 @@ torch::Tensor up(const torch::Tensor& x, int64_t factor = 2) {
 
 // Trains until the schedule reaches `stage` with α = `alpha`, exactly (phases of 8 images,
 // batches of 8 or 4 land on every boundary and midpoint).
-void train_to(ProGan& gan, double images) {
+void train_to(Progan& gan, double images) {
     while (gan.images_seen() < images) {
         const int64_t n = images - gan.images_seen() >= 8 ? 8 : 4;
         gan.train_step(random_batch(n));
@@ -79,7 +80,7 @@ std::vector<std::string> sorted(std::vector<std::string> names) {
 }
 
 // Moves every bias off zero (in G and in the stage copies), so that the parity covers the biases too.
-void randomize_biases(ProGan& gan) {
+void randomize_biases(Progan& gan) {
     torch::NoGradGuard no_grad;
     std::vector<Generator> nets = {gan.generator()};
     for (const auto& copy : gan.snapshots())

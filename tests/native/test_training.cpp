@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 #include "models/average.hpp"
@@ -15,6 +15,8 @@
 
 namespace fs = std::filesystem;
 using namespace ganzoo;
+using namespace ganzoo::exporter;
+using namespace ganzoo::models;
 using namespace ganzoo::train;
 
 namespace {

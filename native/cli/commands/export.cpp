@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "cli/commands/commands.hpp"
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 #include "train/files.hpp"
 #include "train/trainer.hpp"
 
@@ -24,7 +24,7 @@ struct ExportCommandOptions {
 
 void run_export(const ExportCommandOptions& o) {
     auto loaded = train::load_run(o.run);
-    train::RunExportOptions how;
+    exporter::RunExportOptions how;
     how.dtype = o.dtype == "f32" ? DType::F32 : DType::F16;
     how.name = o.name;
     how.raw = o.raw;
@@ -35,7 +35,7 @@ void run_export(const ExportCommandOptions& o) {
             how.device = summary["device"];
     }
     // The averaged generator when the run keeps one (unless --raw): the grids showed it too.
-    const auto bytes = train::export_run(*loaded.family, loaded.average.get(), loaded.config, loaded.step,
+    const auto bytes = exporter::export_run(*loaded.family, loaded.average.get(), loaded.config, loaded.step,
                                          loaded.wall_s, how);
     train::write_file_atomically(output_path(o.out), bytes);
     const auto model = Model::load(bytes.data(), bytes.size());

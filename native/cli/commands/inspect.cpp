@@ -44,7 +44,7 @@ void run_report(const FileOptions& o) {
 void add_models(CLI::App& app) {
     auto* models = app.add_subcommand("models", "list the family members");
     models->callback([] {
-        for (const auto& f : train::families()) std::printf("%-15s %s\n", f.name.c_str(), f.title.c_str());
+        for (const auto& f : models::families()) std::printf("%-15s %s\n", f.name.c_str(), f.title.c_str());
     });
 }
 

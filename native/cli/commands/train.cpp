@@ -138,7 +138,7 @@ void add_train(CLI::App& app, const Invocation& invocation) {
 void add_train_classifier(CLI::App& app, const Invocation& invocation) {
     auto* cmd = app.add_subcommand("train-classifier",
                                    "train the Fashion-MNIST classifier that `ganzoo eval` measures samples with");
-    auto o = std::make_shared<train::ClassifierOptions>();
+    auto o = std::make_shared<metrics::ClassifierOptions>();
     o->command = invocation.command_line();
     cmd->add_option("-o,--output", o->output, "the classifier file (default web/models/classifier.safetensors)");
     cmd->add_option("--epochs", o->epochs, "passes over the train split (default 6)")->check(CLI::Range(1, 1000));
@@ -149,7 +149,7 @@ void add_train_classifier(CLI::App& app, const Invocation& invocation) {
     cmd->add_option("--data", o->data, "fashion-mnist (default) or a folder of images, one subfolder per class");
     cmd->add_option("--limit", o->limit, "train on the first N images only (smoke tests)");
     cmd->callback([o] {
-        const auto r = train::train_classifier(*o);
+        const auto r = metrics::train_classifier(*o);
         std::printf("wrote %s: test accuracy %.2f%% after %lld steps, %.0f s\n", o->output.c_str(),
                     100.0 * r.test_accuracy, static_cast<long long>(r.steps), r.wall_s);
     });

@@ -10,7 +10,12 @@
 #include "models/average.hpp"
 #include "models/family.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::exporter {
+
+using json = nlohmann::json;
+using models::ExportSpec;
+using models::GanFamily;
+using models::GeneratorAverage;
 
 struct ExportOptions {
     DType dtype = DType::F16;
@@ -48,4 +53,4 @@ struct RunExportOptions {
 std::vector<uint8_t> export_run(GanFamily& family, GeneratorAverage* average, const json& config, int64_t step,
                                 double wall_s, const RunExportOptions& how);
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::exporter

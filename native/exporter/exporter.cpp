@@ -1,4 +1,4 @@
-#include "export/exporter.hpp"
+#include "exporter/exporter.hpp"
 
 #include <cmath>
 #include <map>
@@ -8,10 +8,15 @@
 #include "ganzoo/latent.hpp"
 #include "train/trainer.hpp"
 
-namespace ganzoo::train {
+namespace ganzoo::exporter {
 namespace {
 
 namespace nn = torch::nn;
+using models::ExportNet;
+using models::ExportOp;
+using models::ExportsAsChannelAffine;
+using models::ExportsAsOps;
+using models::GeneratorInputs;
 
 // One op before tensors and local values get their final names: its JSON and its tensors by
 // role ("weight", "bias", "scale", "shift").
@@ -372,8 +377,8 @@ std::vector<uint8_t> export_run(GanFamily& family, GeneratorAverage* average, co
     const bool averaged = average && !how.raw;
     eo.training["generator"] = averaged ? "average" : "live";
     if (average) eo.training["ema"] = average->settings().decay;
-    const auto applied = averaged ? average->apply(average_refresh_seed(options)) : nullptr;
+    const auto applied = averaged ? average->apply(train::average_refresh_seed(options)) : nullptr;
     return export_model(family, eo);
 }
 
-}  // namespace ganzoo::train
+}  // namespace ganzoo::exporter
