@@ -25,6 +25,8 @@ void App::start() {
         bench_left = bench_total = options.bench;
     }
     load_script();
+    if (!options.follow.empty())
+        follow = std::make_unique<Follow>(options.follow, [this](const LoadedModel& m) { on_snapshot(m); });
 }
 
 void App::fail(const std::string& message) {
@@ -44,6 +46,7 @@ void App::update() {
     }
     ++frame;
 
+    if (follow) follow->tick();
     if (!worker.threaded()) worker.pump(8.0);  // the browser's share of generation this frame
     collect_results();
     if (walking && loaded && !loaded->stages.empty()) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atlas.hpp"
+#include "follow.hpp"
 #include "ganzoo/grid.hpp"
 #include "imgui.h"
 #include "imgui_internal.h"  // ImGui::MarkIniSettingsDirty: a setting changed, the .ini is saved
@@ -30,6 +31,7 @@ using json = nlohmann::json;
 struct ModelEntry {
     std::string title, path;  // path: a file (native) or a URL (web)
     json manifest;            // its manifest entry (metrics measured after export), if any
+    bool live = false;        // the followed run's newest snapshot (--follow)
 };
 
 struct Tracked {
@@ -48,6 +50,7 @@ struct App {
     int selected = -1, loading = -1;
     std::optional<LoadedModel> loaded;
     std::string status, error;
+    std::unique_ptr<Follow> follow;  // --follow RUN
 
     // Latent controls
     std::string stage;  // the net the grid runs
@@ -133,6 +136,11 @@ struct App {
     void select(int index);
     void on_model_error(int index, const std::string& message);
     void on_model_bytes(int index, const std::string& bytes);
+    // Puts `m` on screen as entry `index`. keep_view: the same entry reloaded (a new snapshot of
+    // the followed run), the seed, class, codes, stage, picks and images kept until the new ones
+    // arrive; else a new model, its view reset.
+    void show_model(int index, LoadedModel m, bool keep_view);
+    void on_snapshot(const LoadedModel& m);
 
     // ---- panels.cpp ----------------------------------------------------------------------------
     void build_ui();
@@ -147,12 +155,14 @@ struct App {
     void ui_cycle();
     void ui_card(ImVec2 pos, ImVec2 size);
     void ui_help();
+    void ui_live(ImVec2 pos, ImVec2 size);
 
     // ---- script.cpp ----------------------------------------------------------------------------
     void load_script();  // --script, with --screenshot's shorthand around it
     bool settled() const;
     void run_script();
     bool apply_setting(const std::string& kv);
+    int follow_reached(const std::string& what) const;  // 1 yes, 0 not yet, -1 not a condition
     json widgets_json() const;
     void bench_frame(double ms);
     void finish_bench();

@@ -45,6 +45,10 @@ Options parse_options(const std::vector<std::string>& args) {
         else if (name == "ini") o.ini = v;
         else if (name == "script") o.script = v;
         else if (name == "screenshot") o.screenshot = v;
+        else if (name == "follow") {
+            if (const std::string why = platform::run_problem(v); !why.empty()) usage_error("--follow '" + v + "': " + why);
+            o.follow = v;
+        }
         else if (name == "seed") o.seed = static_cast<uint64_t>(parse_int(name, v, 0, 1LL << 53));
         else if (name == "frames") o.frames = static_cast<int>(parse_int(name, v, 0, 1000000));
         else if (name == "bench") o.bench = static_cast<int>(parse_int(name, v, 1, 10000));

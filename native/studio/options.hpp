@@ -2,8 +2,8 @@
 //
 //   ganzoo-studio [FILE.safetensors ...] [--models DIR] [--model NAME] [--seed S] [--ini PATH]
 //                 [--size WxH] [--scale F] [--script CMDS] [--screenshot PNG] [--frames N]
-//                 [--bench N] [--no-remember]
-//   web/studio.html?model=NAME&seed=S&script=CMDS&bench=N   (the same options, from the URL)
+//                 [--bench N] [--follow RUN] [--no-remember]
+//   web/studio.html?model=NAME&seed=S&script=CMDS&bench=N&follow=ID   (the same, from the URL)
 //
 // FILE...        models to list (and show the first of, unless --model names another)
 // --models DIR   the folder of models (its manifest.json's titles first); default: web/models
@@ -14,6 +14,9 @@
 // --script CMDS  commands run between frames (script.hpp); --screenshot PNG is a shorthand for
 //                "frames:N;wait;shot:PNG;quit" after --frames N frames
 // --bench N      frame times while a 64-image grid regenerates N times (docs/studio.md)
+// --follow RUN   a training run's newest snapshot, reloaded in place as the trainer writes the
+//                next, and its status (`ganzoo train --live --out RUN`; in the browser the run's
+//                id under `ganzoo serve`): follow.hpp
 // A bad option is a one-line error and exit status 2.
 #pragma once
 
@@ -26,7 +29,7 @@ namespace studio {
 
 struct Options {
     std::vector<std::string> files;
-    std::string models_dir, model, ini, script, screenshot;
+    std::string models_dir, model, ini, script, screenshot, follow;
     std::optional<uint64_t> seed;
     int width = 1280, height = 800, frames = 0, bench = 0;
     float scale = 0;

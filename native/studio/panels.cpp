@@ -397,6 +397,71 @@ void App::ui_help() {
     ImGui::End();
 }
 
+namespace {
+
+// "1:02:03" or "2:03"; "-" when unknown.
+std::string duration(double s) {
+    if (!(s >= 0) || !std::isfinite(s)) return "-";
+    const long t = std::lround(s), h = t / 3600, m = t % 3600 / 60, sec = t % 60;
+    char text[32];
+    if (h) std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", h, m, sec);
+    else std::snprintf(text, sizeof text, "%ld:%02ld", m, sec);
+    return text;
+}
+
+// "loss_d 0.123  loss_g 1.45" from a status.json object of numbers.
+std::string values(const json& v) {
+    std::string text;
+    if (!v.is_object()) return text;
+    for (const auto& [k, x] : v.items()) {
+        char one[96];
+        if (x.is_number()) std::snprintf(one, sizeof one, "%s %.4g", k.c_str(), x.get<double>());
+        else std::snprintf(one, sizeof one, "%s %s", k.c_str(), x.dump().substr(0, 40).c_str());
+        text += (text.empty() ? "" : "  ") + std::string(one);
+    }
+    return text;
+}
+
+}  // namespace
+
+// The followed run (--follow): its state, progress, newest losses and the snapshot on screen.
+void App::ui_live(ImVec2 pos, ImVec2 size) {
+    ImGui::SetNextWindowPos(pos, ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(size, ImGuiCond_FirstUseEver);
+    ImGui::Begin("Live");
+    const json& s = follow->status;
+    ImGui::TextWrapped("%s", follow->title.c_str());
+    const std::string state = follow->state();
+    if (state.empty() || state == "missing" || state == "waiting") {
+        ImGui::TextWrapped("%s", state.empty() ? "reading its status ..." : s.value("why", state).c_str());
+    } else {
+        ImGui::Text("state    %s", state.c_str());
+        const auto number = [&](const char* k) { return s.contains(k) && s[k].is_number() ? s[k].get<double>() : -1.0; };
+        if (number("step") >= 0)
+            ImGui::Text("step     %.0f%s", number("step"), number("steps") > 0 ? (" / " + std::to_string(std::llround(number("steps")))).c_str() : "");
+        if (number("epoch") >= 0)
+            ImGui::Text("epoch    %.4g%s", number("epoch"), number("epochs") > 0 ? (" / " + std::to_string(std::llround(number("epochs")))).c_str() : "");
+        if (state == "training") ImGui::Text("ETA      %s", duration(number("eta_s")).c_str());
+        if (s.contains("losses")) ImGui::TextWrapped("losses   %s", values(s["losses"]).c_str());
+        if (s.contains("signal") && !s["signal"].empty()) ImGui::TextWrapped("signal   %s", values(s["signal"]).c_str());
+    }
+    ImGui::Separator();
+    if (!follow->newest) {
+        ImGui::TextWrapped("waiting for the first snapshot");
+    } else {
+        const auto& steps = follow->newest->info().training.steps;
+        const std::string of = steps ? " of step " + std::to_string(*steps) : "";
+        ImGui::TextWrapped("snapshot%s (%d loaded%s)", of.c_str(), follow->snapshots,
+                           selected == 0 ? ", on screen" : "; pick it in Models to see it");
+    }
+    if (!follow->problem.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.3f, 1));
+        ImGui::TextWrapped("%s", follow->problem.c_str());
+        ImGui::PopStyleColor();
+    }
+    ImGui::End();
+}
+
 void App::build_ui() {
     tracked.clear();  // what this frame draws
     ui_menu();
@@ -408,7 +473,9 @@ void App::build_ui() {
     const float mid_w = d.x - left_w - std::min(300 * s, d.x * 0.25f);
     ui_grid(ImVec2(left_w, top), ImVec2(mid_w, (d.y - top) * 0.7f));
     ui_interp(ImVec2(left_w, top + (d.y - top) * 0.7f), ImVec2(mid_w, (d.y - top) * 0.3f));
-    ui_card(ImVec2(left_w + mid_w, top), ImVec2(d.x - left_w - mid_w, d.y - top));
+    const float right_w = d.x - left_w - mid_w, live_h = follow ? (d.y - top) * 0.35f : 0;
+    if (follow) ui_live(ImVec2(left_w + mid_w, top), ImVec2(right_w, live_h));
+    ui_card(ImVec2(left_w + mid_w, top + live_h), ImVec2(right_w, d.y - top - live_h));
     ui_help();
     shortcuts();
 }

@@ -42,7 +42,7 @@ std::string settings_location(const std::string& ini_option);
 std::string load_settings(const std::string& location);  // "" when there is nothing yet
 void save_settings(const std::string& location, const char* text);
 
-// ---- files: models ----------------------------------------------------------------------------
+// ---- files: models and training runs -------------------------------------------------------
 // A file's bytes, or why not. Natively `where` is a path and `done` runs before fetch returns; in
 // the browser a URL, fetched in the background, `done` running on the main thread later.
 using Fetched = std::function<void(const std::string* bytes, const std::string& error)>;
@@ -52,6 +52,21 @@ void fetch(const std::string& where, Fetched done);
 bool has_folders();
 std::optional<std::vector<std::string>> list_folder(const std::string& dir);
 std::string models_folder(const std::string& option);
+
+// A training run written by `ganzoo train --live` (docs/live.md): natively its folder, in the
+// browser its id under `ganzoo serve` (runs/ID/live/...).
+// Why `run` cannot name a run ("" when it can: natively a folder not made yet is fine).
+std::string run_problem(const std::string& run);
+std::string run_title(const std::string& run);
+std::string snapshot_location(const std::string& run);  // its live/latest.safetensors
+// The run's live/status.json as `ganzoo serve` answers it: before there is one,
+// {"state": "missing"|"waiting", "why": ...} (natively made up the same way). `done` as for fetch.
+void fetch_run_status(const std::string& run, Fetched done);
+// What identifies the snapshot there now ("" when there is none): natively its device, inode,
+// size and modification time (the trainer renames each new one over the last: one stat a poll);
+// the browser cannot stat a URL, so there it is the `snapshot` entry of the status the server
+// sent (`status_text`: step, bytes, the seconds it took).
+std::string snapshot_identity(const std::string& run, const std::string& status_text);
 
 // ---- images out ------------------------------------------------------------------------------
 // Saves one image as `name`: natively a PNG in the current folder, in the browser a download.

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include <GLFW/glfw3.h>
+#include <nlohmann/json.hpp>
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb_image_write.h>
 
@@ -107,6 +108,40 @@ std::optional<std::vector<std::string>> list_folder(const std::string& dir) {
 }
 
 std::string models_folder(const std::string& option) { return option.empty() ? GANZOO_STUDIO_MODELS : option; }
+
+std::string run_problem(const std::string& run) {
+    struct stat st{};
+    if (run.empty()) return "expected a run folder (ganzoo train ... --live --out RUN)";
+    if (::stat(run.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) return "not a folder (expected the run's, ganzoo train --out RUN)";
+    return "";
+}
+
+std::string run_title(const std::string& run) {
+    std::string title = run;
+    while (title.size() > 1 && title.back() == '/') title.pop_back();
+    return title;
+}
+
+std::string snapshot_location(const std::string& run) { return run_title(run) + "/live/latest.safetensors"; }
+
+// The answers `ganzoo serve` gives (native/serve/server.cpp) before a run has a status.
+void fetch_run_status(const std::string& run, Fetched done) {
+    const auto answer = [](const char* state, const char* why) { return nlohmann::json{{"state", state}, {"why", why}}.dump(); };
+    struct stat st{};
+    std::string text;
+    if (::stat(run.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        text = answer("missing", "the run folder is not there (yet, or any more)");
+    else if (!read_file(run_title(run) + "/live/status.json", text))
+        text = answer("waiting", "no live/status.json yet: the run has not started, or trains without --live");
+    done(&text, "");
+}
+
+std::string snapshot_identity(const std::string& run, const std::string&) {
+    struct stat st{};
+    if (::stat(snapshot_location(run).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+           std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
 
 bool save_image(const std::string& name, const uint8_t* rgba, int width, int height, std::string& message) {
     const std::string path = "./" + name;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <GLFW/glfw3.h>
+#include <nlohmann/json.hpp>
 
 namespace studio::platform {
 
@@ -168,6 +169,21 @@ void fetch(const std::string& where, Fetched done) {
 bool has_folders() { return false; }
 std::optional<std::vector<std::string>> list_folder(const std::string&) { return std::nullopt; }
 std::string models_folder(const std::string&) { return "models"; }
+
+// The ids `ganzoo serve` gives its runs (the folder's name: letters, digits, '-' and '_').
+std::string run_problem(const std::string& run) {
+    const bool ok = !run.empty() && run.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == std::string::npos;
+    return ok ? "" : "expected a run id of ganzoo serve (letters, digits, '-' and '_': /api/runs.json lists them)";
+}
+
+std::string run_title(const std::string& run) { return run; }
+std::string snapshot_location(const std::string& run) { return "runs/" + run + "/live/latest.safetensors"; }
+void fetch_run_status(const std::string& run, Fetched done) { fetch("runs/" + run + "/live/status.json", std::move(done)); }
+
+std::string snapshot_identity(const std::string&, const std::string& status_text) {
+    const nlohmann::json s = nlohmann::json::parse(status_text, nullptr, false);
+    return s.is_object() && s.contains("snapshot") && s["snapshot"].is_object() ? s["snapshot"].dump() : "";
+}
 
 bool save_image(const std::string& name, const uint8_t* rgba, int width, int height, std::string& message) {
     js_download_png(name.c_str(), rgba, width, height);

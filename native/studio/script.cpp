@@ -8,6 +8,8 @@
 //                   walk, help
 //   shot:PNG        (native) the framebuffer as PNG, and PNG.json with the tracked widgets' rects
 //   dump:PNG        (native) grid cell 0's pixels as the core made them (to_rgba8), 1:1
+//   follow:WHAT     (--follow) until the followed run has: snapshots=N loaded, failures=N loads
+//                   failed, state=S in its status (missing, waiting, training, finished, ...)
 //   quit            exit 0
 // Any command that cannot run (unknown widget, model that fails to load) exits with status 1.
 // Also here: the state the tests read (PNG.json, window.studio) and the --bench measurement.
@@ -76,6 +78,13 @@ void App::run_script() {
             script_wait_frames = 2;  // the new textures drawn, then read back
             return;
         }
+        if (op == "follow") {
+            const int reached = follow_reached(arg);
+            if (reached < 0) return fail("script: cannot wait for 'follow:" + arg + "' (needs --follow; snapshots=N, failures=N or state=S)");
+            if (!reached) return;
+            script.pop_front();
+            continue;
+        }
         script.pop_front();
         if (op == "frames") {
             script_wait_frames = std::max(0, std::atoi(arg.c_str()));
@@ -142,10 +151,23 @@ bool App::apply_setting(const std::string& kv) {
     return false;
 }
 
+int App::follow_reached(const std::string& what) const {
+    const auto eq = what.find('=');
+    if (!follow || eq == std::string::npos) return -1;
+    const std::string k = what.substr(0, eq), v = what.substr(eq + 1);
+    char* end = nullptr;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    const bool number = !v.empty() && *end == '\0';
+    if (k == "snapshots" && number) return follow->snapshots >= n;
+    if (k == "failures" && number) return follow->failures >= n;
+    if (k == "state" && !v.empty()) return follow->state() == v;
+    return -1;
+}
+
 json App::widgets_json() const {
     json w = json::object();
     for (const auto& [name, t] : tracked) w[name] = {t.min.x, t.min.y, t.max.x - t.min.x, t.max.y - t.min.y};
-    return {{"widgets", w},
+    json state = {{"widgets", w},
             {"generations", generations},
             {"seed", settings.seed},
             {"model", loaded ? loaded->title : ""},
@@ -154,6 +176,11 @@ json App::widgets_json() const {
             {"scale", scale},
             {"grid", {{"count", grid_plan.request.count}, {"columns", grid_plan.columns}, {"rows", grid_plan.rows},
                       {"description", grid_plan.description}}}};
+    if (follow)
+        state["follow"] = {{"run", follow->run}, {"state", follow->state()}, {"step", follow->status.value("step", json())},
+                           {"snapshots", follow->snapshots}, {"failures", follow->failures}, {"problem", follow->problem},
+                           {"on_screen", selected == 0 && loaded.has_value()}};
+    return state;
 }
 
 // --bench: regenerates a 64-image grid bench_total times (a new seed each time) and records the
