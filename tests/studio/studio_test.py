@@ -12,17 +12,23 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
     sample`), with a class a plain grid, cell 0 the CLI's pixels either way (with --ganzoo);
   - the settings file remembers the model and the seed for the next start;
   - with --make-models (files from ganzoo_make_studio_models): ProGAN's resolution stages change the
-    generated size, CycleGAN's panel shows the input, its translation and the cycle back.
+    generated size, CycleGAN's panel shows the input, its translation and the cycle back;
+  - --follow RUN follows a run as `ganzoo train --live` writes it (its live/latest.safetensors
+    replaced by rename): nothing there yet, then a snapshot, then another (the grid redrawn in
+    place, cell 0 what that file draws, seed and image count kept), a truncated one (no crash, the
+    model shown stays), the run folder deleted (the model stays), the run back (its snapshot loads).
 Exit 0: all pass; 77: skipped (no xvfb-run).
 """
 import argparse
 import json
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 
@@ -128,6 +134,122 @@ def imgui_windows(rows, name):
     check(widget > 50 and frame > 1000, f'{name}: ImGui widgets ({widget} accent px, {frame} frame px)')
 
 
+def same_pixels(a, b):
+    """Max channel difference of two PNGs of the same size (255 when their sizes differ)."""
+    (aw, ah, ar), (bw, bh, br) = read_png(a), read_png(b)
+    if (aw, ah) != (bw, bh):
+        return 255
+    return max(abs(p[i] - q[i]) for r1, r2 in zip(ar, br) for p, q in zip(r1, r2) for i in range(3))
+
+
+def replace_atomically(path, data):
+    """As the trainer writes live/: the new file beside the old, renamed over it."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp'
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def follow_test(args, tmp):
+    """--follow on a run folder whose live/ files this test writes, as the trainer would."""
+    shot = lambda n: os.path.join(tmp, n)
+    first = open(os.path.join(args.models, 'dcgan.safetensors'), 'rb').read()
+    second = open(os.path.join(args.models, 'wgan-gp.safetensors'), 'rb').read()
+    # What each file draws in the studio on its own: cell 0 of seed 7.
+    for name, ref in (('dcgan.safetensors', 'ref-first.png'), ('wgan-gp.safetensors', 'ref-second.png')):
+        run_studio(args, args.studio, f'wait;dump:{shot(ref)};quit', shot('follow-ref.ini'), '--models', args.models,
+                   '--model', name, '--seed', '7', '--no-remember')
+    run = shot('run')
+    live = os.path.join(run, 'live')
+
+    def snapshot(data, step):
+        replace_atomically(os.path.join(live, 'latest.safetensors'), data)
+        status = {'state': 'training', 'step': step, 'steps': 100, 'epoch': 1, 'epochs': 5, 'eta_s': 42,
+                  'losses': {'loss_d': 0.5, 'loss_g': 1.25}, 'snapshot': {'step': step, 'bytes': len(data)}}
+        replace_atomically(os.path.join(live, 'status.json'), json.dumps(status).encode())
+
+    script = ';'.join([
+        'frames:3', 'follow:state=missing', f'shot:{shot("w.png")}',
+        'follow:snapshots=1', 'set:count=16', 'wait', f'dump:{shot("fa0.png")}', f'shot:{shot("fa.png")}',
+        'follow:snapshots=2', 'wait', f'dump:{shot("fb0.png")}', f'shot:{shot("fb.png")}',
+        'follow:failures=1', 'wait', f'dump:{shot("fc0.png")}', f'shot:{shot("fc.png")}',
+        'follow:state=missing', f'dump:{shot("fe0.png")}', f'shot:{shot("fe.png")}',
+        'follow:snapshots=3', 'wait', f'dump:{shot("fd0.png")}', f'shot:{shot("fd.png")}', 'quit'])
+    cmd = ['xvfb-run', '-a', '-s', '-screen 0 1280x800x24', args.studio, '--size', '1280x800', '--scale', '1',
+           '--no-remember', '--models', args.models, '--seed', '7', '--follow', run, '--script', script]
+    # Its own process group: xvfb-run, Xvfb and the studio all end if this test gives up on it.
+    studio = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+    def state(name, timeout=60):
+        """The studio's state beside screenshot `name`, once it has written it (after the dump
+        the script names before the shot)."""
+        path, start = shot(name + '.json'), time.time()
+        while time.time() - start < timeout and studio.poll() is None:
+            try:
+                return json.load(open(path))
+            except (OSError, ValueError):
+                time.sleep(0.05)
+        try:
+            return json.load(open(path))
+        except (OSError, ValueError):
+            check(False, f'--follow: the studio reached {name} (exit status {studio.poll()})')
+            return None
+
+    try:
+        w = state('w.png')
+        if not w:
+            return
+        check(w['follow']['state'] == 'missing' and w['model'] == '' and w['follow']['snapshots'] == 0,
+              f'--follow, no run folder yet: waiting, nothing loaded ({w["follow"]})')
+        snapshot(first, 10)
+        a = state('fa.png')
+        if not a:
+            return
+        check(a['follow']['snapshots'] == 1 and a['follow']['step'] == 10 and a['model'].startswith('Live: '),
+              f'the first snapshot is on screen ({a["model"]}, {a["follow"]})')
+        check(same_pixels(shot('fa0.png'), shot('ref-first.png')) == 0, 'cell 0 of the first snapshot is what its file draws')
+        snapshot(second, 20)
+        b = state('fb.png')
+        if not b:
+            return
+        grid_a, grid_b = region(read_png(shot('fa.png'))[2], a['widgets']['grid']), region(read_png(shot('fb.png'))[2], b['widgets']['grid'])
+        d = mean_abs_diff(grid_a, grid_b) if len(grid_a) == len(grid_b) else 255
+        check(b['follow']['snapshots'] == 2 and d > 5, f'a new snapshot redraws the grid (mean |diff| {d:.1f})')
+        check(same_pixels(shot('fb0.png'), shot('ref-second.png')) == 0, 'cell 0 of the new snapshot is what the new file draws')
+        check(b['seed'] == 7 and b['grid']['count'] == 16, f'the reload keeps the seed and the image count ({b["seed"]}, {b["grid"]["count"]})')
+        replace_atomically(os.path.join(live, 'latest.safetensors'), first[:len(first) // 2])
+        c = state('fc.png')
+        if not c:
+            return
+        check(c['follow']['failures'] >= 1 and c['follow']['snapshots'] == 2 and 'did not load' in c['follow']['problem'],
+              f'a truncated snapshot is refused ({c["follow"]["problem"]})')
+        check(same_pixels(shot('fc0.png'), shot('fb0.png')) == 0, 'after a truncated snapshot the model shown stays')
+        shutil.rmtree(run)
+        e = state('fe.png')
+        if not e:
+            return
+        check(same_pixels(shot('fe0.png'), shot('fb0.png')) == 0 and e['model'] == b['model'],
+              'the run folder deleted: the model shown stays')
+        snapshot(first, 30)  # the run resumed
+        f = state('fd.png')
+        if not f:
+            return
+        check(f['follow']['snapshots'] == 3 and f['follow']['step'] == 30, f'the resumed run\'s snapshot loads ({f["follow"]})')
+        check(same_pixels(shot('fd0.png'), shot('ref-first.png')) == 0, 'cell 0 is the resumed run\'s file\'s')
+        try:
+            code = studio.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            code = None
+        check(code == 0, f'the studio following the run exits 0 at the end of its script ({code})')
+    finally:
+        if studio.poll() is None:
+            os.killpg(studio.pid, signal.SIGKILL)
+        out = studio.communicate()[0]
+        if failures:
+            print(out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--studio', required=True)
@@ -222,6 +344,7 @@ def main():
                 ea, fa = region(read_png(shot('e.png'))[2], rect), region(read_png(shot('f.png'))[2], rect)
                 check(spread(ea) > 20, f'CycleGAN images are not blank (spread {spread(ea):.1f})')
                 check(mean_abs_diff(ea, fa) > 5, f'domain B shows other images than domain A ({mean_abs_diff(ea, fa):.1f})')
+        follow_test(args, tmp)
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
             for n in os.listdir(tmp):

@@ -3,13 +3,15 @@
 // Serves web/ on its own free port. Checks the canvas screenshots' pixels: not blank, Dear ImGui's
 // windows; a mouse click on "Randomize" and the R key each change the grid; cell 0 of seed 7 is
 // what `ganzoo sample --seed 7 -n 1` writes (with --ganzoo); localStorage brings model and seed back
-// after a reload; a devicePixelRatio of 2 gives a 2x drawing buffer and UI scale.
+// after a reload; a devicePixelRatio of 2 gives a 2x drawing buffer and UI scale; under
+// `ganzoo serve`, studio.html?follow=ID follows a run's live/ files: a new snapshot redraws the
+// grid in place (cell 0 is what the new file draws), a truncated one keeps the model shown.
 // Frame times are a benchmark, not a test: tests/bench/studio_web_bench.mjs (docs/studio.md).
 // --keep DIR: keeps the screenshots. Exit 0 = all pass.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,4 +175,93 @@ test('high DPI: devicePixelRatio 2 doubles the drawing buffer and the UI scale',
   assertImGui(await shot(page, 'studio-web-hidpi.png'), 'hi-DPI screenshot');
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+// Grid cell 0 as the core made it (the page's hook), once the studio has settled.
+async function cell0(page) {
+  await page.evaluate(() => { window.studioCell = null; window.studioWantCell = true; });
+  await page.waitForFunction(() => window.studioCell, null, { timeout: 10000 });
+  return page.evaluate(() => window.studioCell);
+}
+
+// A PNG's pixels, decoded by the browser.
+async function decodePng(page, file) {
+  return page.evaluate(async (src) => {
+    const img = new Image();
+    img.src = src;
+    await img.decode();
+    const c = new OffscreenCanvas(img.width, img.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    return { width: img.width, height: img.height, rgba: Array.from(ctx.getImageData(0, 0, img.width, img.height).data) };
+  }, `data:image/png;base64,${readFileSync(file).toString('base64')}`);
+}
+
+function maxDiff(a, b) {
+  assert.deepEqual([a.width, a.height], [b.width, b.height]);
+  let m = 0;
+  for (let i = 0; i < a.rgba.length; i++) m = Math.max(m, Math.abs(a.rgba[i] - b.rgba[i]));
+  return m;
+}
+
+test('?follow=ID under `ganzoo serve`: a new snapshot redraws the grid in place, a truncated one keeps the model', { skip: !ganzooBin && 'no --ganzoo' }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'ganzoo-studio-follow-'));
+  const live = join(work, 'run', 'live');
+  // As the trainer writes live/: the new file beside the old, renamed over it; the status after.
+  const replace = (name, data) => {
+    mkdirSync(live, { recursive: true });
+    writeFileSync(join(live, `${name}.tmp`), data);
+    renameSync(join(live, `${name}.tmp`), join(live, name));
+  };
+  const snapshot = (data, step) => {
+    replace('latest.safetensors', data);
+    replace('status.json', JSON.stringify({ state: 'training', step, steps: 100, epoch: 1, epochs: 5, eta_s: 42,
+      losses: { loss_d: 0.5, loss_g: 1.25 }, snapshot: { step, bytes: data.length } }));
+  };
+  const first = readFileSync(join(webRoot, 'models', MODEL)), second = readFileSync(join(webRoot, 'models', 'wgan-gp.safetensors'));
+  const server = spawn(ganzooBin, ['serve', join(work, 'run'), '--port', '0', '--web', webRoot], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise((resolveUrl, reject) => {
+      let out = '';
+      server.stdout.on('data', (d) => { out += d; const m = /serving on (http:\/\/\S+\/)/.exec(out); if (m) resolveUrl(m[1]); });
+      server.on('exit', (code) => reject(new Error(`ganzoo serve exited ${code}: ${out}`)));
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    const { page, problems } = await open(context, { url }, `?follow=run&seed=${SEED}&no-remember=1`);
+    const follow = (cond, arg) => page.waitForFunction(cond, arg, { timeout: 60000 });
+    await follow(() => window.studio && window.studio.follow && window.studio.follow.state === 'missing');
+
+    snapshot(first, 10);
+    await follow(() => window.studio.follow.snapshots >= 1);
+    const a = await settled(page, 1);
+    assert.ok(a.model.startsWith('Live: '), `the live entry is not on screen (${a.model})`);
+    const cellA = await cell0(page);
+    const gridA = pixels(await shot(page, 'studio-web-follow-a.png'), a.widgets.grid);
+
+    snapshot(second, 20);
+    await follow(() => window.studio.follow.snapshots >= 2);
+    const b = await settled(page, a.generations + 1);
+    assert.equal(b.seed, SEED, 'the reload lost the seed');
+    const gridB = pixels(await shot(page, 'studio-web-follow-b.png'), b.widgets.grid);
+    assert.ok(meanAbsDiff(gridA, gridB) > 5, `a new snapshot did not redraw the grid (${meanAbsDiff(gridA, gridB).toFixed(1)})`);
+    const cellB = await cell0(page);
+    const ref = join(work, 'ref-second.png');
+    execFileSync(ganzooBin, ['sample', join(webRoot, 'models', 'wgan-gp.safetensors'), '--seed', String(SEED), '-n', '1', '-o', ref]);
+    assert.equal(maxDiff(cellB, await decodePng(page, ref)), 0, 'cell 0 of the new snapshot is not what `ganzoo sample` draws of its file');
+    assert.ok(maxDiff(cellA, cellB) > 0, 'cell 0 did not change with the snapshot');
+
+    // A truncated snapshot: refused, the model shown stays, the page goes on.
+    replace('latest.safetensors', first.subarray(0, first.length >> 1));
+    replace('status.json', JSON.stringify({ state: 'training', step: 30, snapshot: { step: 30, bytes: first.length >> 1 } }));
+    await follow(() => window.studio.follow.failures >= 1);
+    const c = await settled(page, b.generations);
+    assert.match(c.follow.problem, /did not load/);
+    assert.equal(c.follow.snapshots, 2);
+    assert.equal(maxDiff(await cell0(page), cellB), 0, 'a truncated snapshot changed the model shown');
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    server.kill('SIGINT');
+    rmSync(work, { recursive: true, force: true });
+  }
 });

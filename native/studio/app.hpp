@@ -1,0 +1,171 @@
+// The studio's state and what it does, one platform-free struct. Its methods live by concern:
+//   app.cpp      generation requests (the grid, interpolation, CycleGAN) and the per-frame update
+//   models.cpp   the model list and loading a model
+//   panels.cpp   the Dear ImGui windows and the shortcuts
+//   script.cpp   the scripted automation (what the tests drive), the state it reports, --bench
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "atlas.hpp"
+#include "follow.hpp"
+#include "ganzoo/grid.hpp"
+#include "imgui.h"
+#include "imgui_internal.h"  // ImGui::MarkIniSettingsDirty: a setting changed, the .ini is saved
+#include "loaded_model.hpp"
+#include "options.hpp"
+#include "settings.hpp"
+#include "worker.hpp"
+
+namespace ganzoo::studio {
+
+using json = nlohmann::json;
+
+struct ModelEntry {
+    std::string title, path;  // path: a file (native) or a URL (web)
+    json manifest;            // its manifest entry (metrics measured after export), if any
+    bool live = false;        // the followed run's newest snapshot (--follow)
+};
+
+struct Tracked {
+    ImVec2 min, max;
+};
+
+struct App {
+    explicit App(Options o);
+
+    Options options;
+    float scale = 1.0f;  // UI scale: the monitor's content scale (desktop) or devicePixelRatio (web)
+    Settings settings;
+    SettingsStore store;
+
+    std::vector<ModelEntry> entries;
+    int selected = -1, loading = -1;
+    std::optional<LoadedModel> loaded;
+    std::string status, error;
+    std::unique_ptr<Follow> follow;  // --follow RUN
+
+    // Latent controls
+    std::string stage;  // the net the grid runs
+    int focus = 0;      // the cell whose latent the sliders show
+    std::vector<float> focus_z;
+    bool focus_edited = false;
+    bool walking = false;
+    double walk_t = 0;
+    std::map<std::string, std::vector<float>> code_values;  // per code: its values (continuous)
+    std::map<std::string, int> code_choice;               // per categorical code: -1 rows, else value
+    int columns = 8;
+
+    // Interpolation and CycleGAN
+    int pick_a = 0, pick_b = 1;
+    ganzoo::GridPlan grid_plan;  // the layout of the grid on screen
+    ganzoo::Tensor grid_z;       // the latents of the grid on screen
+    std::vector<int64_t> grid_labels;
+    std::map<std::string, std::vector<float>> grid_codes;
+    int domain = 0, example = 0;
+
+    Worker worker;
+    Atlas atlas[kSlots];
+    bool dirty[kSlots] = {false, false, false};
+    uint64_t submitted[kSlots] = {0, 0, 0};
+    int generations = 0;  // grid results shown
+    double gen_ms_per_image = 0, gen_ms_total = 0;
+
+    // Frame timing
+    std::deque<double> frame_ms;
+    Clock::time_point last_frame = Clock::now();
+    int frame = 0;
+
+    // UI
+    bool show_help = false, show_card = true, show_interp = true;
+    std::map<std::string, Tracked> tracked;
+
+    // Script, bench
+    std::deque<std::string> script;
+    int script_wait_frames = 0;
+    int pending_click_release = -1;
+    int pending_key_release = -1;
+    std::string click_target;
+    std::string pending_shot;
+    bool quit = false;
+    int exit_code = 0;
+    int bench_left = 0, bench_total = 0;
+    std::vector<double> bench_frames, bench_idle;
+    int bench_idle_left = 60;
+    double bench_gen_ms = 0;
+    int bench_images = 0;
+    json bench_result;
+
+    // ---- app.cpp -------------------------------------------------------------------------------
+    // After the ImGui context exists: the remembered settings, then the options over them.
+    void start();
+    void fail(const std::string& message);  // a one-line error; a scripted run ends with status 1
+    void update();                          // once a frame, before ImGui's: results in, jobs out
+    void end_frame(int fb_width, int fb_height);  // after rendering: screenshot, settings, state
+    int64_t z_dim() const { return loaded ? loaded->model->info().z_dim : 0; }
+    std::vector<const ganzoo::InputInfo*> stage_codes() const { return net_codes(loaded->info(), stage); }
+    ganzoo::GridPlan plan() const;
+    ganzoo::Tensor grid_latents(const ganzoo::GridPlan& p) const;
+    void refresh_focus();
+    int64_t batch_size() const;
+    void submit_grid();
+    void submit_interp();
+    void submit_cycle();
+    void collect_results();
+    void randomize();
+    void set_seed(uint64_t seed);
+    void save_cell(const Images& imgs, int i, const std::string& what);
+    int zoom() const;
+    void zoom_by(int d);
+
+    // ---- models.cpp ----------------------------------------------------------------------------
+    // Lists the models and starts loading the first one. False: the folder --models names cannot
+    // be read (the error is printed).
+    bool find_models();
+    void add_entry(const std::string& title, const std::string& path, const json& manifest = json());
+    void add_manifest(const std::string& text, const std::string& dir);
+    void scan_folder(const std::string& dir);
+    void start_model();
+    void select(int index);
+    void on_model_error(int index, const std::string& message);
+    void on_model_bytes(int index, const std::string& bytes);
+    // Puts `m` on screen as entry `index`. keep_view: the same entry reloaded (a new snapshot of
+    // the followed run), the seed, class, codes, stage, picks and images kept until the new ones
+    // arrive; else a new model, its view reset.
+    void show_model(int index, LoadedModel m, bool keep_view);
+    void on_snapshot(const LoadedModel& m);
+
+    // ---- panels.cpp ----------------------------------------------------------------------------
+    void build_ui();
+    void track(const std::string& label);
+    bool keys_free() const;
+    void shortcuts();
+    void ui_menu();
+    void ui_models(ImVec2 pos, ImVec2 size);
+    void ui_latent(ImVec2 pos, ImVec2 size);
+    void ui_grid(ImVec2 pos, ImVec2 size);
+    void ui_interp(ImVec2 pos, ImVec2 size);
+    void ui_cycle();
+    void ui_card(ImVec2 pos, ImVec2 size);
+    void ui_help();
+    void ui_live(ImVec2 pos, ImVec2 size);
+
+    // ---- script.cpp ----------------------------------------------------------------------------
+    void load_script();  // --script, with --screenshot's shorthand around it
+    bool settled() const;
+    void run_script();
+    bool apply_setting(const std::string& kv);
+    int follow_reached(const std::string& what) const;  // 1 yes, 0 not yet, -1 not a condition
+    json widgets_json() const;
+    void bench_frame(double ms);
+    void finish_bench();
+};
+
+}  // namespace ganzoo::studio
