@@ -58,7 +58,12 @@ demo: build wasm
 	@echo "demo: open demo/dcgan-grid.png and demo/dcgan-interpolation.png"
 	@echo "demo: train your own with: $(GANZOO) train dcgan --epochs 10 --out runs/my-dcgan"
 	@echo "demo: the web page (sample, interpolate, embed): http://127.0.0.1:$(SERVE_PORT)/ (Ctrl-C stops the server)"
+ifeq ($(LIVE),)
+	@echo "demo: watch a GAN learn, live in the page: make demo LIVE=dcgan (or any member: ganzoo models)"
 	@node tests/web/serve.mjs --root web --port $(SERVE_PORT) < /dev/null
+else
+	@bash scripts/watch.sh --ganzoo $(GANZOO) --port $(SERVE_PORT) $(LIVE) $(LIVE_ARGS)
+endif
 
 # The dependency audit first (scripts/deps-audit.sh: every header, library and program the build
 # and the tests use comes from a package install-deps.sh installs), then the native tests. Then the
