@@ -1,13 +1,14 @@
 // A small static file server for web/ (make demo, the browser tests and the benchmark).
 //   node tests/web/serve.mjs [--root web] [--host 127.0.0.1] [--port 8000 | 0 = any free]
-//                            [--cors] [--isolate]
+//                            [--cors] [--isolate] [--help]
 // --cors     Access-Control-Allow-Origin: * (what a site hosting the widget's files needs)
 // --isolate  COOP/COEP headers (cross-origin isolation, for threaded wasm)
+// --help     this text
 // Prints "serving ROOT on http://HOST:PORT/" once listening. Also usable as a module.
 // Files are streamed (the browser tests serve a sparse 1.2 GB one); ?nolength=1 on a URL leaves
 // Content-Length out, as a server that streams does, and ?hang=1 never answers.
 import { createServer } from 'node:http';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,12 +70,30 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
   });
 }
 
+// The command line: --help prints the usage above (exit 0); an unknown option, a missing value or
+// a port that is not 0..65535 is a one-line error and exit status 2.
+function parseArgs(argv) {
+  const usage = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  const fail = (m) => { process.stderr.write(`serve.mjs: ${m} (--help lists the options)\n`); process.exit(2); };
+  const o = { root: 'web', host: '127.0.0.1', port: 8000, cors: false, isolate: false };
+  for (let i = 0; i < argv.length; ++i) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') {
+      console.log(usage.slice(0, usage.findIndex((l) => !l.startsWith('//'))).join('\n').replace(/^\/\/ ?/gm, ''));
+      process.exit(0);
+    } else if (a === '--cors' || a === '--isolate') o[a.slice(2)] = true;
+    else if (a === '--root' || a === '--host' || a === '--port') {
+      if (i + 1 >= argv.length) fail(`${a} needs a value`);
+      o[a.slice(2)] = argv[++i];
+    } else fail(`unknown option '${a}'`);
+  }
+  const port = Number(o.port);
+  if (!/^\d+$/.test(String(o.port)) || port > 65535) fail(`--port '${o.port}': expected a whole number 0..65535`);
+  return { ...o, port };
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
-  const root = arg('--root', 'web');
-  const { url } = await serve({
-    root, host: arg('--host', '127.0.0.1'), port: Number(arg('--port', 8000)),
-    cors: process.argv.includes('--cors'), isolate: process.argv.includes('--isolate'),
-  });
+  const { root, host, port, cors, isolate } = parseArgs(process.argv.slice(2));
+  const { url } = await serve({ root, host, port, cors, isolate });
   console.log(`serving ${root}/ on ${url} (Ctrl-C stops)`);
 }
