@@ -137,6 +137,9 @@ void App::show_model(int index, LoadedModel m, bool keep_view) {
     const std::string old_stage = stage;
     const auto old_values = code_values;
     const auto old_choice = code_choice;
+    // Images of the model on screen until now must never be shown for this one: its grid (or
+    // strip, or translation) still generating is dropped, and every slot is asked for anew below.
+    worker.cancel();
     loaded = std::move(m);
     loading = -1;
     selected = index;

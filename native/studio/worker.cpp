@@ -29,6 +29,15 @@ uint64_t Worker::submit(Slot slot, Job job) {
     return latest_[slot];
 }
 
+void Worker::cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int s = 0; s < kSlots; ++s) {
+        latest_[s] = ++next_id_;  // an id no job has: the running one is superseded
+        pending_[s].reset();
+        done_[s].reset();
+    }
+}
+
 std::optional<Result> Worker::take(Slot slot) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!done_[slot]) return std::nullopt;

@@ -45,7 +45,8 @@ enum Slot { kGrid = 0, kInterp = 1, kCycle = 2, kSlots = 3 };
 
 // Threaded: a thread of its own runs the steps. Not threaded (the browser): pump() runs them on
 // the caller's thread within a time budget. A slot's new job replaces its pending or running one
-// (the running one stops between steps).
+// (the running one stops between steps); cancel() drops every slot's jobs and results, so that
+// nothing submitted before it is ever taken after it.
 class Worker {
 public:
     explicit Worker(bool threaded);
@@ -55,6 +56,9 @@ public:
 
     bool threaded() const { return thread_.joinable(); }
     uint64_t submit(Slot slot, Job job);
+    // Every job submitted so far is dropped: pending ones never start, a running one stops at its
+    // next step and leaves no result, results not yet taken are discarded.
+    void cancel();
     std::optional<Result> take(Slot slot);
     bool busy() const;
     float progress(Slot slot) const;

@@ -16,7 +16,9 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
   - --follow RUN follows a run as `ganzoo train --live` writes it (its live/latest.safetensors
     replaced by rename): nothing there yet, then a snapshot, then another (the grid redrawn in
     place, cell 0 what that file draws, seed and image count kept), a truncated one (no crash, the
-    model shown stays), the run folder deleted (the model stays), the run back (its snapshot loads).
+    model shown stays), the run folder deleted (the model stays), the run back (its snapshot loads);
+  - a model switch while a grid is generating drops that grid: the CycleGAN file picked during
+    ProGAN's grid shows its translation panel, and ProGAN's grid is never shown (shipped files);
 Exit 0: all pass; 77: skipped (no xvfb-run).
 """
 import argparse
@@ -250,6 +252,30 @@ def follow_test(args, tmp):
             print(out)
 
 
+def switch_test(args, tmp):
+    """A model switch while a grid is generating: the grid of the model left is dropped, never
+    shown for the new one. ProGAN (shipped, ~10 ms an image here) starts a 256-image grid; one
+    frame later the CycleGAN file is picked: its translation panel shows, and no grid."""
+    shot = lambda n: os.path.join(tmp, n)
+    if not all(os.path.exists(os.path.join(args.models, f)) for f in ('progan.safetensors', 'cyclegan.safetensors')):
+        print('skip  model switch during a grid (no shipped progan/cyclegan in --models)')
+        return
+    script = ';'.join(['set:count=256', f'shot:{shot("s0.png")}', 'set:model=cyclegan.safetensors', 'wait',
+                       'frames:30', 'wait', f'shot:{shot("s1.png")}', 'quit'])
+    run_studio(args, args.studio, script, shot('switch.ini'), '--models', args.models, '--model', 'progan.safetensors',
+               '--no-remember')
+    before, after = json.load(open(shot('s0.png.json'))), json.load(open(shot('s1.png.json')))
+    check(before['model'].startswith('ProGAN') and before['busy'] and before['generations'] == 0,
+          f'the switch comes while ProGAN\'s grid is generating ({before["model"]}, busy {before["busy"]}, '
+          f'{before["generations"]} grids shown)')
+    check(after['model'].startswith('CycleGAN') and 'cycle' in after['widgets'] and 'grid' not in after['widgets'],
+          f'after the switch the CycleGAN panel shows, no grid ({after["model"]}, widgets {sorted(after["widgets"])})')
+    check(after['generations'] == 0, f'the grid of the model left is never shown ({after["generations"]} grids shown)')
+    if 'cycle' in after['widgets']:
+        pixels = region(read_png(shot('s1.png'))[2], after['widgets']['cycle'])
+        check(spread(pixels) > 20, f'the translation panel is drawn (spread {spread(pixels):.1f})')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--studio', required=True)
@@ -344,6 +370,7 @@ def main():
                 ea, fa = region(read_png(shot('e.png'))[2], rect), region(read_png(shot('f.png'))[2], rect)
                 check(spread(ea) > 20, f'CycleGAN images are not blank (spread {spread(ea):.1f})')
                 check(mean_abs_diff(ea, fa) > 5, f'domain B shows other images than domain A ({mean_abs_diff(ea, fa):.1f})')
+        switch_test(args, tmp)
         follow_test(args, tmp)
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
