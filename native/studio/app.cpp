@@ -19,6 +19,7 @@ void App::start() {
     const std::string ini = store.load();
     if (!ini.empty()) ImGui::LoadIniSettingsFromMemory(ini.c_str(), ini.size());
     if (options.seed) settings.seed = *options.seed;
+    if (options.help) show_help = true;  // the browser's ?help (natively --help has ended the program)
     if (options.bench) {  // the grid alone: no interpolation strip regenerating beside it
         settings.count = 64;
         show_interp = false;

@@ -1,16 +1,45 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <cstdlib>
 
 #include "platform.hpp"
 
 namespace ganzoo::studio {
 
+const char* const kUsage =
+    "usage: ganzoo-studio [FILE.safetensors ...] [--models DIR] [--model NAME] [--seed S] [--ini PATH]\n"
+    "                     [--size WxH] [--scale F] [--script CMDS] [--screenshot PNG] [--frames N]\n"
+    "                     [--bench N] [--follow RUN] [--no-remember] [--help]\n"
+    "       web/studio.html?model=NAME&seed=S&script=CMDS&bench=N&follow=ID   (the same, from the URL)\n"
+    "\n"
+    "The models of the zoo in a Dear ImGui window (docs/studio.md).\n"
+    "\n"
+    "  FILE...         models to list (and show the first of, unless --model names another)\n"
+    "  --models DIR    the folder of models (its manifest.json's titles first, then its other\n"
+    "                  generators); default: web/models\n"
+    "  --model NAME    the model to show first: a title, a path, or a file name in the list\n"
+    "  --seed S        the grid's seed (default: the last one used, else 7)\n"
+    "  --ini PATH      where the settings live (default $XDG_CONFIG_HOME/ganzoo/studio.ini)\n"
+    "  --no-remember   neither read nor write the settings\n"
+    "  --size WxH      the window's size (default 1280x800)\n"
+    "  --scale F       the UI's scale, 0.5..4 (default: the display's)\n"
+    "  --script CMDS   commands run between frames, separated by ';' (docs/studio.md, \"Tests\")\n"
+    "  --screenshot PNG  shorthand for \"frames:N;wait;shot:PNG;quit\" after --frames N frames\n"
+    "  --bench N       frame times while a 64-image grid regenerates N times\n"
+    "  --follow RUN    a training run's newest snapshot, reloaded in place as the trainer writes\n"
+    "                  the next (`ganzoo train --live --out RUN`; in the browser the run's id\n"
+    "                  under `ganzoo serve`), and its status\n"
+    "  --help          this text\n"
+    "\n"
+    "A bad option is a one-line error and exit status 2.\n";
+
 namespace {
 
 [[noreturn]] void usage_error(const std::string& message) {
-    std::fprintf(stderr, "ganzoo-studio: %s (see the header of native/studio/options.hpp for the options)\n", message.c_str());
+    std::fprintf(stderr, "ganzoo-studio: %s (ganzoo-studio --help lists the options)\n", message.c_str());
     platform::report_error(message);
     platform::exit(2);
 }
@@ -29,8 +58,13 @@ Options parse_options(const std::vector<std::string>& args) {
     Options o;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a.rfind("--", 0) != 0) {
+        if (a.rfind("--", 0) != 0 && a != "-h") {
             o.files.push_back(a);
+            continue;
+        }
+        if (a == "-h" || a == "--help") {
+            o.help = true;
+            platform::usage(kUsage);  // natively the program ends here, with status 0
             continue;
         }
         const std::string name = a.substr(2);
@@ -38,6 +72,10 @@ Options parse_options(const std::vector<std::string>& args) {
             o.remember = false;
             continue;
         }
+        static const char* const with_value[] = {"models", "model", "ini", "script", "screenshot", "follow",
+                                                 "seed", "frames", "bench", "scale", "size"};
+        if (std::find(std::begin(with_value), std::end(with_value), name) == std::end(with_value))
+            usage_error("unknown option " + a);
         if (i + 1 >= args.size()) usage_error(a + " needs a value");
         const std::string v = args[++i];
         if (name == "models") o.models_dir = v;

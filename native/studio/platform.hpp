@@ -18,6 +18,9 @@ namespace ganzoo::studio::platform {
 std::vector<std::string> arguments(int argc, char** argv);
 // Ends the program after a bad option (the browser also stops the page's runtime).
 [[noreturn]] void exit(int code);
+// --help: natively the usage on stdout, and the program ends with status 0; in the browser
+// (?help) it goes to the console and the studio starts (with its Help window open).
+void usage(const char* text);
 // An error the user must see. Natively stderr already has it; the page shows it too.
 void report_error(const std::string& message);
 // Generation off the UI's frame: natively a worker thread, in the browser (no threads in this

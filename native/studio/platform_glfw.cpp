@@ -35,6 +35,12 @@ std::vector<std::string> arguments(int argc, char** argv) { return std::vector<s
 
 void exit(int code) { std::exit(code); }
 
+void usage(const char* text) {
+    std::fputs(text, stdout);
+    std::fflush(stdout);
+    std::exit(0);
+}
+
 void report_error(const std::string&) {}
 
 bool has_threads() { return true; }

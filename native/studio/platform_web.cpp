@@ -4,6 +4,7 @@
 
 #include <emscripten.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <sstream>
@@ -94,7 +95,7 @@ std::vector<std::string> arguments(int, char**) {
         const auto eq = item.find('=');
         const std::string name = url_decode(item.substr(0, eq));
         args.push_back("--" + name);
-        if (eq != std::string::npos && name != "no-remember") args.push_back(url_decode(item.substr(eq + 1)));
+        if (eq != std::string::npos && name != "no-remember" && name != "help") args.push_back(url_decode(item.substr(eq + 1)));
     }
     return args;
 }
@@ -103,6 +104,8 @@ void exit(int code) {
     emscripten_force_exit(code);
     std::exit(code);
 }
+
+void usage(const char* text) { std::fputs(text, stdout); }  // stdout is the console
 
 void report_error(const std::string& message) { js_report_error(message.c_str()); }
 

@@ -65,8 +65,15 @@ std::vector<int> picture(bool ring, int shift) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+    const char* usage = "usage: ganzoo_make_studio_models DIR\n"
+                        "Writes DIR/progan-test.safetensors and DIR/cyclegan-test.safetensors: small files in\n"
+                        "the shapes of ProGAN (resolution stages) and CycleGAN (G_AB, G_BA, held-out examples).\n";
+    if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+        std::fputs(usage, stdout);
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-') {
+        std::fprintf(stderr, "%s", usage);
         return 2;
     }
     const std::string dir = argv[1];

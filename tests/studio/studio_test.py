@@ -19,6 +19,7 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
     model shown stays), the run folder deleted (the model stays), the run back (its snapshot loads);
   - a model switch while a grid is generating drops that grid: the CycleGAN file picked during
     ProGAN's grid shows its translation panel, and ProGAN's grid is never shown (shipped files);
+  - --help and -h print the usage and exit 0; a bad option is one line on stderr and exit 2;
 Exit 0: all pass; 77: skipped (no xvfb-run).
 """
 import argparse
@@ -252,6 +253,21 @@ def follow_test(args, tmp):
             print(out)
 
 
+def options_test(args):
+    """--help (and -h) print the usage on stdout and exit 0 without opening a window; a bad option
+    is a one-line error and exit status 2."""
+    for flag in ('--help', '-h'):
+        r = subprocess.run([args.studio, flag], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0 and r.stdout.startswith('usage: ganzoo-studio') and '--models DIR' in r.stdout
+              and r.stderr == '', f'ganzoo-studio {flag}: the usage, exit 0 ({r.returncode}, {r.stderr.strip()!r})')
+    for bad, says in ((['--bogus'], 'unknown option --bogus'), (['--seed'], '--seed needs a value'),
+                      (['--seed', 'x'], "--seed 'x'")):
+        r = subprocess.run([args.studio, *bad], capture_output=True, text=True, timeout=60)
+        lines = r.stderr.strip().split('\n')
+        check(r.returncode == 2 and len(lines) == 1 and says in lines[0],
+              f'ganzoo-studio {" ".join(bad)}: one line, exit 2 ({r.returncode}, {r.stderr.strip()!r})')
+
+
 def switch_test(args, tmp):
     """A model switch while a grid is generating: the grid of the model left is dropped, never
     shown for the new one. ProGAN (shipped, ~10 ms an image here) starts a 256-image grid; one
@@ -288,6 +304,7 @@ def main():
         print('skip: no xvfb-run (scripts/install-deps.sh installs xvfb)')
         return 77
     model = os.path.join(args.models, 'dcgan.safetensors')
+    options_test(args)
     tmp = tempfile.mkdtemp(prefix='ganzoo-studio-')
     ini = os.path.join(tmp, 'studio.ini')
     shot = lambda n: os.path.join(tmp, n)
