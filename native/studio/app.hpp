@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +48,9 @@ struct App {
     SettingsStore store;
 
     std::vector<ModelEntry> entries;
+    // Files of the folders scanned that are not listed (path, why): nothing the studio draws in
+    // them (a classifier, a discriminator), or they do not load.
+    std::vector<std::pair<std::string, std::string>> left_out;
     int selected = -1, loading = -1;
     std::optional<LoadedModel> loaded;
     std::string status, error;
@@ -132,6 +136,7 @@ struct App {
     void add_entry(const std::string& title, const std::string& path, const json& manifest = json());
     void add_manifest(const std::string& text, const std::string& dir);
     void scan_folder(const std::string& dir);
+    bool listed(const std::string& path) const;
     void start_model();
     void select(int index);
     void on_model_error(int index, const std::string& message);

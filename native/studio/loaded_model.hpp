@@ -18,6 +18,11 @@ struct LoadedModel {
     const ganzoo::ModelInfo& info() const { return model->info(); }
 };
 
+// Why the studio has nothing to draw of a model ("" when it has): no generator it can drive (a
+// net taking z whose other inputs are labels or codes), and no image-to-image pair (G_AB and
+// G_BA on "image") with held-out examples of both domains.
+std::string nothing_to_draw(const ganzoo::ModelInfo& info);
+
 // The studio's view of a loaded model; throws std::runtime_error when it has nothing to draw.
 LoadedModel describe(std::shared_ptr<const ganzoo::Model> model, const std::string& title, const std::string& path);
 

@@ -38,9 +38,7 @@ bool App::find_models() {
 }
 
 void App::add_entry(const std::string& title, const std::string& path, const json& manifest) {
-    for (const auto& e : entries)
-        if (e.path == path) return;
-    entries.push_back({title, path, manifest});
+    if (!listed(path)) entries.push_back({title, path, manifest});
 }
 
 void App::add_manifest(const std::string& text, const std::string& dir) {
@@ -56,7 +54,9 @@ void App::add_manifest(const std::string& text, const std::string& dir) {
     }
 }
 
-// The shipped manifest's titles first, then every other .safetensors in the folder.
+// The shipped manifest's titles first, then every other .safetensors in the folder that holds
+// something the studio draws (the core's ModelInfo says so: nothing_to_draw); the others, and
+// files that do not load, are not listed but named in left_out with why.
 void App::scan_folder(const std::string& dir) {
     platform::fetch(dir + "/manifest.json", [&](const std::string* bytes, const std::string&) {
         if (bytes) add_manifest(*bytes, dir);
@@ -70,7 +70,31 @@ void App::scan_folder(const std::string& dir) {
     for (const std::string& name : *names)
         if (name.size() > 12 && name.compare(name.size() - 12, 12, ".safetensors") == 0) files.push_back(name);
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) add_entry(f, dir + "/" + f);
+    for (const auto& f : files) {
+        const std::string path = dir + "/" + f;
+        if (listed(path)) continue;
+        std::string why;
+        platform::fetch(path, [&](const std::string* bytes, const std::string& error) {
+            if (!bytes) {
+                why = error;
+                return;
+            }
+            try {
+                const auto model = ganzoo::Model::load(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
+                why = nothing_to_draw(model.info());
+            } catch (const std::exception& e) {
+                why = e.what();
+            }
+        });
+        left_out.erase(std::remove_if(left_out.begin(), left_out.end(), [&](const auto& l) { return l.first == path; }),
+                       left_out.end());
+        if (why.empty()) add_entry(f, path);
+        else left_out.emplace_back(path, why);
+    }
+}
+
+bool App::listed(const std::string& path) const {
+    return std::any_of(entries.begin(), entries.end(), [&](const ModelEntry& e) { return e.path == path; });
 }
 
 // The model named by --model (or the first file given), else the followed run, else the last one

@@ -64,6 +64,14 @@ void App::ui_models(ImVec2 pos, ImVec2 size) {
         ImGui::PopID();
     }
     if (entries.empty()) ImGui::TextDisabled("no models yet");
+    if (!left_out.empty()) {  // files scanned that hold nothing to draw: named, with why, on hover
+        ImGui::TextDisabled("%zu file%s not listed (hover: why)", left_out.size(), left_out.size() == 1 ? "" : "s");
+        if (ImGui::IsItemHovered()) {
+            std::string why;
+            for (const auto& [path, reason] : left_out) why += (why.empty() ? "" : "\n") + path + ": " + reason;
+            ImGui::SetTooltip("%s", why.c_str());
+        }
+    }
     if (platform::has_folders()) {  // natively: any folder of .safetensors, typed in
         ImGui::Separator();
         char buf[512];

@@ -176,6 +176,11 @@ json App::widgets_json() const {
             {"scale", scale},
             {"grid", {{"count", grid_plan.request.count}, {"columns", grid_plan.columns}, {"rows", grid_plan.rows},
                       {"description", grid_plan.description}}}};
+    json models = json::array(), unlisted = json::array();
+    for (const ModelEntry& e : entries) models.push_back(e.title);
+    for (const auto& [path, why] : left_out) unlisted.push_back({{"path", path}, {"why", why}});
+    state["models"] = models;
+    state["left_out"] = unlisted;
     if (follow)
         state["follow"] = {{"run", follow->run}, {"state", follow->state()}, {"step", follow->status.value("step", json())},
                            {"snapshots", follow->snapshots}, {"failures", follow->failures}, {"problem", follow->problem},

@@ -20,6 +20,9 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
   - a model switch while a grid is generating drops that grid: the CycleGAN file picked during
     ProGAN's grid shows its translation panel, and ProGAN's grid is never shown (shipped files);
   - --help and -h print the usage and exit 0; a bad option is one line on stderr and exit 2;
+  - the model list holds only what the studio draws: the classifier, or a file that does not
+    load, in the folder is not listed but named with why (the shipped folder, and one without
+    a manifest);
 Exit 0: all pass; 77: skipped (no xvfb-run).
 """
 import argparse
@@ -268,6 +271,41 @@ def options_test(args):
               f'ganzoo-studio {" ".join(bad)}: one line, exit 2 ({r.returncode}, {r.stderr.strip()!r})')
 
 
+def list_test(args, tmp):
+    """The model list holds what the studio can draw: a file of the folder with no generator (the
+    classifier: one net on images) or one that does not load is not listed, but named with why."""
+    shot = lambda n: os.path.join(tmp, n)
+    classifier = os.path.join(args.models, 'classifier.safetensors')
+    if os.path.exists(classifier):
+        run_studio(args, args.studio, f'wait;shot:{shot("l0.png")};quit', shot('list.ini'), '--models', args.models,
+                   '--model', 'dcgan.safetensors', '--no-remember')
+        state = json.load(open(shot('l0.png.json')))
+        why = {os.path.basename(l['path']): l['why'] for l in state['left_out']}
+        check('classifier.safetensors' not in state['models'] and 'DCGAN · Fashion-MNIST' in state['models'],
+              f'--models {args.models}: the generators are listed, not the classifier ({state["models"]})')
+        check('no generator' in why.get('classifier.safetensors', ''), f'the classifier is named as left out ({why})')
+    else:
+        print('skip  the shipped classifier is not listed (no classifier.safetensors in --models)')
+    if not args.make_models:
+        return
+    # A folder without a manifest: every file is checked.
+    folder = shot('mixed')
+    os.makedirs(folder)
+    subprocess.run([args.make_models, folder], check=True, capture_output=True)
+    dcgan = open(os.path.join(args.models, 'dcgan.safetensors'), 'rb').read()
+    open(os.path.join(folder, 'truncated.safetensors'), 'wb').write(dcgan[:len(dcgan) // 2])
+    if os.path.exists(classifier):
+        shutil.copy(classifier, os.path.join(folder, 'classifier.safetensors'))
+    run_studio(args, args.studio, f'wait;shot:{shot("l1.png")};quit', shot('list.ini'), '--models', folder, '--no-remember')
+    state = json.load(open(shot('l1.png.json')))
+    why = {os.path.basename(l['path']): l['why'] for l in state['left_out']}
+    check(state['models'] == ['cyclegan-test.safetensors', 'progan-test.safetensors'],
+          f'a folder without a manifest: its ProGAN and CycleGAN files are listed, nothing else ({state["models"]})')
+    check(why.get('truncated.safetensors', '') != '' and
+          (not os.path.exists(classifier) or 'no generator' in why.get('classifier.safetensors', '')),
+          f'the truncated file and the classifier are named with why ({why})')
+
+
 def switch_test(args, tmp):
     """A model switch while a grid is generating: the grid of the model left is dropped, never
     shown for the new one. ProGAN (shipped, ~10 ms an image here) starts a 256-image grid; one
@@ -387,6 +425,7 @@ def main():
                 ea, fa = region(read_png(shot('e.png'))[2], rect), region(read_png(shot('f.png'))[2], rect)
                 check(spread(ea) > 20, f'CycleGAN images are not blank (spread {spread(ea):.1f})')
                 check(mean_abs_diff(ea, fa) > 5, f'domain B shows other images than domain A ({mean_abs_diff(ea, fa):.1f})')
+        list_test(args, tmp)
         switch_test(args, tmp)
         follow_test(args, tmp)
         if args.keep:
