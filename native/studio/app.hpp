@@ -159,6 +159,7 @@ struct App {
     void ui_interp(ImVec2 pos, ImVec2 size);
     void ui_cycle();
     void ui_card(ImVec2 pos, ImVec2 size);
+    const json& manifest_entry() const;  // the manifest's entry of the model on screen, or null
     void ui_help();
     void ui_live(ImVec2 pos, ImVec2 size);
 

@@ -7,6 +7,7 @@
 #include <GLFW/glfw3.h>  // the key codes
 
 #include "app.hpp"
+#include "card.hpp"
 #include "platform.hpp"
 
 namespace ganzoo::studio {
@@ -323,46 +324,53 @@ void App::ui_cycle() {
     }
 }
 
+namespace {
+
+// Rows of name and value in two columns; a row with a detail shows it on hover.
+void card_table(const char* id, const std::vector<CardRow>& rows) {
+    if (rows.empty() || !ImGui::BeginTable(id, 2, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) return;
+    ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_WidthFixed);
+    ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
+    for (const CardRow& r : rows) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%s", r.name.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextWrapped("%s", r.value.c_str());
+        if (!r.detail.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.detail.c_str());
+    }
+    ImGui::EndTable();
+}
+
+}  // namespace
+
+const json& App::manifest_entry() const {
+    static const json none;
+    return selected >= 0 && selected < static_cast<int>(entries.size()) ? entries[static_cast<size_t>(selected)].manifest : none;
+}
+
 void App::ui_card(ImVec2 pos, ImVec2 size) {
     if (!show_card || !loaded) return;
     ImGui::SetNextWindowPos(pos, ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowSize(size, ImGuiCond_FirstUseEver);
     ImGui::Begin("Model card", &show_card);
-    const auto& info = loaded->model->info();
-    ImGui::Text("%s", loaded->title.c_str());
-    ImGui::Text("family   %s", info.family.c_str());
-    ImGui::Text("name     %s", info.name.c_str());
-    ImGui::Text("dataset  %s, %lldx%lldx%lld", info.dataset.c_str(), static_cast<long long>(info.channels),
-                static_cast<long long>(info.height), static_cast<long long>(info.width));
-    std::string nets;
-    for (const auto& n : info.nets) nets += (nets.empty() ? "" : ", ") + n;
-    ImGui::Text("nets     %s", nets.c_str());
-    if (const ganzoo::TrainingRecord& t = info.training; t.present) {
+    const Card card = model_card(*loaded, manifest_entry());
+    ImGui::TextWrapped("%s", loaded->title.c_str());
+    card_table("about", card.about);
+    if (card.has_training) {
         ImGui::Separator();
-        if (!t.command.empty()) ImGui::TextWrapped("command  %s", t.command.c_str());
-        if (t.epochs) ImGui::Text("epochs   %.2f", *t.epochs);
-        if (t.steps) ImGui::Text("steps    %lld", static_cast<long long>(*t.steps));
-        if (!t.device.empty()) ImGui::Text("device   %s", t.device.c_str());
-        if (t.wall_time_s) ImGui::Text("time     %.0f s", *t.wall_time_s);
-        if (!t.metrics.empty()) {
-            ImGui::Text("metrics");
-            for (const auto& m : t.metrics) {
-                const std::string value = m.number && !m.integer ? std::to_string(*m.number) : m.text;
-                ImGui::BulletText("%s: %s", m.name.c_str(), value.substr(0, 80).c_str());
-            }
+        card_table("training", card.training);
+        if (!card.file_metrics.empty()) {
+            ImGui::Text("metrics (in the file)");
+            card_table("file metrics", card.file_metrics);
         } else {
             ImGui::TextDisabled("no metrics stored in the file");
         }
     }
-    const json& manifest = selected >= 0 ? entries[static_cast<size_t>(selected)].manifest : json();
-    if (manifest.contains("metrics") && manifest["metrics"].is_object()) {
+    if (!card.manifest_metrics.empty()) {
         ImGui::Separator();
         ImGui::Text("metrics (models/manifest.json)");
-        for (const auto& [k, v] : manifest["metrics"].items()) {
-            if (k == "class_histogram" || k == "note") continue;
-            const std::string value = v.is_number_float() ? std::to_string(v.get<double>()) : v.dump();
-            ImGui::BulletText("%s: %s", k.c_str(), value.substr(0, 80).c_str());
-        }
+        card_table("manifest metrics", card.manifest_metrics);
     }
     if (ImGui::Button("Verify")) {
         const auto c = loaded->model->verify();

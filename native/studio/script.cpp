@@ -22,6 +22,7 @@
 #include <GLFW/glfw3.h>  // the key codes
 
 #include "app.hpp"
+#include "card.hpp"
 #include "platform.hpp"
 
 namespace ganzoo::studio {
@@ -180,6 +181,16 @@ json App::widgets_json() const {
     for (const ModelEntry& e : entries) models.push_back(e.title);
     for (const auto& [path, why] : left_out) unlisted.push_back({{"path", path}, {"why", why}});
     state["models"] = models;
+    if (loaded) {  // the model card's text, as the window shows it
+        const Card card = model_card(*loaded, manifest_entry());
+        const auto rows = [](const std::vector<CardRow>& rs) {
+            json out = json::array();
+            for (const CardRow& r : rs) out.push_back({r.name, r.value});
+            return out;
+        };
+        state["card"] = {{"about", rows(card.about)}, {"training", rows(card.training)},
+                         {"file_metrics", rows(card.file_metrics)}, {"manifest_metrics", rows(card.manifest_metrics)}};
+    }
     state["left_out"] = unlisted;
     if (follow)
         state["follow"] = {{"run", follow->run}, {"state", follow->state()}, {"step", follow->status.value("step", json())},

@@ -20,6 +20,8 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
   - a model switch while a grid is generating drops that grid: the CycleGAN file picked during
     ProGAN's grid shows its translation panel, and ProGAN's grid is never shown (shipped files);
   - --help and -h print the usage and exit 0; a bad option is one line on stderr and exit 2;
+  - the model card shows metrics as a table of rounded values (FD-FMNIST 8.94, class accuracy
+    90.3 %), from the manifest and from the file, with no long digit runs;
   - the model list holds only what the studio draws: the classifier, or a file that does not
     load, in the folder is not listed but named with why (the shipped folder, and one without
     a manifest);
@@ -28,6 +30,7 @@ Exit 0: all pass; 77: skipped (no xvfb-run).
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import struct
@@ -306,6 +309,27 @@ def list_test(args, tmp):
           f'the truncated file and the classifier are named with why ({why})')
 
 
+def card_test(args, tmp):
+    """The model card's metrics are a table of names and rounded values (the manifest's
+    8.940413595584033 is "FD-FMNIST 8.94"), no long digit runs anywhere on the card."""
+    shot = lambda n: os.path.join(tmp, n)
+    models = ('dcgan', 'cgan', 'cyclegan')
+    if not all(os.path.exists(os.path.join(args.models, f'{m}.safetensors')) for m in models):
+        print('skip  the model card of the shipped models (not in --models)')
+        return
+    script = ';'.join(f'set:model={m}.safetensors;wait;shot:{shot(f"card-{m}.png")}' for m in models) + ';quit'
+    run_studio(args, args.studio, script, shot('card.ini'), '--models', args.models, '--no-remember')
+    cards = {m: json.load(open(shot(f'card-{m}.png.json'))).get('card', {}) for m in models}
+    expect = {'dcgan': [['FD-FMNIST', '8.94'], ['SWD', '19.0'], ['IS', '5.82'], ['classifier test accuracy', '93.2 %']],
+              'cgan': [['FD-FMNIST', '3.98'], ['class accuracy', '90.3 %']],
+              'cyclegan': [['FD, G_AB(A) to B', '8.40'], ['cycle L1, A', '0.0704'], ['G_AB(A) classed as B', '84.7 %']]}
+    for m, rows in expect.items():
+        table = cards[m].get('manifest_metrics', [])
+        check(all(r in table for r in rows), f'{m}: the card\'s metrics table has {rows} ({table})')
+        long = [v for part in cards[m].values() for row in part for v in row if re.search(r'\d{6,}', v)]
+        check(not long and all(len(row[1]) <= 24 for row in table), f'{m}: no long digit runs on the card ({long})')
+
+
 def switch_test(args, tmp):
     """A model switch while a grid is generating: the grid of the model left is dropped, never
     shown for the new one. ProGAN (shipped, ~10 ms an image here) starts a 256-image grid; one
@@ -419,6 +443,8 @@ def main():
             sizes = [read_png(shot(f'p{s}.png'))[:2] for s in (28, 4, 8)]
             check(sizes == [(28, 28), (4, 4), (8, 8)], f'ProGAN stages G, G_4x4, G_8x8 give {sizes}')
             e, f = json.load(open(shot('e.png.json'))), json.load(open(shot('f.png.json')))
+            card = e.get('card', {}).get('file_metrics')
+            check(card == [['cycle_l1', '0.500']], f'the card shows the metrics stored in the file, rounded ({card})')
             rect = e['widgets'].get('cycle')
             check(rect is not None, f'the CycleGAN panel shows input, translation and cycle ({rect})')
             if rect:
@@ -426,6 +452,7 @@ def main():
                 check(spread(ea) > 20, f'CycleGAN images are not blank (spread {spread(ea):.1f})')
                 check(mean_abs_diff(ea, fa) > 5, f'domain B shows other images than domain A ({mean_abs_diff(ea, fa):.1f})')
         list_test(args, tmp)
+        card_test(args, tmp)
         switch_test(args, tmp)
         follow_test(args, tmp)
         if args.keep:
