@@ -7,6 +7,7 @@
 // window.ganzooPage exposes the state for the browser tests (tests/web/).
 import * as ganzoo from './ganzoo.js';
 import { cannotDrive } from './drive.js';
+import { familyTitle } from './family.js';
 import { startLive } from './live.js';
 
 const $ = (id) => document.getElementById(id);
@@ -146,7 +147,7 @@ async function selectModel(value, { keep = false } = {}) {
 
 function describeModel(info) {
   const t = info.training || {};
-  const bits = [`${info.family.toUpperCase()} on ${info.dataset}`, `${info.image.join('×')} images`];
+  const bits = [`${familyTitle(info.family)} on ${info.dataset}`, `${info.image.join('×')} images`];
   if (t.epochs) bits.push(`${Number.isInteger(t.epochs) ? t.epochs : Number(t.epochs).toFixed(2)} epochs`);
   if (t.device) bits.push(`trained on ${t.device}`);
   if (state.model.bytes) bits.push(`${(state.model.bytes / 1e6).toFixed(2)} MB`);

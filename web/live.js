@@ -14,6 +14,7 @@
 // what was read: read again from the start), a run folder deleted, the server restarted. Each
 // card polls on its own; a failed poll only shows on that card and the next poll tries again.
 import * as ganzoo from './ganzoo.js';
+import { familyTitle } from './family.js';
 
 const POLL_MS = 2000, CARD_SAMPLES = 16, CARD_COLUMNS = 4, MAX_POINTS = 4000, TIMELINE_EVERY = 5;
 // Curves drawn first when a log has them: the losses, then each member's own signal.
@@ -177,7 +178,7 @@ class RunCard {
       failed: 'failed (the training log says why)' };
     let head = states[s.state] || s.state || 'training';
     if (quietFor(s)) head = `no news for ${duration(quietFor(s))}`;
-    return `${s.family || ''} ${head} · ${bits.join(' · ')}`.trim();
+    return `${familyTitle(s.family)} ${head} · ${bits.join(' · ')}`.trim();
   }
 
   async poll() {

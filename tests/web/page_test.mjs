@@ -1,10 +1,12 @@
 // The page (web/index.html): it loads clean, draws the CLI's pixels for a seed, a class or a code
 // (and, with none chosen, the same rows as `ganzoo sample`), and its interpolation endpoints are
-// the chosen cells.   node tests/web/page_test.mjs [fixtures.mjs's options]
+// the chosen cells; its footer names the member as `ganzoo models` does.
+//   node tests/web/page_test.mjs [fixtures.mjs's options]
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fx, SEED, MODEL_QS, ganzoo, openPage, waitReady, gridCells, maxDiff, worstAgainst, shipped } from './fixtures.mjs';
+import { pathToFileURL } from 'node:url';
+import { fx, SEED, MODEL_QS, ganzoo, openPage, waitReady, gridCells, maxDiff, worstAgainst, shipped, webRoot } from './fixtures.mjs';
 
 test('the page loads with no console errors and shows a grid that is not blank', async () => {
   const { page, problems } = await openPage(`${fx.web.url}index.html?${MODEL_QS}&seed=${SEED}`);
@@ -125,4 +127,24 @@ test('the interpolation endpoints equal the two chosen samples', async () => {
   }
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+// The footer's "Model: NAME — FAMILY on DATASET": the member's name as `ganzoo models` prints it
+// (InfoGAN, WGAN-GP, CycleGAN), never the id in capitals; web/family.js is the page's one map.
+test('the footer names the family as `ganzoo models` does, from web/family.js', async () => {
+  const { FAMILY_TITLES } = await import(pathToFileURL(join(webRoot, 'family.js')).href);
+  const listed = Object.fromEntries(ganzoo('models').toString().trim().split('\n')
+    .map((line) => line.match(/^(\S+)\s+(.*?)\s+\(/).slice(1)));
+  assert.deepEqual({ ...FAMILY_TITLES }, listed, 'web/family.js against `ganzoo models`');
+  for (const [file, family] of [['infogan.safetensors', 'InfoGAN'], ['wgan-gp.safetensors', 'WGAN-GP'],
+    ['cyclegan.safetensors', 'CycleGAN'], ['cgan.safetensors', 'Conditional GAN']]) {
+    shipped(file);
+    const { page, problems } = await openPage(`${fx.web.url}index.html?model=models/${file}&seed=${SEED}`);
+    await page.waitForFunction(() => /— .* on /.test(document.getElementById('model-about').textContent), null, { timeout: 60000 });
+    const about = await page.textContent('#model-about');
+    console.log(`  ${file}: ${about}`);
+    assert.match(about, new RegExp(`^Model: \\S+ — ${family} on fashion-mnist · `), file);
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
 });
