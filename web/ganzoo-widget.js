@@ -45,12 +45,16 @@ const STYLE = `
   .frame { position: relative; background: #0f1117; border-radius: 12px; overflow: hidden; aspect-ratio: 1;
            box-shadow: 0 4px 16px #0004; }
   canvas { display: block; width: 100%; height: 100%; image-rendering: pixelated; cursor: pointer; }
-  .bar { position: absolute; left: 6px; right: 6px; bottom: 6px; display: flex; justify-content: space-between;
-         align-items: center; gap: 6px; pointer-events: none; }
+  /* The caption (.chip) and the button share the bar's line while both fit; otherwise the button
+     moves to a line of its own below, at the right, and the caption wraps within the frame: the two
+     never overlap, and the button's label is never squeezed onto two lines. */
+  .bar { position: absolute; left: 6px; right: 6px; bottom: 6px; display: flex; flex-wrap: wrap;
+         justify-content: space-between; align-items: flex-end; gap: 4px 6px; pointer-events: none; }
   .chip:empty { display: none; }
-  .chip { background: #000a; border-radius: 999px; padding: 1px 8px; font-size: 11px; }
+  .chip { background: #000a; border-radius: 10px; padding: 1px 8px; font-size: 11px; min-width: 0;
+          overflow-wrap: anywhere; }
   button { pointer-events: auto; font: inherit; font-size: 11px; color: inherit; background: #6d5dfcdd; border: 0;
-           border-radius: 999px; padding: 2px 9px; cursor: pointer; }
+           border-radius: 999px; padding: 2px 9px; cursor: pointer; flex: none; margin-left: auto; white-space: nowrap; }
   .msg { position: absolute; inset: 0; display: grid; place-items: center; padding: 14px; text-align: center;
          color: #9097ab; }
   .msg.error { color: #ffd7d7; background: #2a1214; font-size: 12px; place-items: safe center; overflow: auto;

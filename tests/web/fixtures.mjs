@@ -28,7 +28,7 @@ export const webRoot = resolve(arg('--web', join(root, 'web')));
 // The members with several nets: the shipped files unless given. { file, given }
 const member = (name) => ({ file: resolve(arg(`--${name}`, join(root, 'web/models', `${name}.safetensors`))), given: process.argv.includes(`--${name}`) });
 export const progan = member('progan'), cyclegan = member('cyclegan');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 export const SEED = 7;
 export const MODEL_QS = 'model=/test-files/model.safetensors';

@@ -21,8 +21,10 @@ const TYPES = {
   '.bin': 'application/octet-stream', '.ico': 'image/x-icon',
 };
 
-// mounts: {'/prefix/': folder} serves extra folders (the tests' reference files).
-export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolate = false, quiet = true, mounts = {} }) {
+// mounts: {'/prefix/': folder} serves extra folders (the tests' reference files). onAnswer(method,
+// url, status) hears of every answer, including the browser's own requests a page does not see
+// (its favicon).
+export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolate = false, quiet = true, mounts = {}, onAnswer }) {
   root = resolve(root);
   const server = createServer(async (req, res) => {
     const headers = { 'Cache-Control': 'no-cache' };
@@ -63,6 +65,7 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
       res.end(`${e.code === 'EACCES' ? 403 : 404} ${req.url}\n`);
     }
     if (!quiet) console.log(`${req.method} ${req.url} ${res.statusCode}`);
+    onAnswer?.(req.method, req.url, res.statusCode);
   });
   return new Promise((ok, fail) => {
     server.once('error', fail);
