@@ -3,8 +3,8 @@
 // opens the window and runs the frames; what differs between the two is platform.hpp (CMake
 // compiles platform_glfw.cpp or platform_web.cpp), the app itself is app.hpp.
 //
-// Options: options.hpp (the command line, or the page's URL). The script the tests drive:
-// script.cpp. Guide: docs/studio.md.
+// Options: options.hpp (the command line, or the page's URL; --help prints them). The script
+// the tests drive: script.cpp. Guide: docs/studio.md.
 #include <cmath>
 #include <cstdio>
 
