@@ -152,6 +152,11 @@ struct App {
     void track(const std::string& label);
     bool keys_free() const;
     void shortcuts();
+    bool pressed(int key, bool repeat = true) const;
+    // Keys pressed since the last frame, from GLFW's key callback (main.cpp). Dear ImGui 1.86
+    // reads io.KeysDown once a frame, so a tap pressed and released between two frames (during a
+    // slow frame) would never show as pressed to it; the shortcuts read these too.
+    std::vector<int> taps;
     void ui_menu();
     void ui_models(ImVec2 pos, ImVec2 size);
     void ui_latent(ImVec2 pos, ImVec2 size);

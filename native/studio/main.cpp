@@ -26,6 +26,12 @@ namespace {
 App* g_app = nullptr;
 GLFWwindow* g_window = nullptr;
 
+// Each key press for the app's shortcuts (App::taps): Dear ImGui's backend calls this after its
+// own callback, having found it installed before it.
+void on_key(GLFWwindow*, int key, int, int action, int) {
+    if (g_app && action == GLFW_PRESS) g_app->taps.push_back(key);
+}
+
 void frame() {
     App& app = *g_app;
     if (const auto ratio = platform::fit_window(g_window); ratio && app.options.scale == 0 && std::fabs(*ratio - app.scale) > 0.01f)
@@ -40,6 +46,7 @@ void frame() {
     app.run_script();
     ImGui::NewFrame();
     app.build_ui();
+    app.taps.clear();  // read by this frame's shortcuts
     ImGui::Render();
     glViewport(0, 0, fw, fh);
     glClearColor(0.10f, 0.11f, 0.13f, 1.0f);
@@ -83,6 +90,7 @@ bool open_window(App& app) {
     io.Fonts->AddFontDefault(&font);
     ganzoo::studio::register_settings(app.settings);
     app.start();
+    glfwSetKeyCallback(g_window, on_key);
     ImGui_ImplGlfw_InitForOpenGL(g_window, true);
     ImGui_ImplOpenGL3_Init(glsl);
     return true;

@@ -16,20 +16,25 @@ void App::track(const std::string& label) { tracked[label] = {ImGui::GetItemRect
 
 bool App::keys_free() const { return !ImGui::GetIO().WantTextInput; }
 
+// Pressed this frame: seen by ImGui, or tapped between two frames (taps, from GLFW's callback).
+bool App::pressed(int key, bool repeat) const {
+    return ImGui::IsKeyPressed(key, repeat) || std::find(taps.begin(), taps.end(), key) != taps.end();
+}
+
 void App::shortcuts() {
     if (!keys_free()) return;
-    if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) randomize();
-    if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) walking = !walking;
-    if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) set_seed(settings.seed + 1);
-    if (ImGui::IsKeyPressed(GLFW_KEY_LEFT) && settings.seed > 0) set_seed(settings.seed - 1);
-    if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD)) zoom_by(1);
-    if (ImGui::IsKeyPressed(GLFW_KEY_MINUS) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT)) zoom_by(-1);
-    if (ImGui::IsKeyPressed(GLFW_KEY_PAGE_DOWN, false)) select(std::min(static_cast<int>(entries.size()) - 1, selected + 1));
-    if (ImGui::IsKeyPressed(GLFW_KEY_PAGE_UP, false)) select(std::max(0, selected - 1));
-    if (ImGui::IsKeyPressed(GLFW_KEY_H, false) || ImGui::IsKeyPressed(GLFW_KEY_F1, false)) show_help = !show_help;
-    if (ImGui::IsKeyPressed(GLFW_KEY_I, false)) show_interp = !show_interp;
-    if (ImGui::IsKeyPressed(GLFW_KEY_M, false)) show_card = !show_card;
-    if (ImGui::IsKeyPressed(GLFW_KEY_S, false) && atlas[kGrid].ready()) save_cell(atlas[kGrid].images, focus, "cell");
+    if (pressed(GLFW_KEY_R, false)) randomize();
+    if (pressed(GLFW_KEY_SPACE, false)) walking = !walking;
+    if (pressed(GLFW_KEY_RIGHT)) set_seed(settings.seed + 1);
+    if (pressed(GLFW_KEY_LEFT) && settings.seed > 0) set_seed(settings.seed - 1);
+    if (pressed(GLFW_KEY_EQUAL) || pressed(GLFW_KEY_KP_ADD)) zoom_by(1);
+    if (pressed(GLFW_KEY_MINUS) || pressed(GLFW_KEY_KP_SUBTRACT)) zoom_by(-1);
+    if (pressed(GLFW_KEY_PAGE_DOWN, false)) select(std::min(static_cast<int>(entries.size()) - 1, selected + 1));
+    if (pressed(GLFW_KEY_PAGE_UP, false)) select(std::max(0, selected - 1));
+    if (pressed(GLFW_KEY_H, false) || pressed(GLFW_KEY_F1, false)) show_help = !show_help;
+    if (pressed(GLFW_KEY_I, false)) show_interp = !show_interp;
+    if (pressed(GLFW_KEY_M, false)) show_card = !show_card;
+    if (pressed(GLFW_KEY_S, false) && atlas[kGrid].ready()) save_cell(atlas[kGrid].images, focus, "cell");
 }
 
 void App::ui_menu() {
