@@ -58,6 +58,11 @@ async function settled(page, generations) {
 async function shot(page, name) {
   const png = await page.locator('#canvas').screenshot();
   if (keep) { mkdirSync(keep, { recursive: true }); writeFileSync(join(keep, name), png); }
+  return decodeInPage(page, png);
+}
+
+// PNG bytes decoded by the browser into RGBA: {w, h, data (a Buffer)}.
+async function decodeInPage(page, png) {
   const b64 = await page.evaluate(async (src) => {
     const img = new Image();
     img.src = src;
@@ -193,17 +198,10 @@ async function cell0(page) {
   return page.evaluate(() => window.studioCell);
 }
 
-// A PNG's pixels, decoded by the browser.
+// A PNG file's pixels, decoded by the browser as the screenshots are.
 async function decodePng(page, file) {
-  return page.evaluate(async (src) => {
-    const img = new Image();
-    img.src = src;
-    await img.decode();
-    const c = new OffscreenCanvas(img.width, img.height);
-    const ctx = c.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    return { width: img.width, height: img.height, rgba: Array.from(ctx.getImageData(0, 0, img.width, img.height).data) };
-  }, `data:image/png;base64,${readFileSync(file).toString('base64')}`);
+  const { w, h, data } = await decodeInPage(page, readFileSync(file));
+  return { width: w, height: h, rgba: Array.from(data) };
 }
 
 function maxDiff(a, b) {
