@@ -524,6 +524,18 @@ Net build_net(const std::string& name, const json& spec, const InputShapes& inpu
     net.last_use.assign(net.value_names.size(), -1);
     for (const Op& op : net.ops)
         for (int v : op.inputs) net.last_use[static_cast<size_t>(v)] = op.index;
+    // A label read by one_hot ops only (of one class count) may come as class weights instead.
+    if (const auto label = ids.find("label"); label != ids.end() && label->second < static_cast<int>(net.input_names.size())) {
+        int64_t classes = 0;
+        bool only_one_hot = net.output != label->second;
+        for (const Op& op : net.ops)
+            for (int v : op.inputs)
+                if (v == label->second) {
+                    if (op.kind != OpKind::OneHot || (classes != 0 && classes != op.classes)) only_one_hot = false;
+                    classes = op.classes;
+                }
+        if (only_one_hot && classes > 1) net.label_weight_classes = classes;
+    }
     return net;
 }
 

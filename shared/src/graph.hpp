@@ -71,6 +71,9 @@ struct Net {
     int output = 0;                       // value id of the result
     std::vector<int64_t> output_shape;    // per sample
     int64_t max_elements_per_sample = 1;  // largest value or kernel workspace, per sample
+    // > 0 when the net's `label` input feeds one_hot ops only, all of this many classes: the
+    // label may then also be given as class weights [n, K] (GenerateRequest::label_weights).
+    int64_t label_weight_classes = 0;
 };
 
 // Per-sample shapes of the model's declared inputs (z -> [dim], label -> [1], ...).

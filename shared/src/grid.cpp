@@ -20,6 +20,7 @@ GridPlan plan_grid(const ModelInfo& info, const GridRequest& g, const LoadLimits
     r.first_index = g.first_index;
     r.count = g.count;
     r.codes = g.codes;
+    r.truncation = g.truncation;
     const std::vector<const InputInfo*> conditions = info.conditions(r.net);
     const InputInfo* label = nullptr;
     for (const InputInfo* c : conditions)

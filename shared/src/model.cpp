@@ -196,6 +196,9 @@ Tensor Model::run(const std::string& net_name, const std::map<std::string, Tenso
         const Tensor& t = it->second;
         std::vector<int64_t> expected{t.rank() ? t.dim(0) : 0};
         expected.insert(expected.end(), net.input_shapes[i].begin(), net.input_shapes[i].end());
+        // A label may come as class weights [n, K] where it only feeds one_hot (Net::label_weight_classes).
+        if (name == "label" && net.label_weight_classes > 0 && t.rank() == 2 && t.dim(1) == net.label_weight_classes)
+            expected = {t.dim(0), net.label_weight_classes};
         int64_t numel = 0;
         if (t.shape != expected || !detail::checked_product(t.shape, numel) ||
             static_cast<uint64_t>(numel) != t.data.size())
@@ -234,8 +237,14 @@ Tensor Model::generate(const GenerateRequest& req) const {
         return std::find(net.input_names.begin(), net.input_names.end(), name) != net.input_names.end();
     };
     if (req.z && !takes("z")) throw Error("generate: net '" + net_name + "' takes no z, but one was given");
-    if (!req.labels.empty() && !takes("label"))
+    if ((!req.labels.empty() || !req.label_weights.empty()) && !takes("label"))
         throw Error("generate: net '" + net_name + "' takes no label, but labels were given");
+    if (!req.labels.empty() && !req.label_weights.empty())
+        throw Error("generate: give labels or label weights, not both");
+    if (!req.label_weights.empty() && net.label_weight_classes != info.num_classes)
+        throw Error("generate: net '" + net_name + "' takes class indices only, not class weights");
+    if (!(req.truncation >= 0.0f && req.truncation <= 2.0f))
+        throw Error("generate: truncation is " + std::to_string(req.truncation) + ", expected 0..2 (1 = off)");
     for (const auto& item : req.codes) {
         if (item.first == "z" || item.first == "label")
             throw Error("generate: give '" + item.first + "' as the request's " +
@@ -259,6 +268,20 @@ Tensor Model::generate(const GenerateRequest& req) const {
             } else {
                 inputs["z"] = normal_latents(req.seed, req.first_index, req.count, info.z_dim);
             }
+            if (req.truncation != 1.0f)
+                for (float& v : inputs["z"].data) v *= req.truncation;
+        } else if (name == "label" && !req.label_weights.empty()) {
+            const int64_t k = info.num_classes;
+            const auto per = static_cast<size_t>(k);
+            if (req.label_weights.size() != per && req.label_weights.size() != per * static_cast<size_t>(req.count))
+                throw Error("generate: " + std::to_string(req.label_weights.size()) + " class weights given, expected " +
+                            std::to_string(k) + " for all samples or " + std::to_string(k * req.count) +
+                            " (one set per sample)");
+            Tensor weights = Tensor::zeros({req.count, k});
+            for (int64_t i = 0; i < req.count; ++i)
+                std::copy_n(req.label_weights.begin() + (req.label_weights.size() == per ? 0 : i * k), k,
+                            weights.data.begin() + i * k);
+            inputs["label"] = std::move(weights);
         } else if (name == "label") {
             const auto count = static_cast<size_t>(req.count);
             if (req.labels.size() != 1 && req.labels.size() != count)

@@ -315,7 +315,8 @@ Tensor example_images(const ModelInfo& info, const Domain& domain) {
 std::optional<MissingInput> find_missing_input(const ModelInfo& info, const GenerateRequest& r) {
     const std::string net = r.net.empty() ? info.default_net() : r.net;
     for (const InputInfo* in : info.conditions(net)) {
-        const bool given = in->kind == InputKind::Label ? !r.labels.empty() : r.codes.count(in->name) > 0;
+        const bool given = in->kind == InputKind::Label ? !r.labels.empty() || !r.label_weights.empty()
+                                                        : r.codes.count(in->name) > 0;
         if (given || !in->default_values.empty()) continue;
         const bool per_sample = in->kind == InputKind::Label || in->kind == InputKind::Categorical;
         return MissingInput{in, "net '" + net + "' of model '" + info.name + "' needs input '" + in->name + "': " +

@@ -32,6 +32,7 @@ struct GridRequest {
     std::optional<int64_t> label;  // one class for every cell; none: one row per class
     std::map<std::string, std::vector<float>> codes;  // codes fixed for every cell: one sample's values
     std::string sweep;             // "NAME" or "NAME:INDEX": a continuous code swept along the columns
+    float truncation = 1.0f;       // GenerateRequest::truncation, for every cell
 };
 
 struct GridPlan {

@@ -135,6 +135,16 @@ struct GenerateRequest {
     int64_t count = 1;
     std::optional<Tensor> z;   // explicit latents [count, z_dim]; replaces the seed's
     std::vector<int64_t> labels;  // conditional models: one label for all, or one per sample
+    // Or a mixture of classes instead of `labels` (an interpolation between classes): weights over
+    // the info.num_classes classes, non-negative and summing to 1, one set for all samples or one
+    // per sample, row-major. Taken by nets whose label only feeds one_hot ops (the weights stand
+    // in for the one-hot vector); a single 1 is the same as that class's label.
+    std::vector<float> label_weights;
+    // The truncation trick (Brock et al. 2019; Karras et al. 2019's psi): every latent z, drawn from
+    // the seed or given, is scaled by `truncation` toward the mean of its prior (0), trading
+    // diversity for typical samples. 1 = off; 0..2 accepted. Codes and labels are set by the
+    // request, not drawn, so they are not truncated.
+    float truncation = 1.0f;
     // The net's other inputs by name (InfoGAN's codes "c_cat", "c_cont", an image): one sample's
     // values, used for every sample, or all count samples' values, row-major. A categorical input
     // (declared with "categories": K) takes whole numbers 0..K-1. An input left out takes its
