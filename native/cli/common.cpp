@@ -125,7 +125,26 @@ std::map<std::string, std::vector<float>> parse_codes(const ModelInfo& info, con
     return codes;
 }
 
-void write_grid_png(const std::string& path, const Grid& grid, int scale) {
+std::string generator_net(const Model& model, const std::string& path, const std::string& net) {
+    const ModelInfo& info = model.info();
+    if (info.translates() && std::find(info.nets.begin(), info.nets.end(), net) == info.nets.end())
+        throw std::runtime_error(path + " is an image-to-image model (" + info.family +
+                                 "): it translates images and does not sample them; try: ganzoo translate " + path +
+                                 " --examples -o grid.png");
+    return checked_net(model, net);
+}
+
+std::string image_format(const std::string& path) {
+    std::string ext = fs::path(path).extension().string();
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == ".png") return "png";
+    if (ext == ".jpg" || ext == ".jpeg") return "jpeg";
+    throw std::runtime_error(path + ": write a .png or a .jpg (.jpeg) image" +
+                             (ext.empty() ? std::string(" (the name has no extension)") : ", not " + ext));
+}
+
+void write_grid_image(const std::string& path, const Grid& grid, int scale) {
+    const std::string format = image_format(path);
     constexpr int64_t kMaxPngPixels = int64_t{1} << 26;
     const int64_t width = int64_t{grid.width} * scale, height = int64_t{grid.height} * scale;
     if (width * height > kMaxPngPixels)
@@ -133,7 +152,8 @@ void write_grid_png(const std::string& path, const Grid& grid, int scale) {
                                  std::to_string(width * height * 4 >> 20) + " MiB of RGBA), over the limit of " +
                                  std::to_string(kMaxPngPixels) + " pixels (" + std::to_string(kMaxPngPixels * 4 >> 20) +
                                  " MiB); lower --count or --scale");
-    train::write_png(output_path(path), enlarge_grid(grid, scale));
+    if (format == "png") train::write_png(output_path(path), enlarge_grid(grid, scale));
+    else train::write_jpeg(output_path(path), enlarge_grid(grid, scale));
 }
 
 }  // namespace ganzoo::cli

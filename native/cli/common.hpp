@@ -49,9 +49,17 @@ std::string checked_net(const Model& model, const std::string& net);
 std::map<std::string, std::vector<float>> parse_codes(const ModelInfo& info, const std::string& net,
                                                       const std::vector<std::string>& options);
 
-// A grid as a PNG, enlarged `scale` times (nearest neighbour). The size is checked first: at most
-// 64 Mi pixels, 256 MiB of RGBA (stb needs about as much again to encode it); -n 4096 --scale 16
-// would be 30718x30718, 3.5 GiB, and ended in "PNG encoding failed".
-void write_grid_png(const std::string& path, const Grid& grid, int scale);
+// --net of sample/interpolate: the net named (checked_net), after refusing an image-to-image
+// model (CycleGAN, which has no G) with the `translate` command that it takes instead.
+std::string generator_net(const Model& model, const std::string& path, const std::string& net);
+
+// The image file a path names by its extension: "png" or "jpeg" (.jpg, .jpeg); any other is
+// refused with the two it may be (a PNG written under .jpg was silently what -o out.jpg gave).
+std::string image_format(const std::string& path);
+
+// A grid as a PNG or a JPEG (by the path's extension), enlarged `scale` times (nearest neighbour).
+// The size is checked first: at most 64 Mi pixels, 256 MiB of RGBA (stb needs about as much again
+// to encode it); -n 4096 --scale 16 would be 30718x30718, 3.5 GiB, and ended in "PNG encoding failed".
+void write_grid_image(const std::string& path, const Grid& grid, int scale);
 
 }  // namespace ganzoo::cli

@@ -12,7 +12,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
+#include <unordered_map>
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBI_WRITE_NO_STDIO
@@ -276,6 +278,155 @@ void write_png(const std::string& path, const Grid& grid) {
     if (!stbi_write_png_to_func(append, &png, grid.width, grid.height, 4, grid.rgba.data(), grid.width * 4))
         throw std::runtime_error(path + ": PNG encoding failed for a " + std::to_string(grid.width) + "x" + std::to_string(grid.height) + " image (out of memory)");
     write_file_atomically(path, png);
+}
+
+void write_jpeg(const std::string& path, const Grid& grid, int quality) {
+    std::vector<uint8_t> rgb(static_cast<size_t>(grid.width) * grid.height * 3);
+    for (size_t i = 0, n = rgb.size() / 3; i < n; ++i)
+        std::copy_n(grid.rgba.begin() + static_cast<std::ptrdiff_t>(4 * i), 3, rgb.begin() + static_cast<std::ptrdiff_t>(3 * i));
+    std::vector<uint8_t> jpeg;
+    auto append = [](void* context, void* data, int size) {
+        auto* out = static_cast<std::vector<uint8_t>*>(context);
+        out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+    };
+    if (!stbi_write_jpg_to_func(append, &jpeg, grid.width, grid.height, 3, rgb.data(), quality))
+        throw std::runtime_error(path + ": JPEG encoding failed for a " + std::to_string(grid.width) + "x" +
+                                 std::to_string(grid.height) + " image");
+    write_file_atomically(path, jpeg);
+}
+
+namespace {
+
+// GIF's variable-width LZW (GIF89a spec, appendix F), codes packed least significant bit first
+// into sub-blocks of at most 255 bytes.
+class LzwWriter {
+public:
+    explicit LzwWriter(std::vector<uint8_t>& out) : out_(out) {}
+
+    void encode(const std::vector<uint8_t>& indices) {
+        out_.push_back(kMinCodeSize);
+        reset();
+        put(kClear);
+        int current = -1;
+        for (const uint8_t index : indices) {
+            if (current < 0) {
+                current = index;
+                continue;
+            }
+            const uint32_t key = static_cast<uint32_t>(current) << 8 | index;
+            const auto found = table_.find(key);
+            if (found != table_.end()) {
+                current = found->second;
+                continue;
+            }
+            put(current);
+            table_.emplace(key, ++max_code_);
+            if (max_code_ >= (1 << width_)) ++width_;
+            if (max_code_ == 4095) {  // the table is full: start over
+                put(kClear);
+                reset();
+            }
+            current = index;
+        }
+        if (current >= 0) put(current);
+        put(kClear + 1);  // end of information
+        if (bit_count_ > 0) block_.push_back(static_cast<uint8_t>(bits_));
+        flush_block(true);
+        out_.push_back(0);  // block terminator
+    }
+
+private:
+    static constexpr int kMinCodeSize = 8, kClear = 256;
+
+    void reset() {
+        table_.clear();
+        width_ = kMinCodeSize + 1;
+        max_code_ = kClear + 1;
+    }
+    void put(int code) {
+        bits_ |= static_cast<uint32_t>(code) << bit_count_;
+        bit_count_ += width_;
+        while (bit_count_ >= 8) {
+            block_.push_back(static_cast<uint8_t>(bits_ & 0xff));
+            bits_ >>= 8;
+            bit_count_ -= 8;
+            flush_block(false);
+        }
+    }
+    void flush_block(bool all) {
+        if (block_.size() < 255 && !(all && !block_.empty())) return;
+        out_.push_back(static_cast<uint8_t>(block_.size()));
+        out_.insert(out_.end(), block_.begin(), block_.end());
+        block_.clear();
+    }
+
+    std::vector<uint8_t>& out_;
+    std::unordered_map<uint32_t, int> table_;
+    std::vector<uint8_t> block_;
+    uint32_t bits_ = 0;
+    int bit_count_ = 0, width_ = kMinCodeSize + 1, max_code_ = kClear + 1;
+};
+
+void put16(std::vector<uint8_t>& out, int v) {
+    out.push_back(static_cast<uint8_t>(v & 0xff));
+    out.push_back(static_cast<uint8_t>(v >> 8 & 0xff));
+}
+
+}  // namespace
+
+void write_gif(const std::string& path, const std::vector<Grid>& frames, int delay_cs) {
+    if (frames.empty()) throw std::runtime_error(path + ": a GIF needs at least one frame");
+    const int w = frames[0].width, h = frames[0].height;
+    if (w < 1 || h < 1 || w > 65535 || h > 65535)
+        throw std::runtime_error(path + ": a GIF frame is at most 65535x65535 pixels, not " + std::to_string(w) + "x" +
+                                 std::to_string(h));
+    bool grey = true;
+    for (const Grid& f : frames) {
+        if (f.width != w || f.height != h) throw std::runtime_error(path + ": GIF frames must all have one size");
+        for (size_t i = 0; grey && i + 3 < f.rgba.size(); i += 4)
+            grey = f.rgba[i] == f.rgba[i + 1] && f.rgba[i] == f.rgba[i + 2];
+    }
+    std::vector<uint8_t> out{'G', 'I', 'F', '8', '9', 'a'};
+    put16(out, w);
+    put16(out, h);
+    out.push_back(0xf7);  // a global colour table of 256 entries, 8 bits per primary
+    out.push_back(0);     // background colour
+    out.push_back(0);     // no aspect ratio
+    for (int i = 0; i < 256; ++i) {
+        if (grey) {
+            out.insert(out.end(), 3, static_cast<uint8_t>(i));
+        } else {  // 3-3-2: each level spread over 0..255
+            out.push_back(static_cast<uint8_t>((i >> 5) * 255 / 7));
+            out.push_back(static_cast<uint8_t>((i >> 2 & 7) * 255 / 7));
+            out.push_back(static_cast<uint8_t>((i & 3) * 255 / 3));
+        }
+    }
+    // NETSCAPE2.0: loop forever.
+    const uint8_t loop[] = {0x21, 0xff, 0x0b, 'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.', '0', 0x03, 0x01, 0, 0, 0};
+    out.insert(out.end(), std::begin(loop), std::end(loop));
+    std::vector<uint8_t> indices(static_cast<size_t>(w) * h);
+    for (const Grid& f : frames) {
+        const uint8_t control[] = {0x21, 0xf9, 0x04, 0x00};  // graphic control: no transparency
+        out.insert(out.end(), std::begin(control), std::end(control));
+        put16(out, std::clamp(delay_cs, 0, 65535));
+        out.push_back(0);
+        out.push_back(0);
+        out.push_back(0x2c);  // image descriptor: the whole canvas, no local table, not interlaced
+        put16(out, 0);
+        put16(out, 0);
+        put16(out, w);
+        put16(out, h);
+        out.push_back(0);
+        for (size_t i = 0; i < indices.size(); ++i) {
+            const uint8_t* p = &f.rgba[4 * i];
+            indices[i] = grey ? p[0]
+                              : static_cast<uint8_t>((p[0] * 7 + 127) / 255 << 5 | (p[1] * 7 + 127) / 255 << 2 |
+                                                     (p[2] * 3 + 127) / 255);
+        }
+        LzwWriter(out).encode(indices);
+    }
+    out.push_back(0x3b);  // trailer
+    write_file_atomically(path, out);
 }
 
 }  // namespace ganzoo::train

@@ -62,5 +62,11 @@ private:
 
 // PNG (RGBA) written atomically.
 void write_png(const std::string& path, const Grid& grid);
+// JPEG (baseline, `quality` 1..100; alpha dropped) written atomically.
+void write_jpeg(const std::string& path, const Grid& grid, int quality = 95);
+// An animated GIF of equal-sized frames, written atomically: played in order, each shown
+// `delay_cs` hundredths of a second, looping forever. Grey frames (R = G = B everywhere) keep all
+// 256 levels exactly; colour frames are reduced to a fixed 3-3-2 palette (8 x 8 x 4 colours).
+void write_gif(const std::string& path, const std::vector<Grid>& frames, int delay_cs);
 
 }  // namespace ganzoo::train

@@ -59,6 +59,62 @@ ok sample-infogan-default "$ganzoo" interpolate "$work/infogan.safetensors" --st
 ok sample-infogan-default0 "$ganzoo" interpolate "$work/infogan.safetensors" --steps 4 --code c_cat=0 --code c_cont=0,0 -o "$work/i2.png"
 cmp -s "$work/i1.png" "$work/i2.png" || { echo "FAIL infogan: codes left out are not the codes at 0"; failures=$((failures + 1)); }
 
+# Generation as stylegan2-ada's generate.py: --seeds and --outdir (one file per seed and sample,
+# each the same pixels as that sample alone), --trunc, endpoints by seed:index, walks between
+# classes, a GIF of the walk (decoded by tests/native/gif_check.py) and JPEG output.
+same() {  # same NAME A B: the two files are byte-identical
+  if cmp -s "$2" "$3"; then passed=$((passed + 1)); else echo "FAIL $1: $2 and $3 differ"; failures=$((failures + 1)); fi
+}
+differ() {
+  if cmp -s "$2" "$3"; then echo "FAIL $1: $2 and $3 are the same"; failures=$((failures + 1)); else passed=$((passed + 1)); fi
+}
+ok seeds-outdir-cgan "$ganzoo" sample "$work/cgan.safetensors" --seeds 0-2,10 --outdir "$work/seeds"
+[ "$(ls "$work/seeds" | wc -l)" = 40 ] && [ -s "$work/seeds/seed0010-class9.png" ] \
+  || { echo "FAIL seeds-outdir-cgan: not 4 seeds x 10 classes named seedNNNN-classK.png"; ls "$work/seeds"; failures=$((failures + 1)); }
+ok seed-one-cgan "$ganzoo" sample "$work/cgan.safetensors" --seed 2 --label 7 -n 1 --columns 1 -o "$work/one.png"
+same seeds-outdir-pixels "$work/seeds/seed0002-class7.png" "$work/one.png"
+ok seeds-outdir-dcgan "$ganzoo" sample "$model" --seeds 3 -n 4 --outdir "$work/seeds-d"
+ok seed-first-dcgan "$ganzoo" sample "$model" --seed 3 --first 2 -n 1 -o "$work/one-d.png"
+same seeds-outdir-index "$work/seeds-d/seed0003-2.png" "$work/one-d.png"
+[ -s "$work/seeds-d/seed0003.png" ] && [ -s "$work/seeds-d/seed0003-3.png" ] \
+  || { echo "FAIL seeds-outdir-dcgan: no seed0003.png .. seed0003-3.png"; ls "$work/seeds-d"; failures=$((failures + 1)); }
+ok seeds-grid "$ganzoo" sample "$model" --seeds 7 -n 9 -o "$work/seeds-grid.png"
+same seeds-grid-is-the-grid "$work/seeds-grid.png" "$work/a.png"
+ok seeds-grid-many "$ganzoo" sample "$model" --seeds 7,8 -n 9 -o "$work/seeds-grid2.png"
+differ seeds-grid-many "$work/seeds-grid2.png" "$work/a.png"
+ok trunc-off "$ganzoo" sample "$model" --seed 7 -n 9 --trunc 1 -o "$work/t1.png"
+same trunc-one-is-off "$work/t1.png" "$work/a.png"
+ok trunc-half "$ganzoo" sample "$model" --seed 7 -n 9 --trunc 0.5 -o "$work/t05.png"
+differ trunc-half-changes "$work/t05.png" "$work/a.png"
+ok trunc-zero "$ganzoo" sample "$model" --seeds 1,2 --trunc 0 --outdir "$work/t0"
+same trunc-zero-is-the-mean "$work/t0/seed0001.png" "$work/t0/seed0002.png"
+ok jpeg "$ganzoo" sample "$model" --seed 7 -n 4 -o "$work/a.jpg"
+[ "$(head -c 3 "$work/a.jpg" | od -An -tx1 | tr -d ' \n')" = ffd8ff ] \
+  || { echo "FAIL jpeg: -o a.jpg is not JPEG data"; failures=$((failures + 1)); }
+ok from-index0 "$ganzoo" interpolate "$model" --from 7:0 --to 7:1 --steps 5 -o "$work/w0.png"
+ok from-seed "$ganzoo" interpolate "$model" --from 7 --to 7:1 --steps 5 -o "$work/w1.png"
+same from-seed-is-index0 "$work/w0.png" "$work/w1.png"
+ok from-index1 "$ganzoo" interpolate "$model" --from 7:1 --to 7:1 --steps 5 -o "$work/w2.png"
+differ from-index1-differs "$work/w0.png" "$work/w2.png"
+ok interpolate-cgan-rows "$ganzoo" interpolate "$work/cgan.safetensors" --steps 4 -o "$work/cgan-rows.png"
+grep -q "one row per class" "$work/out" || { echo "FAIL interpolate-cgan-rows: no row per class"; cat "$work/out"; failures=$((failures + 1)); }
+ok interpolate-cgan-within "$ganzoo" interpolate "$work/cgan.safetensors" --label 7 --steps 3 -o "$work/cgan-l7.png"
+ok interpolate-cgan-within9 "$ganzoo" interpolate "$work/cgan.safetensors" --label 9 --steps 3 -o "$work/cgan-l9.png"
+ok interpolate-cgan-between "$ganzoo" interpolate "$work/cgan.safetensors" --from-label 7 --to-label 9 --steps 3 -o "$work/cgan-79.png"
+# The walk between classes starts as class 7's walk and ends as class 9's; its middle is neither.
+/usr/bin/python3 - "$(dirname "$0")" "$work" <<'PY' && passed=$((passed + 1)) || { echo "FAIL interpolate-cgan-between: the ends are not the classes' own"; failures=$((failures + 1)); }
+import sys
+sys.path.insert(0, sys.argv[1])
+from gif_check import read_png
+cells = lambda name: [[row[x * 30:x * 30 + 28] for row in read_png(sys.argv[2] + '/' + name)[2]] for x in range(3)]
+mix, seven, nine = cells('cgan-79.png'), cells('cgan-l7.png'), cells('cgan-l9.png')
+assert mix[0] == seven[0] and mix[2] == nine[2], 'the ends differ from the classes alone'
+assert mix[1] != seven[1] and mix[1] != nine[1], 'the middle is one of the classes'
+PY
+ok gif "$ganzoo" interpolate "$work/cgan.safetensors" --from 7:0 --to 7:1 --steps 5 -o "$work/walk.png" --gif "$work/walk.gif"
+/usr/bin/python3 "$(dirname "$0")/gif_check.py" "$work/walk.gif" "$work/walk.png" 5 10 >"$work/out" 2>&1 && passed=$((passed + 1)) \
+  || { echo "FAIL gif: the GIF is not the strip"; cat "$work/out"; failures=$((failures + 1)); }
+
 # The classifier and eval (a tiny classifier: this checks the plumbing, not the accuracy).
 classifier=$work/classifier.safetensors
 ok train-classifier "$ganzoo" train-classifier --limit 256 --epochs 1 --batch 64 --threads 1 -o "$classifier"
@@ -211,7 +267,26 @@ cgan-condition-word    | 1 | 'condition_d' has the wrong type     | train cgan $
 infogan-no-categories  | 1 | z_dim and categories must be >= 1    | train infogan --limit 64 --batch 16 --threads 1 --set categories=0 --out $work/r
 infogan-lambda-negative | 1 | the lambdas >= 0                    | train infogan --limit 64 --batch 16 --threads 1 --set lambda=-1 --out $work/r
 cgan-label-range       | 1 | label 12 is outside [0, 10)          | sample $work/cgan.safetensors --label 12 -o $work/x.png
-cgan-interpolate-no-label | 1 | needs input 'label': a class 0..9 (T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot), one for all samples or one per sample (pass --label K) | interpolate $work/cgan.safetensors -o $work/x.png
+cgan-label-and-mix     | 2 | --label excludes --from-label        | interpolate $work/cgan.safetensors --label 1 --from-label 2 --to-label 3 -o $work/x.png
+cgan-mix-half          | 1 | give both --from-label A and --to-label B | interpolate $work/cgan.safetensors --from-label 2 -o $work/x.png
+cgan-mix-range         | 1 | label 12 is outside [0, 10)          | interpolate $work/cgan.safetensors --from-label 2 --to-label 12 -o $work/x.png
+mix-on-dcgan           | 1 | --from-label/--to-label: this model takes no label | interpolate $model --from-label 1 --to-label 2 -o $work/x.png
+# generation options: seeds, outdir, truncation, endpoints, image formats
+seeds-backwards        | 1 | 5-3 runs from high to low            | sample $model --seeds 5-3 -o $work/x.png
+seeds-word             | 1 | --seeds 1,x: 'x' is not a whole number | sample $model --seeds 1,x -o $work/x.png
+seeds-empty-item       | 1 | '' is not a whole number             | sample $model --seeds 1,,2 -o $work/x.png
+seeds-too-many         | 1 | more than 4096 seeds                 | sample $model --seeds 0-5000 -o $work/x.png
+seeds-times-count      | 1 | over 4096 images                     | sample $model --seeds 0-99 -n 100 --outdir $work/many
+seeds-and-seed         | 2 | --seed excludes --seeds              | sample $model --seed 1 --seeds 2 -o $work/x.png
+seeds-sweep            | 1 | leave out --seeds and --outdir       | sample $work/infogan.safetensors --seeds 1 --sweep c_cont -o $work/x.png
+trunc-over             | 2 | not a truncation psi in 0..2         | sample $model --trunc 3 -o $work/x.png
+trunc-word             | 2 | not a truncation psi                 | interpolate $model --trunc much -o $work/x.png
+from-bad-index         | 1 | --from (the sample index): 'x' is not a whole number | interpolate $model --from 7:x -o $work/x.png
+to-bad-seed            | 1 | --to: '-1' is not a whole number     | interpolate $model --to -1 -o $work/x.png
+output-bmp             | 1 | write a .png or a .jpg (.jpeg) image, not .bmp | sample $model -o $work/x.bmp
+output-no-extension    | 1 | the name has no extension            | interpolate $model -o $work/strip
+gif-not-gif            | 1 | the animation is a GIF; name it NAME.gif | interpolate $model --gif $work/walk.png
+gif-fps-zero           | 2 | --fps                                | interpolate $model --gif $work/w.gif --fps 0
 label-on-dcgan         | 1 | takes no label                       | sample $model --label 1 -o $work/x.png
 code-unknown           | 1 | --code 'x=1': expected NAME=V        | sample $work/infogan.safetensors --code x=1 -o $work/x.png
 code-not-number        | 1 | --code c_cont: 'a' is not a number   | sample $work/infogan.safetensors --code c_cont=a,1 -o $work/x.png
@@ -268,7 +343,9 @@ translate-not-an-image | 1 | afile                                | translate $w
 translate-missing-input | 1 | /nonexistent.png                    | translate $work/cyclegan.safetensors --input /nonexistent.png -o $work/x.png
 translate-dcgan        | 1 | is not an image-to-image model       | translate $model --examples -o $work/x.png
 translate-unwritable   | 1 | afile                                | translate $work/cyclegan.safetensors --examples -o $work/afile/x.png
-sample-cyclegan        | 1 | the file has no such net (it has G_AB, G_BA) | sample $work/cyclegan.safetensors -o $work/x.png
+sample-cyclegan        | 1 | is an image-to-image model (cyclegan): it translates images and does not sample them; try: ganzoo translate | sample $work/cyclegan.safetensors -o $work/x.png
+interpolate-cyclegan   | 1 | try: ganzoo translate                | interpolate $work/cyclegan.safetensors -o $work/x.png
+translate-jpeg-output  | 1 | not .gif                             | translate $work/cyclegan.safetensors --examples -o $work/x.gif
 TABLE
 
 echo "$passed passed, $failures failed"

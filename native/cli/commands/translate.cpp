@@ -40,7 +40,7 @@ void translate_examples(const Model& model, const TranslateOptions& o) {
         for (const Tensor* t : {static_cast<const Tensor*>(x), &y, &z})
             std::copy(t->data.begin(), t->data.end(), grid.data.begin() + (row++) * columns * per);
     }
-    write_grid_png(o.out, tile_grid(grid, lo, hi, static_cast<int>(columns)), static_cast<int>(o.scale));
+    write_grid_image(o.out, tile_grid(grid, lo, hi, static_cast<int>(columns)), static_cast<int>(o.scale));
     std::printf("wrote %s: rows %s, G_AB, G_BA(G_AB); %s, G_BA, G_AB(G_BA) (%lld held-out images each)\n", o.out.c_str(),
                 printable(da.class_name).c_str(), printable(db.class_name).c_str(), (long long)columns);
 }
@@ -64,7 +64,7 @@ void translate_input(const Model& model, const TranslateOptions& o) {
     for (size_t i = 0; i < pixels.size(); ++i) x.data[i] = lo + (hi - lo) * static_cast<float>(pixels[i]) / 255.0f;
     const bool ab = o.direction == "AB";
     const Tensor y = model.translate(x, ab ? "G_AB" : "G_BA");
-    write_grid_png(o.out, tile_grid(y, lo, hi, 1), static_cast<int>(o.scale));
+    write_grid_image(o.out, tile_grid(y, lo, hi, 1), static_cast<int>(o.scale));
     std::printf("wrote %s: %s -> %s (%lldx%lld input as %lldx%lld)\n", o.out.c_str(),
                 printable(info.domains[ab ? 0 : 1].class_name).c_str(), printable(info.domains[ab ? 1 : 0].class_name).c_str(),
                 (long long)image.width, (long long)image.height, (long long)info.width, (long long)info.height);
@@ -72,6 +72,7 @@ void translate_input(const Model& model, const TranslateOptions& o) {
 
 void run_translate(const TranslateOptions& o) {
     if (o.examples == !o.input.empty()) throw std::runtime_error("translate: give either --input IMAGE or --examples");
+    image_format(o.out);
     const Model model = load_model_file(o.file);
     if (!model.info().translates())
         throw std::runtime_error("translate: " + o.file +
@@ -90,8 +91,8 @@ void add_translate(CLI::App& app) {
     cmd->add_option("--direction", o->direction, "AB (default: G_AB, domain A to B) or BA")->check(CLI::IsMember({"AB", "BA"}));
     cmd->add_flag("--examples", o->examples,
                   "the stored held-out images instead: rows x, G_AB(x), G_BA(G_AB(x)) for domain A, then the same from B");
-    cmd->add_option("--scale", o->scale, "enlarge the PNG N times (nearest neighbour)")->check(CLI::Range(1, 16));
-    cmd->add_option("-o,--output", o->out, "PNG file");
+    cmd->add_option("--scale", o->scale, "enlarge the image N times (nearest neighbour)")->check(CLI::Range(1, 16));
+    cmd->add_option("-o,--output", o->out, "image file: .png, or .jpg/.jpeg for JPEG");
     cmd->callback([o] { run_translate(*o); });
 }
 

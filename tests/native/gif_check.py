@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""Checks `ganzoo interpolate --gif` against the strip PNG of the same walk, with a GIF decoder and
+a PNG decoder written here from the specs (GIF89a, PNG 1.2), so that the CLI's encoder is not
+checked by itself.
+
+    gif_check.py WALK.gif STRIP.png STEPS ROWS
+
+The GIF must loop forever (NETSCAPE2.0), hold 2 x STEPS - 2 frames (there and back), and frame k
+must be the strip's column k pixel for pixel (the strip tiles cells with 2 pixels of padding; a
+frame stacks the ROWS cells of one step with the same padding)."""
+import struct
+import sys
+import zlib
+
+
+def read_png(path):
+    data = open(path, 'rb').read()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
+    pos, idat, header = 8, b'', None
+    while pos < len(data):
+        length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b'IHDR':
+            header = struct.unpack('>IIBBBBB', body)
+        elif kind == b'IDAT':
+            idat += body
+        pos += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour == 6 and interlace == 0, header  # RGBA, as stb writes it
+    raw, bpp, stride = zlib.decompress(idat), 4, width * 4
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if f == 1: line[x] = (line[x] + a) & 255
+            elif f == 2: line[x] = (line[x] + b) & 255
+            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return width, height, [[row[4 * x] for x in range(width)] for row in rows]  # grey: R
+
+
+def lzw_decode(data, min_size, count):
+    clear, end = 1 << min_size, (1 << min_size) + 1
+    out, bitpos = [], 0
+    table, size, prev = None, min_size + 1, None
+    def reset():
+        return [[i] for i in range(clear)] + [None, None], min_size + 1
+    table, size = reset()
+    while True:
+        code = 0
+        for i in range(size):
+            byte = data[(bitpos + i) // 8]
+            code |= ((byte >> ((bitpos + i) % 8)) & 1) << i
+        bitpos += size
+        if code == clear:
+            table, size = reset()
+            prev = None
+            continue
+        if code == end:
+            break
+        if prev is None:
+            entry = table[code]
+        elif code < len(table):
+            entry = table[code]
+            table.append(table[prev] + [entry[0]])
+        else:
+            assert code == len(table), 'LZW code %d out of order' % code
+            entry = table[prev] + [table[prev][0]]
+            table.append(entry)
+        out.extend(entry)
+        if prev is not None and len(table) == (1 << size) and size < 12:
+            size += 1
+        prev = code
+    assert len(out) == count, 'a frame decodes to %d pixels, expected %d' % (len(out), count)
+    return out
+
+
+def read_gif(path):
+    data = open(path, 'rb').read()
+    assert data[:6] == b'GIF89a', 'not a GIF89a'
+    width, height, flags = struct.unpack('<HHB', data[6:11])
+    assert flags & 0x80, 'no global colour table'
+    entries = 2 << (flags & 7)
+    palette = [data[13 + 3 * i:16 + 3 * i] for i in range(entries)]
+    pos, frames, loops, delays = 13 + 3 * entries, [], False, []
+    while True:
+        kind = data[pos]
+        if kind == 0x3b:
+            break
+        if kind == 0x21:  # an extension: its sub-blocks
+            label, pos = data[pos + 1], pos + 2
+            body = b''
+            while data[pos]:
+                body += data[pos + 1:pos + 1 + data[pos]]
+                pos += 1 + data[pos]
+            pos += 1
+            if label == 0xff and body.startswith(b'NETSCAPE2.0'):
+                loops = struct.unpack('<H', body[12:14])[0] == 0
+            if label == 0xf9:
+                delays.append(struct.unpack('<H', body[1:3])[0])
+            continue
+        assert kind == 0x2c, 'unexpected block 0x%02x at %d' % (kind, pos)
+        x, y, w, h, f = struct.unpack('<HHHHB', data[pos + 1:pos + 10])
+        assert (x, y, w, h) == (0, 0, width, height) and not f & 0x80, 'a frame is not the whole canvas'
+        min_size, pos = data[pos + 10], pos + 11
+        body = b''
+        while data[pos]:
+            body += data[pos + 1:pos + 1 + data[pos]]
+            pos += 1 + data[pos]
+        pos += 1
+        indices = lzw_decode(body, min_size, w * h)
+        for p in palette:
+            assert p[0] == p[1] == p[2], 'a grey walk has a colour palette'
+        frames.append([[palette[indices[r * w + c]][0] for c in range(w)] for r in range(h)])
+    return width, height, frames, loops, delays
+
+
+def main():
+    gif, png, steps, rows = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    w, h, frames, loops, delays = read_gif(gif)
+    sw, sh, strip = read_png(png)
+    cell = (sw - 2 * (steps - 1)) // steps
+    assert loops, 'the GIF does not loop forever'
+    assert len(frames) == 2 * steps - 2, '%d frames, expected %d' % (len(frames), 2 * steps - 2)
+    assert len(set(delays)) == 1 and delays[0] > 0, 'delays %s' % delays
+    assert (w, sh) == (cell, h), 'frames %dx%d, strip cells %dx%d' % (w, h, cell, sh)
+    order = list(range(steps)) + list(range(steps - 2, 0, -1))
+    for k, step in enumerate(order):
+        x0 = step * (cell + 2)
+        column = [row[x0:x0 + cell] for row in strip]
+        assert frames[k] == column, 'frame %d is not step %d of the strip' % (k, step)
+    assert frames[0] != frames[steps - 1], 'the walk does not move'
+    print('gif ok: %d frames of %dx%d, %d rows, the strip pixel for pixel, looping, %d cs each'
+          % (len(frames), w, h, rows, delays[0]))
+
+
+if __name__ == '__main__':
+    main()
