@@ -2,14 +2,24 @@
 // numbers into each entry's "metrics" (FD-FMNIST in the project classifier's features, not
 // Inception's; its floor; the classifier Inception Score; the SWD per level and its floor; the
 // member's own metric). Then `node scripts/results.mjs` rebuilds docs/RESULTS.md from them.
-//   node scripts/eval-zoo.mjs [--ganzoo build/native/bin/ganzoo] [--only NAME[,NAME...]] [-n 10000]
+//   usage: node scripts/eval-zoo.mjs [--ganzoo build/native/bin/ganzoo] [--only NAME[,NAME...]] [-n 10000]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  process.stdout.write(text.slice(0, text.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.exit(0);
+}
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+for (let i = 2; i < process.argv.length; i += 2)
+  if (!['--ganzoo', '--only', '-n'].includes(process.argv[i]) || process.argv[i + 1] === undefined) {
+    process.stderr.write(`eval-zoo: error: unknown argument '${process.argv[i]}' (use --ganzoo BIN, --only NAME[,NAME...], -n COUNT; --help)\n`);
+    process.exit(2);
+  }
 const ganzoo = resolve(arg('--ganzoo', join(root, 'build/native/bin/ganzoo')));
 const only = arg('--only', '') ? arg('--only').split(',') : null;
 const count = arg('-n', '10000');

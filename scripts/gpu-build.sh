@@ -5,6 +5,7 @@
 #   usage: scripts/gpu-build.sh DEPS LOGDIR [cuda|cpu]
 # cpu: the rehearsal here, against Debian's LibTorch with the same carried headers.
 # Prints the configuration it found and the build time; the logs go to LOGDIR.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }

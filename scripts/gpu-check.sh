@@ -7,6 +7,7 @@
 #   usage: scripts/gpu-check.sh [DEPS] [OUT]      (defaults: .deps, gpu-check-out)
 # A rehearsal on a CPU machine (Debian's LibTorch, same script, same carried headers):
 #   GANZOO_CHECK_DEVICE=cpu GANZOO_CHECK_LIMIT=2000 scripts/gpu-check.sh
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deps=$(realpath "${1:-.deps}")

@@ -7,6 +7,7 @@
 #   usage: scripts/gpu-runs.sh GANZOO OUT SECONDS 'NAME=MODEL [train options]' ...
 #   e.g.   scripts/gpu-runs.sh build/cuda/bin/ganzoo runs/sweep 240 \
 #            'began-n32=began --width 32 --steps 30000' 'began-g07=began --set gamma=0.7'
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 set -uo pipefail
 [ $# -ge 4 ] || { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 ganzoo=$1 out=$2 seconds=$3; shift 3

@@ -19,6 +19,7 @@
 # Rehearsal on a CPU machine, tiny lengths, the same steps end to end:
 #   GANZOO_ZOO_DEVICE=cpu scripts/gpu-zoo.sh .deps /tmp/zoo 120
 # GANZOO_BIN=PATH skips the build (a ganzoo built already); PYTHON names the python with torch.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 set -uo pipefail
 cd "$(dirname "$0")/.."
 deps=$(realpath "${1:-.deps}")

@@ -3,6 +3,8 @@
 # says nothing when nothing was missing (-v: says what it found). Run as root on Debian 12.
 # Nothing is downloaded from outside Debian's archive and the npm registry (lock files only).
 # scripts/deps-audit.sh checks this list against what the build and the tests used.
+#   usage: scripts/install-deps.sh [-v]      (as root; -v says what it found)
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 set -euo pipefail
 verbose=0
 [ "${1:-}" = -v ] && verbose=1

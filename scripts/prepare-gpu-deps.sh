@@ -4,6 +4,8 @@
 # zlib's header and static library, and the four Fashion-MNIST files. Run it here, on a
 # Debian machine after scripts/install-deps.sh, then carry the folder to the GPU machine
 # and run scripts/gpu-check.sh there. Nothing here is committed: .deps/ is in .gitignore.
+#   usage: scripts/prepare-gpu-deps.sh [DEPS]      (default .deps)
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deps=${1:-.deps}

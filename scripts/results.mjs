@@ -17,13 +17,13 @@ import * as png from './png.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const known = new Set(['--collect', '--runs', '--help']);
+const known = new Set(['--collect', '--runs', '--help', '-h']);
 for (let i = 0; i < args.length; ++i) {
   if (!known.has(args[i])) fail(`unknown argument '${args[i]}' (use --collect, --runs DIR)`);
   if (args[i] === '--runs') ++i;
 }
-if (args.includes('--help')) {
-  console.log('node scripts/results.mjs [--collect [--runs DIR]]: writes docs/RESULTS.md');
+if (args.includes('--help') || args.includes('-h')) {
+  console.log('usage: node scripts/results.mjs [--collect [--runs DIR]]: writes docs/RESULTS.md');
   process.exit(0);
 }
 const runsIndex = args.indexOf('--runs');
@@ -62,7 +62,8 @@ const writeGreyPng = png.writeGreyPng;
 function parseLog(path) {
   const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
   const header = lines[0].split(',');
-  if (header[0] !== 'step' || header[1] !== 'epoch') fail(`${path}: expected a log.csv starting with step,epoch`);
+  // WGAN, WGAN-GP and ProGAN count critic steps: critic_step first, generator_step last.
+  if (!['step', 'critic_step'].includes(header[0]) || header[1] !== 'epoch') fail(`${path}: expected a log.csv starting with step,epoch or critic_step,epoch`);
   const rows = [];
   for (const line of lines.slice(1)) {
     const cells = line.split(',').map(Number);
@@ -72,7 +73,7 @@ function parseLog(path) {
   return { header, rows };
 }
 
-const SKIP_CURVES = new Set(['images_per_s', 'elapsed_s']);
+const SKIP_CURVES = new Set(['images_per_s', 'elapsed_s', 'generator_step']);
 function curvesSvg(title, header, rows) {
   const columns = header.slice(2).filter((c) => !SKIP_CURVES.has(c));
   const W = 300, H = 150, top = 22, bottom = 16, pad = 6, perRow = 3;

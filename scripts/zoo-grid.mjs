@@ -2,7 +2,7 @@
 // shipped files through the inference core (`ganzoo sample` / `ganzoo translate`), rows in the
 // manifest's order, written to docs/zoo-grid.png (grey, 1 px gaps, 2x) with the rows' names
 // and FD-FMNIST in docs/zoo-grid.json, and the README's legend between its zoo-grid markers.
-//   node scripts/zoo-grid.mjs [--ganzoo build/native/bin/ganzoo] [--seed 7]
+//   usage: node scripts/zoo-grid.mjs [--ganzoo build/native/bin/ganzoo] [--seed 7]
 // Unconditional members draw samples 0..9 of the seed; cGAN and InfoGAN one image per class or
 // category (the grid's rows of their own `sample`); CycleGAN its held-out A images translated.
 import { execFileSync } from 'node:child_process';
@@ -12,6 +12,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPng as readPngFile, writeGreyPng } from './png.mjs';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  process.stdout.write(text.slice(0, text.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.exit(0);
+}
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fail = (m) => { process.stderr.write(`zoo-grid: error: ${m}\n`); process.exit(2); };
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
