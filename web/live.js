@@ -19,7 +19,7 @@ import { familyTitle } from './family.js';
 const POLL_MS = 2000, CARD_SAMPLES = 16, CARD_COLUMNS = 4, MAX_POINTS = 4000, TIMELINE_EVERY = 5;
 // Curves drawn first when a log has them: the losses, then each member's own signal.
 const PREFERRED = ['loss_d', 'loss_g', 'wasserstein', 'm_global', 'k_t', 'gradient_penalty', 'info_cat', 'cycle'];
-const NOT_CURVES = new Set(['step', 'epoch', 'images_per_s', 'elapsed_s', 'resolution', 'alpha', 'lr']);
+const NOT_CURVES = new Set(['step', 'critic_step', 'generator_step', 'epoch', 'images_per_s', 'elapsed_s', 'resolution', 'alpha', 'lr']);
 
 const el = (tag, props = {}, ...children) => {
   const e = Object.assign(document.createElement(tag), props);
@@ -86,7 +86,8 @@ function drawCurves(canvas, header, rows) {
   const ctx = canvas.getContext('2d');
   ctx.scale(dpr, dpr);
   ctx.font = '11px system-ui, sans-serif';
-  const stepCol = header.indexOf('step');
+  // WGAN, WGAN-GP and ProGAN count critic steps (log.csv's critic_step, with generator_step last).
+  const stepCol = header.indexOf('step') >= 0 ? header.indexOf('step') : header.indexOf('critic_step');
   if (!rows.length || stepCol < 0) {
     ctx.fillStyle = '#888';
     ctx.fillText('no steps logged yet', 6, 16);

@@ -11,6 +11,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "dist/data_parallel.hpp"
+#include "train/trainer.hpp"
 
 namespace {
 
@@ -91,6 +92,9 @@ int main(int argc, char** argv) {
         // Usage errors: one line and exit status 2 (CLI11 would add a second line and use its own codes).
         report_error(std::string(e.what()) + " (see ganzoo --help)");
         return 2;
+    } catch (const train::Interrupted& e) {
+        // The trainer printed where it stopped and how to continue: no error line.
+        return leave(128 + e.signal);
     } catch (const c10::Error& e) {
         report_error(e.what_without_backtrace());
         return leave(1);

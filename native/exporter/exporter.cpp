@@ -366,6 +366,7 @@ std::vector<uint8_t> export_run(GanFamily& family, GeneratorAverage* average, co
     eo.dataset = config.at("dataset");
     eo.dataset.erase("count");
     eo.training = {{"command", config.value("command", "")},
+                   {"commands", train::run_commands(config)},
                    {"epochs", static_cast<double>(step) / steps_per_epoch},
                    {"steps", step},
                    {"batch", options.at("batch")},

@@ -121,6 +121,11 @@ public:
     // The recipe: every hyperparameter with its default. `cuda` selects the GPU recipe.
     virtual json defaults(bool cuda) const = 0;
 
+    // For a member whose training step is a critic step (WGAN, WGAN-GP, ProGAN): critic steps per
+    // generator step, from the built config (n_critic). 0: a step trains D and G once each. The
+    // console, log.csv and the report then count "critic steps" and show generator steps too.
+    virtual int64_t critic_steps_per_generator_step() const { return 0; }
+
     // The training classes this member learns from, by index into the dataset's classes
     // (CycleGAN's two domains), from the resolved config; empty: every image. The trainer keeps
     // only those images, labels unchanged. Throws std::invalid_argument naming the bad value.

@@ -141,6 +141,7 @@ public:
     json defaults(bool cuda) const override;
     void build(const json& config, const ImageShape& shape, int64_t num_classes, torch::Device device) override;
     StepStats train_step(const Batch& batch) override;
+    int64_t critic_steps_per_generator_step() const override { return 1; }  // WGAN-GP's loss, n_critic = 1
     torch::Tensor sample(const torch::Tensor& z, const GeneratorInputs& inputs) override;
     int64_t z_dim() const override { return z_dim_; }
     void save(torch::serialize::OutputArchive& archive) override;

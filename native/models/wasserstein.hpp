@@ -39,6 +39,7 @@ public:
     // sees a fresh real batch each time, as in Algorithm 1). Logged per step: the critic's
     // Wasserstein estimate, its loss, the penalty, and the generator's objective.
     StepStats train_step(const Batch& batch) override;
+    int64_t critic_steps_per_generator_step() const override { return n_critic_; }
 
 private:
     std::vector<std::pair<std::string, double*>> checkpoint_scalars() override {

@@ -1,11 +1,15 @@
 #include "train/progress.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace ganzoo::train {
 namespace {
@@ -28,28 +32,54 @@ Progress::Progress(int64_t log_every, bool enabled)
     : enabled_(enabled), tty_(::isatty(STDOUT_FILENO) != 0), log_every_(log_every) {}
 
 void Progress::update(int64_t step, int64_t total, int64_t epoch, int64_t epochs, const models::StepStats& stats,
-                      double images_per_s, double eta_s) {
+                      double images_per_s, double eta_s, int64_t critic_per_g) {
     const bool last = step == total;
     if (!enabled_ || (!tty_ && step % log_every_ != 0 && !last)) return;
-    std::ostringstream line;
-    line << "epoch " << epoch << "/" << epochs << " ";
-    if (tty_) {
-        constexpr int kWidth = 24;
-        const int filled = static_cast<int>(kWidth * step / std::max<int64_t>(total, 1));
-        line << "[" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] ";
-    }
-    line << "step " << step << "/" << total;
+    const std::string head = "epoch " + std::to_string(epoch) + "/" + std::to_string(epochs) + " ";
+    const std::string steps = critic_per_g > 0 ? "critic step " + std::to_string(step) + "/" + std::to_string(total) +
+                                                     " (G " + std::to_string(step / critic_per_g) + ")"
+                                               : "step " + std::to_string(step) + "/" + std::to_string(total);
+    std::string values;
+    std::vector<std::string> fields;
     char number[32];
     for (const auto& [name, value] : stats) {
         std::snprintf(number, sizeof number, "%.4f", value);
-        line << " " << name << " " << number;
+        fields.push_back(" " + name + " " + number);
     }
     std::snprintf(number, sizeof number, "%.0f", images_per_s);
-    line << " | " << number << " img/s | ETA " << format_duration(eta_s);
-    if (tty_)
-        std::cout << "\r" << line.str() << "\033[K" << (last ? "\n" : "") << std::flush;
-    else
-        std::cout << line.str() << std::endl;
+    const std::string tail = " | " + std::string(number) + " img/s | ETA " + format_duration(eta_s);
+    if (!tty_) {
+        for (const auto& f : fields) values += f;
+        std::cout << head << steps << values << tail << std::endl;
+        return;
+    }
+    // A terminal: one line rewritten in place, so it must never wrap (a wrapped line leaves a
+    // new line per update). Fit it to the width: the bar goes first, then values from the end.
+    const size_t width = terminal_columns();
+    constexpr int kBar = 24;
+    const int filled = static_cast<int>(kBar * step / std::max<int64_t>(total, 1));
+    std::string bar = "[" + std::string(filled, '#') + std::string(kBar - filled, '.') + "] ";
+    auto length = [&] {
+        size_t n = head.size() + bar.size() + steps.size() + tail.size();
+        for (const auto& f : fields) n += f.size();
+        return n;
+    };
+    if (length() > width) bar.clear();
+    while (length() > width && !fields.empty()) fields.pop_back();
+    for (const auto& f : fields) values += f;
+    std::string line = head + bar + steps + values + tail;
+    if (line.size() >= width) line.resize(width > 1 ? width - 1 : 0);  // the last column may wrap on some terminals
+    std::cout << "\r" << line << "\033[K" << (last ? "\n" : "") << std::flush;
+}
+
+size_t Progress::terminal_columns() {
+    winsize size{};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+    if (const char* columns = std::getenv("COLUMNS")) {
+        const long n = std::strtol(columns, nullptr, 10);
+        if (n > 0 && n < 10000) return static_cast<size_t>(n);
+    }
+    return 80;
 }
 
 void Progress::message(const std::string& text) {

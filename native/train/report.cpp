@@ -29,21 +29,42 @@ std::vector<std::string> split_csv(const std::string& line) {
     return cells;
 }
 
-// Every column of log.csv after step and epoch, plus the step column itself.
-std::vector<Series> read_log(const std::string& path, std::vector<double>& steps) {
+// Every column of log.csv after step and epoch (but generator_step, a count), plus the step
+// column itself: "step", or "critic_step" for a member that counts critic steps, whose last
+// row's generator_step `last_generator_step` keeps.
+std::vector<Series> read_log(const std::string& path, std::vector<double>& steps, std::string& step_name,
+                             int64_t& last_generator_step) {
     std::ifstream in(path);
     std::string line;
     if (!std::getline(in, line)) return {};
     const auto header = split_csv(line);
+    step_name = header.empty() ? "step" : header[0];
     std::vector<Series> series;
-    for (size_t i = 2; i < header.size(); ++i) series.push_back({header[i], {}});
+    size_t generator = 0;
+    for (size_t i = 2; i < header.size(); ++i) {
+        if (header[i] == "generator_step") generator = i;
+        series.push_back({header[i], {}});
+    }
     while (std::getline(in, line)) {
         const auto cells = split_csv(line);
         if (cells.size() != header.size()) continue;
         steps.push_back(std::atof(cells[0].c_str()));
         for (size_t i = 2; i < cells.size(); ++i) series[i - 2].values.push_back(std::atof(cells[i].c_str()));
+        if (generator) last_generator_step = std::atoll(cells[generator].c_str());
     }
+    if (generator) series.erase(series.begin() + static_cast<std::ptrdiff_t>(generator - 2));
     return series;
+}
+
+// "dcgan — runs/x": the member from the run's config.json, then the folder.
+std::string run_title(const std::string& run_dir) {
+    std::string family;
+    try {
+        std::ifstream in(run_dir + "/config.json");
+        family = nlohmann::json::parse(in).value("family", "");
+    } catch (const std::exception&) {
+    }
+    return family.empty() ? run_dir : family + " — " + run_dir;
 }
 
 std::string escape(const std::string& text) {
@@ -59,7 +80,7 @@ std::string escape(const std::string& text) {
 
 // A line chart of the series averaged over buckets (≤ 400 points), so a long run stays light:
 // a standalone SVG (its title and range inside it), also written to curves/<name>.svg.
-std::string chart_svg(const Series& s, const std::vector<double>& steps) {
+std::string chart_svg(const Series& s, const std::vector<double>& steps, const std::string& step_name) {
     constexpr double kW = 360, kH = 170, kPad = 6, kTop = 22, kBottom = 16;
     const size_t n = s.values.size();
     const size_t buckets = std::min<size_t>(n, 400);
@@ -92,7 +113,7 @@ std::string chart_svg(const Series& s, const std::vector<double>& steps) {
                       kTop + plot_h - kPad - (p.second - y0) / (y1 - y0) * (plot_h - 2 * kPad));
         svg << xy;
     }
-    svg << "'/><text x='" << kPad << "' y='" << kH - 4 << "' fill='#555'>step " << x0 << "</text><text x='"
+    svg << "'/><text x='" << kPad << "' y='" << kH - 4 << "' fill='#555'>" << (step_name == "critic_step" ? "critic step " : "step ") << x0 << "</text><text x='"
         << kW - kPad << "' y='" << kH - 4 << "' text-anchor='end' fill='#555'>" << x1 << "</text></svg>";
     return svg.str();
 }
@@ -174,9 +195,12 @@ std::string metrics_table(const std::string& path) {
 
 }  // namespace
 
-void write_report(const std::string& run_dir, const std::string& title) {
+void write_report(const std::string& run_dir, const std::string& title_given) {
+    const std::string title = title_given.empty() ? run_title(run_dir) : title_given;
     std::vector<double> steps;
-    const auto series = read_log(run_dir + "/log.csv", steps);
+    std::string step_name = "step";
+    int64_t generator_steps = -1;
+    const auto series = read_log(run_dir + "/log.csv", steps, step_name, generator_steps);
     std::vector<std::string> grids;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(run_dir + "/samples", ec))
@@ -190,11 +214,16 @@ void write_report(const std::string& run_dir, const std::string& title) {
             ".grids figure{text-align:center}table.metrics{border-collapse:collapse;margin-bottom:16px}"
             ".metrics td,.metrics th{border:1px solid #ddd;padding:4px 8px;text-align:left}</style>\n"
          << "<h1>" << escape(title) << "</h1>\n<p>Curves from <a href='log.csv'>log.csv</a>, bucket-averaged (also as SVG files in curves/); "
-         << "options in <a href='config.json'>config.json</a>.</p>\n"
+         << "options in <a href='config.json'>config.json</a>."
+         << (step_name == "critic_step" && !steps.empty()
+                 ? " The x axis counts critic steps: " + std::to_string(static_cast<int64_t>(steps.back())) + " critic steps" +
+                       (generator_steps >= 0 ? ", " + std::to_string(generator_steps) + " generator steps" : std::string()) + "."
+                 : std::string())
+         << "</p>\n"
          << metrics_table(run_dir + "/metrics.jsonl") << "<section>\n";
     fs::create_directories(run_dir + "/curves", ec);
     for (const auto& s : series) {
-        const std::string svg = chart_svg(s, steps);
+        const std::string svg = chart_svg(s, steps, step_name);
         if (svg.empty()) continue;
         const std::string file = "curves/" + file_stem(s.name) + ".svg";
         write_text_atomically(run_dir + "/" + file, svg + "\n");

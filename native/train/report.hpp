@@ -8,7 +8,8 @@
 namespace ganzoo::train {
 
 // Reads run_dir/log.csv, run_dir/metrics.jsonl and run_dir/samples/*.png and writes
-// run_dir/report.html atomically.
-void write_report(const std::string& run_dir, const std::string& title);
+// run_dir/report.html atomically. Its title: `title`, or by default "MEMBER — RUN_DIR" (the
+// member from config.json), as the trainer writes it.
+void write_report(const std::string& run_dir, const std::string& title = {});
 
 }  // namespace ganzoo::train

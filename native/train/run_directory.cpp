@@ -50,13 +50,19 @@ public:
         if (!out_) throw std::runtime_error(path + ": cannot open for writing");
     }
 
-    void append(int64_t step, int64_t epoch, const models::StepStats& stats, double images_per_s, double elapsed_s) {
+    void append(int64_t step, int64_t epoch, const models::StepStats& stats, double images_per_s, double elapsed_s,
+                int64_t critic_per_g) {
         if (header_.empty()) {
-            header_ = "step,epoch";
+            header_ = critic_per_g > 0 ? "critic_step,epoch" : "step,epoch";
             for (const auto& s : stats) header_ += "," + s.first;
             header_ += ",images_per_s,elapsed_s";
+            if (critic_per_g > 0) header_ += ",generator_step";
             out_ << header_ << "\n" << std::flush;
         }
+        // A run resumed from a log written before the column existed keeps its columns.
+        static const std::string kGenerator = ",generator_step";
+        const bool generator_column = header_.size() > kGenerator.size() &&
+                                      header_.compare(header_.size() - kGenerator.size(), kGenerator.size(), kGenerator) == 0;
         std::string row = std::to_string(step) + "," + std::to_string(epoch);
         char number[32];
         for (const auto& s : stats) {
@@ -64,7 +70,9 @@ public:
             row += std::string(",") + number;
         }
         std::snprintf(number, sizeof number, "%.1f,%.2f", images_per_s, elapsed_s);
-        row += std::string(",") + number + "\n";
+        row += std::string(",") + number;
+        if (generator_column) row += "," + std::to_string(critic_per_g > 0 ? step / critic_per_g : step);
+        row += "\n";
         // One write per row: a killed run leaves whole rows, never a torn one.
         out_ << row << std::flush;
     }
@@ -247,8 +255,9 @@ void RunDirectory::open_log(int64_t resume_step) {
     if (writer_) log_ = std::make_unique<StepLog>(path_ + "/log.csv", resume_step);
 }
 
-void RunDirectory::log_step(int64_t step, int64_t epoch, const models::StepStats& stats, double images_per_s, double elapsed_s) {
-    if (log_) log_->append(step, epoch, stats, images_per_s, elapsed_s);
+void RunDirectory::log_step(int64_t step, int64_t epoch, const models::StepStats& stats, double images_per_s, double elapsed_s,
+                            int64_t critic_per_g) {
+    if (log_) log_->append(step, epoch, stats, images_per_s, elapsed_s, critic_per_g);
 }
 
 void RunDirectory::flush_log() {

@@ -45,7 +45,10 @@ public:
     // log.csv: a header from the first step's stats, then one row per step; resuming at
     // `resume_step` drops the rows after it.
     void open_log(int64_t resume_step);
-    void log_step(int64_t step, int64_t epoch, const models::StepStats& stats, double images_per_s, double elapsed_s);
+    // critic_per_g > 0: a member that counts critic steps; log.csv's first column is then
+    // critic_step and its last generator_step (GanFamily::critic_steps_per_generator_step).
+    void log_step(int64_t step, int64_t epoch, const models::StepStats& stats, double images_per_s, double elapsed_s,
+                  int64_t critic_per_g = 0);
     void flush_log();
 
     // Networks, optimizers, the generator average (when on) and `state`, checksummed and

@@ -155,6 +155,13 @@ json resolve_config(const TrainRequest& request, models::GanFamily& family, cons
 
 }  // namespace
 
+json run_commands(const json& config) {
+    json commands = json::array({config.value("command", "")});
+    if (config.contains("resumes"))
+        for (const auto& r : config["resumes"]) commands.push_back(r.value("command", ""));
+    return commands;
+}
+
 json loop_defaults() {
     return {{"epochs", 10},      {"steps", 0},        {"batch", 128},        {"seed", 1},
             {"device", "auto"},  {"threads", 0},      {"data", "fashion-mnist"}, {"limit", 0},
@@ -338,13 +345,18 @@ using Clock = std::chrono::steady_clock;
 constexpr int64_t kWarmupSteps = 5;  // steps left out of the summary's throughput
 
 std::atomic<bool> g_interrupted{false};
-void on_interrupt(int) { g_interrupted = true; }
+std::atomic<int> g_signal{0};
+void on_interrupt(int signal_number) {
+    g_signal = signal_number;
+    g_interrupted = true;
+}
 
 // While it lives, SIGINT and SIGTERM ask the loop to stop: a checkpoint, then the end.
 class StopRequests {
 public:
     StopRequests() {
         g_interrupted = false;
+        g_signal = 0;
         previous_ = std::signal(SIGINT, on_interrupt);
         std::signal(SIGTERM, on_interrupt);
     }
@@ -568,8 +580,10 @@ private:
                 state_.step = next;
                 if (s_.average) s_.average->update(state_.step);
                 const double instant = speed_.add(seconds_since(step_start), plan.global_batch, traffic);
-                s_.dir.log_step(state_.step, epoch + 1, stats, instant, elapsed());
-                progress.update(state_.step, plan.total_steps, epoch + 1, plan.total_epochs, stats, speed_.rate(), eta_s());
+                const int64_t critic_per_g = s_.family.critic_steps_per_generator_step();
+                s_.dir.log_step(state_.step, epoch + 1, stats, instant, elapsed(), critic_per_g);
+                progress.update(state_.step, plan.total_steps, epoch + 1, plan.total_epochs, stats, speed_.rate(), eta_s(),
+                                critic_per_g);
                 const bool epoch_done = state_.step % plan.steps_per_epoch == 0, last = state_.step == plan.total_steps;
                 if (epoch_done || last) {
                     s_.collective.average_buffers(s_.family);
@@ -581,8 +595,9 @@ private:
             interrupted = s_.collective.stop(stops.asked());
             if (interrupted) {
                 checkpoint();
-                progress.message("interrupted at step " + std::to_string(state_.step) +
-                                 "; checkpoint written, continue with --resume");
+                progress.message(std::string(g_signal == SIGTERM ? "stopped (SIGTERM)" : g_signal == SIGINT ? "interrupted (Ctrl-C)" : "stopped by a peer rank") +
+                                 " at step " + std::to_string(state_.step) + ": checkpoint written; continue with: ganzoo train " +
+                                 s_.request.family + " --resume --out " + s_.dir.path());
             }
             if (live_) live_finish(interrupted, progress);
         }
@@ -660,9 +675,14 @@ private:
                          {"threads", torch::get_num_threads()}, {"wall_s", summary.wall_s},
                          {"images_per_s", summary.images_per_s}, {"blas", summary.blas},
                          {"device", summary.device},     {"interrupted", interrupted}};
+        if (const int64_t per = s_.family.critic_steps_per_generator_step(); per > 0) {
+            document["critic_steps"] = summary.steps;
+            document["generator_steps"] = summary.steps / per;
+        }
+        document["commands"] = run_commands(s_.config);
         s_.collective.summarise(document, summary.allreduce_ms_per_step, summary.gradient_bytes_per_step);
         s_.dir.write_summary(document);
-        if (interrupted) throw std::runtime_error("interrupted");
+        if (interrupted) throw Interrupted(g_signal != 0 ? g_signal.load() : SIGINT);
         return summary;
     }
 
@@ -678,6 +698,15 @@ private:
 };
 
 }  // namespace
+
+json resolved_config(const TrainRequest& request) {
+    const auto family = models::make_family(request.family);
+    json config = resolve_config(request, *family, request.out);
+    check_loop_options(config["options"]);
+    config.erase("created");
+    config.erase("commit");
+    return config;
+}
 
 TrainSummary run_training(const TrainRequest& request) {
     const dist::Endpoint endpoint = dist::check_options(request.dist);
@@ -699,6 +728,10 @@ TrainSummary run_training(const TrainRequest& request) {
     dir.open(request.resume);
     const Checkpoint start =
         request.resume ? dir.load_checkpoint(*family, request.family, average.get(), device) : Checkpoint{};
+    // Every command of the run: `command` is the first, each --resume adds itself here.
+    if (request.resume)
+        config["resumes"].push_back(
+            {{"command", request.command}, {"at_step", start.step}, {"time", timestamp()}, {"commit", source_commit()}});
 
     // Join the process group once the options, the data and the networks are known good on
     // this rank, so that a bad option fails at once instead of after a rendezvous.
@@ -712,7 +745,12 @@ TrainSummary run_training(const TrainRequest& request) {
         progress.message("ganzoo: training " + request.family + " on " + ds.name + " (" + std::to_string(ds.count) +
                          " images " + std::to_string(ds.height) + "x" + std::to_string(ds.width) + ") on " +
                          device.str() + ", " + std::to_string(torch::get_num_threads()) + " threads, BLAS " + blas +
-                         "; " + std::to_string(schedule.total_steps) + " steps of " +
+                         "; " + std::to_string(schedule.total_steps) +
+                         (family->critic_steps_per_generator_step() > 0
+                              ? " critic steps (" + std::to_string(schedule.total_steps / family->critic_steps_per_generator_step()) +
+                                    " generator steps)"
+                              : " steps") +
+                         " of " +
                          std::to_string(schedule.global_batch) + collective->describe(schedule.batch) + " -> " +
                          dir.path() + (request.resume ? " (resumed at step " + std::to_string(start.step) + ")" : ""));
         dir.open_log(start.step);

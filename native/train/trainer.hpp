@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "data/dataset.hpp"
@@ -38,6 +39,15 @@ struct TrainRequest {
     LiveSettings live;
 };
 
+// Thrown by run_training when SIGINT or SIGTERM stopped the run cleanly: the checkpoint is
+// written and the notice printed. The CLI exits 128 + `signal` (130 for Ctrl-C), as a shell
+// reports a process that the signal ended, with no error line.
+struct Interrupted : std::runtime_error {
+    explicit Interrupted(int signal_number)
+        : std::runtime_error("interrupted by signal " + std::to_string(signal_number)), signal(signal_number) {}
+    int signal;
+};
+
 struct TrainSummary {
     std::string run_dir;
     int64_t steps = 0;
@@ -53,9 +63,16 @@ struct TrainSummary {
 
 // Loop options with their defaults; the family's recipe adds its own.
 json loop_defaults();
+// Every command that trained a run (config.json): the first, then each --resume's.
+json run_commands(const json& config);
 
 // Trains; throws std::exception with a one-line message on bad options or data.
 TrainSummary run_training(const TrainRequest& request);
+
+// What `request` would train with, without training or writing anything (train --print-config):
+// {"family", "command", "options"} with every key, the member's defaults under the request's
+// overrides; for --resume, the run's config.json with the lengths the request changes.
+json resolved_config(const TrainRequest& request);
 
 // Builds the family described by a run directory's config.json and loads its newest
 // checkpoint (on the CPU unless `device` says otherwise). Returns the config too.
