@@ -16,6 +16,7 @@
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 #include "models/family.hpp"
+#include "models/recipe_docs.hpp"
 #include "train/trainer.hpp"
 
 #include "member_helpers.hpp"  // Catch2 comes in last through it
@@ -176,6 +177,37 @@ void check_parity(GanFamily& family, const std::string& name) {
 }
 
 }  // namespace
+
+// `ganzoo models MEMBER` prints a meaning and a range for every key: a key added to a member's
+// defaults (or the loop's) without its line in models/recipe_docs.cpp fails here, and so does a
+// documented key that no member has any more.
+TEST_CASE("every recipe key is documented, and every documented key exists") {
+    for (const auto& info : families()) {
+        CAPTURE(info.name);
+        const MemberDoc* doc = member_doc(info.name);
+        REQUIRE(doc != nullptr);
+        CHECK(doc->link.rfind("https://arxiv.org/abs/", 0) == 0);
+        const auto family = make_family(info.name);
+        json keys = loop_defaults();
+        keys.update(family->defaults(false));
+        keys.update(family->defaults(true));
+        for (const auto& [key, value] : keys.items()) {
+            CAPTURE(key);
+            const RecipeKeyDoc* k = recipe_key_doc(info.name, key);
+            REQUIRE(k != nullptr);
+            CHECK(!k->meaning.empty());
+            CHECK(!k->range.empty());
+        }
+        for (const RecipeKeyDoc& k : doc->keys) {
+            CAPTURE(k.key);
+            CHECK(keys.contains(k.key));
+        }
+    }
+    for (const RecipeKeyDoc& k : loop_key_docs()) {
+        CAPTURE(k.key);
+        CHECK(loop_defaults().contains(k.key));
+    }
+}
 
 TEST_CASE("every registered member: tiny build, finite steps, bit-exact save/load, export parity, verify") {
     torch::set_num_threads(1);  // the same reduction order in every copy

@@ -8,6 +8,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "metrics/classifier.hpp"
+#include "train/files.hpp"
 #include "train/trainer.hpp"
 
 namespace ganzoo::cli {
@@ -16,7 +17,8 @@ namespace {
 using nlohmann::json;
 
 struct TrainOptions {
-    std::string family, out, device, data, domains;
+    std::string family, out, device, data, domains, config;
+    bool print_config = false;
     int64_t epochs = 0, steps = 0, batch = 0, width = 0, z_dim = 0, threads = 0, limit = 0, labels = 0,
             checkpoint_every = 0, log_every = 0;
     uint64_t seed = 0;
@@ -33,6 +35,23 @@ struct TrainOptions {
     std::string command;  // the command line, recorded in config.json
 };
 
+// --config RUN/config.json: the run's member and every option it resolved to.
+json read_run_config(const std::string& path, const std::string& family) {
+    json config;
+    try {
+        const auto bytes = train::read_file(path, 1 << 24);
+        config = json::parse(bytes.begin(), bytes.end());
+    } catch (const json::exception& e) {
+        throw std::runtime_error("--config " + path + ": not a run's config.json (" + std::string(e.what()) + ")");
+    }
+    if (!config.is_object() || !config.contains("family") || !config["family"].is_string() || !config.contains("options") ||
+        !config["options"].is_object())
+        throw std::runtime_error("--config " + path + ": not a run's config.json (it needs \"family\" and \"options\")");
+    if (!family.empty() && config["family"] != family)
+        throw std::runtime_error("--config " + path + ": a '" + config["family"].get<std::string>() + "' run, not '" + family + "'");
+    return config;
+}
+
 void run_train(const TrainOptions& o) {
     train::TrainRequest request;
     request.family = o.family;
@@ -40,6 +59,14 @@ void run_train(const TrainOptions& o) {
     request.resume = o.resume;
     request.command = o.command;
     request.overrides = json::object();
+    if (!o.config.empty()) {
+        if (o.resume) throw std::runtime_error("--config starts a new run from another's options; --resume continues one (pass one)");
+        const json config = read_run_config(o.config, o.family);
+        request.family = config["family"].get<std::string>();
+        request.overrides = config["options"];
+    } else if (o.family.empty()) {
+        throw CLI::RequiredError("model");
+    }
     for (const auto& [option, apply] : o.given)
         if (option->count() > 0) apply(request.overrides);
     for (const auto& setting : o.settings) {
@@ -50,6 +77,10 @@ void run_train(const TrainOptions& o) {
         request.overrides[setting.substr(0, eq)] = parsed.is_discarded() ? json(value) : parsed;
     }
     if (request.resume && request.out.empty()) throw std::runtime_error("--resume needs --out RUN_DIR");
+    if (o.print_config) {
+        std::printf("%s\n", train::resolved_config(request).dump(2).c_str());
+        return;
+    }
     request.dist = o.distributed;
     request.faults = train::FaultPlan::parse(o.faults);
     if (o.live_option->count() > 0) request.live = train::parse_live(o.live);
@@ -86,7 +117,10 @@ void add_train(CLI::App& app, const Invocation& invocation) {
     auto* cmd = app.add_subcommand("train", "train a family member (see `ganzoo models`)");
     auto o = std::make_shared<TrainOptions>();
     o->command = invocation.command_line();
-    cmd->add_option("model", o->family, "family member, e.g. dcgan")->required();
+    cmd->add_option("model", o->family, "family member, e.g. dcgan (`ganzoo models MEMBER` lists its recipe keys)");
+    cmd->add_option("--config", o->config, "train with a run's resolved options: RUN/config.json (flags and --set still override)")
+        ->check(CLI::ExistingFile);
+    cmd->add_flag("--print-config", o->print_config, "print the options this command resolves to, as JSON, and stop");
     cmd->add_option("--out,-o", o->out, "run directory (default runs/<model>-<time>)");
     cmd->add_flag("--resume", o->resume, "continue the run in --out from its newest checkpoint");
     struct Int { const char* flag; int64_t* value; const char* key; const char* help; };
