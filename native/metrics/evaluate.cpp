@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -16,6 +19,65 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int64_t kBatch = 250;
+
+// The half of an evaluation that does not depend on the model (EvalOptions::floor_cache).
+struct FloorStatistics {
+    Gaussian test;                   // the test split's classifier features
+    double inception_score_test = 0;
+    double fd_floor = 0;             // `count` train images against the test split
+    std::vector<double> swd_floor;   // per level; empty: not computed
+    int64_t train_count = 0;         // the train images the floor used
+};
+
+// The cached statistics when the file holds them for exactly `key`; nothing when it is missing,
+// unreadable or for another key (it is then recomputed and rewritten).
+std::optional<FloorStatistics> read_floor_cache(const std::string& path, const json& key) {
+    try {
+        std::ifstream in(path);
+        if (!in) return std::nullopt;
+        const json j = json::parse(in);
+        if (j.at("key") != key) return std::nullopt;
+        FloorStatistics s;
+        const auto mean = j.at("test_mean").get<std::vector<double>>();
+        const auto cov = j.at("test_cov").get<std::vector<double>>();
+        const auto d = static_cast<Eigen::Index>(mean.size());
+        if (d == 0 || cov.size() != mean.size() * mean.size()) return std::nullopt;
+        s.test.mean = Eigen::Map<const Eigen::VectorXd>(mean.data(), d);
+        s.test.cov = Eigen::Map<const Eigen::MatrixXd>(cov.data(), d, d);
+        s.inception_score_test = j.at("inception_score_test").get<double>();
+        s.fd_floor = j.at("fd_floor").get<double>();
+        s.swd_floor = j.at("swd_floor").get<std::vector<double>>();
+        s.train_count = j.at("train_count").get<int64_t>();
+        return s;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+void write_floor_cache(const std::string& path, const json& key, const FloorStatistics& s) {
+    const auto d = static_cast<size_t>(s.test.mean.size());
+    const json j = {{"about", "ganzoo eval's reference statistics for one classifier and one set of options "
+                              "(safe to delete: recomputed when missing)"},
+                    {"key", key},
+                    {"test_mean", std::vector<double>(s.test.mean.data(), s.test.mean.data() + d)},
+                    {"test_cov", std::vector<double>(s.test.cov.data(), s.test.cov.data() + d * d)},
+                    {"inception_score_test", s.inception_score_test},
+                    {"fd_floor", s.fd_floor},
+                    {"swd_floor", s.swd_floor},
+                    {"train_count", s.train_count}};
+    try {
+        std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+        const std::string tmp = path + ".tmp";
+        {
+            std::ofstream out(tmp);
+            out << j.dump() << "\n";
+            if (!out) throw std::runtime_error("write failed");
+        }
+        std::filesystem::rename(tmp, path);
+    } catch (const std::exception&) {
+        // A cache that cannot be written costs the next evaluation its time, nothing else.
+    }
+}
 
 // Per-sample values of G's other inputs for samples first..first+n-1: a class label (cGAN)
 // and the categorical code cycle through their values; continuous codes are drawn from their
@@ -197,14 +259,29 @@ EvalResult evaluate(const Model& generator, const Classifier& classifier, const 
         return all;
     };
 
-    // The reference: the whole test split; the floor: `count` train images against it.
+    // The reference: the whole test split; the floor: `count` train images against it. Both
+    // from the cache when it holds them for this classifier and these options.
     const auto test_set = data::load_dataset(o.data, data::Split::Test);
     const Tensor test_images = dataset_images(test_set);
-    const auto test = classify(test_images, "test");
-    const Gaussian test_gaussian = fit_gaussian(test.features);
-    const auto train_set = data::load_dataset(o.data, data::Split::Train);
-    const Tensor train_images = dataset_images(train_set, o.count);
-    const auto floor = classify(train_images, "floor");
+    const json cache_key = {{"version", 1},         {"classifier", o.classifier_id}, {"data", o.data},
+                            {"count", o.count},     {"seed", o.seed},                {"swd_images", o.swd_images},
+                            {"swd_per_image", o.swd_per_image}, {"test_count", test_images.dim(0)}};
+    std::optional<FloorStatistics> reference = o.floor_cache.empty() ? std::nullopt : read_floor_cache(o.floor_cache, cache_key);
+    result.floor_cached = reference.has_value();
+    Tensor train_images;
+    if (!reference) {
+        FloorStatistics computed;
+        const auto test = classify(test_images, "test");
+        computed.test = fit_gaussian(test.features);
+        computed.inception_score_test = inception_score(test.probabilities);
+        const auto train_set = data::load_dataset(o.data, data::Split::Train);
+        train_images = dataset_images(train_set, o.count);
+        computed.train_count = train_images.dim(0);
+        const auto floor = classify(train_images, "floor");
+        computed.fd_floor = frechet_distance(fit_gaussian(floor.features), computed.test);
+        reference = std::move(computed);
+    }
+    const Gaussian& test_gaussian = reference->test;
 
     // The generated set.
     const int64_t n = o.count;
@@ -248,33 +325,41 @@ EvalResult evaluate(const Model& generator, const Classifier& classifier, const 
     result.count = n;
     result.seed = o.seed;
     result.fd_fmnist = frechet_distance(fit_gaussian(generated.features), test_gaussian);
-    result.fd_floor = frechet_distance(fit_gaussian(floor.features), test_gaussian);
+    result.fd_floor = reference->fd_floor;
     result.inception_score = inception_score(generated.probabilities);
-    result.inception_score_test = inception_score(test.probabilities);
+    result.inception_score_test = reference->inception_score_test;
     result.class_histogram = histogram;
 
     // SWD (swd.hpp): the first swd_images generated (cropped) and train images, each against as
     // many test images; the test descriptors are projected once for both.
     if (o.swd_images > 0) {
-        const int64_t swd_n = std::min({o.swd_images, n, test_images.dim(0), train_images.dim(0)});
+        const int64_t swd_n = std::min({o.swd_images, n, test_images.dim(0), reference->train_count});
         if (swd_n < 2) throw std::invalid_argument("eval: SWD needs at least 2 images");
         SwdOptions so;
         so.seed = o.seed;
         so.per_image = o.swd_per_image;
-        const auto reference = swd_descriptors(first_images(test_images, swd_n), so);
+        const auto test_descriptors = swd_descriptors(first_images(test_images, swd_n), so);
         const auto drawn = swd_descriptors(first_images(cropped, swd_n), so);
-        const auto real = swd_descriptors(first_images(train_images, swd_n), so);
+        // The floor's train descriptors only when the cache did not hold its distances (each set's
+        // distance to the reference is computed on its own: leaving one out changes no other).
+        const bool floor_known = reference->swd_floor.size() == test_descriptors.size();
+        if (!floor_known && train_images.data.empty())
+            train_images = dataset_images(data::load_dataset(o.data, data::Split::Train), o.count);
+        const auto real = floor_known ? std::vector<Eigen::MatrixXf>{} : swd_descriptors(first_images(train_images, swd_n), so);
         SwdMetrics swd;
         double sum = 0, floor_sum = 0;
-        for (size_t l = 0; l < reference.size(); ++l) {
-            const auto d = sliced_wasserstein(reference[l], {&drawn[l], &real[l]}, static_cast<int>(l), so);
+        for (size_t l = 0; l < test_descriptors.size(); ++l) {
+            const auto d = floor_known ? sliced_wasserstein(test_descriptors[l], {&drawn[l]}, static_cast<int>(l), so)
+                                       : sliced_wasserstein(test_descriptors[l], {&drawn[l], &real[l]}, static_cast<int>(l), so);
+            const double floor_level = floor_known ? reference->swd_floor[l] : d[1];
             swd.levels.push_back(d[0]);
-            swd.floor_levels.push_back(d[1]);
+            swd.floor_levels.push_back(floor_level);
             sum += d[0];
-            floor_sum += d[1];
-            progress("swd", static_cast<int64_t>(l) + 1, static_cast<int64_t>(reference.size()));
+            floor_sum += floor_level;
+            progress("swd", static_cast<int64_t>(l) + 1, static_cast<int64_t>(test_descriptors.size()));
         }
-        const auto levels_count = static_cast<double>(reference.size());
+        if (!floor_known) reference->swd_floor = swd.floor_levels;
+        const auto levels_count = static_cast<double>(test_descriptors.size());
         swd.average = sum / levels_count;
         swd.floor_average = floor_sum / levels_count;
         swd.resolutions = swd_resolutions(cropped.dim(2));
@@ -283,6 +368,7 @@ EvalResult evaluate(const Model& generator, const Classifier& classifier, const 
         swd.directions = so.repeats * so.directions;
         result.swd = swd;
     }
+    if (!result.floor_cached && !o.floor_cache.empty()) write_floor_cache(o.floor_cache, cache_key, *reference);
 
     // cGAN: does the class asked for come out?
     if (info.num_classes > 0 && !categories.empty()) {

@@ -23,6 +23,12 @@ struct EvalOptions {
     // SWD (swd.hpp): images per set (at most count and the test split; 0: no SWD), descriptors per image per level.
     int64_t swd_images = 4096;
     int64_t swd_per_image = 8;
+    // The reference statistics (the test split's feature Gaussian and IS, the floor's FD and SWD:
+    // the train-vs-test half of the work, the same for every model) are kept in this file,
+    // keyed by `classifier_id` (a hash of the classifier's bytes) and the options above, and
+    // read back instead of recomputed when they match. Empty: always computed.
+    std::string floor_cache;
+    std::string classifier_id;
     // Called as work advances: stage ("test", "floor", "generate", "classify", "swd"), done, total.
     std::function<void(const std::string&, int64_t, int64_t)> progress;
 };
@@ -54,6 +60,7 @@ struct EvalResult {
     int64_t count = 0;
     uint64_t seed = 0;
     double fd_fmnist = 0, fd_floor = 0, inception_score = 0, inception_score_test = 0;
+    bool floor_cached = false;  // the reference statistics came from EvalOptions::floor_cache
     std::vector<int64_t> class_histogram;
     std::optional<SwdMetrics> swd;
     // cGAN: the classifier agrees with the asked label.
