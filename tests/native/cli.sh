@@ -126,6 +126,89 @@ ok eval-infogan "$ganzoo" eval "$work/infogan.safetensors" --classifier "$classi
 /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {"fd_fmnist","fd_floor","inception_score","code_class_accuracy","q_accuracy","mi_categorical","mi_continuous","q_cluster_accuracy"} <= r.keys() and len(r["mi_continuous"]) == 2 and 0 <= r["q_cluster_accuracy"] <= 1, r.keys()' "$work/out" \
   || { echo "FAIL eval-infogan: --json lacks a metric"; cat "$work/out"; failures=$((failures + 1)); }
 
+# Metrics that travel: `eval --write` stores them in the file (its weights and check untouched);
+# the reference statistics (test split, train-vs-test floor) are cached per classifier and
+# options, and a cached evaluation gives the same numbers.
+export XDG_CACHE_HOME=$work/cache
+ok eval-first "$ganzoo" eval "$model" --classifier "$classifier" -n 200 --json
+cp "$work/out" "$work/eval1.json"
+grep -q "from the cache" "$work/err" && { echo "FAIL eval-first: a cache hit before any cache"; failures=$((failures + 1)); }
+ok eval-cached "$ganzoo" eval "$model" --classifier "$classifier" -n 200 --json
+grep -q "from the cache" "$work/err" || { echo "FAIL eval-cached: the second eval did not use the cache"; cat "$work/err"; failures=$((failures + 1)); }
+same eval-cached-same-numbers "$work/eval1.json" "$work/out"
+ok eval-no-cache "$ganzoo" eval "$model" --classifier "$classifier" -n 200 --json --no-cache
+grep -q "from the cache" "$work/err" && { echo "FAIL eval-no-cache: --no-cache read the cache"; failures=$((failures + 1)); }
+same eval-no-cache-same-numbers "$work/eval1.json" "$work/out"
+ok eval-other-count "$ganzoo" eval "$model" --classifier "$classifier" -n 150 --json
+grep -q "from the cache" "$work/err" && { echo "FAIL eval-other-count: another -n hit the cache"; failures=$((failures + 1)); }
+unset XDG_CACHE_HOME
+cp "$model" "$work/written.safetensors"
+ok eval-write "$ganzoo" eval "$work/written.safetensors" --classifier "$classifier" -n 200 --write
+ok eval-write-verify "$ganzoo" verify "$work/written.safetensors"
+ok eval-write-info "$ganzoo" info "$work/written.safetensors"
+grep -q '"fd_fmnist"' "$work/out" || { echo "FAIL eval-write: info shows no fd_fmnist"; failures=$((failures + 1)); }
+ok eval-write-sample "$ganzoo" sample "$work/written.safetensors" --seed 7 -n 9 -o "$work/written.png"
+same eval-write-same-pixels "$work/written.png" "$work/a.png"
+
+# Recipes: `models MEMBER`, --print-config, --config, and every command of a resumed run.
+ok models-began "$ganzoo" models began
+grep -q "arxiv.org/abs/1703.10717" "$work/out" && grep -Eq "^  gamma +0.5 +1.0 +0..1 +diversity ratio" "$work/out" \
+  && grep -Eq "^  ema +0.0" "$work/out" \
+  || { echo "FAIL models-began: no paper, or gamma without its default 0.5, shipped 1.0, range and meaning"; cat "$work/out"; failures=$((failures + 1)); }
+ok print-config "$ganzoo" train dcgan --width 8 --set ema=0.5 --print-config --out "$work/never"
+/usr/bin/python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); o=c["options"]; assert c["family"]=="dcgan" and o["width"]==8 and o["ema"]==0.5 and o["lr"]==0.0002, c' "$work/out" \
+  && [ ! -e "$work/never" ] && passed=$((passed + 1)) || { echo "FAIL print-config: wrong options, or it made the run"; cat "$work/out"; failures=$((failures + 1)); }
+ok config-print "$ganzoo" train --config "$run/config.json" --print-config
+/usr/bin/python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["options"]; b=json.load(open(sys.argv[2]))["options"]; assert a==b, set(a.items())^set(b.items())' "$work/out" "$run/config.json" \
+  && passed=$((passed + 1)) || { echo "FAIL config-print: --config does not resolve to the run's options"; failures=$((failures + 1)); }
+ok config-rerun "$ganzoo" train --config "$run/config.json" --out "$work/rerun"
+/usr/bin/python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["options"]; b=json.load(open(sys.argv[2]))["options"]; assert a==b' "$work/rerun/config.json" "$run/config.json" \
+  && cmp -s <(tail -n +2 "$work/rerun/log.csv" | cut -d, -f1-6) <(tail -n +2 "$run/log.csv" | cut -d, -f1-6) \
+  && passed=$((passed + 1)) || { echo "FAIL config-rerun: the re-run's options or losses differ from the run's"; failures=$((failures + 1)); }
+ok resume-first "$ganzoo" train dcgan --steps 2 --limit 64 --batch 16 --width 4 --threads 1 --device cpu --out "$work/resumed"
+ok resume-second "$ganzoo" train dcgan --resume --steps 4 --out "$work/resumed"
+/usr/bin/python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["commands"]; assert len(c)==2 and "--resume" in c[1] and "--resume" not in c[0], c' "$work/resumed/summary.json" \
+  && passed=$((passed + 1)) || { echo "FAIL resume-commands: summary.json does not hold both commands"; cat "$work/resumed/summary.json"; failures=$((failures + 1)); }
+ok resume-export "$ganzoo" export "$work/resumed" -o "$work/resumed.safetensors"
+ok resume-info "$ganzoo" info "$work/resumed.safetensors"
+grep -q -- "--resume --steps 4" "$work/out" || { echo "FAIL resume-info: info does not show the resume's command"; failures=$((failures + 1)); }
+ok report-title "$ganzoo" report "$work/resumed"
+grep -q "<title>dcgan — $work/resumed</title>" "$work/resumed/report.html" \
+  || { echo "FAIL report-title: report lost the member in its title"; grep -o "<title>[^<]*" "$work/resumed/report.html"; failures=$((failures + 1)); }
+
+# Members that count critic steps say so (console, log.csv, summary.json, report) and show
+# generator steps beside them.
+ok critic-steps "$ganzoo" train wgan-gp --steps 10 --limit 64 --batch 16 --width 4 --threads 1 --device cpu --log-every 5 --out "$work/critic"
+grep -q "critic steps (2 generator steps)" "$work/out" && grep -q "critic step 10/10 (G 2)" "$work/out" \
+  && [ "$(head -1 "$work/critic/log.csv" | cut -d, -f1)" = critic_step ] && [ "$(head -1 "$work/critic/log.csv" | awk -F, '{print $NF}')" = generator_step ] \
+  && [ "$(tail -1 "$work/critic/log.csv" | awk -F, '{print $NF}')" = 2 ] \
+  && grep -q '"generator_steps": 2' "$work/critic/summary.json" && grep -q "10 critic steps, 2 generator steps" "$work/critic/report.html" \
+  || { echo "FAIL critic-steps: critic and generator steps not shown"; cat "$work/out"; head -2 "$work/critic/log.csv"; failures=$((failures + 1)); }
+grep -q "critic" "$run/log.csv" && { echo "FAIL critic-steps: DCGAN's log counts critic steps"; failures=$((failures + 1)); }
+
+# Ctrl-C: a notice (where it stopped, how to continue), no error line, exit 130, a checkpoint.
+"$ganzoo" train dcgan --steps 100000 --limit 256 --batch 16 --width 4 --threads 1 --device cpu --log-every 1 --out "$work/ctrlc" >"$work/ctrlc.out" 2>"$work/ctrlc.err" &
+pid=$!
+for _ in $(seq 600); do grep -q "step 3/" "$work/ctrlc.out" 2>/dev/null && break; sleep 0.1; done
+kill -INT $pid; wait $pid; rc=$?
+if [ $rc = 130 ] && grep -q "interrupted (Ctrl-C) at step [0-9]*: checkpoint written; continue with: ganzoo train dcgan --resume --out $work/ctrlc" "$work/ctrlc.out" \
+   && ! grep -q "error" "$work/ctrlc.err" && [ -s "$work/ctrlc/checkpoints/latest.pt" ]; then passed=$((passed + 1)); else
+  echo "FAIL ctrl-c: exit $rc (expected 130), or no notice, or an error line, or no checkpoint"; tail -2 "$work/ctrlc.out"; cat "$work/ctrlc.err"; failures=$((failures + 1)); fi
+
+# On a terminal the progress line is redrawn in place, so it must fit the width: at 60 columns
+# every redraw is at most 59 characters (the bar and the values go first).
+if command -v script >/dev/null; then
+  script -qec "stty cols 60; '$ganzoo' train improved-dcgan --steps 3 --limit 64 --batch 16 --width 4 --threads 1 --device cpu --out '$work/narrow'" /dev/null >"$work/tty.out" 2>&1
+  /usr/bin/python3 - "$work/tty.out" <<'PY' && passed=$((passed + 1)) || { echo "FAIL progress-width: a progress line is wider than the terminal"; failures=$((failures + 1)); }
+import re, sys
+text = open(sys.argv[1], errors='replace', newline='').read()  # keep the \r redraws
+redraws = [p for p in (re.sub(r'\x1b\[[0-9;]*[A-Za-z]', '', part).strip('\n') for part in text.split('\r')) if p.startswith('epoch ')]
+assert redraws, 'no progress line seen'
+long = [r for r in redraws if len(r.rstrip('\n')) > 59]
+assert not long, 'at 60 columns: %r' % long[0]
+PY
+fi
+
 # scripts/gpu-runs.sh: two runs side by side, one stopped by its time limit (SIGTERM → a
 # checkpoint, then exported like the other), and a spec it must refuse. 25 s, so that a loaded
 # machine (LibTorch takes seconds to start there) still gets both runs going.
@@ -317,6 +400,11 @@ report-missing-run     | 2 | /nonexistent-run                     | report /none
 existing-run           | 1 | already holds a run                  | train dcgan --steps 1 --out $work/run
 resume-nothing         | 1 | config.json                          | train dcgan --resume --out $work/r6
 resume-without-out     | 1 | --resume needs --out                 | train dcgan --resume
+config-missing         | 2 | --config                             | train --config $work/nosuch.json
+config-not-a-run       | 1 | not a run's config.json              | train --config $work/afile
+config-other-member    | 1 | a 'dcgan' run, not 'wgan'            | train wgan --config $work/run/config.json
+config-and-resume      | 1 | --resume continues one               | train --config $work/run/config.json --resume --out $work/run
+models-unknown         | 1 | unknown model 'nosuch'               | models nosuch
 # unwritable outputs (a path below a regular file: root may write anywhere else)
 sample-unwritable      | 1 | afile                                | sample $model -n 4 -o $work/afile/x.png
 interpolate-unwritable | 1 | afile                                | interpolate $model -o $work/afile/x.png
