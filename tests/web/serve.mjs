@@ -10,7 +10,7 @@
 import { createServer } from 'node:http';
 import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TYPES = {
@@ -45,7 +45,7 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
         if (path.startsWith(prefix)) { base = resolve(dir); path = path.slice(prefix.length - 1); break; }
       }
       path = normalize(join(base, path));
-      if (!path.startsWith(base)) throw Object.assign(new Error('forbidden'), { code: 'EACCES' });
+      if (path !== base && !path.startsWith(base + sep)) throw Object.assign(new Error('forbidden'), { code: 'EACCES' });
       let info = await stat(path);
       if (info.isDirectory()) {
         path = join(path, 'index.html');
