@@ -1,6 +1,7 @@
 // <gan-sampler model="URL" mode="grid|walk|translate" seed="7" size="256"></gan-sampler>
 // (timeout="60": seconds to wait for a silent model server, default 30; label="3": a class of a
-// conditional model; codes="c_cat=3 c_cont=0.5,-0.5": codes, as `ganzoo sample --code`)
+// conditional model; codes="c_cat=3 c_cont=0.5,-0.5": codes, as `ganzoo sample --code`;
+// truncation="0.7": the truncation trick's psi, 0..2, 1 = off, as `ganzoo sample --trunc`)
 //
 // grid and walk sample a generator (a file's net G: ProGAN's full-size stage); translate shows an
 // image-to-image model's (CycleGAN's) held-out examples and their translations, 4 of each domain
@@ -64,7 +65,7 @@ const STYLE = `
 `;
 
 class GanSampler extends HTMLElement {
-  static get observedAttributes() { return ['model', 'mode', 'seed', 'size', 'label', 'codes']; }
+  static get observedAttributes() { return ['model', 'mode', 'seed', 'size', 'label', 'codes', 'truncation']; }
 
   constructor() {
     super();
@@ -87,6 +88,14 @@ class GanSampler extends HTMLElement {
 
   get seed() { const s = Number(this.getAttribute('seed') ?? 0); return Number.isSafeInteger(s) && s >= 0 ? s : 0; }
   get mode() { const m = this.getAttribute('mode'); return m === 'walk' || m === 'translate' ? m : 'grid'; }
+  // The truncation attribute as psi (undefined: none); a value that is not a number 0..2 throws.
+  get truncation() {
+    const text = this.getAttribute('truncation');
+    if (text === null) return undefined;
+    const psi = Number(text);
+    if (text.trim() === '' || !(psi >= 0 && psi <= 2)) throw new Error(`gan-sampler: truncation="${text}": expected a number from 0 to 2 (1 = off)`);
+    return psi;
+  }
 
   connectedCallback() {
     this.style.setProperty('--size', `${Number(this.getAttribute('size')) || 256}px`);
@@ -140,15 +149,15 @@ class GanSampler extends HTMLElement {
       const reason = domains ? `gan-sampler cannot drive model '${model.info.name}' (${model.info.family}) in this mode: it translates images (${domains.A} ↔ ${domains.B}) and has no generator; use mode="translate".`
         : cannotDrive(model.info, 'gan-sampler');
       if (reason) throw new Error(reason);
-      const seed = this.seed, codes = parseCodes(this.getAttribute('codes'));
+      const seed = this.seed, codes = parseCodes(this.getAttribute('codes')), truncation = this.truncation;
       const label = this.hasAttribute('label') ? Number(this.getAttribute('label')) : undefined;
       const images = this.mode === 'walk'
-        ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp', label, codes })
-        : await model.grid({ seed, count: 16, label, codes });
+        ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp', label, codes, truncation })
+        : await model.grid({ seed, count: 16, label, codes, truncation });
       if (run !== this.run) return;
       this.images = images;
       this.message('');
-      this.chip.textContent = `seed ${seed} · ${images.msPerImage.toFixed(1)} ms/img`;
+      this.chip.textContent = `seed ${seed}${truncation !== undefined && truncation !== 1 ? ` · ψ ${truncation}` : ''} · ${images.msPerImage.toFixed(1)} ms/img`;
       if (this.mode === 'walk') this.animate(images);
       else this.drawGrid(images, images.plan.columns);
       this.dispatchEvent(new CustomEvent('rendered', { detail: { seed, count: images.count } }));
