@@ -66,6 +66,7 @@ struct App {
     std::map<std::string, std::vector<float>> code_values;  // per code: its values (continuous)
     std::map<std::string, int> code_choice;               // per categorical code: -1 rows, else value
     int columns = 8;
+    float truncation = 1.0f;  // psi, the truncation trick (GenerateRequest::truncation): 1 = off
 
     // Interpolation and CycleGAN
     int pick_a = 0, pick_b = 1;

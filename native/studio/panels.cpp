@@ -125,6 +125,14 @@ void App::ui_latent(ImVec2 pos, ImVec2 size) {
         dirty[kGrid] = true;
         ImGui::MarkIniSettingsDirty();
     }
+    // The truncation trick (as `ganzoo sample --trunc`): every z of the grid, the walk and the
+    // interpolation scaled by psi toward 0 in the core; the z sliders below show z before it.
+    if (ImGui::SliderFloat("truncation", &truncation, 0.0f, 1.0f, truncation == 1.0f ? "%.2f (off)" : "psi %.2f")) {
+        truncation = std::clamp(std::round(truncation * 20.0f) / 20.0f, 0.0f, 1.0f);  // steps of 0.05
+        dirty[kGrid] = dirty[kInterp] = true;
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("the truncation trick: z scaled by psi toward 0 (typical samples, less variety); 1 = off");
+    track("truncation");
     if (loaded->stages.size() > 1) {  // ProGAN: one net per resolution stage
         ImGui::SetNextItemWidth(160 * scale);
         if (ImGui::BeginCombo("resolution stage", stage.c_str())) {

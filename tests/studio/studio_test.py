@@ -22,6 +22,9 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
   - --help and -h print the usage and exit 0; a bad option is one line on stderr and exit 2;
   - the model card shows metrics as a table of rounded values (FD-FMNIST 8.94, class accuracy
     90.3 %), from the manifest and from the file, with no long digit runs;
+  - the truncation slider (a scripted click on it) and set:truncation=0.4 change the grid and the
+    interpolation strip to what `ganzoo sample --trunc` and `ganzoo interpolate --trunc` write
+    (with --ganzoo); a psi outside 0..1 is refused;
   - the model list holds only what the studio draws: the classifier, or a file that does not
     load, in the folder is not listed but named with why (the shipped folder, and one without
     a manifest);
@@ -354,6 +357,48 @@ def switch_test(args, tmp):
         check(spread(pixels) > 20, f'the translation panel is drawn (spread {spread(pixels):.1f})')
 
 
+def truncation_test(args, tmp):
+    """The truncation trick: a scripted click on the slider (ImGui's own input), then
+    set:truncation=0.4; grid cell 0 and the interpolation strip (cells 0 to 1, 10 slerp frames)
+    against the CLI's --trunc, and psi 1's images against the CLI without it."""
+    shot = lambda n: os.path.join(tmp, n)
+    model = os.path.join(args.models, 'dcgan.safetensors')
+    script = ';'.join(['wait', f'dump:{shot("u0.png")}', f'strip:{shot("us.png")}', f'shot:{shot("u.png")}',
+                       'click:truncation', 'wait', f'dump:{shot("k0.png")}', f'strip:{shot("ks.png")}', f'shot:{shot("k.png")}',
+                       'set:truncation=0.4', 'wait', f'dump:{shot("t0.png")}', f'strip:{shot("ts.png")}', f'shot:{shot("t.png")}', 'quit'])
+    run_studio(args, args.studio, script, shot('trunc.ini'), '--models', args.models, '--model', 'dcgan.safetensors',
+               '--seed', '7', '--no-remember')
+    u, k, t = (json.load(open(shot(f'{n}.png.json'))) for n in 'ukt')
+    clicked = round(k['truncation'] * 20) / 20
+    check(u['truncation'] == 1 and 0 < clicked < 1 and abs(k['truncation'] - clicked) < 1e-6 and abs(t['truncation'] - 0.4) < 1e-6,
+          f'the slider moves psi in steps of 0.05, set:truncation sets it ({u["truncation"]} -> {k["truncation"]} -> {t["truncation"]})')
+    check(same_pixels(shot('u0.png'), shot('k0.png')) > 0, 'a click on the truncation slider changes cell 0')
+    check(same_pixels(shot('us.png'), shot('ks.png')) > 0, 'a click on the truncation slider changes the interpolation')
+    bad = subprocess.run(['xvfb-run', '-a', '-s', '-screen 0 1280x800x24', args.studio, '--size', '1280x800', '--scale', '1',
+                          '--no-remember', '--models', args.models, '--model', 'dcgan.safetensors', '--script',
+                          'wait;set:truncation=1.5;quit'], capture_output=True, text=True, timeout=600)
+    check(bad.returncode == 1 and "cannot set 'truncation=1.5'" in bad.stderr,
+          f'set:truncation=1.5 is refused ({bad.returncode}, {bad.stderr.strip()!r})')
+    if not args.ganzoo:
+        print('skip  the truncated pixels against ganzoo sample/interpolate --trunc (no --ganzoo)')
+        return
+    for psi, cell, strip in ((None, 'u0.png', 'us.png'), (clicked, 'k0.png', 'ks.png'), (0.4, 't0.png', 'ts.png')):
+        trunc = ['--trunc', f'{psi:g}'] if psi is not None else []
+        said = ' '.join(['', *trunc])
+        ref, walk = shot(f'ref-trunc-{psi}.png'), shot(f'ref-walk-{psi}.png')
+        subprocess.run([args.ganzoo, 'sample', model, '--seed', '7', '-n', '1', *trunc, '-o', ref], check=True, capture_output=True)
+        subprocess.run([args.ganzoo, 'interpolate', model, '--from', '7:0', '--to', '7:1', '--steps', '10', '--slerp', *trunc,
+                        '-o', walk], check=True, capture_output=True)
+        check(same_pixels(shot(cell), ref) == 0, f'cell 0 at psi {psi or 1} = `ganzoo sample --seed 7 -n 1{said}`')
+        (sw, sh, srows), (rw, rh, rrows) = read_png(shot(strip)), read_png(walk)
+        frames = sw // sh if sh else 0
+        diff = 255 if frames != 10 or rw != 10 * sh + 9 * 2 else max(
+            abs(srows[y][f * sh + x][i] - rrows[y][f * (sh + 2) + x][i])
+            for f in range(10) for y in range(sh) for x in range(sh) for i in range(3))
+        check(diff == 0, f'the interpolation strip at psi {psi or 1} = `ganzoo interpolate --from 7:0 --to 7:1 --steps 10 --slerp'
+              f'{said}` ({frames} frames, max diff {diff}/255)')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--studio', required=True)
@@ -453,6 +498,7 @@ def main():
                 check(mean_abs_diff(ea, fa) > 5, f'domain B shows other images than domain A ({mean_abs_diff(ea, fa):.1f})')
         list_test(args, tmp)
         card_test(args, tmp)
+        truncation_test(args, tmp)
         switch_test(args, tmp)
         follow_test(args, tmp)
         if args.keep:
