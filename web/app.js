@@ -4,9 +4,11 @@
 // image-to-image model (CycleGAN) the held-out examples and their translations instead.
 // Everything heavy goes through ganzoo.js (a worker); what a model takes comes from its info (the
 // core's ModelInfo); this file only draws and wires events. A truncation slider (psi, the
-// truncation trick: `ganzoo sample --trunc`) applies to the grid, the walk and the growth strip.
+// truncation trick: `ganzoo sample --trunc`) applies to the grid, the walk and the growth strip; a
+// shipped member below the project's baseline says so under the model picker (web/baseline.js).
 // window.ganzooPage exposes the state for the browser tests (tests/web/).
 import * as ganzoo from './ganzoo.js';
+import { baselineNotice, belowBaseline, fetchManifest } from './baseline.js';
 import { cannotDrive } from './drive.js';
 import { familyTitle } from './family.js';
 import { startLive } from './live.js';
@@ -14,7 +16,7 @@ import { startLive } from './live.js';
 const $ = (id) => document.getElementById(id);
 const COUNT = 64, WALK_STEPS = 48, FPS = 20;
 const page = (window.ganzooPage = { model: null, grid: null, walk: null, ends: null, generation: 0,
-  growth: null, translation: null, translations: null });
+  growth: null, translation: null, translations: null, notice: undefined });
 // label: a class, or undefined (one row per class); codes: the values set, a categorical code
 // left out for one row per value. ends: grid cells {seed, index} (index: the cell). truncation:
 // psi, 1 = off (?truncation= in the URL, as ?seed=).
@@ -55,23 +57,44 @@ function draw(canvas, images, i) {
 }
 
 // ---- models -----------------------------------------------------------------------------
+// The page's manifest: the model list, and the metrics and baseline behind the notices.
+const MANIFEST_URL = new URL('models/manifest.json', location.href).href;
 async function listModels() {
   const fromQuery = new URLSearchParams(location.search).get('model');
   if (fromQuery) return [{ url: fromQuery, name: fromQuery.split('/').pop() }];
   const fallback = [{ url: 'models/dcgan.safetensors', name: 'DCGAN · Fashion-MNIST' }];
   try {
-    const res = await fetch('models/manifest.json');
-    if (!res.ok) return fallback;
-    const manifest = await res.json();
+    const manifest = await fetchManifest(MANIFEST_URL);
+    if (!manifest) return fallback;
     const entries = Array.isArray(manifest) ? manifest : manifest.models || [];
-    const base = new URL('models/manifest.json', location.href);
     const models = entries.map((m) => typeof m === 'string' ? { file: m } : m)
-      .map((m) => ({ url: new URL(m.url || m.file || m.path, base).href,
-                     name: m.title || m.name || m.family || m.file }));
+      .map((m) => ({ url: new URL(m.url || m.file || m.path, MANIFEST_URL).href,
+                     name: (m.title || m.name || m.family || m.file) +
+                       (belowBaseline(m.metrics, manifest.baseline).length ? ' · below baseline' : '') }));
     return models.length ? models : fallback;
   } catch {
     return fallback;
   }
+}
+
+// Under the model picker: the member's notice when it is below the project's baseline (the
+// manifest's numbers), its page linked where this server serves it (`make demo` does; `ganzoo
+// serve` does not: then the repository path). page.notice: undefined while it is worked out, then
+// {url, text, href} or {url, text: ''}.
+async function showNotice(url, generation) {
+  const box = $('notice');
+  const notice = url ? await baselineNotice(new URL(url, location.href).href, MANIFEST_URL).catch(() => null) : null;
+  const served = notice && await fetch(notice.docUrl, { method: 'HEAD' }).then((r) => r.ok, () => false);
+  if (generation !== selectGeneration) return;
+  box.replaceChildren();
+  box.hidden = !notice;
+  if (notice) {
+    const where = served ? Object.assign(document.createElement('a'), { href: notice.docUrl, textContent: notice.docPath })
+      : Object.assign(document.createElement('code'), { textContent: notice.docPath });
+    box.append(Object.assign(document.createElement('strong'), { textContent: 'Below baseline:' }), ' ',
+      notice.summary, ' Why, and what was tried: ', where, served ? '.' : ' in the repository.');
+  }
+  page.notice = { url, text: box.textContent, href: served ? notice.docUrl : null };
 }
 
 // Two files a page can swap without resetting its controls: the same inputs (a newer snapshot
@@ -98,6 +121,8 @@ async function selectModel(value, { keep = false } = {}) {
   if (!keep) {
     setState('loading');
     showError('');
+    page.notice = undefined;
+    $('notice').hidden = true;
   }
   let model;
   try {
@@ -121,6 +146,7 @@ async function selectModel(value, { keep = false } = {}) {
   const inPlace = keep && state.model && !model.domains && !state.model.domains && sameInputs(state.model.info, model.info);
   if (state.model) state.model.dispose();
   state.model = page.model = model;
+  if (!inPlace) showNotice(value.startsWith('live:') ? '' : url, generation);
   if (keep) showError('');
   if (inPlace) {
     describeModel(model.info);

@@ -16,7 +16,12 @@
 // scrolled into view; every widget on the page shares ganzoo.js's one worker and loads each
 // model URL once. From another origin, the host of these files must send
 // Access-Control-Allow-Origin (see web/embed.html).
+//
+// A shipped member below the project's baseline (web/baseline.js: the manifest.json beside the
+// model says so) adds "below baseline" to the caption, and the frame's tooltip says by how much
+// and names the member's page (docs/members/MEMBER.md).
 import * as ganzoo from './ganzoo.js';
+import { baselineNotice } from './baseline.js';
 import { cannotDrive } from './drive.js';
 
 const models = new Map();  // model URL -> Promise<Model>, shared by all widgets
@@ -81,9 +86,11 @@ class GanSampler extends HTMLElement {
     this.chip = root.querySelector('.chip');
     root.querySelector('button').addEventListener('click', () => this.setAttribute('seed', String(Math.floor(Math.random() * 1e6))));
     this.canvas.addEventListener('click', () => this.setAttribute('seed', String(this.seed + 1)));
+    this.frame = root.querySelector('.frame');
     this.started = false;
     this.timer = null;
     this.run = 0;
+    this.notice = undefined;  // the baseline notice: undefined until the model has rendered, then null or one
   }
 
   get seed() { const s = Number(this.getAttribute('seed') ?? 0); return Number.isSafeInteger(s) && s >= 0 ? s : 0; }
@@ -142,9 +149,10 @@ class GanSampler extends HTMLElement {
     if (!url) return this.message('gan-sampler: set the model attribute to a ganzoo .safetensors URL', true);
     this.message(this.started && this.images ? '' : 'loading…');
     try {
-      const timeout = Number(this.getAttribute('timeout'));
-      const model = await loadShared(new URL(url, document.baseURI).href, timeout > 0 ? timeout * 1000 : undefined);
-      if (this.mode === 'translate') return await this.renderTranslations(model, run);
+      const timeout = Number(this.getAttribute('timeout')), href = new URL(url, document.baseURI).href;
+      const notice = baselineNotice(href).catch(() => null);
+      const model = await loadShared(href, timeout > 0 ? timeout * 1000 : undefined);
+      if (this.mode === 'translate') return await this.renderTranslations(model, run, notice);
       const { domains } = model;
       const reason = domains ? `gan-sampler cannot drive model '${model.info.name}' (${model.info.family}) in this mode: it translates images (${domains.A} ↔ ${domains.B}) and has no generator; use mode="translate".`
         : cannotDrive(model.info, 'gan-sampler');
@@ -154,16 +162,20 @@ class GanSampler extends HTMLElement {
       const images = this.mode === 'walk'
         ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp', label, codes, truncation })
         : await model.grid({ seed, count: 16, label, codes, truncation });
+      const shown = await notice;
       if (run !== this.run) return;
       this.images = images;
       this.message('');
       this.chip.textContent = `seed ${seed}${truncation !== undefined && truncation !== 1 ? ` · ψ ${truncation}` : ''} · ${images.msPerImage.toFixed(1)} ms/img`;
+      this.showNotice(shown);
       if (this.mode === 'walk') this.animate(images);
       else this.drawGrid(images, images.plan.columns);
       this.dispatchEvent(new CustomEvent('rendered', { detail: { seed, count: images.count } }));
     } catch (e) {
       if (run !== this.run) return;
       this.images = null;
+      this.notice = null;
+      this.frame.title = '';
       // ganzoo.load's "ganzoo.load(URL): " prefix becomes a short title, and the URL in the
       // message the file's name: the widget is small. The event and the tooltip keep it all.
       const href = new URL(url, document.baseURI).href;
@@ -177,8 +189,16 @@ class GanSampler extends HTMLElement {
     }
   }
 
+  // The baseline notice (web/baseline.js) or none: a mark in the caption, the numbers and the
+  // member's page in the frame's tooltip.
+  showNotice(notice) {
+    this.notice = notice;
+    this.frame.title = notice ? notice.text : '';
+    if (notice) this.chip.textContent += ' · below baseline';
+  }
+
   // Four examples of A and of B from example 4·seed on (wrapping), each above its translation.
-  async renderTranslations(model, run) {
+  async renderTranslations(model, run, notice) {
     const domains = model.domains;
     if (!domains)
       throw new Error(`gan-sampler: mode="translate" needs an image-to-image model (nets G_AB and G_BA); model '${model.info.name}' (${model.info.family}) generates from a seed: use mode="grid" or "walk".`);
@@ -194,10 +214,12 @@ class GanSampler extends HTMLElement {
       ms += t.ms;
       count += t.count;
     }
+    const shown = await notice;
     if (run !== this.run) return;
     this.images = rows;
     this.message('');
     this.chip.textContent = `${domains.A} ↔ ${domains.B} · ${(ms / count).toFixed(1)} ms/img`;
+    this.showNotice(shown);
     const { width: w, height: h } = rows[0], pad = 1;
     this.canvas.width = columns * w + (columns - 1) * pad;
     this.canvas.height = rows.length * h + (rows.length - 1) * pad;
