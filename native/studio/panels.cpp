@@ -362,13 +362,24 @@ const json& App::manifest_entry() const {
     return selected >= 0 && selected < static_cast<int>(entries.size()) ? entries[static_cast<size_t>(selected)].manifest : none;
 }
 
+const json& App::manifest_baseline() const {
+    static const json none;
+    return selected >= 0 && selected < static_cast<int>(entries.size()) ? entries[static_cast<size_t>(selected)].baseline : none;
+}
+
 void App::ui_card(ImVec2 pos, ImVec2 size) {
     if (!show_card || !loaded) return;
     ImGui::SetNextWindowPos(pos, ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowSize(size, ImGuiCond_FirstUseEver);
     ImGui::Begin("Model card", &show_card);
-    const Card card = model_card(*loaded, manifest_entry());
+    const Card card = model_card(*loaded, manifest_entry(), manifest_baseline());
     ImGui::TextWrapped("%s", loaded->title.c_str());
+    if (!card.notice.empty()) {  // below the project's baseline (the manifest's numbers)
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.3f, 1));
+        ImGui::TextWrapped("%s", card.notice.c_str());
+        ImGui::PopStyleColor();
+        track("notice");
+    }
     card_table("about", card.about);
     if (card.has_training) {
         ImGui::Separator();

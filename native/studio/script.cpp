@@ -200,14 +200,15 @@ json App::widgets_json() const {
     for (const auto& [path, why] : left_out) unlisted.push_back({{"path", path}, {"why", why}});
     state["models"] = models;
     if (loaded) {  // the model card's text, as the window shows it
-        const Card card = model_card(*loaded, manifest_entry());
+        const Card card = model_card(*loaded, manifest_entry(), manifest_baseline());
         const auto rows = [](const std::vector<CardRow>& rs) {
             json out = json::array();
             for (const CardRow& r : rs) out.push_back({r.name, r.value});
             return out;
         };
         state["card"] = {{"about", rows(card.about)}, {"training", rows(card.training)},
-                         {"file_metrics", rows(card.file_metrics)}, {"manifest_metrics", rows(card.manifest_metrics)}};
+                         {"file_metrics", rows(card.file_metrics)}, {"manifest_metrics", rows(card.manifest_metrics)},
+                         {"notice", card.notice}};
     }
     state["left_out"] = unlisted;
     if (follow)

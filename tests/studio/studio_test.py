@@ -22,6 +22,8 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
   - --help and -h print the usage and exit 0; a bad option is one line on stderr and exit 2;
   - the model card shows metrics as a table of rounded values (FD-FMNIST 8.94, class accuracy
     90.3 %), from the manifest and from the file, with no long digit runs;
+  - the model card of a member below the project's baseline (the manifest's "baseline": BEGAN)
+    says so, with its numbers against the bar's and its page; DCGAN, cGAN and CycleGAN's do not;
   - the truncation slider (a scripted click on it) and set:truncation=0.4 change the grid and the
     interpolation strip to what `ganzoo sample --trunc` and `ganzoo interpolate --trunc` write
     (with --ganzoo); a psi outside 0..1 is refused;
@@ -316,7 +318,7 @@ def card_test(args, tmp):
     """The model card's metrics are a table of names and rounded values (the manifest's
     8.940413595584033 is "FD-FMNIST 8.94"), no long digit runs anywhere on the card."""
     shot = lambda n: os.path.join(tmp, n)
-    models = ('dcgan', 'cgan', 'cyclegan')
+    models = ('dcgan', 'cgan', 'cyclegan', 'began')
     if not all(os.path.exists(os.path.join(args.models, f'{m}.safetensors')) for m in models):
         print('skip  the model card of the shipped models (not in --models)')
         return
@@ -329,8 +331,21 @@ def card_test(args, tmp):
     for m, rows in expect.items():
         table = cards[m].get('manifest_metrics', [])
         check(all(r in table for r in rows), f'{m}: the card\'s metrics table has {rows} ({table})')
-        long = [v for part in cards[m].values() for row in part for v in row if re.search(r'\d{6,}', v)]
+        texts = [v for part in cards[m].values() for row in (part if isinstance(part, list) else [[part]]) for v in row]
+        long = [v for v in texts if re.search(r'\d{6,}', v)]
         check(not long and all(len(row[1]) <= 24 for row in table), f'{m}: no long digit runs on the card ({long})')
+    # The baseline notice, worked out here from the manifest: a member worse than the bar on
+    # FD-FMNIST or the SWD average says so; the others say nothing.
+    manifest = json.load(open(os.path.join(args.models, 'manifest.json')))
+    bar = manifest.get('baseline', {})
+    for m in models:
+        metrics = next(e for e in manifest['models'] if e['family'] == m).get('metrics', {})
+        worse = [f'{name} {metrics[k]:.{d}f} against {bar[k]:.{d}f}' for k, name, d in
+                 (('fd_fmnist', 'FD-FMNIST', 2), ('swd_average', 'SWD', 1)) if k in metrics and k in bar and metrics[k] > bar[k]]
+        want = ('Below the project\'s baseline, a plain DCGAN after 2 epochs (lower is better): ' + ', '.join(worse) +
+                f'. See docs/members/{m}.md in the repository.') if worse else ''
+        check(cards[m].get('notice') == want, f'{m}: the card\'s baseline notice is {want!r} ({cards[m].get("notice")!r})')
+    check(bool(cards['began'].get('notice')), 'BEGAN, below the baseline, has a notice on its card')
 
 
 def switch_test(args, tmp):

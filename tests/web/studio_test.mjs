@@ -6,7 +6,8 @@
 // after a reload; a devicePixelRatio of 2 gives a 2x drawing buffer and UI scale; under
 // `ganzoo serve`, studio.html?follow=ID follows a run's live/ files: a new snapshot redraws the
 // grid in place (cell 0 is what the new file draws), a truncated one keeps the model shown; a
-// click on the truncation slider redraws the grid as `ganzoo sample --trunc` draws it.
+// click on the truncation slider redraws the grid as `ganzoo sample --trunc` draws it; BEGAN's
+// model card says it is below the project's baseline, DCGAN's does not.
 // Frame times are a benchmark, not a test: tests/bench/studio_web_bench.mjs (docs/studio.md).
 // --keep DIR: keeps the screenshots. Exit 0 = all pass.
 import { test, after, before } from 'node:test';
@@ -293,5 +294,26 @@ test('a click on the truncation slider redraws cell 0 as `ganzoo sample --trunc`
   assert.ok(maxDiff(after, before) > 0, 'the slider did not change cell 0');
   assert.equal(d, 0, `cell 0 differs from ganzoo sample --trunc ${psi} by up to ${d}/255`);
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the model card says BEGAN is below the project\'s baseline (the manifest\'s numbers); DCGAN\'s says nothing', async () => {
+  const manifest = JSON.parse(readFileSync(join(webRoot, 'models/manifest.json'), 'utf8'));
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const notices = {};
+  for (const family of ['began', 'dcgan']) {
+    const { page, problems } = await openStudio(context, `?model=${family}.safetensors&seed=${SEED}&no-remember=1`);
+    const s = await settled(page, 1);
+    notices[family] = s.card.notice;
+    assert.ok(s.model.startsWith(family === 'began' ? 'BEGAN' : 'DCGAN'), s.model);
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+  const m = manifest.models.find((e) => e.family === 'began').metrics, bar = manifest.baseline;
+  console.log(`# web studio card notices: ${JSON.stringify(notices)}`);
+  assert.equal(notices.began, 'Below the project\'s baseline, a plain DCGAN after 2 epochs (lower is better): ' +
+    `FD-FMNIST ${m.fd_fmnist.toFixed(2)} against ${bar.fd_fmnist.toFixed(2)}, SWD ${m.swd_average.toFixed(1)} against ${bar.swd_average.toFixed(1)}. ` +
+    'See docs/members/began.md in the repository.');
+  assert.equal(notices.dcgan, '');
   await context.close();
 });
