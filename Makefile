@@ -50,6 +50,8 @@ studio: configure
 	@cmake --build $(BUILD) --target ganzoo-studio -j $(JOBS)
 	$(BUILD)/bin/ganzoo-studio $(STUDIO_ARGS)
 
+# The page is served with the members' pages (docs/members, read-only) at /docs/members/: a
+# member's below-baseline notice links its page there.
 demo: build wasm
 	@mkdir -p demo
 	$(GANZOO) verify $(MODEL)
@@ -60,7 +62,7 @@ demo: build wasm
 	@echo "demo: the web page (sample, interpolate, embed): http://127.0.0.1:$(SERVE_PORT)/ (Ctrl-C stops the server)"
 ifeq ($(LIVE),)
 	@echo "demo: watch a GAN learn, live in the page: make demo LIVE=dcgan (or any member: ganzoo models)"
-	@node tests/web/serve.mjs --root web --port $(SERVE_PORT) < /dev/null
+	@node tests/web/serve.mjs --root web --mount /docs/members/=docs/members --port $(SERVE_PORT) < /dev/null
 else
 	@bash scripts/watch.sh --ganzoo $(GANZOO) --port $(SERVE_PORT) $(LIVE) $(LIVE_ARGS)
 endif

@@ -3,9 +3,12 @@
 // file with several generator nets (ProGAN's stages) a stage picker and a growth strip; for an
 // image-to-image model (CycleGAN) the held-out examples and their translations instead.
 // Everything heavy goes through ganzoo.js (a worker); what a model takes comes from its info (the
-// core's ModelInfo); this file only draws and wires events.
+// core's ModelInfo); this file only draws and wires events. A truncation slider (psi, the
+// truncation trick: `ganzoo sample --trunc`) applies to the grid, the walk and the growth strip; a
+// shipped member below the project's baseline says so under the model picker (web/baseline.js).
 // window.ganzooPage exposes the state for the browser tests (tests/web/).
 import * as ganzoo from './ganzoo.js';
+import { baselineNotice, belowBaseline, fetchManifest } from './baseline.js';
 import { cannotDrive } from './drive.js';
 import { familyTitle } from './family.js';
 import { startLive } from './live.js';
@@ -13,11 +16,13 @@ import { startLive } from './live.js';
 const $ = (id) => document.getElementById(id);
 const COUNT = 64, WALK_STEPS = 48, FPS = 20;
 const page = (window.ganzooPage = { model: null, grid: null, walk: null, ends: null, generation: 0,
-  growth: null, translation: null, translations: null });
+  growth: null, translation: null, translations: null, notice: undefined });
 // label: a class, or undefined (one row per class); codes: the values set, a categorical code
-// left out for one row per value. ends: grid cells {seed, index} (index: the cell).
+// left out for one row per value. ends: grid cells {seed, index} (index: the cell). truncation:
+// psi, 1 = off (?truncation= in the URL, as ?seed=).
 const state = {
   model: null, seed: 7, label: undefined, codes: {}, mode: 'slerp', view: 'sample', net: undefined, stages: [], focus: 0,
+  truncation: 1,
   ends: [{ seed: 7, index: 0 }, { seed: 7, index: 1 }], nextEnd: 0, playing: true, frame: 0,
 };
 
@@ -52,23 +57,44 @@ function draw(canvas, images, i) {
 }
 
 // ---- models -----------------------------------------------------------------------------
+// The page's manifest: the model list, and the metrics and baseline behind the notices.
+const MANIFEST_URL = new URL('models/manifest.json', location.href).href;
 async function listModels() {
   const fromQuery = new URLSearchParams(location.search).get('model');
   if (fromQuery) return [{ url: fromQuery, name: fromQuery.split('/').pop() }];
   const fallback = [{ url: 'models/dcgan.safetensors', name: 'DCGAN · Fashion-MNIST' }];
   try {
-    const res = await fetch('models/manifest.json');
-    if (!res.ok) return fallback;
-    const manifest = await res.json();
+    const manifest = await fetchManifest(MANIFEST_URL);
+    if (!manifest) return fallback;
     const entries = Array.isArray(manifest) ? manifest : manifest.models || [];
-    const base = new URL('models/manifest.json', location.href);
     const models = entries.map((m) => typeof m === 'string' ? { file: m } : m)
-      .map((m) => ({ url: new URL(m.url || m.file || m.path, base).href,
-                     name: m.title || m.name || m.family || m.file }));
+      .map((m) => ({ url: new URL(m.url || m.file || m.path, MANIFEST_URL).href,
+                     name: (m.title || m.name || m.family || m.file) +
+                       (belowBaseline(m.metrics, manifest.baseline).length ? ' · below baseline' : '') }));
     return models.length ? models : fallback;
   } catch {
     return fallback;
   }
+}
+
+// Under the model picker: the member's notice when it is below the project's baseline (the
+// manifest's numbers), its page linked where this server serves it (`make demo` does; `ganzoo
+// serve` does not: then the repository path). page.notice: undefined while it is worked out, then
+// {url, text, href} or {url, text: ''}.
+async function showNotice(url, generation) {
+  const box = $('notice');
+  const notice = url ? await baselineNotice(new URL(url, location.href).href, MANIFEST_URL).catch(() => null) : null;
+  const served = notice && await fetch(notice.docUrl, { method: 'HEAD' }).then((r) => r.ok, () => false);
+  if (generation !== selectGeneration) return;
+  box.replaceChildren();
+  box.hidden = !notice;
+  if (notice) {
+    const where = served ? Object.assign(document.createElement('a'), { href: notice.docUrl, textContent: notice.docPath })
+      : Object.assign(document.createElement('code'), { textContent: notice.docPath });
+    box.append(Object.assign(document.createElement('strong'), { textContent: 'Below baseline:' }), ' ',
+      notice.summary, ' Why, and what was tried: ', where, served ? '.' : ' in the repository.');
+  }
+  page.notice = { url, text: box.textContent, href: served ? notice.docUrl : null };
 }
 
 // Two files a page can swap without resetting its controls: the same inputs (a newer snapshot
@@ -95,6 +121,8 @@ async function selectModel(value, { keep = false } = {}) {
   if (!keep) {
     setState('loading');
     showError('');
+    page.notice = undefined;
+    $('notice').hidden = true;
   }
   let model;
   try {
@@ -118,6 +146,7 @@ async function selectModel(value, { keep = false } = {}) {
   const inPlace = keep && state.model && !model.domains && !state.model.domains && sameInputs(state.model.info, model.info);
   if (state.model) state.model.dispose();
   state.model = page.model = model;
+  if (!inPlace) showNotice(value.startsWith('live:') ? '' : url, generation);
   if (keep) showError('');
   if (inPlace) {
     describeModel(model.info);
@@ -242,16 +271,17 @@ function cell(i, seed = page.grid.seed) {
 // The focused sample (the last clicked cell) at every stage.
 async function refreshGrowth() {
   if (!state.model || state.stages.length < 2 || !page.grid) return;
-  const seed = state.seed, index = state.focus, { from, label, codes } = cell(index);
-  const all = await Promise.all(state.stages.map((net) => state.model.generate({ seed, first: from.index, count: 1, net, label, codes })));
-  if (seed !== state.seed || index !== state.focus) return;
+  const seed = state.seed, index = state.focus, truncation = state.truncation, { from, label, codes } = cell(index);
+  const all = await Promise.all(state.stages.map((net) => state.model.generate({ seed, first: from.index, count: 1, net, label, codes,
+    truncation })));
+  if (seed !== state.seed || index !== state.focus || truncation !== state.truncation) return;
   page.growth = { seed, index, nets: state.stages, images: all };
   $('growth-name').textContent = `seed ${seed}, #${index}`;
   [...$('growth-strip').children].forEach((fig, k) => draw(fig.firstChild, all[k], 0));
 }
 
 function request() {
-  const r = { label: state.label, codes: state.codes };
+  const r = { label: state.label, codes: state.codes, truncation: state.truncation };
   if (state.net !== undefined) r.net = state.net;
   return r;
 }
@@ -302,10 +332,12 @@ async function refreshGrid() {
   if (!state.model || state.view !== 'sample') return;  // no model loaded (its error is showing)
   const generation = ++page.generation;
   $('grid').classList.add('busy');
+  const truncation = state.truncation;
   const images = await state.model.grid({ seed: state.seed, count: COUNT, ...request() });
   if (generation !== page.generation) return;
   page.grid = images;
   images.seed = state.seed;
+  images.truncation = truncation;
   buildGrid(images.count, images.plan.columns);
   cells.forEach((c, i) => draw(c.firstChild, images, i));
   $('grid').title = images.plan.description;
@@ -322,12 +354,12 @@ let walkGeneration = 0;
 async function refreshWalk() {
   if (!state.model || state.view !== 'sample' || !page.grid) return;
   const generation = ++walkGeneration;
-  const [from, to] = state.ends;
+  const [from, to] = state.ends, truncation = state.truncation;
   const a = cell(from.index, from.seed), b = cell(to.index, to.seed);
   const walk = await state.model.interpolate({ from: a.from, to: b.from, steps: WALK_STEPS, mode: state.mode,
-    net: state.net, label: a.label, codes: a.codes });
+    net: state.net, label: a.label, codes: a.codes, truncation });
   if (generation !== walkGeneration) return;
-  page.walk = walk;
+  page.walk = Object.assign(walk, { truncation });
   page.ends = [from, to];
   draw($('end-a'), walk, 0);
   draw($('end-b'), walk, WALK_STEPS - 1);
@@ -481,6 +513,21 @@ function setSeed(seed) {
   refreshGrid().catch((e) => showError(e.message));
 }
 
+// psi: the grid, the walk and the growth strip again; kept in the URL unless it is 1 (off).
+function showTruncation() {
+  $('truncation').value = state.truncation;
+  $('truncation-value').textContent = state.truncation === 1 ? '1 (off)' : String(state.truncation);
+}
+function setTruncation(psi) {
+  state.truncation = psi;
+  showTruncation();
+  const url = new URL(location.href);
+  if (psi === 1) url.searchParams.delete('truncation');
+  else url.searchParams.set('truncation', psi);
+  history.replaceState(null, '', url);
+  refresh();
+}
+
 async function main() {
   buildGrid(COUNT, 8);
   const params = new URLSearchParams(location.search);
@@ -489,6 +536,16 @@ async function main() {
     state.ends = [{ seed: state.seed, index: 0 }, { seed: state.seed, index: 1 }];
   }
   $('seed').value = state.seed;
+  // ?truncation=PSI: 0..1, as the slider; anything else is named in the banner once the model shows.
+  let urlProblem = '';
+  if (params.has('truncation')) {
+    const text = params.get('truncation'), psi = Number(text);
+    if (text.trim() !== '' && psi >= 0 && psi <= 1) state.truncation = psi;
+    else urlProblem = `truncation=${text} in the URL: expected a number from 0 to 1 (1 = off); showing 1.`;
+  }
+  showTruncation();
+  $('truncation').addEventListener('input', () => { $('truncation-value').textContent = $('truncation').value; });
+  $('truncation').addEventListener('change', () => setTruncation(Number($('truncation').value)));
   $('seed').addEventListener('change', () => {
     const v = Number($('seed').value);
     if (Number.isSafeInteger(v) && v >= 0) setSeed(v);
@@ -514,7 +571,8 @@ async function main() {
   }));
   $('download').addEventListener('click', () => page.grid &&
     download(tile(page.grid, [...Array(page.grid.count).keys()], page.grid.plan.columns),
-             `ganzoo-${state.model.info.name}-seed${state.seed}${state.net && state.net !== 'G' ? `-${state.net}` : ''}.png`));
+             `ganzoo-${state.model.info.name}-seed${state.seed}${state.net && state.net !== 'G' ? `-${state.net}` : ''}` +
+             `${state.truncation !== 1 ? `-trunc${state.truncation}` : ''}.png`));
   $('download-walk').addEventListener('click', () => page.walk &&
     download(tile(page.walk, Array.from({ length: 12 }, (_, k) => Math.round(k * (WALK_STEPS - 1) / 11)), 12),
              `ganzoo-${state.model.info.name}-walk.png`));
@@ -530,6 +588,7 @@ async function main() {
   select.addEventListener('change', () => selectModel(select.value));
   requestAnimationFrame(animate);
   await selectModel(models[0].url);
+  if (urlProblem) showError(urlProblem, 'URL:', 'info');
 }
 
 main().catch((e) => showError(e.message));

@@ -1,6 +1,7 @@
 // <gan-sampler model="URL" mode="grid|walk|translate" seed="7" size="256"></gan-sampler>
 // (timeout="60": seconds to wait for a silent model server, default 30; label="3": a class of a
-// conditional model; codes="c_cat=3 c_cont=0.5,-0.5": codes, as `ganzoo sample --code`)
+// conditional model; codes="c_cat=3 c_cont=0.5,-0.5": codes, as `ganzoo sample --code`;
+// truncation="0.7": the truncation trick's psi, 0..2, 1 = off, as `ganzoo sample --trunc`)
 //
 // grid and walk sample a generator (a file's net G: ProGAN's full-size stage); translate shows an
 // image-to-image model's (CycleGAN's) held-out examples and their translations, 4 of each domain
@@ -15,7 +16,12 @@
 // scrolled into view; every widget on the page shares ganzoo.js's one worker and loads each
 // model URL once. From another origin, the host of these files must send
 // Access-Control-Allow-Origin (see web/embed.html).
+//
+// A shipped member below the project's baseline (web/baseline.js: the manifest.json beside the
+// model says so) adds "below baseline" to the caption, and the frame's tooltip says by how much
+// and names the member's page (docs/members/MEMBER.md).
 import * as ganzoo from './ganzoo.js';
+import { baselineNotice } from './baseline.js';
 import { cannotDrive } from './drive.js';
 
 const models = new Map();  // model URL -> Promise<Model>, shared by all widgets
@@ -64,7 +70,7 @@ const STYLE = `
 `;
 
 class GanSampler extends HTMLElement {
-  static get observedAttributes() { return ['model', 'mode', 'seed', 'size', 'label', 'codes']; }
+  static get observedAttributes() { return ['model', 'mode', 'seed', 'size', 'label', 'codes', 'truncation']; }
 
   constructor() {
     super();
@@ -80,13 +86,23 @@ class GanSampler extends HTMLElement {
     this.chip = root.querySelector('.chip');
     root.querySelector('button').addEventListener('click', () => this.setAttribute('seed', String(Math.floor(Math.random() * 1e6))));
     this.canvas.addEventListener('click', () => this.setAttribute('seed', String(this.seed + 1)));
+    this.frame = root.querySelector('.frame');
     this.started = false;
     this.timer = null;
     this.run = 0;
+    this.notice = undefined;  // the baseline notice: undefined until the model has rendered, then null or one
   }
 
   get seed() { const s = Number(this.getAttribute('seed') ?? 0); return Number.isSafeInteger(s) && s >= 0 ? s : 0; }
   get mode() { const m = this.getAttribute('mode'); return m === 'walk' || m === 'translate' ? m : 'grid'; }
+  // The truncation attribute as psi (undefined: none); a value that is not a number 0..2 throws.
+  get truncation() {
+    const text = this.getAttribute('truncation');
+    if (text === null) return undefined;
+    const psi = Number(text);
+    if (text.trim() === '' || !(psi >= 0 && psi <= 2)) throw new Error(`gan-sampler: truncation="${text}": expected a number from 0 to 2 (1 = off)`);
+    return psi;
+  }
 
   connectedCallback() {
     this.style.setProperty('--size', `${Number(this.getAttribute('size')) || 256}px`);
@@ -133,28 +149,33 @@ class GanSampler extends HTMLElement {
     if (!url) return this.message('gan-sampler: set the model attribute to a ganzoo .safetensors URL', true);
     this.message(this.started && this.images ? '' : 'loading…');
     try {
-      const timeout = Number(this.getAttribute('timeout'));
-      const model = await loadShared(new URL(url, document.baseURI).href, timeout > 0 ? timeout * 1000 : undefined);
-      if (this.mode === 'translate') return await this.renderTranslations(model, run);
+      const timeout = Number(this.getAttribute('timeout')), href = new URL(url, document.baseURI).href;
+      const notice = baselineNotice(href).catch(() => null);
+      const model = await loadShared(href, timeout > 0 ? timeout * 1000 : undefined);
+      if (this.mode === 'translate') return await this.renderTranslations(model, run, notice);
       const { domains } = model;
       const reason = domains ? `gan-sampler cannot drive model '${model.info.name}' (${model.info.family}) in this mode: it translates images (${domains.A} ↔ ${domains.B}) and has no generator; use mode="translate".`
         : cannotDrive(model.info, 'gan-sampler');
       if (reason) throw new Error(reason);
-      const seed = this.seed, codes = parseCodes(this.getAttribute('codes'));
+      const seed = this.seed, codes = parseCodes(this.getAttribute('codes')), truncation = this.truncation;
       const label = this.hasAttribute('label') ? Number(this.getAttribute('label')) : undefined;
       const images = this.mode === 'walk'
-        ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp', label, codes })
-        : await model.grid({ seed, count: 16, label, codes });
+        ? await model.interpolate({ from: { seed, index: 0 }, to: { seed, index: 1 }, steps: 32, mode: 'slerp', label, codes, truncation })
+        : await model.grid({ seed, count: 16, label, codes, truncation });
+      const shown = await notice;
       if (run !== this.run) return;
       this.images = images;
       this.message('');
-      this.chip.textContent = `seed ${seed} · ${images.msPerImage.toFixed(1)} ms/img`;
+      this.chip.textContent = `seed ${seed}${truncation !== undefined && truncation !== 1 ? ` · ψ ${truncation}` : ''} · ${images.msPerImage.toFixed(1)} ms/img`;
+      this.showNotice(shown);
       if (this.mode === 'walk') this.animate(images);
       else this.drawGrid(images, images.plan.columns);
       this.dispatchEvent(new CustomEvent('rendered', { detail: { seed, count: images.count } }));
     } catch (e) {
       if (run !== this.run) return;
       this.images = null;
+      this.notice = null;
+      this.frame.title = '';
       // ganzoo.load's "ganzoo.load(URL): " prefix becomes a short title, and the URL in the
       // message the file's name: the widget is small. The event and the tooltip keep it all.
       const href = new URL(url, document.baseURI).href;
@@ -168,8 +189,16 @@ class GanSampler extends HTMLElement {
     }
   }
 
+  // The baseline notice (web/baseline.js) or none: a mark in the caption, the numbers and the
+  // member's page in the frame's tooltip.
+  showNotice(notice) {
+    this.notice = notice;
+    this.frame.title = notice ? notice.text : '';
+    if (notice) this.chip.textContent += ' · below baseline';
+  }
+
   // Four examples of A and of B from example 4·seed on (wrapping), each above its translation.
-  async renderTranslations(model, run) {
+  async renderTranslations(model, run, notice) {
     const domains = model.domains;
     if (!domains)
       throw new Error(`gan-sampler: mode="translate" needs an image-to-image model (nets G_AB and G_BA); model '${model.info.name}' (${model.info.family}) generates from a seed: use mode="grid" or "walk".`);
@@ -185,10 +214,12 @@ class GanSampler extends HTMLElement {
       ms += t.ms;
       count += t.count;
     }
+    const shown = await notice;
     if (run !== this.run) return;
     this.images = rows;
     this.message('');
     this.chip.textContent = `${domains.A} ↔ ${domains.B} · ${(ms / count).toFixed(1)} ms/img`;
+    this.showNotice(shown);
     const { width: w, height: h } = rows[0], pad = 1;
     this.canvas.width = columns * w + (columns - 1) * pad;
     this.canvas.height = rows.length * h + (rows.length - 1) * pad;

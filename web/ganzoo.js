@@ -11,6 +11,9 @@
 //   const walk = await m.interpolate({from: 7, to: {seed: 8, index: 3}, steps: 16, mode: 'slerp'});
 //   const g = await m.grid({seed: 7});  // as `ganzoo sample` lays it out (one row per class when no
 //                               // label is given); g.plan: {columns, rows, latent_index, labels, codes}
+//   await m.grid({seed: 7, truncation: 0.7})  // the truncation trick, as `ganzoo sample --trunc 0.7`:
+//                               // every z (drawn or interpolated) scaled by psi toward 0; a number
+//                               // 0..2, 1 or left out = off; generate() and interpolate() take it too
 // generate() and interpolate() without a label reject, naming it and its classes; codes default to 0.
 // Files with several nets: m.nets names them (m.net(name): {name, inputs, output}); `net` picks
 // one, e.g. ProGAN's stages: m.generate({seed: 7, net: 'G_8x8'}) gives 8×8 images (r.width,
@@ -142,6 +145,15 @@ function seedString(seed, what) {
   return s;
 }
 
+// The truncation trick's psi on a request: a number 0..2 (the core's range); left out, off (1).
+function truncated(request, psi, what) {
+  if (psi === undefined) return request;
+  if (typeof psi !== 'number' || !(psi >= 0 && psi <= 2))
+    throw new GanzooError(`${what}: truncation must be a number from 0 to 2 (1 = off), got ${typeof psi === 'string' ? JSON.stringify(psi) : String(psi)}`);
+  request.truncation = psi;
+  return request;
+}
+
 function endpoint(e, what) {
   if (e !== null && typeof e === 'object' && !(typeof e === 'bigint')) {
     return { seed: seedString(e.seed, what), index: e.index ?? 0 };
@@ -190,27 +202,30 @@ export class Model {
     return net;
   }
 
-  /** {seed, count = 1, first = 0, label, codes, net} -> Images (samples first..first+count-1 of seed). */
-  async generate({ seed = 0, count = 1, first = 0, label, codes, net } = {}) {
+  /** {seed, count = 1, first = 0, label, codes, net, truncation} -> Images (samples first..first+count-1 of seed). */
+  async generate({ seed = 0, count = 1, first = 0, label, codes, net, truncation } = {}) {
     const request = this._conditions({ seed: seedString(seed, 'generate'), first_index: first, count }, label, codes);
+    truncated(request, truncation, 'generate');
     if (this._latentNet(net, 'generate') !== undefined) request.net = net;
     return new Images(this.info, await call('generate', { type: 'generate', handle: this.handle, request }));
   }
 
-  /** {seed, count = 64, first = 0, columns, label, codes, sweep: 'NAME[:INDEX]', net} -> Images with .plan (the core's grid). */
-  async grid({ seed = 0, count = 64, first = 0, columns = 0, label, codes, sweep = '', net } = {}) {
+  /** {seed, count = 64, first = 0, columns, label, codes, sweep: 'NAME[:INDEX]', net, truncation} -> Images with .plan (the core's grid). */
+  async grid({ seed = 0, count = 64, first = 0, columns = 0, label, codes, sweep = '', net, truncation } = {}) {
     const request = this._conditions({ seed: seedString(seed, 'grid'), first_index: first, count, grid: { columns, sweep } }, label, codes);
+    truncated(request, truncation, 'grid');
     if (this._latentNet(net, 'grid') !== undefined) request.net = net;
     const r = await call('grid', { type: 'generate', handle: this.handle, request });
     return Object.assign(new Images(this.info, r), { plan: r.plan });
   }
 
-  /** {from, to, steps = 10, mode = 'slerp', label, codes, net}; from/to: a seed (its sample 0) or {seed, index}. */
-  async interpolate({ from, to, steps = 10, mode = 'slerp', label, codes, net } = {}) {
+  /** {from, to, steps = 10, mode = 'slerp', label, codes, net, truncation}; from/to: a seed (its sample 0) or {seed, index}. */
+  async interpolate({ from, to, steps = 10, mode = 'slerp', label, codes, net, truncation } = {}) {
     if (mode !== 'slerp' && mode !== 'lerp') throw new GanzooError(`interpolate: mode must be 'slerp' or 'lerp', got '${mode}'`);
     const request = this._conditions({
       interpolate: { from: endpoint(from, 'interpolate.from'), to: endpoint(to, 'interpolate.to'), steps, mode },
     }, label, codes);
+    truncated(request, truncation, 'interpolate');
     if (this._latentNet(net, 'interpolate') !== undefined) request.net = net;
     return new Images(this.info, await call('interpolate', { type: 'generate', handle: this.handle, request }));
   }

@@ -139,10 +139,11 @@ void App::refresh_focus() {
 
 namespace {
 
-// Splits per-sample inputs into batches of `batch` samples: one core call each.
+// Splits per-sample inputs into batches of `batch` samples: one core call each; the core scales
+// every z by `truncation` (1: not at all), after the interpolation as `ganzoo interpolate --trunc`.
 std::vector<Step> batched_steps(const std::string& net, const ganzoo::Tensor& z, const std::vector<int64_t>& labels,
                                 const std::map<std::string, std::vector<float>>& codes,
-                                const std::map<std::string, int64_t>& code_sizes, int64_t batch) {
+                                const std::map<std::string, int64_t>& code_sizes, int64_t batch, float truncation) {
     std::vector<Step> steps;
     const int64_t n = z.dim(0), dim = z.dim(1);
     for (int64_t b0 = 0; b0 < n; b0 += batch) {
@@ -150,6 +151,7 @@ std::vector<Step> batched_steps(const std::string& net, const ganzoo::Tensor& z,
         ganzoo::GenerateRequest r;
         r.net = net;
         r.count = b1 - b0;
+        r.truncation = truncation;
         r.z = ganzoo::Tensor({b1 - b0, dim}, std::vector<float>(z.data.begin() + b0 * dim, z.data.begin() + b1 * dim));
         if (!labels.empty()) r.labels.assign(labels.begin() + b0, labels.begin() + b1);
         for (const auto& [name, values] : codes) {
@@ -194,7 +196,7 @@ void App::submit_grid() {
     job.model = loaded->model;
     job.lo = loaded->model->info().range_lo;
     job.hi = loaded->model->info().range_hi;
-    job.steps = batched_steps(stage, grid_z, grid_labels, grid_codes, sizes, batch_size());
+    job.steps = batched_steps(stage, grid_z, grid_labels, grid_codes, sizes, batch_size(), truncation);
     submitted[kGrid] = worker.submit(kGrid, std::move(job));
 }
 
@@ -222,7 +224,7 @@ void App::submit_interp() {
     job.model = loaded->model;
     job.lo = loaded->model->info().range_lo;
     job.hi = loaded->model->info().range_hi;
-    job.steps = batched_steps(stage, z, labels, codes, sizes, batch_size());
+    job.steps = batched_steps(stage, z, labels, codes, sizes, batch_size(), truncation);
     submitted[kInterp] = worker.submit(kInterp, std::move(job));
 }
 

@@ -33,6 +33,7 @@ struct ModelEntry {
     std::string title, path;  // path: a file (native) or a URL (web)
     json manifest;            // its manifest entry (metrics measured after export), if any
     bool live = false;        // the followed run's newest snapshot (--follow)
+    json baseline;            // that manifest's "baseline" (the quality bar), if any
 };
 
 struct Tracked {
@@ -66,6 +67,7 @@ struct App {
     std::map<std::string, std::vector<float>> code_values;  // per code: its values (continuous)
     std::map<std::string, int> code_choice;               // per categorical code: -1 rows, else value
     int columns = 8;
+    float truncation = 1.0f;  // psi, the truncation trick (GenerateRequest::truncation): 1 = off
 
     // Interpolation and CycleGAN
     int pick_a = 0, pick_b = 1;
@@ -133,7 +135,8 @@ struct App {
     // Lists the models and starts loading the first one. False: the folder --models names cannot
     // be read (the error is printed).
     bool find_models();
-    void add_entry(const std::string& title, const std::string& path, const json& manifest = json());
+    void add_entry(const std::string& title, const std::string& path, const json& manifest = json(),
+                   const json& baseline = json());
     void add_manifest(const std::string& text, const std::string& dir);
     void scan_folder(const std::string& dir);
     bool listed(const std::string& path) const;
@@ -165,6 +168,7 @@ struct App {
     void ui_cycle();
     void ui_card(ImVec2 pos, ImVec2 size);
     const json& manifest_entry() const;  // the manifest's entry of the model on screen, or null
+    const json& manifest_baseline() const;  // its manifest's baseline, or null
     void ui_help();
     void ui_live(ImVec2 pos, ImVec2 size);
 

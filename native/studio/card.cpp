@@ -126,7 +126,27 @@ std::vector<CardRow> metric_rows(const json& metrics) {
     return rows;
 }
 
-Card model_card(const LoadedModel& m, const json& manifest) {
+std::string baseline_notice(const json& entry, const json& baseline) {
+    if (!entry.is_object() || !baseline.is_object() || !entry.contains("metrics") || !entry["metrics"].is_object()) return "";
+    const json& metrics = entry["metrics"];
+    struct Bar {
+        const char *key, *name;
+        int decimals;
+    };
+    std::string worse;
+    for (const Bar& b : {Bar{"fd_fmnist", "FD-FMNIST", 2}, Bar{"swd_average", "SWD", 1}}) {
+        if (!metrics.contains(b.key) || !metrics[b.key].is_number() || !baseline.contains(b.key) || !baseline[b.key].is_number())
+            continue;
+        const double v = metrics[b.key].get<double>(), bar = baseline[b.key].get<double>();
+        if (v > bar) worse += (worse.empty() ? "" : ", ") + std::string(b.name) + " " + fixed(v, b.decimals) + " against " + fixed(bar, b.decimals);
+    }
+    if (worse.empty()) return "";
+    const std::string family = entry.value("family", std::string());
+    return "Below the project's baseline, a plain DCGAN after 2 epochs (lower is better): " + worse + ". See docs/members/" +
+           (family.empty() ? std::string("MEMBER") : family) + ".md in the repository.";
+}
+
+Card model_card(const LoadedModel& m, const json& manifest, const json& baseline) {
     Card card;
     const ganzoo::ModelInfo& info = m.info();
     card.about.push_back({"family", info.family, ""});
@@ -157,6 +177,7 @@ Card model_card(const LoadedModel& m, const json& manifest) {
         card.file_metrics = metric_rows(metrics);
     }
     if (manifest.is_object() && manifest.contains("metrics")) card.manifest_metrics = metric_rows(manifest["metrics"]);
+    card.notice = baseline_notice(manifest, baseline);
     return card;
 }
 

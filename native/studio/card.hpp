@@ -1,6 +1,7 @@
 // The model card's text (the "Model card" window, and the state the tests read): what the file
 // says about itself, and its measured metrics as a table of names and rounded values, never the
-// raw numbers (8.940413595584033 is "FD-FMNIST 8.94", 0.9025 as an accuracy "90.3 %").
+// raw numbers (8.940413595584033 is "FD-FMNIST 8.94", 0.9025 as an accuracy "90.3 %"), and a
+// notice when the member is below the project's baseline.
 #pragma once
 
 #include <string>
@@ -22,10 +23,19 @@ struct Card {
     std::vector<CardRow> training;  // the file's training record: command, epochs, steps, ...
     std::vector<CardRow> file_metrics, manifest_metrics;
     bool has_training = false;
+    std::string notice;  // below the baseline: by how much, and the member's page; else empty
 };
 
-// The card of `m`, with the metrics of its manifest entry (`manifest`: the entry, or null).
-Card model_card(const LoadedModel& m, const nlohmann::json& manifest);
+// The card of `m`, with the metrics of its manifest entry (`manifest`: the entry, or null) and
+// the notice from the manifest's `baseline` (or null).
+Card model_card(const LoadedModel& m, const nlohmann::json& manifest, const nlohmann::json& baseline = nullptr);
+
+// The project's quality bar, as the page and the widget apply it (web/baseline.js): a member whose
+// fd_fmnist or swd_average (the manifest entry's metrics) is higher than the baseline's (the
+// manifest's top-level "baseline", the 2-epoch DCGAN's) is below it. The notice names the worse
+// metrics against the bar and the member's page, docs/members/FAMILY.md; "" when neither is worse
+// or the numbers are missing (CycleGAN has neither).
+std::string baseline_notice(const nlohmann::json& entry, const nlohmann::json& baseline);
 
 // A metrics object as rows: the known metrics first, named and rounded (3 significant digits; an
 // accuracy or a fraction of 0..1 as a percentage with one decimal; a short list as "a / b / c"),

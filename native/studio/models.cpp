@@ -12,7 +12,7 @@
 namespace ganzoo::studio {
 
 bool App::find_models() {
-    if (follow) entries.push_back({follow->title, follow->location, json(), true});
+    if (follow) entries.push_back({follow->title, follow->location, json(), true, json()});
     const std::string dir = platform::models_folder(options.models_dir);
     if (!platform::has_folders()) {
         platform::fetch(dir + "/manifest.json", [this, dir](const std::string* bytes, const std::string&) {
@@ -37,8 +37,8 @@ bool App::find_models() {
     return true;
 }
 
-void App::add_entry(const std::string& title, const std::string& path, const json& manifest) {
-    if (!listed(path)) entries.push_back({title, path, manifest});
+void App::add_entry(const std::string& title, const std::string& path, const json& manifest, const json& baseline) {
+    if (!listed(path)) entries.push_back({title, path, manifest, false, baseline});
 }
 
 void App::add_manifest(const std::string& text, const std::string& dir) {
@@ -47,10 +47,11 @@ void App::add_manifest(const std::string& text, const std::string& dir) {
         error = "models/manifest.json is not a ganzoo manifest";
         return;
     }
+    const json baseline = m.contains("baseline") && m["baseline"].is_object() ? m["baseline"] : json();
     for (const auto& e : m["models"]) {
         if (!e.contains("file")) continue;
         const std::string file = e["file"];
-        add_entry(e.value("title", file), dir + "/" + file, e);
+        add_entry(e.value("title", file), dir + "/" + file, e, baseline);
     }
 }
 

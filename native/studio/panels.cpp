@@ -125,6 +125,14 @@ void App::ui_latent(ImVec2 pos, ImVec2 size) {
         dirty[kGrid] = true;
         ImGui::MarkIniSettingsDirty();
     }
+    // The truncation trick (as `ganzoo sample --trunc`): every z of the grid, the walk and the
+    // interpolation scaled by psi toward 0 in the core; the z sliders below show z before it.
+    if (ImGui::SliderFloat("truncation", &truncation, 0.0f, 1.0f, truncation == 1.0f ? "%.2f (off)" : "psi %.2f")) {
+        truncation = std::clamp(std::round(truncation * 20.0f) / 20.0f, 0.0f, 1.0f);  // steps of 0.05
+        dirty[kGrid] = dirty[kInterp] = true;
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("the truncation trick: z scaled by psi toward 0 (typical samples, less variety); 1 = off");
+    track("truncation");
     if (loaded->stages.size() > 1) {  // ProGAN: one net per resolution stage
         ImGui::SetNextItemWidth(160 * scale);
         if (ImGui::BeginCombo("resolution stage", stage.c_str())) {
@@ -354,13 +362,24 @@ const json& App::manifest_entry() const {
     return selected >= 0 && selected < static_cast<int>(entries.size()) ? entries[static_cast<size_t>(selected)].manifest : none;
 }
 
+const json& App::manifest_baseline() const {
+    static const json none;
+    return selected >= 0 && selected < static_cast<int>(entries.size()) ? entries[static_cast<size_t>(selected)].baseline : none;
+}
+
 void App::ui_card(ImVec2 pos, ImVec2 size) {
     if (!show_card || !loaded) return;
     ImGui::SetNextWindowPos(pos, ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowSize(size, ImGuiCond_FirstUseEver);
     ImGui::Begin("Model card", &show_card);
-    const Card card = model_card(*loaded, manifest_entry());
+    const Card card = model_card(*loaded, manifest_entry(), manifest_baseline());
     ImGui::TextWrapped("%s", loaded->title.c_str());
+    if (!card.notice.empty()) {  // below the project's baseline (the manifest's numbers)
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.3f, 1));
+        ImGui::TextWrapped("%s", card.notice.c_str());
+        ImGui::PopStyleColor();
+        track("notice");
+    }
     card_table("about", card.about);
     if (card.has_training) {
         ImGui::Separator();

@@ -5,9 +5,10 @@
 //   click:LABEL     a left click on a tracked widget (Randomize, Walk, ...), through ImGui's input
 //   key:NAME        a key press (R, SPACE, LEFT, RIGHT, H, ...), through ImGui's input
 //   set:NAME=V      seed, count, zoom, class, model (a name from the model list), stage, domain,
-//                   walk, help
+//                   walk, help, truncation (psi, 0..1 as its slider; 1 = off)
 //   shot:PNG        (native) the framebuffer as PNG, and PNG.json with the tracked widgets' rects
 //   dump:PNG        (native) grid cell 0's pixels as the core made them (to_rgba8), 1:1
+//   strip:PNG       (native) the interpolation's frames as the core made them, side by side, 1:1
 //   follow:WHAT     (--follow) until the followed run has: snapshots=N loaded, failures=N loads
 //                   failed, state=S in its status (missing, waiting, training, finished, ...)
 //   quit            exit 0
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
+#include <vector>
 
 #include <GLFW/glfw3.h>  // the key codes
 
@@ -115,6 +117,15 @@ void App::run_script() {
             const Images& imgs = atlas[kGrid].images;
             if (imgs.count < 1 || !platform::write_png(arg, imgs.image(0), imgs.width, imgs.height))
                 return fail("script: cannot dump cell 0 to " + arg);
+        } else if (op == "strip") {
+            const Images& imgs = atlas[kInterp].images;
+            const size_t row = static_cast<size_t>(imgs.width) * 4, all = row * static_cast<size_t>(imgs.count);
+            std::vector<uint8_t> side(all * static_cast<size_t>(imgs.height));
+            for (int i = 0; i < imgs.count; ++i)
+                for (int y = 0; y < imgs.height; ++y)
+                    std::copy_n(imgs.image(i) + static_cast<size_t>(y) * row, row, side.data() + static_cast<size_t>(y) * all + static_cast<size_t>(i) * row);
+            if (imgs.count < 1 || !platform::write_png(arg, side.data(), imgs.width * imgs.count, imgs.height))
+                return fail("script: cannot write the interpolation strip to " + arg);
         } else if (op == "quit") {
             quit = true;
             return;
@@ -141,6 +152,12 @@ bool App::apply_setting(const std::string& kv) {
     if (k == "domain" && loaded && loaded->cycle && (v == "0" || v == "1"))
         return domain = v == "1", dirty[kCycle] = true, true;
     if (k == "help") return show_help = v == "1", true;
+    if (k == "truncation") {
+        char* after = nullptr;
+        const float psi = std::strtof(v.c_str(), &after);
+        if (v.empty() || *after != '\0' || !(psi >= 0.0f && psi <= 1.0f)) return false;
+        return truncation = psi, dirty[kGrid] = dirty[kInterp] = true, true;
+    }
     if (k == "model") {
         for (int i = 0; i < static_cast<int>(entries.size()); ++i)
             if (entries[i].title == v || entries[i].path == v ||
@@ -171,6 +188,7 @@ json App::widgets_json() const {
     json state = {{"widgets", w},
             {"generations", generations},
             {"seed", settings.seed},
+            {"truncation", truncation},
             {"model", loaded ? loaded->title : ""},
             {"busy", !settled()},
             {"frame", frame},
@@ -182,14 +200,15 @@ json App::widgets_json() const {
     for (const auto& [path, why] : left_out) unlisted.push_back({{"path", path}, {"why", why}});
     state["models"] = models;
     if (loaded) {  // the model card's text, as the window shows it
-        const Card card = model_card(*loaded, manifest_entry());
+        const Card card = model_card(*loaded, manifest_entry(), manifest_baseline());
         const auto rows = [](const std::vector<CardRow>& rs) {
             json out = json::array();
             for (const CardRow& r : rs) out.push_back({r.name, r.value});
             return out;
         };
         state["card"] = {{"about", rows(card.about)}, {"training", rows(card.training)},
-                         {"file_metrics", rows(card.file_metrics)}, {"manifest_metrics", rows(card.manifest_metrics)}};
+                         {"file_metrics", rows(card.file_metrics)}, {"manifest_metrics", rows(card.manifest_metrics)},
+                         {"notice", card.notice}};
     }
     state["left_out"] = unlisted;
     if (follow)

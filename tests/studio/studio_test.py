@@ -22,6 +22,11 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
   - --help and -h print the usage and exit 0; a bad option is one line on stderr and exit 2;
   - the model card shows metrics as a table of rounded values (FD-FMNIST 8.94, class accuracy
     90.3 %), from the manifest and from the file, with no long digit runs;
+  - the model card of a member below the project's baseline (the manifest's "baseline": BEGAN)
+    says so, with its numbers against the bar's and its page; DCGAN, cGAN and CycleGAN's do not;
+  - the truncation slider (a scripted click on it) and set:truncation=0.4 change the grid and the
+    interpolation strip to what `ganzoo sample --trunc` and `ganzoo interpolate --trunc` write
+    (with --ganzoo); a psi outside 0..1 is refused;
   - the model list holds only what the studio draws: the classifier, or a file that does not
     load, in the folder is not listed but named with why (the shipped folder, and one without
     a manifest);
@@ -313,7 +318,7 @@ def card_test(args, tmp):
     """The model card's metrics are a table of names and rounded values (the manifest's
     8.940413595584033 is "FD-FMNIST 8.94"), no long digit runs anywhere on the card."""
     shot = lambda n: os.path.join(tmp, n)
-    models = ('dcgan', 'cgan', 'cyclegan')
+    models = ('dcgan', 'cgan', 'cyclegan', 'began')
     if not all(os.path.exists(os.path.join(args.models, f'{m}.safetensors')) for m in models):
         print('skip  the model card of the shipped models (not in --models)')
         return
@@ -326,8 +331,21 @@ def card_test(args, tmp):
     for m, rows in expect.items():
         table = cards[m].get('manifest_metrics', [])
         check(all(r in table for r in rows), f'{m}: the card\'s metrics table has {rows} ({table})')
-        long = [v for part in cards[m].values() for row in part for v in row if re.search(r'\d{6,}', v)]
+        texts = [v for part in cards[m].values() for row in (part if isinstance(part, list) else [[part]]) for v in row]
+        long = [v for v in texts if re.search(r'\d{6,}', v)]
         check(not long and all(len(row[1]) <= 24 for row in table), f'{m}: no long digit runs on the card ({long})')
+    # The baseline notice, worked out here from the manifest: a member worse than the bar on
+    # FD-FMNIST or the SWD average says so; the others say nothing.
+    manifest = json.load(open(os.path.join(args.models, 'manifest.json')))
+    bar = manifest.get('baseline', {})
+    for m in models:
+        metrics = next(e for e in manifest['models'] if e['family'] == m).get('metrics', {})
+        worse = [f'{name} {metrics[k]:.{d}f} against {bar[k]:.{d}f}' for k, name, d in
+                 (('fd_fmnist', 'FD-FMNIST', 2), ('swd_average', 'SWD', 1)) if k in metrics and k in bar and metrics[k] > bar[k]]
+        want = ('Below the project\'s baseline, a plain DCGAN after 2 epochs (lower is better): ' + ', '.join(worse) +
+                f'. See docs/members/{m}.md in the repository.') if worse else ''
+        check(cards[m].get('notice') == want, f'{m}: the card\'s baseline notice is {want!r} ({cards[m].get("notice")!r})')
+    check(bool(cards['began'].get('notice')), 'BEGAN, below the baseline, has a notice on its card')
 
 
 def switch_test(args, tmp):
@@ -352,6 +370,48 @@ def switch_test(args, tmp):
     if 'cycle' in after['widgets']:
         pixels = region(read_png(shot('s1.png'))[2], after['widgets']['cycle'])
         check(spread(pixels) > 20, f'the translation panel is drawn (spread {spread(pixels):.1f})')
+
+
+def truncation_test(args, tmp):
+    """The truncation trick: a scripted click on the slider (ImGui's own input), then
+    set:truncation=0.4; grid cell 0 and the interpolation strip (cells 0 to 1, 10 slerp frames)
+    against the CLI's --trunc, and psi 1's images against the CLI without it."""
+    shot = lambda n: os.path.join(tmp, n)
+    model = os.path.join(args.models, 'dcgan.safetensors')
+    script = ';'.join(['wait', f'dump:{shot("u0.png")}', f'strip:{shot("us.png")}', f'shot:{shot("u.png")}',
+                       'click:truncation', 'wait', f'dump:{shot("k0.png")}', f'strip:{shot("ks.png")}', f'shot:{shot("k.png")}',
+                       'set:truncation=0.4', 'wait', f'dump:{shot("t0.png")}', f'strip:{shot("ts.png")}', f'shot:{shot("t.png")}', 'quit'])
+    run_studio(args, args.studio, script, shot('trunc.ini'), '--models', args.models, '--model', 'dcgan.safetensors',
+               '--seed', '7', '--no-remember')
+    u, k, t = (json.load(open(shot(f'{n}.png.json'))) for n in 'ukt')
+    clicked = round(k['truncation'] * 20) / 20
+    check(u['truncation'] == 1 and 0 < clicked < 1 and abs(k['truncation'] - clicked) < 1e-6 and abs(t['truncation'] - 0.4) < 1e-6,
+          f'the slider moves psi in steps of 0.05, set:truncation sets it ({u["truncation"]} -> {k["truncation"]} -> {t["truncation"]})')
+    check(same_pixels(shot('u0.png'), shot('k0.png')) > 0, 'a click on the truncation slider changes cell 0')
+    check(same_pixels(shot('us.png'), shot('ks.png')) > 0, 'a click on the truncation slider changes the interpolation')
+    bad = subprocess.run(['xvfb-run', '-a', '-s', '-screen 0 1280x800x24', args.studio, '--size', '1280x800', '--scale', '1',
+                          '--no-remember', '--models', args.models, '--model', 'dcgan.safetensors', '--script',
+                          'wait;set:truncation=1.5;quit'], capture_output=True, text=True, timeout=600)
+    check(bad.returncode == 1 and "cannot set 'truncation=1.5'" in bad.stderr,
+          f'set:truncation=1.5 is refused ({bad.returncode}, {bad.stderr.strip()!r})')
+    if not args.ganzoo:
+        print('skip  the truncated pixels against ganzoo sample/interpolate --trunc (no --ganzoo)')
+        return
+    for psi, cell, strip in ((None, 'u0.png', 'us.png'), (clicked, 'k0.png', 'ks.png'), (0.4, 't0.png', 'ts.png')):
+        trunc = ['--trunc', f'{psi:g}'] if psi is not None else []
+        said = ' '.join(['', *trunc])
+        ref, walk = shot(f'ref-trunc-{psi}.png'), shot(f'ref-walk-{psi}.png')
+        subprocess.run([args.ganzoo, 'sample', model, '--seed', '7', '-n', '1', *trunc, '-o', ref], check=True, capture_output=True)
+        subprocess.run([args.ganzoo, 'interpolate', model, '--from', '7:0', '--to', '7:1', '--steps', '10', '--slerp', *trunc,
+                        '-o', walk], check=True, capture_output=True)
+        check(same_pixels(shot(cell), ref) == 0, f'cell 0 at psi {psi or 1} = `ganzoo sample --seed 7 -n 1{said}`')
+        (sw, sh, srows), (rw, rh, rrows) = read_png(shot(strip)), read_png(walk)
+        frames = sw // sh if sh else 0
+        diff = 255 if frames != 10 or rw != 10 * sh + 9 * 2 else max(
+            abs(srows[y][f * sh + x][i] - rrows[y][f * (sh + 2) + x][i])
+            for f in range(10) for y in range(sh) for x in range(sh) for i in range(3))
+        check(diff == 0, f'the interpolation strip at psi {psi or 1} = `ganzoo interpolate --from 7:0 --to 7:1 --steps 10 --slerp'
+              f'{said}` ({frames} frames, max diff {diff}/255)')
 
 
 def main():
@@ -453,6 +513,7 @@ def main():
                 check(mean_abs_diff(ea, fa) > 5, f'domain B shows other images than domain A ({mean_abs_diff(ea, fa):.1f})')
         list_test(args, tmp)
         card_test(args, tmp)
+        truncation_test(args, tmp)
         switch_test(args, tmp)
         follow_test(args, tmp)
         if args.keep:

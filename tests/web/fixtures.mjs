@@ -33,8 +33,9 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
 export const SEED = 7;
 export const MODEL_QS = 'model=/test-files/model.safetensors';
 
-// Set by the before hook: the browser context, the servers (web: web/ with CORS; other: another
-// origin) and `files`, a temporary folder served at /test-files/ by both.
+// Set by the before hook: the browser context, the servers (web: web/ with CORS, and the members'
+// pages at /docs/members/ as `make demo` serves them; other: another origin) and `files`, a
+// temporary folder served at /test-files/ by both.
 export const fx = { browser: null, web: null, other: null, files: null };
 let userDir;
 
@@ -46,7 +47,7 @@ before(async () => {
   // The native reference: the same seed through the CLI (8 columns, 2-pixel gaps).
   execFileSync(ganzooBin, ['sample', modelFile, '--seed', String(SEED), '-n', '64', '-o', join(fx.files, 'reference.png')]);
   execFileSync(ganzooBin, ['sample', modelFile, '--seed', String(SEED + 1), '-n', '64', '-o', join(fx.files, 'reference8.png')]);
-  fx.web = await serve({ root: webRoot, cors: true, mounts: { '/test-files/': fx.files } });
+  fx.web = await serve({ root: webRoot, cors: true, mounts: { '/test-files/': fx.files, '/docs/members/': join(root, 'docs/members') } });
   fx.other = await serve({ root: here, mounts: { '/test-files/': fx.files } });  // another origin (port)
   userDir = mkdtempSync(join(tmpdir(), 'ganzoo-chromium-'));
   fx.browser = await chromium.launchPersistentContext(userDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });

@@ -1,6 +1,8 @@
 // A small static file server for web/ (make demo, the browser tests and the benchmark).
 //   node tests/web/serve.mjs [--root web] [--host 127.0.0.1] [--port 8000 | 0 = any free]
-//                            [--cors] [--isolate] [--help]
+//                            [--mount /PREFIX/=DIR ...] [--cors] [--isolate] [--help]
+// --mount    serves DIR (read-only, as the root) under /PREFIX/ too; make demo mounts the members'
+//            pages, /docs/members/=docs/members, where the page's below-baseline notices link
 // --cors     Access-Control-Allow-Origin: * (what a site hosting the widget's files needs)
 // --isolate  COOP/COEP headers (cross-origin isolation, for threaded wasm)
 // --help     this text
@@ -8,9 +10,9 @@
 // Files are streamed (the browser tests serve a sparse 1.2 GB one); ?nolength=1 on a URL leaves
 // Content-Length out, as a server that streams does, and ?hang=1 never answers.
 import { createServer } from 'node:http';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TYPES = {
@@ -18,7 +20,7 @@ const TYPES = {
   '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png',
   '.svg': 'image/svg+xml', '.safetensors': 'application/octet-stream', '.onnx': 'application/octet-stream',
-  '.bin': 'application/octet-stream', '.ico': 'image/x-icon',
+  '.bin': 'application/octet-stream', '.ico': 'image/x-icon', '.md': 'text/plain; charset=utf-8',
 };
 
 // mounts: {'/prefix/': folder} serves extra folders (the tests' reference files). onAnswer(method,
@@ -45,7 +47,7 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
         if (path.startsWith(prefix)) { base = resolve(dir); path = path.slice(prefix.length - 1); break; }
       }
       path = normalize(join(base, path));
-      if (!path.startsWith(base)) throw Object.assign(new Error('forbidden'), { code: 'EACCES' });
+      if (path !== base && !path.startsWith(base + sep)) throw Object.assign(new Error('forbidden'), { code: 'EACCES' });
       let info = await stat(path);
       if (info.isDirectory()) {
         path = join(path, 'index.html');
@@ -78,13 +80,20 @@ export function serve({ root, host = '127.0.0.1', port = 0, cors = false, isolat
 function parseArgs(argv) {
   const usage = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
   const fail = (m) => { process.stderr.write(`serve.mjs: ${m} (--help lists the options)\n`); process.exit(2); };
-  const o = { root: 'web', host: '127.0.0.1', port: 8000, cors: false, isolate: false };
+  const o = { root: 'web', host: '127.0.0.1', port: 8000, cors: false, isolate: false, mounts: {} };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     if (a === '--help' || a === '-h') {
       console.log(usage.slice(0, usage.findIndex((l) => !l.startsWith('//'))).join('\n').replace(/^\/\/ ?/gm, ''));
       process.exit(0);
     } else if (a === '--cors' || a === '--isolate') o[a.slice(2)] = true;
+    else if (a === '--mount') {
+      if (i + 1 >= argv.length) fail('--mount needs a value');
+      const m = /^(\/(?:[^=]+\/)?)=(.+)$/.exec(argv[++i]);
+      if (!m || m[1] === '/') fail(`--mount '${argv[i]}': expected /PREFIX/=DIR`);
+      if (!existsSync(m[2]) || !statSync(m[2]).isDirectory()) fail(`--mount '${argv[i]}': ${m[2]} is not a folder`);
+      o.mounts[m[1]] = m[2];
+    }
     else if (a === '--root' || a === '--host' || a === '--port') {
       if (i + 1 >= argv.length) fail(`${a} needs a value`);
       o[a.slice(2)] = argv[++i];
@@ -96,7 +105,8 @@ function parseArgs(argv) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { root, host, port, cors, isolate } = parseArgs(process.argv.slice(2));
-  const { url } = await serve({ root, host, port, cors, isolate });
-  console.log(`serving ${root}/ on ${url} (Ctrl-C stops)`);
+  const { root, host, port, cors, isolate, mounts } = parseArgs(process.argv.slice(2));
+  const { url } = await serve({ root, host, port, cors, isolate, mounts });
+  const also = Object.entries(mounts).map(([prefix, dir]) => `, ${dir}/ on ${url}${prefix.slice(1)}`).join('');
+  console.log(`serving ${root}/ on ${url}${also} (Ctrl-C stops)`);
 }

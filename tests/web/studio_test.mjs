@@ -5,7 +5,9 @@
 // what `ganzoo sample --seed 7 -n 1` writes (with --ganzoo); localStorage brings model and seed back
 // after a reload; a devicePixelRatio of 2 gives a 2x drawing buffer and UI scale; under
 // `ganzoo serve`, studio.html?follow=ID follows a run's live/ files: a new snapshot redraws the
-// grid in place (cell 0 is what the new file draws), a truncated one keeps the model shown.
+// grid in place (cell 0 is what the new file draws), a truncated one keeps the model shown; a
+// click on the truncation slider redraws the grid as `ganzoo sample --trunc` draws it; BEGAN's
+// model card says it is below the project's baseline, DCGAN's does not.
 // Frame times are a benchmark, not a test: tests/bench/studio_web_bench.mjs (docs/studio.md).
 // --keep DIR: keeps the screenshots. Exit 0 = all pass.
 import { test, after, before } from 'node:test';
@@ -271,4 +273,47 @@ test('?follow=ID under `ganzoo serve`: a new snapshot redraws the grid in place,
     server.kill('SIGINT');
     rmSync(work, { recursive: true, force: true });
   }
+});
+
+test('a click on the truncation slider redraws cell 0 as `ganzoo sample --trunc` draws it', { skip: !ganzooBin && 'no --ganzoo' }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=${SEED}&no-remember=1`);
+  const a = await settled(page, 1);
+  assert.equal(a.truncation, 1);
+  const before = await cell0(page);
+  const [x, y] = center(a.widgets.truncation, 1);
+  await page.mouse.click(x, y);
+  const b = await settled(page, a.generations + 1);
+  const psi = Math.round(b.truncation * 20) / 20;
+  assert.ok(psi > 0 && psi < 1 && Math.abs(b.truncation - psi) < 1e-6, `the slider set psi ${b.truncation}, not a step of 0.05 in (0, 1)`);
+  const after = await cell0(page);
+  const ref = join(files, 'ref-trunc.png');
+  execFileSync(ganzooBin, ['sample', join(webRoot, 'models', MODEL), '--seed', String(SEED), '-n', '1', '--trunc', String(psi), '-o', ref]);
+  const d = maxDiff(after, await decodePng(page, ref));
+  console.log(`# web studio: the slider set psi ${psi}; cell 0 vs ganzoo sample --trunc ${psi}: max diff ${d}/255, vs psi 1: ${maxDiff(after, before)}/255`);
+  assert.ok(maxDiff(after, before) > 0, 'the slider did not change cell 0');
+  assert.equal(d, 0, `cell 0 differs from ganzoo sample --trunc ${psi} by up to ${d}/255`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the model card says BEGAN is below the project\'s baseline (the manifest\'s numbers); DCGAN\'s says nothing', async () => {
+  const manifest = JSON.parse(readFileSync(join(webRoot, 'models/manifest.json'), 'utf8'));
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const notices = {};
+  for (const family of ['began', 'dcgan']) {
+    const { page, problems } = await openStudio(context, `?model=${family}.safetensors&seed=${SEED}&no-remember=1`);
+    const s = await settled(page, 1);
+    notices[family] = s.card.notice;
+    assert.ok(s.model.startsWith(family === 'began' ? 'BEGAN' : 'DCGAN'), s.model);
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+  const m = manifest.models.find((e) => e.family === 'began').metrics, bar = manifest.baseline;
+  console.log(`# web studio card notices: ${JSON.stringify(notices)}`);
+  assert.equal(notices.began, 'Below the project\'s baseline, a plain DCGAN after 2 epochs (lower is better): ' +
+    `FD-FMNIST ${m.fd_fmnist.toFixed(2)} against ${bar.fd_fmnist.toFixed(2)}, SWD ${m.swd_average.toFixed(1)} against ${bar.swd_average.toFixed(1)}. ` +
+    'See docs/members/began.md in the repository.');
+  assert.equal(notices.dcgan, '');
+  await context.close();
 });
