@@ -23,7 +23,6 @@
 //                           "mode": "slerp"},
 //           "codes": {"c_cat": [...], "c_cont": [...]},  (extra inputs, one sample's values
 //                                                          for all or count samples' values)
-//           "label_weights": [...],  (a mixture of classes instead of labels: K or count x K)
 //           "truncation": 0.7,  (the truncation trick: every z scaled by psi; 1 = off)
 //           "grid": {"columns": 0, "sweep": ""}}  (plan_grid: labels [K] and codes fix them for
 //                                                  every cell; left out, one row per value)
@@ -321,11 +320,6 @@ bool slice(const ganzoo::ModelInfo& info, const ganzoo::GenerateRequest& g, int6
     const auto count = static_cast<size_t>(g.count);
     if (g.labels.size() == count && count > 1) part.labels.assign(g.labels.begin() + first, g.labels.begin() + first + n);
     else if (g.labels.size() > 1) return false;
-    if (const auto k = static_cast<size_t>(info.num_classes); !g.label_weights.empty() && g.label_weights.size() != k) {
-        if (g.label_weights.size() != k * count) return false;
-        part.label_weights.assign(g.label_weights.begin() + first * info.num_classes,
-                                  g.label_weights.begin() + (first + n) * info.num_classes);
-    }
     for (auto& [name, values] : part.codes) {
         const ganzoo::InputInfo* in = info.input(name);
         if (!in) return false;
@@ -367,7 +361,6 @@ void generate(Loaded& loaded, const json& req) {
     g.count = req.value("count", int64_t{1});
     if (req.contains("labels")) g.labels = req["labels"].get<std::vector<int64_t>>();
     if (req.contains("codes")) g.codes = req["codes"].get<std::map<std::string, std::vector<float>>>();
-    if (req.contains("label_weights")) g.label_weights = req["label_weights"].get<std::vector<float>>();
     g.truncation = req.value("truncation", 1.0f);
     loaded.plan_json = "null";
     if (req.contains("grid")) {

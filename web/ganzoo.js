@@ -1,39 +1,7 @@
-// ganzoo in the browser: load a ganzoo .safetensors model and sample it in a Web Worker.
-//
-//   import * as ganzoo from './ganzoo.js';
-//   const m = await ganzoo.load('models/dcgan.safetensors');   // or an ArrayBuffer
-//   (a second argument: {maxBytes = 256 MiB, timeoutMs = 30 s of a silent server})
-//   m.info                      // the core's ModelInfo: {family, name, image: [C, H, W], classes,
-//                               //  inputs: [{name, kind, shape, size, categories, range, default}],
-//                               //  nets: [{name, inputs, output}], domains, training, ...}
+// ganzoo in the browser: load a ganzoo .safetensors model and sample it in a Web Worker, through
+// the same core as the CLI. The API's reference is docs/api.md:
+//   const m = await (await import('./ganzoo.js')).load('models/dcgan.safetensors');
 //   const r = await m.generate({seed: 7, count: 64});
-//   ctx.putImageData(r.imageData(0), 0, 0);   // r.rgba (all images), r.floats (NCHW)
-//   const walk = await m.interpolate({from: 7, to: {seed: 8, index: 3}, steps: 16, mode: 'slerp'});
-//   const g = await m.grid({seed: 7});  // as `ganzoo sample` lays it out (one row per class when no
-//                               // label is given); g.plan: {columns, rows, latent_index, labels, codes}
-//   await m.grid({seed: 7, truncation: 0.7})  // the truncation trick, as `ganzoo sample --trunc 0.7`:
-//                               // every z (drawn or interpolated) scaled by psi toward 0; a number
-//                               // 0..2, 1 or left out = off; generate() and interpolate() take it too
-// generate() and interpolate() without a label reject, naming it and its classes; codes default to 0.
-// Files with several nets: m.nets names them (m.net(name): {name, inputs, output}); `net` picks
-// one, e.g. ProGAN's stages: m.generate({seed: 7, net: 'G_8x8'}) gives 8×8 images (r.width,
-// r.height say so); the default is the core's ('G'). A name the file lacks rejects with the names it has.
-//
-// Image-to-image models (CycleGAN: nets G_AB and G_BA, no z; m.domains is {A: 'Sneaker', B: ...}):
-//   const t = await m.translate({example: {domain: 'A', index: 3}, direction: 'AB'});
-//   t.input, t.translated, t.cycled   // Images: x, G_AB(x), G_BA(G_AB(x)) ('BA': the reverse)
-//   await m.translate({examples: 'B', direction: 'BA'})   // all held-out examples of domain B
-//   await m.translate({images: floats, direction: 'AB'})  // Float32Array [N, C, H, W] in info.range
-//   m.examples('A')             // the stored held-out examples of A: Images (no inference)
-// translate() on a model without G_AB/G_BA, or generate() on a net without z, rejects with a
-// message that names the other call.
-//
-// Sample i of seed S is the same image as `ganzoo sample --seed S` draws natively.
-// Every failure rejects with a GanzooError whose message says what went wrong.
-// All models on a page (and all <gan-sampler> widgets) share one worker.
-// On a cross-origin isolated page (COOP/COEP headers, docs/web-bench.md) the worker runs the
-// threaded core (ganzoo-core-mt.*, one thread per core) and `m.threads` says how many; elsewhere,
-// or if it fails to start, the single-threaded one.
 
 export class GanzooError extends Error {
   constructor(message) {

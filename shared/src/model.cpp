@@ -197,14 +197,28 @@ Tensor Model::run(const std::string& net_name, const std::map<std::string, Tenso
         std::vector<int64_t> expected{t.rank() ? t.dim(0) : 0};
         expected.insert(expected.end(), net.input_shapes[i].begin(), net.input_shapes[i].end());
         // A label may come as class weights [n, K] where it only feeds one_hot (Net::label_weight_classes).
-        if (name == "label" && net.label_weight_classes > 0 && t.rank() == 2 && t.dim(1) == net.label_weight_classes)
-            expected = {t.dim(0), net.label_weight_classes};
+        const bool weights =
+            name == "label" && net.label_weight_classes > 0 && t.rank() == 2 && t.dim(1) == net.label_weight_classes;
+        if (weights) expected = t.shape;
         int64_t numel = 0;
         if (t.shape != expected || !detail::checked_product(t.shape, numel) ||
             static_cast<uint64_t>(numel) != t.data.size())
             throw Error(context + ": input '" + name + "' has shape " + shape_string(t.shape) + " (" +
                         std::to_string(t.data.size()) + " values), expected " +
                         batch_shape_string(net.input_shapes[i]));
+        // Class weights: each row a mixture, in [0, 1] and summing to 1 (one message without the
+        // numbers: formatting them would cost the wasm download more than the whole feature).
+        for (int64_t r = 0; weights && r < t.dim(0); ++r) {
+            double sum = 0.0;
+            bool in_range = true;
+            for (int64_t j = 0; j < t.dim(1); ++j) {
+                const float w = t.data[static_cast<size_t>(r * t.dim(1) + j)];
+                in_range = in_range && w >= 0.0f && w <= 1.0f;
+                sum += w;
+            }
+            if (!in_range || !(std::fabs(sum - 1.0) <= 1e-4))
+                throw Error(context + ": class weights of sample " + std::to_string(r) + " are not in [0, 1] summing to 1");
+        }
         if (n >= 0 && t.dim(0) != n)
             throw Error(context + ": input '" + name + "' has batch " + std::to_string(t.dim(0)) +
                         ", the other inputs " + std::to_string(n));
@@ -239,12 +253,10 @@ Tensor Model::generate(const GenerateRequest& req) const {
     if (req.z && !takes("z")) throw Error("generate: net '" + net_name + "' takes no z, but one was given");
     if ((!req.labels.empty() || !req.label_weights.empty()) && !takes("label"))
         throw Error("generate: net '" + net_name + "' takes no label, but labels were given");
-    if (!req.labels.empty() && !req.label_weights.empty())
-        throw Error("generate: give labels or label weights, not both");
-    if (!req.label_weights.empty() && net.label_weight_classes != info.num_classes)
-        throw Error("generate: net '" + net_name + "' takes class indices only, not class weights");
+    if (!req.label_weights.empty() && (!req.labels.empty() || net.label_weight_classes != info.num_classes))
+        throw Error("generate: label weights go alone (no labels), to a net whose label feeds one_hot only");
     if (!(req.truncation >= 0.0f && req.truncation <= 2.0f))
-        throw Error("generate: truncation is " + std::to_string(req.truncation) + ", expected 0..2 (1 = off)");
+        throw Error("generate: truncation must be in 0..2 (1 = off)");
     for (const auto& item : req.codes) {
         if (item.first == "z" || item.first == "label")
             throw Error("generate: give '" + item.first + "' as the request's " +
@@ -271,17 +283,7 @@ Tensor Model::generate(const GenerateRequest& req) const {
             if (req.truncation != 1.0f)
                 for (float& v : inputs["z"].data) v *= req.truncation;
         } else if (name == "label" && !req.label_weights.empty()) {
-            const int64_t k = info.num_classes;
-            const auto per = static_cast<size_t>(k);
-            if (req.label_weights.size() != per && req.label_weights.size() != per * static_cast<size_t>(req.count))
-                throw Error("generate: " + std::to_string(req.label_weights.size()) + " class weights given, expected " +
-                            std::to_string(k) + " for all samples or " + std::to_string(k * req.count) +
-                            " (one set per sample)");
-            Tensor weights = Tensor::zeros({req.count, k});
-            for (int64_t i = 0; i < req.count; ++i)
-                std::copy_n(req.label_weights.begin() + (req.label_weights.size() == per ? 0 : i * k), k,
-                            weights.data.begin() + i * k);
-            inputs["label"] = std::move(weights);
+            inputs["label"] = code_input("label weights", req.label_weights, req.count, {info.num_classes}, 0);
         } else if (name == "label") {
             const auto count = static_cast<size_t>(req.count);
             if (req.labels.size() != 1 && req.labels.size() != count)

@@ -81,8 +81,8 @@ Tensor upsample_nearest(const Tensor& x, int64_t scale_h, int64_t scale_w);
 Tensor reflection_pad2d(const Tensor& x, int64_t pad_h, int64_t pad_w);
 
 // [N, 1] class indices -> [N, classes]; class weights [N, classes] (a mixture: each row in
-// [0, 1], summing to 1) pass through checked. Throws ganzoo::Error (without op context) for an
-// index that is not an integer in [0, classes), or weights that are not a mixture.
+// [0, 1], summing to 1, as Model::run checks) pass through. Throws ganzoo::Error (without op
+// context) for an index that is not an integer in [0, classes).
 Tensor one_hot(const Tensor& x, int64_t classes);
 
 }  // namespace ganzoo::ops
