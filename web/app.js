@@ -179,6 +179,10 @@ function describeModel(info) {
   const bits = [`${familyTitle(info.family)} on ${info.dataset}`, `${info.image.join('×')} images`];
   if (t.epochs) bits.push(`${Number.isInteger(t.epochs) ? t.epochs : Number(t.epochs).toFixed(2)} epochs`);
   if (t.device) bits.push(`trained on ${t.device}`);
+  // Metrics that travel with the file (`ganzoo eval FILE --write`: training.metrics).
+  const m = t.metrics || {};
+  if (typeof m.fd_fmnist === 'number') bits.push(`FD-FMNIST ${m.fd_fmnist.toFixed(2)}`);
+  if (typeof m.swd_average === 'number') bits.push(`SWD ${m.swd_average.toFixed(1)}`);
   if (state.model.bytes) bits.push(`${(state.model.bytes / 1e6).toFixed(2)} MB`);
   $('model-about').textContent = `Model: ${info.name} — ${bits.join(' · ')}.`;
   $('native-note').replaceChildren(...(state.model.domains

@@ -4,9 +4,10 @@
 //   node tests/web/page_test.mjs [fixtures.mjs's options]
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fx, SEED, MODEL_QS, ganzoo, openPage, waitReady, gridCells, maxDiff, worstAgainst, shipped, webRoot } from './fixtures.mjs';
+import { fx, SEED, MODEL_QS, ganzoo, openPage, waitReady, gridCells, maxDiff, worstAgainst, shipped, webRoot, editedModel } from './fixtures.mjs';
 
 test('the page loads with no console errors and shows a grid that is not blank', async () => {
   const { page, problems } = await openPage(`${fx.web.url}index.html?${MODEL_QS}&seed=${SEED}`);
@@ -131,6 +132,22 @@ test('the interpolation endpoints equal the two chosen samples', async () => {
 
 // The footer's "Model: NAME — FAMILY on DATASET": the member's name as `ganzoo models` prints it
 // (InfoGAN, WGAN-GP, CycleGAN), never the id in capitals; web/family.js is the page's one map.
+test('metrics stored in the file (`ganzoo eval --write`: training.metrics) are shown with the model', async () => {
+  writeFileSync(join(fx.files, 'with-metrics.safetensors'), editedModel((doc) => {
+    doc.training.metrics = { fd_fmnist: 7.4962, swd_average: 29.137, class_histogram: [1, 2] };
+  }));
+  for (const [file, expected] of [['with-metrics.safetensors', /· FD-FMNIST 7\.50 · SWD 29\.1\b/], ['model.safetensors', null]]) {
+    const { page, problems } = await openPage(`${fx.web.url}index.html?model=/test-files/${file}&seed=${SEED}`);
+    await page.waitForFunction(() => /— .* on /.test(document.getElementById('model-about').textContent), null, { timeout: 60000 });
+    const about = await page.textContent('#model-about');
+    console.log(`  ${file}: ${about}`);
+    if (expected) assert.match(about, expected);
+    else assert.doesNotMatch(about, /FD-FMNIST/, 'a file without metrics shows none');
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+});
+
 test('the footer names the family as `ganzoo models` does, from web/family.js', async () => {
   const { FAMILY_TITLES } = await import(pathToFileURL(join(webRoot, 'family.js')).href);
   const listed = Object.fromEntries(ganzoo('models').toString().trim().split('\n')
