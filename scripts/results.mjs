@@ -160,8 +160,11 @@ function collect(members, manifest) {
       continue;
     }
     const config = existsSync(join(run, 'config.json')) ? readJson(join(run, 'config.json')) : {};
-    const shippedCommand = manifest.models.find((e) => e.family === m.family)?.training?.command;
-    if (shippedCommand && config.command !== shippedCommand) {
+    const shippedTraining = manifest.models.find((e) => e.family === m.family)?.training;
+    const shippedCommand = shippedTraining?.command;
+    // A run continued with --resume: the manifest keeps every command it ran (ship.mjs).
+    const ranBy = shippedTraining?.commands ? shippedTraining.commands[0] : shippedCommand;
+    if (shippedCommand && config.command !== ranBy) {
       process.stderr.write(`results: ${run} was trained by '${config.command}', not the shipped recipe; ${m.family} keeps what docs/results/ has\n`);
       continue;
     }

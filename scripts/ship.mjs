@@ -100,10 +100,23 @@ const threads = summary.threads ?? config.options?.threads;
 const device = deviceNote ?? (summary.device === 'cpu' || !summary.device
   ? `cpu (${threads ?? '?'} thread${threads === 1 ? '' : 's'} of ${cpus().length} cores, ${summary.blas?.includes('openblas') ? 'OpenBLAS' : summary.blas ?? 'BLAS'})`
   : summary.device_name ? `${summary.device} (${summary.device_name})` : summary.device);
+// A run continued with --resume --epochs N (or --steps N): the recipe is its first command with
+// the last length the resumes gave, since a resumed run at one thread equals an uninterrupted one
+// bit for bit (tests/native/crash_resume.sh); every command that ran is kept beside it.
+const commands = Array.isArray(t.commands) && t.commands.length ? t.commands : [t.command];
+let recipe = t.command;
+for (const later of commands.slice(1))
+  for (const flag of ['--epochs', '--steps']) {
+    const given = later.match(new RegExp(`(?:^| )${flag} (\\d+)(?= |$)`));
+    if (!given) continue;
+    const had = new RegExp(`(^| )${flag} \\d+(?= |$)`);
+    recipe = had.test(recipe) ? recipe.replace(had, `$1${flag} ${given[1]}`) : recipe.replace(' --out ', ` ${flag} ${given[1]} --out `);
+  }
 entry.dtype = dtype;
 entry.bytes = statSync(join(root, out)).size;
 entry.training = {
-  command: t.command,
+  command: recipe,
+  ...(commands.length > 1 ? { commands } : {}),
   export: `ganzoo ${exportArgs.join(' ')}`,
   epochs: Number.isInteger(t.epochs) ? t.epochs : Math.round(t.epochs * 100) / 100,
   steps: t.steps,
