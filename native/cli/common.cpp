@@ -135,12 +135,12 @@ std::string generator_net(const Model& model, const std::string& path, const std
 }
 
 std::string image_format(const std::string& path) {
+    train::check_output_path(path);  // a device or a FIFO is named as such, whatever its name
     std::string ext = fs::path(path).extension().string();
     for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (ext == ".png") return "png";
+    if (ext == ".png" || ext.empty()) return "png";  // no extension: PNG, the default it always was
     if (ext == ".jpg" || ext == ".jpeg") return "jpeg";
-    throw std::runtime_error(path + ": write a .png or a .jpg (.jpeg) image" +
-                             (ext.empty() ? std::string(" (the name has no extension)") : ", not " + ext));
+    throw std::runtime_error(path + ": write a .png or a .jpg (.jpeg) image, not " + ext);
 }
 
 void write_grid_image(const std::string& path, const Grid& grid, int scale) {

@@ -53,8 +53,9 @@ std::map<std::string, std::vector<float>> parse_codes(const ModelInfo& info, con
 // model (CycleGAN, which has no G) with the `translate` command that it takes instead.
 std::string generator_net(const Model& model, const std::string& path, const std::string& net);
 
-// The image file a path names by its extension: "png" or "jpeg" (.jpg, .jpeg); any other is
-// refused with the two it may be (a PNG written under .jpg was silently what -o out.jpg gave).
+// The image file a path names by its extension: "png" (.png, or none) or "jpeg" (.jpg, .jpeg); any other is
+// refused with the two it may be (a PNG written under .jpg was silently what -o out.jpg gave),
+// after the checks of train::check_output_path.
 std::string image_format(const std::string& path);
 
 // A grid as a PNG or a JPEG (by the path's extension), enlarged `scale` times (nearest neighbour).

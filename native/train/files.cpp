@@ -68,6 +68,12 @@ std::string replaceable_target(const std::string& path) {
     return target.string();
 }
 
+}  // namespace
+
+void check_output_path(const std::string& path) { replaceable_target(path); }
+
+namespace {
+
 // A stale path.tmp that is not a regular file (a FIFO would block the open) is not ours to remove.
 void check_temporary(const std::string& temporary) {
     struct stat st{};

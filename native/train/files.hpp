@@ -60,6 +60,11 @@ private:
     int fd_ = -1;
 };
 
+// Refuses, as the atomic writers would, an output path that is empty or names something other
+// than a regular file (a device, a FIFO, a directory, a link to one or to nothing): for a command
+// to check before it spends time on what it would write there.
+void check_output_path(const std::string& path);
+
 // PNG (RGBA) written atomically.
 void write_png(const std::string& path, const Grid& grid);
 // JPEG (baseline, `quality` 1..100; alpha dropped) written atomically.

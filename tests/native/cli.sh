@@ -88,6 +88,8 @@ ok trunc-half "$ganzoo" sample "$model" --seed 7 -n 9 --trunc 0.5 -o "$work/t05.
 differ trunc-half-changes "$work/t05.png" "$work/a.png"
 ok trunc-zero "$ganzoo" sample "$model" --seeds 1,2 --trunc 0 --outdir "$work/t0"
 same trunc-zero-is-the-mean "$work/t0/seed0001.png" "$work/t0/seed0002.png"
+ok no-extension "$ganzoo" sample "$model" --seed 7 -n 9 -o "$work/noext"
+same no-extension-is-png "$work/noext" "$work/a.png"
 ok jpeg "$ganzoo" sample "$model" --seed 7 -n 4 -o "$work/a.jpg"
 [ "$(head -c 3 "$work/a.jpg" | od -An -tx1 | tr -d ' \n')" = ffd8ff ] \
   || { echo "FAIL jpeg: -o a.jpg is not JPEG data"; failures=$((failures + 1)); }
@@ -364,10 +366,10 @@ seeds-and-seed         | 2 | --seed excludes --seeds              | sample $mode
 seeds-sweep            | 1 | leave out --seeds and --outdir       | sample $work/infogan.safetensors --seeds 1 --sweep c_cont -o $work/x.png
 trunc-over             | 2 | not a truncation psi in 0..2         | sample $model --trunc 3 -o $work/x.png
 trunc-word             | 2 | not a truncation psi                 | interpolate $model --trunc much -o $work/x.png
-from-bad-index         | 1 | --from (the sample index): 'x' is not a whole number | interpolate $model --from 7:x -o $work/x.png
-to-bad-seed            | 1 | --to: '-1' is not a whole number     | interpolate $model --to -1 -o $work/x.png
+from-bad-index         | 2 | --from: a seed is a whole number, with an optional :INDEX of its sample (7, 7:1), got '7:x' | interpolate $model --from 7:x -o $work/x.png
+to-bad-seed            | 2 | --to: a seed is a whole number       | interpolate $model --to -1 -o $work/x.png
+from-huge-seed         | 1 | --from: 99999999999999999999 is over 2^64 - 1 | interpolate $model --from 99999999999999999999 -o $work/x.png
 output-bmp             | 1 | write a .png or a .jpg (.jpeg) image, not .bmp | sample $model -o $work/x.bmp
-output-no-extension    | 1 | the name has no extension            | interpolate $model -o $work/strip
 gif-not-gif            | 1 | the animation is a GIF; name it NAME.gif | interpolate $model --gif $work/walk.png
 gif-fps-zero           | 2 | --fps                                | interpolate $model --gif $work/w.gif --fps 0
 label-on-dcgan         | 1 | takes no label                       | sample $model --label 1 -o $work/x.png

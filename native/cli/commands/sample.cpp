@@ -273,6 +273,22 @@ void run_interpolate(const InterpolateOptions& o) {
     }
 }
 
+// --from/--to: SEED or SEED:INDEX, checked while parsing (a usage error, exit 2).
+CLI::Validator endpoint_validator() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            const auto colon = text.find(':');
+            const std::string seed = text.substr(0, colon), index = colon == std::string::npos ? "0" : text.substr(colon + 1);
+            auto whole = [](const std::string& s) {
+                return !s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos;
+            };
+            if (!whole(seed) || !whole(index))
+                return "a seed is a whole number, with an optional :INDEX of its sample (7, 7:1), got '" + text + "'";
+            return {};
+        },
+        "SEED[:INDEX]", "endpoint");
+}
+
 CLI::Validator truncation_validator() {
     return CLI::Validator(
         [](std::string& text) -> std::string {
@@ -312,8 +328,9 @@ void add_sample(CLI::App& app) {
     auto* icmd = app.add_subcommand("interpolate", "a walk between two samples through the inference core: a strip, or an animated GIF");
     auto i = std::make_shared<InterpolateOptions>();
     icmd->add_option("file", i->file, "a ganzoo .safetensors file")->required()->check(CLI::ExistingFile);
-    icmd->add_option("--from", i->from, "the first endpoint: SEED (its sample 0) or SEED:INDEX, as the page's 7:0");
-    icmd->add_option("--to", i->to, "the last endpoint: SEED or SEED:INDEX (default 1)");
+    icmd->add_option("--from", i->from, "the first endpoint: SEED (its sample 0) or SEED:INDEX, as the page's 7:0")
+        ->check(endpoint_validator());
+    icmd->add_option("--to", i->to, "the last endpoint: SEED or SEED:INDEX (default 1)")->check(endpoint_validator());
     icmd->add_option("--steps", i->steps, "images in the strip, endpoints included")->check(CLI::Range(2, 256));
     auto* mode_option = icmd->add_option("--mode", i->mode, "slerp (default) or lerp")->check(CLI::IsMember({"lerp", "slerp"}));
     auto* slerp_flag = icmd->add_flag("--slerp", i->slerp, "same as --mode slerp");
