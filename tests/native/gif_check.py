@@ -1,51 +1,26 @@
 #!/usr/bin/python3
-"""Checks `ganzoo interpolate --gif` against the strip PNG of the same walk, with a GIF decoder and
-a PNG decoder written here from the specs (GIF89a, PNG 1.2), so that the CLI's encoder is not
-checked by itself.
+"""Checks `ganzoo interpolate --gif` against the strip PNG of the same walk, with a GIF decoder
+written here and the studio test's PNG decoder, both from the specs (GIF89a, PNG 1.2), so that
+the CLI's encoder is not checked by itself.
 
     gif_check.py WALK.gif STRIP.png STEPS ROWS
 
 The GIF must loop forever (NETSCAPE2.0), hold 2 x STEPS - 2 frames (there and back), and frame k
 must be the strip's column k pixel for pixel (the strip tiles cells with 2 pixels of padding; a
 frame stacks the ROWS cells of one step with the same padding)."""
+import os
 import struct
 import sys
-import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'studio'))
+import studio_test  # noqa: E402  (its read_png; importing runs nothing)
 
 
 def read_png(path):
-    data = open(path, 'rb').read()
-    assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
-    pos, idat, header = 8, b'', None
-    while pos < len(data):
-        length, kind = struct.unpack('>I4s', data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b'IHDR':
-            header = struct.unpack('>IIBBBBB', body)
-        elif kind == b'IDAT':
-            idat += body
-        pos += 12 + length
-    width, height, depth, colour, _, _, interlace = header
-    assert depth == 8 and colour == 6 and interlace == 0, header  # RGBA, as stb writes it
-    raw, bpp, stride = zlib.decompress(idat), 4, width * 4
-    rows, prev = [], bytearray(stride)
-    for y in range(height):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b = prev[x]
-            c = prev[x - bpp] if x >= bpp else 0
-            if f == 1: line[x] = (line[x] + a) & 255
-            elif f == 2: line[x] = (line[x] + b) & 255
-            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(line)
-        prev = line
-    return width, height, [[row[4 * x] for x in range(width)] for row in rows]  # grey: R
+    """(width, height, rows of grey values): the studio test's PNG decoder (written from the spec
+    too), with the grey of each RGBA pixel."""
+    width, height, rows = studio_test.read_png(path)
+    return width, height, [[px[0] for px in row] for row in rows]
 
 
 def lzw_decode(data, min_size, count):
