@@ -59,6 +59,16 @@ def lzw_decode(data, min_size, count):
     return out
 
 
+def sub_blocks(data, pos):
+    """The data of the sub-blocks starting at pos (each a length byte, then that many bytes; a 0
+    ends them), and the position after the terminator."""
+    body = b''
+    while data[pos]:
+        body += data[pos + 1:pos + 1 + data[pos]]
+        pos += 1 + data[pos]
+    return body, pos + 1
+
+
 def read_gif(path):
     data = open(path, 'rb').read()
     assert data[:6] == b'GIF89a', 'not a GIF89a'
@@ -72,12 +82,8 @@ def read_gif(path):
         if kind == 0x3b:
             break
         if kind == 0x21:  # an extension: its sub-blocks
-            label, pos = data[pos + 1], pos + 2
-            body = b''
-            while data[pos]:
-                body += data[pos + 1:pos + 1 + data[pos]]
-                pos += 1 + data[pos]
-            pos += 1
+            label = data[pos + 1]
+            body, pos = sub_blocks(data, pos + 2)
             if label == 0xff and body.startswith(b'NETSCAPE2.0'):
                 loops = struct.unpack('<H', body[12:14])[0] == 0
             if label == 0xf9:
@@ -86,12 +92,8 @@ def read_gif(path):
         assert kind == 0x2c, 'unexpected block 0x%02x at %d' % (kind, pos)
         x, y, w, h, f = struct.unpack('<HHHHB', data[pos + 1:pos + 10])
         assert (x, y, w, h) == (0, 0, width, height) and not f & 0x80, 'a frame is not the whole canvas'
-        min_size, pos = data[pos + 10], pos + 11
-        body = b''
-        while data[pos]:
-            body += data[pos + 1:pos + 1 + data[pos]]
-            pos += 1 + data[pos]
-        pos += 1
+        min_size = data[pos + 10]
+        body, pos = sub_blocks(data, pos + 11)
         indices = lzw_decode(body, min_size, w * h)
         for p in palette:
             assert p[0] == p[1] == p[2], 'a grey walk has a colour palette'
