@@ -134,10 +134,15 @@ std::string generator_net(const Model& model, const std::string& path, const std
     return checked_net(model, net);
 }
 
-std::string image_format(const std::string& path) {
-    train::check_output_path(path);  // a device or a FIFO is named as such, whatever its name
+std::string lower_extension(const std::string& path) {
     std::string ext = fs::path(path).extension().string();
     for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ext;
+}
+
+std::string image_format(const std::string& path) {
+    train::check_output_path(path);  // a device or a FIFO is named as such, whatever its name
+    const std::string ext = lower_extension(path);
     if (ext == ".png" || ext.empty()) return "png";  // no extension: PNG, the default it always was
     if (ext == ".jpg" || ext == ".jpeg") return "jpeg";
     throw std::runtime_error(path + ": write a .png or a .jpg (.jpeg) image, not " + ext);

@@ -53,6 +53,9 @@ std::map<std::string, std::vector<float>> parse_codes(const ModelInfo& info, con
 // model (CycleGAN, which has no G) with the `translate` command that it takes instead.
 std::string generator_net(const Model& model, const std::string& path, const std::string& net);
 
+// The extension of `path`, lower-cased (".png", ".gif"), or "" when it has none.
+std::string lower_extension(const std::string& path);
+
 // The image file a path names by its extension: "png" (.png, or none) or "jpeg" (.jpg, .jpeg); any other is
 // refused with the two it may be (a PNG written under .jpg was silently what -o out.jpg gave),
 // after the checks of train::check_output_path.

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -89,12 +88,6 @@ Tensor endpoint_latent(const std::string& text, const std::string& flag, int64_t
     const uint64_t index = colon == std::string::npos ? 0 : whole_number(text.substr(colon + 1), flag + " (the sample index)");
     if (index > (uint64_t{1} << 62)) throw std::runtime_error(flag + ": sample index " + std::to_string(index) + " is over 2^62");
     return normal_latents(seed, static_cast<int64_t>(index), 1, dim);
-}
-
-std::string fs_extension_lower(const std::string& path) {
-    std::string ext = std::filesystem::path(path).extension().string();
-    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return ext;
 }
 
 std::string seed_name(uint64_t seed) {
@@ -202,7 +195,7 @@ void run_sample(const SampleOptions& o) {
 void run_interpolate(const InterpolateOptions& o) {
     const std::string out = o.out.empty() && o.gif.empty() ? "strip.png" : o.out;
     if (!out.empty()) image_format(out);
-    if (!o.gif.empty() && fs_extension_lower(o.gif) != ".gif")
+    if (!o.gif.empty() && lower_extension(o.gif) != ".gif")
         throw std::runtime_error("--gif " + o.gif + ": the animation is a GIF; name it NAME.gif");
     const Model model = load_model_file(o.file);
     const ModelInfo& info = model.info();
