@@ -3,10 +3,9 @@
 // silent server.   node tests/web/api_test.mjs [fixtures.mjs's options]
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { fx, webRoot, modelFile, shipped, openPage } from './fixtures.mjs';
+import { fx, webRoot, modelFile, shipped, openPage, importWebModule } from './fixtures.mjs';
 
 // Issue 3's download goal: what the single-threaded page fetches to run a model (the engine:
 // the core's wasm and glue, the API and its worker; not the page, not the model) stays within
@@ -31,13 +30,7 @@ test(`the single-threaded page downloads at most 1/${ENGINE_SHARE} of onnxruntim
 // core's to_rgba8 (shared/src/image.cpp), whose arithmetic is float32. The pixel tests above hold
 // it to the native CLI on whole grids; these are the edges where float32 and double part ways.
 test('toRgba makes the core\'s bytes: float32 rounding, clamping, NaN, grey and RGB', async () => {
-  // As an ES module whatever node's version: web/ has no package.json saying "type": "module",
-  // and Debian 12's node 18 (unlike node >= 20.19) does not detect ES module syntax in a .js
-  // file. A copy named .mjs is a module for both (its import.meta.url is still a file URL).
-  const copyDir = mkdtempSync(join(tmpdir(), 'ganzoo-module-'));
-  copyFileSync(join(webRoot, 'ganzoo.js'), join(copyDir, 'ganzoo.mjs'));
-  const { toRgba, GanzooError } = await import(join(copyDir, 'ganzoo.mjs'));
-  rmSync(copyDir, { recursive: true, force: true });
+  const { toRgba, GanzooError } = await importWebModule('ganzoo.js');
   const grey = (values, range) => Array.from(toRgba(Float32Array.from(values), [values.length, 1, 1, 1], range)).filter((_, i) => i % 4 === 0);
   // Range [0, 255]: scale 1, x = v. The largest float below 0.5: x + 0.5 is 1 - 2^-25, halfway
   // between two floats, which float32 rounds to 1 (byte 1); in double it stays below 1 (byte 0).

@@ -14,7 +14,7 @@ import { deflateSync } from 'node:zlib';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
 
@@ -62,6 +62,20 @@ after(async () => {
 
 // `ganzoo ARGS...` (the native reference side of a test).
 export const ganzoo = (...args) => execFileSync(ganzooBin, args);
+
+// A module of web/ imported into node itself (not the browser), whatever node's version: web/ has
+// no package.json saying "type": "module", and Debian 12's node 18 (unlike node >= 20.19, which
+// detects ES module syntax) loads a .js file as CommonJS ("Unexpected token 'export'"). A copy
+// named .mjs is a module for both. Only for modules without relative imports, which the copy
+// would not find.
+export async function importWebModule(name) {
+  const source = readFileSync(join(webRoot, name), 'utf8');
+  if (/^\s*import\b[^;]*?from\s*['"]\.\.?\//m.test(source)) throw new Error(`importWebModule: web/${name} imports a relative module; the .mjs copy cannot load it`);
+  const copyDir = mkdtempSync(join(tmpdir(), 'ganzoo-module-'));
+  const copy = join(copyDir, name.replace(/\.js$/, '.mjs'));
+  copyFileSync(join(webRoot, name), copy);
+  try { return await import(pathToFileURL(copy).href); } finally { rmSync(copyDir, { recursive: true, force: true }); }
+}
 
 export async function openPage(url) {
   const page = await fx.browser.newPage();

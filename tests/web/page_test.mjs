@@ -6,8 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { fx, SEED, MODEL_QS, ganzoo, openPage, waitReady, gridCells, maxDiff, worstAgainst, shipped, webRoot, editedModel } from './fixtures.mjs';
+import { fx, SEED, MODEL_QS, ganzoo, openPage, waitReady, gridCells, maxDiff, worstAgainst, shipped, webRoot, editedModel, importWebModule } from './fixtures.mjs';
 
 test('the page loads with no console errors and shows a grid that is not blank', async () => {
   const { page, problems } = await openPage(`${fx.web.url}index.html?${MODEL_QS}&seed=${SEED}`);
@@ -149,7 +148,7 @@ test('metrics stored in the file (`ganzoo eval --write`: training.metrics) are s
 });
 
 test('the footer names the family as `ganzoo models` does, from web/family.js', async () => {
-  const { FAMILY_TITLES } = await import(pathToFileURL(join(webRoot, 'family.js')).href);
+  const { FAMILY_TITLES } = await importWebModule('family.js');
   const listed = Object.fromEntries(ganzoo('models').toString().trim().split('\n')
     .map((line) => line.match(/^(\S+)\s+(.*?)\s+\(/).slice(1)));
   assert.deepEqual({ ...FAMILY_TITLES }, listed, 'web/family.js against `ganzoo models`');
