@@ -63,7 +63,8 @@ public:
         return {{"z_dim", 62},          {"categories", 10},   {"continuous", 2},  {"lambda", 1.0},
                 {"lambda_cont", 0.1},   {"learn_std", false}, {"lr", 2e-4},       {"lr_g", 1e-3},
                 {"beta1", 0.5},         {"beta2", 0.999},     {"batch", 128},     {"sample_count", 100},
-                {"g_hidden", cuda ? 1024 : 0}, {"d_hidden", cuda ? 1024 : 128}};
+                {"g_hidden", cuda ? 1024 : 0}, {"d_hidden", cuda ? 1024 : 128},
+                {"z_std", 1.0}};
     }
 
     void build(const json& config, const ImageShape& shape, int64_t /*num_classes*/, torch::Device device) override {
@@ -73,6 +74,8 @@ public:
         lambda_ = config_value<double>(config, "lambda");
         lambda_cont_ = config_value<double>(config, "lambda_cont");
         learn_std_ = config_value<bool>(config, "learn_std");
+        z_std_ = config_value<double>(config, "z_std");
+        if (!(z_std_ > 0.0 && z_std_ <= 10.0)) throw std::invalid_argument("infogan: z_std must be in (0, 10]");
         if (z_dim_ < 1 || categories_ < 1 || continuous_ < 0 || lambda_ < 0 || lambda_cont_ < 0)
             throw std::invalid_argument("infogan: z_dim and categories must be >= 1, continuous and the lambdas >= 0");
         if (shape.height % 4 != 0 || shape.width % 4 != 0 || shape.height < 8 || shape.width < 8)
@@ -186,9 +189,15 @@ public:
 
     ExportSpec export_spec() override {
         ExportNet g{"G", {"z", "c_cat", "c_cont"}, G_};
-        g.prelude = json::array(
-            {{{"op", "one_hot"}, {"in", {"c_cat"}}, {"out", "c_onehot"}, {"classes", categories_}},
-             {{"op", "concat"}, {"in", {"z", "c_onehot", "c_cont"}}, {"out", "latent"}, {"axis", 1}}});
+        // z enters the file as N(0, I), as every member's; with z_std ≠ 1 the prelude scales it, as
+        // generator_input() does in training.
+        g.prelude = json::array();
+        if (z_std_ != 1.0) g.prelude.push_back({{"op", "scale"}, {"in", {"z"}}, {"out", "z_scaled"}, {"factor", z_std_}});
+        g.prelude.push_back({{"op", "one_hot"}, {"in", {"c_cat"}}, {"out", "c_onehot"}, {"classes", categories_}});
+        g.prelude.push_back({{"op", "concat"},
+                             {"in", {z_std_ != 1.0 ? "z_scaled" : "z", "c_onehot", "c_cont"}},
+                             {"out", "latent"},
+                             {"axis", 1}});
         nn::Sequential q;  // Q(c | x): D's trunk, then Q's head (the same modules, shared)
         for (const auto& part : {trunk_, q_head_})
             for (const auto& module : *part) q->push_back(module);
@@ -225,7 +234,7 @@ private:
     torch::Tensor generator_input(const torch::Tensor& z, const torch::Tensor& category,
                                   const torch::Tensor& continuous) const {
         const auto onehot = torch::one_hot(category.to(torch::kLong), categories_).to(z.options());
-        return torch::cat({z, onehot, continuous.to(z.options())}, 1);
+        return torch::cat({z_std_ != 1.0 ? z * z_std_ : z, onehot, continuous.to(z.options())}, 1);
     }
 
     // A code from the sampling inputs, or its neutral value (category 0, continuous 0) as the core does.
@@ -253,7 +262,7 @@ private:
     nn::Sequential trunk_{nullptr}, head_{nullptr}, q_head_{nullptr};
     ImageShape image_;
     int64_t categories_ = 10, continuous_ = 2;
-    double lambda_ = 1.0, lambda_cont_ = 0.1;
+    double lambda_ = 1.0, lambda_cont_ = 0.1, z_std_ = 1.0;
     bool learn_std_ = false;
 };
 

@@ -266,56 +266,62 @@ TEST_CASE("InfoGAN: G's step minimises the GAN loss plus the information term (b
 }
 
 TEST_CASE("InfoGAN: the core draws what LibTorch draws for given codes, and Q reads as LibTorch's Q") {
-    auto info = member("infogan", json::object(), 10, 7);
-    randomize_weights(*info);
-    const ExportSpec spec = info->export_spec();
-    REQUIRE(spec.nets.size() == 2);
-    for (DType dtype : {DType::F32, DType::F16}) {
-        const auto bytes = export_model(*info, export_options(dtype, "infogan"));
-        const Model model = Model::load(bytes.data(), bytes.size());
-        GenerateRequest r;
-        r.seed = 99;
-        r.count = 6;
-        std::vector<float> cat, cont;
-        for (int64_t i = 0; i < r.count; ++i) {
-            cat.push_back(static_cast<float>((i * 3) % 10));
-            cont.push_back(-1.0f + 0.4f * i);
-            cont.push_back(0.9f - 0.3f * i);
+    // z_std 0.1 puts a scale op in G's prelude: the core must scale z as generator_input() does.
+    for (const double z_std : {1.0, 0.1}) {
+        INFO("z_std " << z_std);
+        auto info = member("infogan", {{"z_std", z_std}}, 10, 7);
+        randomize_weights(*info);
+        const ExportSpec spec = info->export_spec();
+        REQUIRE(spec.nets.size() == 2);
+        for (DType dtype : {DType::F32, DType::F16}) {
+            const auto bytes = export_model(*info, export_options(dtype, "infogan"));
+            const Model model = Model::load(bytes.data(), bytes.size());
+            GenerateRequest r;
+            r.seed = 99;
+            r.count = 6;
+            std::vector<float> cat, cont;
+            for (int64_t i = 0; i < r.count; ++i) {
+                cat.push_back(static_cast<float>((i * 3) % 10));
+                cont.push_back(-1.0f + 0.4f * i);
+                cont.push_back(0.9f - 0.3f * i);
+            }
+            r.codes = {{"c_cat", cat}, {"c_cont", cont}};
+            const auto expected = info->sample(latents(6, 16, 99), {{"c_cat", torch::tensor(cat).view({6, 1})},
+                                                                    {"c_cont", torch::tensor(cont).view({6, 2})}});
+            const ganzoo::Tensor images = model.generate(r);
+            const double tolerance = dtype == DType::F32 ? 1e-4 : 2e-2;
+            const double diff = max_abs_diff(expected, images);
+            // Q on those images: LibTorch's trunk + head in eval mode against the exported "Q" net.
+            auto q_net = spec.nets[1].net;
+            torch::Tensor q_expected;
+            {
+                torch::NoGradGuard no_grad;
+                q_net->eval();
+                q_expected = q_net->forward(expected.to(torch::kFloat));
+                q_net->train();
+            }
+            const auto flat = expected.contiguous();
+            const auto q_actual = model.run("Q", {{"image", ganzoo::Tensor{{6, 1, 28, 28}, std::vector<float>(
+                flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel())}}});
+            const double q_diff = max_abs_diff(q_expected, q_actual);
+            std::printf("parity infogan (z_std %g) %s: G max diff %.3g, Q max diff %.3g\n", z_std,
+                        dtype_name(dtype), diff, q_diff);
+            CHECK(diff <= tolerance);
+            CHECK(q_diff <= (dtype == DType::F32 ? 1e-3 : 5e-2) * std::max(1.0, q_expected.abs().max().item<double>()));
+            const CheckResult check = model.verify();
+            INFO(check.message);
+            CHECK(check.passed);
+            // Codes left out are at 0 (category 0), as LibTorch's sample() does.
+            GenerateRequest plain;
+            plain.seed = 99;
+            plain.count = 2;
+            CHECK(max_abs_diff(info->sample(latents(2, 16, 99), {}), model.generate(plain)) <= tolerance);
+            // A category outside 0..9, or a fraction, is refused with one line.
+            GenerateRequest bad = plain;
+            bad.codes = {{"c_cat", {10.0f}}};
+            CHECK_THROWS_WITH(model.generate(bad), Catch::Contains("categorical"));
+            bad.codes = {{"c_cat", {1.5f}}};
+            CHECK_THROWS_WITH(model.generate(bad), Catch::Contains("whole numbers"));
         }
-        r.codes = {{"c_cat", cat}, {"c_cont", cont}};
-        const auto expected = info->sample(latents(6, 16, 99), {{"c_cat", torch::tensor(cat).view({6, 1})},
-                                                                {"c_cont", torch::tensor(cont).view({6, 2})}});
-        const ganzoo::Tensor images = model.generate(r);
-        const double tolerance = dtype == DType::F32 ? 1e-4 : 2e-2;
-        const double diff = max_abs_diff(expected, images);
-        // Q on those images: LibTorch's trunk + head in eval mode against the exported "Q" net.
-        auto q_net = spec.nets[1].net;
-        torch::Tensor q_expected;
-        {
-            torch::NoGradGuard no_grad;
-            q_net->eval();
-            q_expected = q_net->forward(expected.to(torch::kFloat));
-            q_net->train();
-        }
-        const auto q_actual = model.run("Q", {{"image", ganzoo::Tensor{{6, 1, 28, 28}, std::vector<float>(
-            expected.contiguous().data_ptr<float>(), expected.contiguous().data_ptr<float>() + expected.numel())}}});
-        const double q_diff = max_abs_diff(q_expected, q_actual);
-        std::printf("parity infogan %s: G max diff %.3g, Q max diff %.3g\n", dtype_name(dtype), diff, q_diff);
-        CHECK(diff <= tolerance);
-        CHECK(q_diff <= (dtype == DType::F32 ? 1e-3 : 5e-2) * std::max(1.0, q_expected.abs().max().item<double>()));
-        const CheckResult check = model.verify();
-        INFO(check.message);
-        CHECK(check.passed);
-        // Codes left out are at 0 (category 0), as LibTorch's sample() does.
-        GenerateRequest plain;
-        plain.seed = 99;
-        plain.count = 2;
-        CHECK(max_abs_diff(info->sample(latents(2, 16, 99), {}), model.generate(plain)) <= tolerance);
-        // A category outside 0..9, or a fraction, is refused with one line.
-        GenerateRequest bad = plain;
-        bad.codes = {{"c_cat", {10.0f}}};
-        CHECK_THROWS_WITH(model.generate(bad), Catch::Contains("categorical"));
-        bad.codes = {{"c_cat", {1.5f}}};
-        CHECK_THROWS_WITH(model.generate(bad), Catch::Contains("whole numbers"));
     }
 }
