@@ -1,4 +1,5 @@
-// ganzoo core (private): what a Model holds (model.cpp: load, run, generate, verify).
+// ganzoo core (private): what a Model holds, shared by model.cpp (load, run, generate, verify)
+// and model_backward.cpp (the gradients), which check their inputs the same way.
 #pragma once
 
 #include <cstdint>
@@ -55,6 +56,10 @@ struct Model::Impl {
     // drawn, then truncated; labels or class weights; codes given or at their defaults. Errors
     // start with "generate: ".
     std::map<std::string, Tensor> request_inputs(const GenerateRequest& req, const std::string& net_name) const;
+
+    // run_backward() and generate_backward() (model_backward.cpp): errors start with `caller`.
+    RunGradients backward(const std::string& net_name, const std::map<std::string, Tensor>& inputs,
+                          const Tensor& output_gradient, const char* caller) const;
 };
 
 }  // namespace ganzoo
