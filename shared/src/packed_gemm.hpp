@@ -137,23 +137,4 @@ inline std::vector<float> pack_cols(const float* src, int64_t k_size, int64_t n,
     return packed;
 }
 
-// The inverses of pack_rows and pack_cols, reading the packed blocks in order: the logical
-// matrix, row-major (the backward repacks the forward's weights for the transposed product).
-inline std::vector<float> unpack_rows(const std::vector<float>& packed, int64_t m, int64_t k_size) {
-    std::vector<float> out(static_cast<size_t>(m * k_size));
-    const float* src = packed.data();
-    for (int64_t blk = 0; blk * kMr < m; ++blk)
-        for (int64_t k = 0; k < k_size; ++k, src += kMr)
-            for (int64_t i = 0; i < std::min(kMr, m - blk * kMr); ++i) out[(blk * kMr + i) * k_size + k] = src[i];
-    return out;
-}
-inline std::vector<float> unpack_cols(const std::vector<float>& packed, int64_t k_size, int64_t n) {
-    std::vector<float> out(static_cast<size_t>(k_size * n));
-    const float* src = packed.data();
-    for (int64_t t = 0; t * kNr < n; ++t)
-        for (int64_t k = 0; k < k_size; ++k, src += kNr)
-            std::copy(src, src + std::min(kNr, n - t * kNr), out.begin() + k * n + t * kNr);
-    return out;
-}
-
 }  // namespace ganzoo::ops::gemm
