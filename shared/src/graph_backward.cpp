@@ -176,8 +176,14 @@ std::vector<Tensor> backward_op(const Op& op, Tensor dy, const std::vector<Tenso
             dx[1] = std::move(dy);
             break;
     }
-    for (size_t k = 0; k < dx.size(); ++k)
-        if (!dx[k].data.empty() || !dx[k].shape.empty()) dx[k].shape = shapes[id(k)];
+    for (size_t k = 0; k < dx.size(); ++k) {
+        if (dx[k].data.empty() && dx[k].shape.empty()) continue;  // no gradient for this input
+        dx[k].shape = shapes[id(k)];
+        // The kernels' own invariant, checked because a mismatch would corrupt the sweep.
+        if (static_cast<int64_t>(dx[k].data.size()) != dx[k].numel())
+            throw Error(op.context + ": its backward gave " + std::to_string(dx[k].data.size()) +
+                        " values for input " + std::to_string(k) + ", which has " + std::to_string(dx[k].numel()));
+    }
     return dx;
 }
 
