@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "graph.hpp"
@@ -63,13 +64,14 @@ struct Gradients {
 };
 
 // Runs `net` on `inputs` (as run_net, shapes already checked) keeping what the backward needs,
-// then sweeps the ops in reverse from `output_gradient` (the output's shape), summing the
-// gradients of a value read more than once. wants[i]: whether input i gets its gradient; a
-// one_hot op passes one on only for class weights (a label of indices has none).
-// `max_elements` (LoadLimits::max_activation_elements) bounds what it keeps for the sweep plus
-// the forward's largest activation; beyond it, throws ganzoo::Error naming the net before
-// allocating.
+// then sweeps the ops in reverse from output_gradient(output) (which returns the output's
+// shape: the caller checks), summing the gradients of a value read more than once. wants[i]:
+// whether input i gets its gradient; a one_hot op passes one on only for class weights (a label
+// of indices has none). `max_elements` (LoadLimits::max_activation_elements) bounds what it
+// keeps for the sweep plus the forward's largest activation; beyond it, throws ganzoo::Error
+// naming the net before allocating.
 Gradients run_net_backward(const Net& net, std::vector<Tensor> inputs, const std::vector<bool>& wants,
-                           Tensor output_gradient, uint64_t max_elements);
+                           const std::function<Tensor(const Tensor& output)>& output_gradient,
+                           uint64_t max_elements);
 
 }  // namespace ganzoo::graph

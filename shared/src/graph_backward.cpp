@@ -199,7 +199,8 @@ void accumulate(Tensor& g, Tensor d) {
 }  // namespace
 
 Gradients run_net_backward(const Net& net, std::vector<Tensor> inputs, const std::vector<bool>& wants,
-                           Tensor output_gradient, uint64_t max_elements) {
+                           const std::function<Tensor(const Tensor& output)>& output_gradient,
+                           uint64_t max_elements) {
     const size_t values_count = net.value_names.size();
     const int64_t n = inputs.front().dim(0);
 
@@ -260,7 +261,7 @@ Gradients run_net_backward(const Net& net, std::vector<Tensor> inputs, const std
     result.output = values[static_cast<size_t>(net.output)];
     // The sweep: each op's dy is complete once every later op has run (they are in order).
     std::vector<Tensor> grads(values_count);
-    grads[static_cast<size_t>(net.output)] = std::move(output_gradient);
+    grads[static_cast<size_t>(net.output)] = output_gradient(result.output);
     for (auto op = net.ops.rbegin(); op != net.ops.rend(); ++op) {
         Tensor& dy = grads[static_cast<size_t>(op->output)];
         if (!depends[static_cast<size_t>(op->output)] || dy.shape.empty()) continue;  // nothing flows here

@@ -28,19 +28,22 @@ std::vector<bool> inputs_taking_gradients(const graph::Net& net, const std::vect
 }  // namespace
 
 RunGradients Model::Impl::backward(const std::string& net_name, const std::map<std::string, Tensor>& inputs,
-                                   const Tensor& output_gradient, const char* caller) const {
+                                   const OutputGradient& output_gradient, const char* caller) const {
     const graph::Net& g = net(net_name, caller);
     const std::string context = std::string(caller) + ": net '" + net_name + "'";
     std::vector<Tensor> ordered = ordered_inputs(g, context, inputs);
-    std::vector<int64_t> expected{ordered.front().dim(0)};
-    expected.insert(expected.end(), g.output_shape.begin(), g.output_shape.end());
-    if (output_gradient.shape != expected || static_cast<int64_t>(output_gradient.data.size()) != output_gradient.numel())
-        throw Error(context + ": the output gradient has shape " + detail::shape_string(output_gradient.shape) + " (" +
-                    std::to_string(output_gradient.data.size()) + " values), expected the output's " +
-                    detail::shape_string(expected));
     const std::vector<bool> wants = inputs_taking_gradients(g, ordered);
+    // The caller's dL/d(output), checked before the sweep reads it.
+    auto checked_gradient = [&](const Tensor& output) {
+        Tensor dy = output_gradient(output);
+        if (dy.shape != output.shape || static_cast<int64_t>(dy.data.size()) != dy.numel())
+            throw Error(context + ": the output gradient has shape " + detail::shape_string(dy.shape) + " (" +
+                        std::to_string(dy.data.size()) + " values), expected the output's " +
+                        detail::shape_string(output.shape));
+        return dy;
+    };
     graph::Gradients grads =
-        graph::run_net_backward(g, std::move(ordered), wants, output_gradient, limits.max_activation_elements);
+        graph::run_net_backward(g, std::move(ordered), wants, checked_gradient, limits.max_activation_elements);
     RunGradients result;
     result.output = std::move(grads.output);
     for (size_t i = 0; i < wants.size(); ++i)
@@ -49,11 +52,16 @@ RunGradients Model::Impl::backward(const std::string& net_name, const std::map<s
 }
 
 RunGradients Model::run_backward(const std::string& net, const std::map<std::string, Tensor>& inputs,
-                                 const Tensor& output_gradient) const {
+                                 const OutputGradient& output_gradient) const {
     return impl_->backward(net, inputs, output_gradient, "run_backward");
 }
 
-GenerateGradients Model::generate_backward(const GenerateRequest& req, const Tensor& output_gradient) const {
+RunGradients Model::run_backward(const std::string& net, const std::map<std::string, Tensor>& inputs,
+                                 const Tensor& output_gradient) const {
+    return run_backward(net, inputs, [&](const Tensor&) { return output_gradient; });
+}
+
+GenerateGradients Model::generate_backward(const GenerateRequest& req, const OutputGradient& output_gradient) const {
     const std::string net_name = !req.net.empty() ? req.net : impl_->info.default_net();
     std::map<std::string, Tensor> inputs;
     try {
@@ -79,6 +87,10 @@ GenerateGradients Model::generate_backward(const GenerateRequest& req, const Ten
         }
     }
     return result;
+}
+
+GenerateGradients Model::generate_backward(const GenerateRequest& req, const Tensor& output_gradient) const {
+    return generate_backward(req, [&](const Tensor&) { return output_gradient; });
 }
 
 }  // namespace ganzoo

@@ -59,7 +59,7 @@ struct Model::Impl {
 
     // run_backward() and generate_backward() (model_backward.cpp): errors start with `caller`.
     RunGradients backward(const std::string& net_name, const std::map<std::string, Tensor>& inputs,
-                          const Tensor& output_gradient, const char* caller) const;
+                          const OutputGradient& output_gradient, const char* caller) const;
 };
 
 }  // namespace ganzoo

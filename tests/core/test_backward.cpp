@@ -345,7 +345,7 @@ TEST_CASE("conditional nets: z and class weights take gradients, class indices a
     CHECK(report("infogan_test_model z", fd_error(coded, "G", codes, "z", g.inputs.at("z"), w)) < kTolerance);
 }
 
-TEST_CASE("generate_backward: generate()'s inputs and output, dz through truncation, codes by name") {
+TEST_CASE("generate_backward: generate()'s inputs and output, dz through truncation, dL/dy from the output, codes by name") {
     const ModelFile m = smoothed(dcgan_test_model());  // for the FD below
     const Model model = m.load();
     GenerateRequest req;
@@ -383,6 +383,23 @@ TEST_CASE("generate_backward: generate()'s inputs and output, dz through truncat
         scale = std::max(scale, std::abs(fd));
     }
     CHECK(report("generate_backward dz, truncation 0.6", fd_worst / scale) < kTolerance);
+
+    // dL/d(output) from the output itself, L = |G(z) - target|²: as computing it from a
+    // generate() first.
+    const Tensor target = random_tensor({2, 1, 28, 28}, 38);
+    Tensor seen_output;
+    const GenerateGradients from_output = model.generate_backward(req, [&](const Tensor& y) {
+        seen_output = y;
+        Tensor dy = y;
+        for (size_t k = 0; k < y.data.size(); ++k) dy.data[k] = 2 * (y.data[k] - target.data[k]);
+        return dy;
+    });
+    CHECK(seen_output.data == model.generate(req).data);
+    Tensor dy = model.generate(req);
+    for (size_t k = 0; k < dy.data.size(); ++k) dy.data[k] = 2 * (dy.data[k] - target.data[k]);
+    CHECK(from_output.z.data == model.generate_backward(req, dy).z.data);
+    CHECK_THROWS_WITH(model.generate_backward(req, [](const Tensor& y) { return Tensor({y.dim(0), 784}, y.data); }),
+                      Contains("generate_backward: net 'G': the output gradient has shape [2, 784]"));
 
     // InfoGAN-shaped: c_cont by name (given for all samples: one row per sample back), c_cat none.
     const Model coded = infogan_test_model().load();

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -225,13 +226,27 @@ public:
     // ganzoo::Error ("run_backward: net 'G' ...") as run() does, and for a gradient of another shape.
     RunGradients run_backward(const std::string& net, const std::map<std::string, Tensor>& inputs,
                               const Tensor& output_gradient) const;
+    // The same with dL/d(output) computed from the output, once the forward has it: what a loss
+    // of the output needs without a run() of its own first.
+    using OutputGradient = std::function<Tensor(const Tensor& output)>;
+    RunGradients run_backward(const std::string& net, const std::map<std::string, Tensor>& inputs,
+                              const OutputGradient& output_gradient) const;
 
     // The same for generate(): the request's net (default_net() when it names none) run on the
     // inputs generate() makes of it (z from the seed or given, truncated; labels or label weights;
     // codes given or at their defaults), and the gradients with respect to the request's float
     // inputs (GenerateGradients). Refuses what generate() refuses, with its message
-    // ("generate_backward: ..."), and a gradient not of the output's shape.
+    // ("generate_backward: ..."), and a gradient not of the output's shape. One step of a
+    // projection of `target` onto z ([1, z_dim]), for L = |G(z) - target|²:
+    //   req.z = z;
+    //   const GenerateGradients g = model.generate_backward(req, [&](const Tensor& y) {
+    //       Tensor dy = y;
+    //       for (size_t i = 0; i < y.data.size(); ++i) dy.data[i] = 2 * (y.data[i] - target.data[i]);
+    //       return dy;
+    //   });
+    //   for (size_t i = 0; i < z.data.size(); ++i) z.data[i] -= step * g.z.data[i];
     GenerateGradients generate_backward(const GenerateRequest& req, const Tensor& output_gradient) const;
+    GenerateGradients generate_backward(const GenerateRequest& req, const OutputGradient& output_gradient) const;
 
     // Image-to-image nets (CycleGAN's "G_AB", "G_BA"): runs `net`, whose one input is "image",
     // on images [N, C, H, W] in info().range; returns [N, C, H, W].
