@@ -484,3 +484,29 @@ TEST_CASE("the recording run keeps its values within the activation limit, check
                           Contains("over the limit of 10000"));
     CHECK_NOTHROW(model.run_backward("G", {{"z", normal_latents(1, 0, 1, 16)}}, Tensor::zeros({1, 1, 28, 28})));
 }
+
+TEST_CASE("projection: gradient descent on z through generate_backward brings G(z) to a generated target") {
+    const Model model = dcgan_test_model().load();
+    GenerateRequest req;
+    req.z = normal_latents(11, 0, 1, 16);
+    const Tensor target = model.generate(req);
+    req.z = normal_latents(12, 0, 1, 16);
+    auto squared_error = [&](const Tensor& y) {
+        double sum = 0.0;
+        for (size_t i = 0; i < y.data.size(); ++i) sum += (double(y.data[i]) - target.data[i]) * (y.data[i] - target.data[i]);
+        return sum;
+    };
+    const double first = squared_error(model.generate(req));
+    double last = first;
+    for (int step = 0; step < 200; ++step) {
+        const GenerateGradients g = model.generate_backward(req, [&](const Tensor& y) {
+            Tensor dy = y;
+            for (size_t i = 0; i < y.data.size(); ++i) dy.data[i] = 2 * (y.data[i] - target.data[i]);
+            return dy;
+        });
+        last = squared_error(g.output);
+        for (size_t i = 0; i < g.z.data.size(); ++i) req.z->data[i] -= 0.1f * g.z.data[i];
+    }
+    std::printf("projection: |G(z) - target|² from %.3g to %.3g in 200 steps\n", first, last);
+    CHECK(last < 0.05 * first);
+}
