@@ -13,6 +13,7 @@
 #include "ganzoo/error.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/safetensors.hpp"
+#include "model_impl.hpp"
 
 namespace ganzoo {
 
@@ -23,19 +24,9 @@ using detail::member;
 using detail::number_field;
 using detail::shape_string;
 using detail::string_field;
+using detail::CheckCase;
 
 namespace {
-
-// The golden case written by the exporter ("check").
-struct CheckCase {
-    std::string net = "G";
-    uint64_t seed = 0;
-    int64_t first_index = 0, count = 1;
-    std::vector<int64_t> labels;
-    std::map<std::string, std::vector<float>> codes;
-    std::vector<double> values;
-    double mean = 0, l2 = 0, tolerance = 0;
-};
 
 std::optional<CheckCase> read_check(const json& doc, const LoadLimits& limits) {
     if (!doc.contains("check")) return std::nullopt;
@@ -112,24 +103,6 @@ Tensor code_input(const std::string& name, const std::vector<float>& values, int
 
 }  // namespace
 
-struct Model::Impl {
-    ModelInfo info;
-    LoadLimits limits;
-    graph::InputShapes inputs;
-    std::map<std::string, graph::Net> nets;
-    std::optional<CheckCase> check;
-
-    const graph::Net& net(const std::string& name, const char* caller) const {
-        const auto it = nets.find(name);
-        if (it == nets.end()) {
-            std::string known;
-            for (const auto& n : nets) known += (known.empty() ? "" : ", ") + n.first;
-            throw Error(std::string(caller) + ": model has no net '" + name + "' (nets: " + known + ")");
-        }
-        return it->second;
-    }
-};
-
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
@@ -183,7 +156,11 @@ Model Model::load(const uint8_t* bytes, size_t size, const LoadLimits& limits) {
 
 Tensor Model::run(const std::string& net_name, const std::map<std::string, Tensor>& inputs) const {
     const graph::Net& net = impl_->net(net_name, "run");
-    const std::string context = "run: net '" + net_name + "'";
+    return graph::run_net(net, impl_->ordered_inputs(net, "run: net '" + net_name + "'", inputs));
+}
+
+std::vector<Tensor> Model::Impl::ordered_inputs(const graph::Net& net, const std::string& context,
+                                                const std::map<std::string, Tensor>& inputs) const {
     for (const auto& item : inputs)
         if (std::find(net.input_names.begin(), net.input_names.end(), item.first) == net.input_names.end())
             throw Error(context + " has no input '" + item.first + "'");
@@ -225,7 +202,6 @@ Tensor Model::run(const std::string& net_name, const std::map<std::string, Tenso
         n = t.dim(0);
         ordered.push_back(t);
     }
-    const LoadLimits& limits = impl_->limits;
     if (n < 1 || n > limits.max_batch)
         throw Error(context + ": batch of " + std::to_string(n) + " samples, expected 1.." +
                     std::to_string(limits.max_batch));
@@ -235,18 +211,21 @@ Tensor Model::run(const std::string& net_name, const std::map<std::string, Tenso
                     std::to_string(n * net.max_elements_per_sample) +
                     " values for its largest activation, over the limit of " +
                     std::to_string(limits.max_activation_elements));
-    return graph::run_net(net, std::move(ordered));
+    return ordered;
 }
 
 Tensor Model::generate(const GenerateRequest& req) const {
-    const ModelInfo& info = impl_->info;
-    if (req.count < 1 || req.count > impl_->limits.max_batch)
+    const std::string net_name = !req.net.empty() ? req.net : impl_->info.default_net();
+    return run(net_name, impl_->request_inputs(req, net_name));
+}
+
+std::map<std::string, Tensor> Model::Impl::request_inputs(const GenerateRequest& req, const std::string& net_name) const {
+    if (req.count < 1 || req.count > limits.max_batch)
         throw Error("generate: count is " + std::to_string(req.count) + ", expected 1.." +
-                    std::to_string(impl_->limits.max_batch));
+                    std::to_string(limits.max_batch));
     if (req.first_index < 0)
         throw Error("generate: first_index is " + std::to_string(req.first_index) + ", expected >= 0");
-    const std::string net_name = !req.net.empty() ? req.net : info.default_net();
-    const graph::Net& net = impl_->net(net_name, "generate");
+    const graph::Net& net = this->net(net_name, "generate");
     auto takes = [&](const char* name) {
         return std::find(net.input_names.begin(), net.input_names.end(), name) != net.input_names.end();
     };
@@ -307,7 +286,7 @@ Tensor Model::generate(const GenerateRequest& req) const {
                                       in.shape, in.kind == InputKind::Categorical ? in.categories : 0);
         }
     }
-    return run(net_name, inputs);
+    return inputs;
 }
 
 Tensor Model::translate(const Tensor& images, const std::string& net_name) const {

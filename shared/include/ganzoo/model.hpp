@@ -8,10 +8,13 @@
 // file's "ganzoo" document (docs/format.md). Every front end (the CLI, the studio, the wasm
 // bindings and through them the web page and widget) reads that, never the document itself.
 //
-// What the core does not do: training, autograd, file or network I/O, GPUs.
+// What the core does not do: training, gradients with respect to weights, file or network I/O,
+// GPUs. It does give gradients with respect to a net's inputs (run_backward, generate_backward):
+// what projection (finding the z whose image matches a given one) needs.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -173,6 +176,33 @@ struct CheckResult {
     std::string message;         // one line
 };
 
+// What Model::run_backward returns: run()'s output and, for each input of the net that takes a
+// gradient, dL/d(input) with the input's shape, where L is the caller's scalar loss and the
+// caller gave dL/d(output). Every input takes one but a label or code given as class indices
+// (one that only feeds one_hot ops): that is discrete. A label given as class weights takes one.
+struct RunGradients {
+    Tensor output;
+    std::map<std::string, Tensor> inputs;
+};
+
+// What Model::generate_backward returns: generate()'s output and dL/d(each input the request sets
+// or defaults), one row per sample even where the request gave one row for all (sum the rows for
+// the gradient of that shared row).
+struct GenerateGradients {
+    Tensor output;  // as generate(req) returns it
+    // dL/dz [count, z_dim] with respect to the request's z (given, or drawn from the seed) before
+    // truncation: truncation's scaling is part of the path (dL/dz = truncation · dL/d(scaled z)).
+    // Empty when the net takes no z.
+    Tensor z;
+    // dL/d(label_weights) [count, K] when the request gave label weights (the plain gradient: a
+    // projection that keeps the weights a mixture projects it itself). Empty otherwise.
+    Tensor label_weights;
+    // By input name: each continuous code (InfoGAN's "c_cont") and image input (CycleGAN's
+    // "image") of the net, given or at its default, with the input's shape [count, ...].
+    // Categorical codes, discrete, take none.
+    std::map<std::string, Tensor> codes;
+};
+
 class Model {
 public:
     // Parses and validates everything (container, graph JSON, every op's tensors and
@@ -187,6 +217,36 @@ public:
     // Latents from the portable RNG (or req.z), labels and codes (or their defaults), then runs
     // req.net.
     Tensor generate(const GenerateRequest& req) const;
+
+    // Gradients with respect to the inputs (a reverse pass through the net, with the weights as
+    // constants): runs `net` as run() does, on the same inputs checked the same way, and returns
+    // its output with dL/d(input) for the caller's scalar loss L, given output_gradient =
+    // dL/d(output) of the output's shape ([N, ...], e.g. 2 (G(z) - target) for a squared error).
+    // Costs about two runs, and keeps the activations the reverse pass reads. Throws
+    // ganzoo::Error ("run_backward: net 'G' ...") as run() does, and for a gradient of another shape.
+    RunGradients run_backward(const std::string& net, const std::map<std::string, Tensor>& inputs,
+                              const Tensor& output_gradient) const;
+    // The same with dL/d(output) computed from the output, once the forward has it: what a loss
+    // of the output needs without a run() of its own first.
+    using OutputGradient = std::function<Tensor(const Tensor& output)>;
+    RunGradients run_backward(const std::string& net, const std::map<std::string, Tensor>& inputs,
+                              const OutputGradient& output_gradient) const;
+
+    // The same for generate(): the request's net (default_net() when it names none) run on the
+    // inputs generate() makes of it (z from the seed or given, truncated; labels or label weights;
+    // codes given or at their defaults), and the gradients with respect to the request's float
+    // inputs (GenerateGradients). Refuses what generate() refuses, with its message
+    // ("generate_backward: ..."), and a gradient not of the output's shape. One step of a
+    // projection of `target` onto z ([1, z_dim]), for L = |G(z) - target|²:
+    //   req.z = z;
+    //   const GenerateGradients g = model.generate_backward(req, [&](const Tensor& y) {
+    //       Tensor dy = y;
+    //       for (size_t i = 0; i < y.data.size(); ++i) dy.data[i] = 2 * (y.data[i] - target.data[i]);
+    //       return dy;
+    //   });
+    //   for (size_t i = 0; i < z.data.size(); ++i) z.data[i] -= step * g.z.data[i];
+    GenerateGradients generate_backward(const GenerateRequest& req, const Tensor& output_gradient) const;
+    GenerateGradients generate_backward(const GenerateRequest& req, const OutputGradient& output_gradient) const;
 
     // Image-to-image nets (CycleGAN's "G_AB", "G_BA"): runs `net`, whose one input is "image",
     // on images [N, C, H, W] in info().range; returns [N, C, H, W].
