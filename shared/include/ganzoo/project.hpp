@@ -1,0 +1,107 @@
+// ganzoo core: projection, the latent whose image matches a given one (Karras et al. 2020's
+// StyleGAN2 projector, on z): Adam on z and the continuous codes through Model::generate_backward,
+// from several starting latents, the best fit kept. The CLI's `ganzoo project` and the
+// WebAssembly build run this same code, so a seed gives the same z everywhere.
+//
+//   ProjectOptions o; o.seed = 1; o.steps = 300;
+//   const ProjectResult r = ganzoo::project(generator, target, o, &classifier);
+//   generator.generate(r.request)   // == r.image, bit for bit
+//
+// Kept apart from sampling: only what calls project() links it (and the reverse pass).
+//
+// The loss of an image x = G(z, label, codes) against the target t, per sample (docs/projection.md):
+//   L = w_pixel · mean((x − t)²)                        pixel MSE over C·H·W values
+//     + w_perceptual · mean((F(x) − F(t))²)            the classifier's penultimate features F
+//                                                      (as the projector uses VGG's), over its d
+//     + w_prior · (|z|²/d_z − 1)²                      z kept near the Gaussian shell |z|² ≈ d_z
+// F reads the image centre-cropped (or padded with the range's low end) to the classifier's size,
+// as `ganzoo eval` does: ProGAN's 32×32 to the classifier's 28×28.
+//
+// The schedule (StyleGAN2's projector.py): Adam (β1 0.9, β2 0.999, ε 1e-8) at
+//   lr(t) = lr · min(1, t / 0.05) · (½ − ½ cos(π · min(1, (1 − t) / 0.25))),  t = step / steps:
+// a ramp up over the first 5 % of the steps, a cosine ramp down over the last 25 %. (The projector's
+// noise added to w is left out: the starts give the exploration, and z stays deterministic.)
+// Continuous codes declared with a range are clamped into it after every step.
+//
+// Discrete inputs (a cGAN's label, an InfoGAN categorical code) are not optimised by gradient:
+// every value (every combination, with several) is tried with every start, all in one batch, and
+// the lowest final loss wins, unless the options fix the value.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ganzoo/model.hpp"
+#include "ganzoo/tensor.hpp"
+
+namespace ganzoo {
+
+struct ProjectWeights {
+    double pixel = 1.0;        // the pixel MSE
+    double perceptual = 0.05;  // the classifier features' MSE (0: no classifier needed)
+    double prior = 0.01;       // (|z|²/d − 1)²
+};
+
+struct ProjectOptions {
+    std::string net;            // empty: ModelInfo::default_net() ("G"; ProGAN's final G)
+    uint64_t seed = 0;          // start s is z = sample s of this seed (normal_latents), codes likewise
+    int64_t steps = 300;        // Adam steps, >= 1
+    int64_t starts = 4;         // starting latents, 1..64; the best final loss wins
+    double learning_rate = 0.1; // the schedule's peak (StyleGAN2's projector: 0.1)
+    std::optional<int64_t> label;                     // cGAN: this class; none: the best-fitting one
+    std::map<std::string, std::vector<float>> codes;  // codes held fixed (one sample's values); a
+                                                      // categorical code left out is searched, a
+                                                      // continuous one optimised
+    ProjectWeights weights;
+    int64_t snapshots = 8;      // images of the winning start kept along the way (>= 2: first, last)
+};
+
+// The loss of each sample of a request's images, by term (weighted as in the total).
+struct ProjectLoss {
+    double total = 0, pixel = 0, perceptual = 0, prior = 0;
+};
+
+struct ProjectResult {
+    // What draws the projected image: net, z [1, z_dim], the label (when the net takes one) and
+    // every code (categorical as a whole number); count 1, truncation 1.
+    GenerateRequest request;
+    Tensor image;                  // generate(request): [1, C, H, W]
+    ProjectLoss initial, final;    // the winning start's loss at step 0 and after the last step
+    std::vector<double> losses;    // its total loss at steps 0 .. steps (steps + 1 values)
+    std::vector<int64_t> snapshot_steps;
+    Tensor snapshots;              // its image at those steps: [snapshot_steps.size(), C, H, W]
+    int64_t start = 0;             // the winning start (sample `start` of the seed)
+    // Every discrete candidate tried (label, categorical codes) with its best final loss over the
+    // starts, in the order tried; one entry when nothing discrete was searched.
+    struct Candidate {
+        std::optional<int64_t> label;
+        std::map<std::string, int64_t> categories;
+        double loss = 0;
+    };
+    std::vector<Candidate> candidates;
+};
+
+// Called after every step with (steps done, steps).
+using ProjectProgress = std::function<void(int64_t done, int64_t total)>;
+
+// Projects `target` ([1, C, H, W] or [C, H, W] in the model's info().range) onto `generator`'s
+// latent. `classifier` (a model with a net "features" on "image", as `ganzoo train-classifier`
+// writes) gives the perceptual term; null or weights.perceptual == 0 leaves it out. Deterministic:
+// the same inputs give a bit-identical result. Throws ganzoo::Error (one line, "project: ...") for
+// a model with no latent z (an image-to-image model: CycleGAN), a label out of range, steps < 1,
+// a target of another shape, a classifier that cannot read the model's images.
+ProjectResult project(const Model& generator, const Tensor& target, const ProjectOptions& options,
+                      const Model* classifier = nullptr, const ProjectProgress& progress = {});
+
+// The loss of each sample of `request` against `target` (one image, for every sample) and its
+// gradient with respect to z and the continuous codes: what each step of project() computes, for
+// tests and tools. `gradients` (optional) receives GenerateGradients (z, codes) of the total.
+std::vector<ProjectLoss> projection_loss(const Model& generator, const GenerateRequest& request, const Tensor& target,
+                                         const ProjectWeights& weights, const Model* classifier,
+                                         GenerateGradients* gradients = nullptr);
+
+}  // namespace ganzoo

@@ -1,0 +1,425 @@
+// Projection (ganzoo/project.hpp): Adam on z and the continuous codes through generate_backward,
+// every start and every discrete candidate (label, categorical code) a row of one batch.
+#include "ganzoo/project.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "ganzoo/error.hpp"
+#include "ganzoo/latent.hpp"
+
+namespace ganzoo {
+namespace {
+
+// The schedule's constants (StyleGAN2's projector.py; docs/projection.md).
+constexpr double kRampUp = 0.05, kRampDown = 0.25;
+constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEpsilon = 1e-8;
+constexpr int64_t kMaxStarts = 64, kMaxRows = 1024;
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+    std::string s;
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
+    return s;
+}
+
+// The loss of a batch of images against one target, and dL/d(images); what every step evaluates.
+class Objective {
+public:
+    Objective(const Model& generator, const std::string& net, const Tensor& target, const ProjectWeights& weights,
+              const Model* classifier)
+        : g_(generator), net_(net), w_(weights) {
+        const ModelInfo& info = generator.info();
+        const NetInfo* n = info.net(net);
+        if (!n) throw Error("project: model '" + info.name + "' has no net '" + net + "'");
+        image_ = n->output_shape;
+        if (image_.size() != 3) throw Error("project: net '" + net + "' draws " + shape_text(image_) + " values, not images");
+        per_ = image_[0] * image_[1] * image_[2];
+        std::vector<int64_t> given = target.shape;
+        if (given.size() == 4 && given[0] == 1) given.erase(given.begin());
+        if (given != image_ || static_cast<int64_t>(target.data.size()) != per_)
+            throw Error("project: the target is " + shape_text(target.shape) + ", net '" + net + "' draws " +
+                        shape_text(image_) + " images");
+        for (const float v : target.data)
+            if (!std::isfinite(v)) throw Error("project: the target holds a value that is not finite");
+        target_ = target.data;
+        if (classifier && w_.perceptual != 0) setup_classifier(*classifier, info);
+    }
+
+    bool perceptual() const { return classifier_ != nullptr; }
+    int64_t per_image() const { return per_; }
+    const std::vector<int64_t>& image_shape() const { return image_; }
+
+    // Losses of each sample of `req` (and, with `gradients`, dL_total/d(inputs) with the prior's
+    // part in z).
+    std::vector<ProjectLoss> evaluate(const GenerateRequest& req, GenerateGradients* gradients) const {
+        std::vector<ProjectLoss> losses;
+        if (gradients) {
+            *gradients = g_.generate_backward(req, [&](const Tensor& y) { return image_terms(y, losses, true); });
+        } else {
+            image_terms(g_.generate(req), losses, false);
+        }
+        add_prior(req, losses, gradients);
+        return losses;
+    }
+
+private:
+    void setup_classifier(const Model& classifier, const ModelInfo& info) {
+        const ModelInfo& c = classifier.info();
+        const NetInfo* f = c.net("features");
+        const InputInfo* in = c.input("image");
+        if (!f || !in || f->inputs != std::vector<std::string>{"image"} || in->shape.size() != 3)
+            throw Error("project: the classifier '" + c.name + "' has no net 'features' on an 'image' input");
+        cshape_ = in->shape;
+        const int64_t dy = image_[1] - cshape_[1], dx = image_[2] - cshape_[2];
+        if (cshape_[0] != image_[0] || dy % 2 != 0 || dx % 2 != 0)
+            throw Error("project: the classifier reads " + shape_text(cshape_) + " images, net '" + net_ + "' draws " +
+                        shape_text(image_) + " (a size is centre-cropped or padded only by an even margin)");
+        my_ = dy / 2;
+        mx_ = dx / 2;
+        pad_ = info.range_lo;
+        classifier_ = &classifier;
+        Tensor t({1, image_[0], image_[1], image_[2]}, target_);
+        target_features_ = classifier.run("features", {{"image", adapt(t)}}).data;
+        d_ = static_cast<int64_t>(target_features_.size());
+    }
+
+    // Images [n, C, H, W] → the classifier's [n, C, Hc, Wc]: the centre (margin my_, mx_ > 0), or
+    // padded with the range's low end (< 0), as `ganzoo eval` crops ProGAN's 32×32 to 28×28.
+    Tensor adapt(const Tensor& images) const {
+        const int64_t n = images.dim(0), c = image_[0], h = image_[1], w = image_[2], hc = cshape_[1], wc = cshape_[2];
+        Tensor out({n, c, hc, wc}, std::vector<float>(static_cast<size_t>(n * c * hc * wc), pad_));
+        for (int64_t p = 0; p < n * c; ++p)
+            for (int64_t y = 0; y < hc; ++y)
+                for (int64_t x = 0; x < wc; ++x) {
+                    const int64_t sy = y + my_, sx = x + mx_;
+                    if (sy >= 0 && sy < h && sx >= 0 && sx < w) out.data[(p * hc + y) * wc + x] = images.data[(p * h + sy) * w + sx];
+                }
+        return out;
+    }
+    // adapt's transpose: the classifier's input gradient added into dy [n, C, H, W].
+    void adapt_back(const Tensor& grad, Tensor& dy) const {
+        const int64_t n = dy.dim(0), c = image_[0], h = image_[1], w = image_[2], hc = cshape_[1], wc = cshape_[2];
+        for (int64_t p = 0; p < n * c; ++p)
+            for (int64_t y = 0; y < hc; ++y)
+                for (int64_t x = 0; x < wc; ++x) {
+                    const int64_t sy = y + my_, sx = x + mx_;
+                    if (sy >= 0 && sy < h && sx >= 0 && sx < w) dy.data[(p * h + sy) * w + sx] += grad.data[(p * hc + y) * wc + x];
+                }
+    }
+
+    // The pixel and perceptual terms of each image of y, and their dL/dy when `want`.
+    Tensor image_terms(const Tensor& y, std::vector<ProjectLoss>& losses, bool want) const {
+        const int64_t n = y.dim(0);
+        losses.assign(static_cast<size_t>(n), {});
+        Tensor dy = want ? Tensor::zeros(y.shape) : Tensor{};
+        const double pixel_scale = w_.pixel / static_cast<double>(per_);
+        for (int64_t i = 0; i < n; ++i) {
+            double sum = 0;
+            for (int64_t k = 0; k < per_; ++k) {
+                const double e = double(y.data[i * per_ + k]) - target_[k];
+                sum += e * e;
+                if (want) dy.data[i * per_ + k] = static_cast<float>(2 * pixel_scale * e);
+            }
+            losses[i].pixel = pixel_scale * sum;
+        }
+        if (classifier_) {
+            const double scale = w_.perceptual / static_cast<double>(d_);
+            auto feature_terms = [&](const Tensor& f) {
+                Tensor df = want ? Tensor::zeros(f.shape) : Tensor{};
+                for (int64_t i = 0; i < n; ++i) {
+                    double sum = 0;
+                    for (int64_t k = 0; k < d_; ++k) {
+                        const double e = double(f.data[i * d_ + k]) - target_features_[k];
+                        sum += e * e;
+                        if (want) df.data[i * d_ + k] = static_cast<float>(2 * scale * e);
+                    }
+                    losses[i].perceptual = scale * sum;
+                }
+                return df;
+            };
+            const Tensor x = adapt(y);
+            if (want) {
+                const RunGradients r = classifier_->run_backward("features", {{"image", x}}, feature_terms);
+                adapt_back(r.inputs.at("image"), dy);
+            } else {
+                feature_terms(classifier_->run("features", {{"image", x}}));
+            }
+        }
+        return dy;
+    }
+
+    void add_prior(const GenerateRequest& req, std::vector<ProjectLoss>& losses, GenerateGradients* gradients) const {
+        for (auto& l : losses) l.total = l.pixel + l.perceptual;
+        if (!req.z || w_.prior == 0) return;
+        const int64_t n = req.z->dim(0), d = req.z->dim(1);
+        for (int64_t i = 0; i < n; ++i) {
+            double s = 0;
+            for (int64_t k = 0; k < d; ++k) s += double(req.z->data[i * d + k]) * req.z->data[i * d + k];
+            const double excess = s / static_cast<double>(d) - 1;
+            losses[i].prior = w_.prior * excess * excess;
+            losses[i].total += losses[i].prior;
+            if (gradients && !gradients->z.data.empty())
+                for (int64_t k = 0; k < d; ++k)
+                    gradients->z.data[i * d + k] +=
+                        static_cast<float>(w_.prior * 4 * excess * req.z->data[i * d + k] / static_cast<double>(d));
+        }
+    }
+
+    const Model& g_;
+    std::string net_;
+    ProjectWeights w_;
+    std::vector<int64_t> image_;
+    int64_t per_ = 0;
+    std::vector<float> target_;
+    const Model* classifier_ = nullptr;
+    std::vector<int64_t> cshape_;
+    int64_t my_ = 0, mx_ = 0, d_ = 0;
+    float pad_ = -1.0f;
+    std::vector<float> target_features_;
+};
+
+// The net's z, or a one-line refusal: an image-to-image model, a net without z or with an image input.
+std::string checked_net(const ModelInfo& info, const std::string& requested) {
+    const std::string net = requested.empty() ? info.default_net() : requested;
+    if (info.translates() && requested.empty())
+        throw Error("project: model '" + info.name +
+                    "' translates images (nets G_AB, G_BA: CycleGAN-shaped) and has no latent z to project onto");
+    const NetInfo* n = info.net(net);
+    if (!n) {
+        std::string known;
+        for (const auto& k : info.nets) known += (known.empty() ? "" : ", ") + k;
+        throw Error("project: model '" + info.name + "' has no net '" + net + "' (nets: " + known + ")");
+    }
+    if (!n->takes("z") || info.z_dim <= 0)
+        throw Error("project: net '" + net + "' of model '" + info.name + "' takes no latent z to project onto" +
+                    (info.translates() ? " (it translates images)" : ""));
+    for (const InputInfo* c : info.conditions(net))
+        if (c->kind == InputKind::Image)
+            throw Error("project: net '" + net + "' takes an image input '" + c->name + "'; only generators of z are projected");
+    return net;
+}
+
+double learning_rate(double peak, int64_t step, int64_t steps) {
+    const double t = (static_cast<double>(step) + 0.5) / static_cast<double>(steps);
+    const double pi = 3.14159265358979323846;
+    const double down = 0.5 - 0.5 * std::cos(pi * std::min(1.0, (1.0 - t) / kRampDown));
+    return peak * std::min(1.0, t / kRampUp) * down;
+}
+
+// Adam on one block of parameters (every row's), with its moments.
+struct AdamBlock {
+    std::vector<double> m, v;
+    explicit AdamBlock(size_t n) : m(n, 0.0), v(n, 0.0) {}
+    void step(std::vector<float>& x, const std::vector<float>& grad, double lr, int64_t t) {
+        const double c1 = 1 - std::pow(kBeta1, static_cast<double>(t)), c2 = 1 - std::pow(kBeta2, static_cast<double>(t));
+        for (size_t i = 0; i < x.size(); ++i) {
+            m[i] = kBeta1 * m[i] + (1 - kBeta1) * grad[i];
+            v[i] = kBeta2 * v[i] + (1 - kBeta2) * double(grad[i]) * grad[i];
+            x[i] = static_cast<float>(x[i] - lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + kEpsilon));
+        }
+    }
+};
+
+}  // namespace
+
+std::vector<ProjectLoss> projection_loss(const Model& generator, const GenerateRequest& request, const Tensor& target,
+                                         const ProjectWeights& weights, const Model* classifier, GenerateGradients* gradients) {
+    const std::string net = checked_net(generator.info(), request.net);
+    GenerateRequest req = request;
+    req.net = net;
+    if (!req.z) req.z = normal_latents(req.seed, req.first_index, req.count, generator.info().z_dim);
+    if (req.truncation != 1.0f) throw Error("project: the loss is of untruncated z (truncation 1)");
+    return Objective(generator, net, target, weights, classifier).evaluate(req, gradients);
+}
+
+ProjectResult project(const Model& generator, const Tensor& target, const ProjectOptions& o, const Model* classifier,
+                      const ProjectProgress& progress) {
+    const ModelInfo& info = generator.info();
+    const std::string net = checked_net(info, o.net);
+    if (o.steps < 1) throw Error("project: steps must be 1 or more, got " + std::to_string(o.steps));
+    if (o.starts < 1 || o.starts > kMaxStarts)
+        throw Error("project: starts must be 1.." + std::to_string(kMaxStarts) + ", got " + std::to_string(o.starts));
+    if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) throw Error("project: the learning rate must be > 0");
+    const Objective objective(generator, net, target, o.weights, classifier);
+
+    // The net's other inputs: discrete ones searched (or fixed), continuous codes optimised (or fixed).
+    struct Discrete {
+        const InputInfo* input;
+        std::vector<int64_t> values;
+    };
+    std::vector<Discrete> discrete;
+    std::vector<const InputInfo*> continuous;
+    std::map<std::string, std::vector<float>> fixed;
+    bool takes_label = false;
+    for (const InputInfo* c : info.conditions(net)) {
+        const auto given = o.codes.find(c->name);
+        if (c->kind == InputKind::Label) {
+            takes_label = true;
+            if (o.label && (*o.label < 0 || *o.label >= c->categories))
+                throw Error("project: label " + std::to_string(*o.label) + " is outside 0.." + std::to_string(c->categories - 1) +
+                            " (" + describe_values(*c, info) + ")");
+            Discrete d{c, {}};
+            if (o.label) d.values = {*o.label};
+            else
+                for (int64_t k = 0; k < c->categories; ++k) d.values.push_back(k);
+            discrete.push_back(d);
+        } else if (given != o.codes.end()) {
+            if (static_cast<int64_t>(given->second.size()) != c->size)
+                throw Error("project: code '" + c->name + "' takes " + describe_values(*c, info) + ", got " +
+                            std::to_string(given->second.size()) + " values");
+            for (const float v : given->second)
+                if (!std::isfinite(v) || (c->kind == InputKind::Categorical && (v != std::floor(v) || v < 0 || v >= c->categories)))
+                    throw Error("project: code '" + c->name + "' takes " + describe_values(*c, info));
+            fixed[c->name] = given->second;
+        } else if (c->kind == InputKind::Categorical) {
+            if (c->size != 1) throw Error("project: categorical code '" + c->name + "' of more than one value is not searched; fix it");
+            Discrete d{c, {}};
+            for (int64_t k = 0; k < c->categories; ++k) d.values.push_back(k);
+            discrete.push_back(d);
+        } else {
+            continuous.push_back(c);
+        }
+    }
+    if (o.label && !takes_label) throw Error("project: net '" + net + "' takes no label");
+    for (const auto& [name, values] : o.codes)
+        if (!info.net(net)->takes(name) || name == "z" || name == "label")
+            throw Error("project: net '" + net + "' takes no code '" + name + "'");
+
+    // Candidates: every combination of the discrete values, the first input varying slowest.
+    int64_t candidates = 1;
+    for (const Discrete& d : discrete) candidates *= static_cast<int64_t>(d.values.size());
+    if (candidates * o.starts > kMaxRows)
+        throw Error("project: " + std::to_string(candidates) + " label/code combinations x " + std::to_string(o.starts) +
+                    " starts are over " + std::to_string(kMaxRows) + " rows; fix the label or a code, or use fewer starts");
+    const int64_t rows = candidates * o.starts, dz = info.z_dim;
+    auto candidate_value = [&](int64_t candidate, size_t which) {
+        int64_t rest = candidate;
+        for (size_t j = discrete.size(); j-- > which + 1;) rest /= static_cast<int64_t>(discrete[j].values.size());
+        return discrete[which].values[static_cast<size_t>(rest % static_cast<int64_t>(discrete[which].values.size()))];
+    };
+
+    // The batch: row r = candidate r / starts, start r % starts (sample `start` of the seed).
+    GenerateRequest req;
+    req.net = net;
+    req.count = rows;
+    const Tensor starts_z = normal_latents(o.seed, 0, o.starts, dz);
+    req.z = Tensor::zeros({rows, dz});
+    for (int64_t r = 0; r < rows; ++r)
+        std::copy_n(starts_z.data.begin() + (r % o.starts) * dz, dz, req.z->data.begin() + r * dz);
+    for (size_t j = 0; j < discrete.size(); ++j) {
+        std::vector<float> values;
+        std::vector<int64_t> labels;
+        for (int64_t r = 0; r < rows; ++r) {
+            const int64_t v = candidate_value(r / o.starts, j);
+            labels.push_back(v);
+            values.push_back(static_cast<float>(v));
+        }
+        if (discrete[j].input->kind == InputKind::Label) req.labels = labels;
+        else req.codes[discrete[j].input->name] = values;
+    }
+    for (const auto& [name, values] : fixed) req.codes[name] = values;
+    for (size_t k = 0; k < continuous.size(); ++k) {
+        const InputInfo& c = *continuous[k];
+        std::vector<float> values(static_cast<size_t>(rows * c.size));
+        // Start s: a uniform draw over the declared range (a stream of its own per code); a code
+        // without a range starts at its default.
+        const Tensor u = uniform_latents(splitmix64(o.seed + k + 1), 0, o.starts, c.size);
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t i = 0; i < c.size; ++i)
+                values[static_cast<size_t>(r * c.size + i)] =
+                    c.has_range ? static_cast<float>(c.lo + (c.hi - c.lo) * u.data[(r % o.starts) * c.size + i])
+                                : (c.default_values.empty() ? 0.0f : c.default_values[static_cast<size_t>(i)]);
+        req.codes[c.name] = values;
+    }
+
+    // Snapshot steps: k evenly spaced from 0 to steps.
+    std::vector<int64_t> snap_steps;
+    const int64_t k = std::max<int64_t>(2, o.snapshots);
+    for (int64_t j = 0; j < k; ++j) {
+        const int64_t s = static_cast<int64_t>(std::llround(static_cast<double>(j) * o.steps / static_cast<double>(k - 1)));
+        if (snap_steps.empty() || s != snap_steps.back()) snap_steps.push_back(s);
+    }
+    const int64_t per = objective.per_image();
+    std::vector<std::vector<float>> snaps(snap_steps.size());
+    std::vector<std::vector<double>> history(static_cast<size_t>(rows), std::vector<double>(static_cast<size_t>(o.steps + 1)));
+    std::vector<ProjectLoss> first;
+    auto record = [&](int64_t step, const std::vector<ProjectLoss>& losses, const Tensor* images) {
+        for (int64_t r = 0; r < rows; ++r) history[static_cast<size_t>(r)][static_cast<size_t>(step)] = losses[static_cast<size_t>(r)].total;
+        const auto at = std::find(snap_steps.begin(), snap_steps.end(), step);
+        if (at != snap_steps.end() && images) snaps[static_cast<size_t>(at - snap_steps.begin())] = images->data;
+    };
+
+    AdamBlock adam_z(req.z->data.size());
+    std::vector<AdamBlock> adam_c;
+    for (const InputInfo* c : continuous) adam_c.emplace_back(req.codes[c->name].size());
+    for (int64_t step = 0; step < o.steps; ++step) {
+        GenerateGradients g;
+        const std::vector<ProjectLoss> losses = objective.evaluate(req, &g);
+        if (step == 0) first = losses;
+        record(step, losses, &g.output);
+        const double lr = learning_rate(o.learning_rate, step, o.steps);
+        adam_z.step(req.z->data, g.z.data, lr, step + 1);
+        for (size_t j = 0; j < continuous.size(); ++j) {
+            const InputInfo& c = *continuous[j];
+            std::vector<float>& values = req.codes[c.name];
+            adam_c[j].step(values, g.codes.at(c.name).data, lr, step + 1);
+            if (c.has_range)
+                for (float& v : values) v = static_cast<float>(std::clamp<double>(v, c.lo, c.hi));
+        }
+        if (progress) progress(step + 1, o.steps);
+    }
+    {
+        const Tensor images = generator.generate(req);
+        std::vector<ProjectLoss> losses;
+        GenerateRequest again = req;
+        losses = objective.evaluate(again, nullptr);
+        record(o.steps, losses, &images);
+    }
+
+    // The winner: the lowest final loss (the first of equals).
+    int64_t best = 0;
+    for (int64_t r = 1; r < rows; ++r)
+        if (history[static_cast<size_t>(r)].back() < history[static_cast<size_t>(best)].back()) best = r;
+
+    ProjectResult result;
+    GenerateRequest& out = result.request;
+    out.net = net;
+    out.count = 1;
+    out.z = Tensor({1, dz}, std::vector<float>(req.z->data.begin() + best * dz, req.z->data.begin() + (best + 1) * dz));
+    if (!req.labels.empty()) out.labels = {req.labels[static_cast<size_t>(best)]};
+    for (const auto& [name, values] : req.codes) {
+        if (fixed.count(name)) {
+            out.codes[name] = values;
+            continue;
+        }
+        const int64_t size = static_cast<int64_t>(values.size()) / rows;
+        out.codes[name].assign(values.begin() + best * size, values.begin() + (best + 1) * size);
+    }
+    result.image = generator.generate(out);
+    result.final = objective.evaluate(out, nullptr).front();
+    result.initial = first[static_cast<size_t>(best)];
+    result.losses = history[static_cast<size_t>(best)];
+    result.losses.back() = result.final.total;
+    result.start = best % o.starts;
+    result.snapshot_steps = snap_steps;
+    const std::vector<int64_t>& shape = objective.image_shape();
+    result.snapshots = Tensor::zeros({static_cast<int64_t>(snap_steps.size()), shape[0], shape[1], shape[2]});
+    for (size_t j = 0; j < snap_steps.size(); ++j)
+        std::copy_n(snaps[j].begin() + best * per, per, result.snapshots.data.begin() + static_cast<int64_t>(j) * per);
+    std::copy(result.image.data.begin(), result.image.data.end(), result.snapshots.data.end() - per);  // the last: the image
+    for (int64_t c = 0; c < candidates; ++c) {
+        ProjectResult::Candidate cand;
+        for (size_t j = 0; j < discrete.size(); ++j) {
+            const int64_t v = candidate_value(c, j);
+            if (discrete[j].input->kind == InputKind::Label) cand.label = v;
+            else cand.categories[discrete[j].input->name] = v;
+        }
+        cand.loss = history[static_cast<size_t>(c * o.starts)].back();
+        for (int64_t s = 1; s < o.starts; ++s) cand.loss = std::min(cand.loss, history[static_cast<size_t>(c * o.starts + s)].back());
+        result.candidates.push_back(cand);
+    }
+    return result;
+}
+
+}  // namespace ganzoo
