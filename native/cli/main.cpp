@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
     cli::add_eval(app);
     cli::add_translate(app);
     cli::add_serve(app);
+    cli::add_project(app);
     try {
         if (argc > 1 && argv[1][0] != '-' && !known_command(app, argv[1])) return 2;
         app.parse(argc, argv);

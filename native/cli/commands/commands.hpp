@@ -19,5 +19,10 @@ void add_train_classifier(CLI::App& app, const Invocation& invocation); // train
 void add_eval(CLI::App& app);                                           // eval           (eval.cpp)
 void add_translate(CLI::App& app);                                      // translate      (translate.cpp)
 void add_serve(CLI::App& app);                                          // serve          (serve.cpp)
+void add_project(CLI::App& app);                                        // project        (project.cpp)
+
+// `sample FILE --z DIR/projection.json` (project.cpp): the request that draws the image `project`
+// found, one sample, after checking that the projection was made with this model file.
+GenerateRequest read_projection(const std::string& model_file, const Model& model, const std::string& path);
 
 }  // namespace ganzoo::cli

@@ -2,6 +2,7 @@
 // core's grid planner (ganzoo/grid.hpp), exactly as the studio and the web page lay them out.
 //   sample FILE [--seed S] [-n N]              a grid of samples 0..N-1 of seed S
 //   sample FILE --seeds 0-63,100 [--outdir D]  samples of many seeds: one grid, or one file each
+//   sample FILE --z DIR/projection.json        the one image `ganzoo project` found (its z, label, codes)
 //   interpolate FILE --from 7:0 --to 7:1       a walk between two samples (seed:index), as a
 //                                              strip, and as an animated GIF with --gif
 #include <cerrno>
@@ -24,7 +25,7 @@ namespace {
 constexpr int64_t kMaxImages = 4096;  // one command's images, as -n's range
 
 struct SampleOptions {
-    std::string file, out = "grid.png", sweep, net = "G", seeds, outdir;
+    std::string file, out = "grid.png", sweep, net = "G", seeds, outdir, z;
     uint64_t seed = 0;
     int64_t count = 0, first = 0, label = -1, columns = 0, scale = 1;  // count 0: 64, or 1 per seed
     float trunc = 1.0f;
@@ -170,6 +171,12 @@ void run_sample(const SampleOptions& o) {
     if (o.outdir.empty()) image_format(o.out);
     const Model model = load_model_file(o.file);
     const ModelInfo& info = model.info();
+    if (!o.z.empty()) {  // exactly the projected image: its inputs, one sample, no truncation
+        const GenerateRequest request = read_projection(o.file, model, o.z);
+        write_grid_image(o.out, tile_grid(model.generate(request), info.range_lo, info.range_hi, 1), static_cast<int>(o.scale));
+        std::printf("wrote %s: the image of %s's inputs (net %s)\n", o.out.c_str(), o.z.c_str(), request.net.c_str());
+        return;
+    }
     GridRequest g;
     g.net = generator_net(model, o.file, o.net);
     g.seed = o.seed;
@@ -316,6 +323,10 @@ void add_sample(CLI::App& app) {
     cmd->add_option("--scale", o->scale, "enlarge the images N times (nearest neighbour)")->check(CLI::Range(1, 16));
     cmd->add_option("--net", o->net, "the graph to run (default G; ProGAN also has G_4x4, G_8x8, G_16x16)");
     cmd->add_option("-o,--output", o->out, "the grid: .png (default grid.png), or .jpg/.jpeg for JPEG");
+    auto* z = cmd->add_option("--z", o->z, "DIR/projection.json of `ganzoo project`: draw exactly that image (its z, label and codes)")
+                  ->check(CLI::ExistingFile);
+    for (const char* other : {"--seed", "--seeds", "--outdir", "-n", "--first", "--trunc", "--label", "--code", "--sweep", "--columns", "--net"})
+        z->excludes(cmd->get_option(other));
     cmd->callback([o] { run_sample(*o); });
 
     auto* icmd = app.add_subcommand("interpolate", "a walk between two samples through the inference core: a strip, or an animated GIF");
