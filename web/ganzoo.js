@@ -1,5 +1,5 @@
-// ganzoo in the browser: load a ganzoo .safetensors model and sample it in a Web Worker, through
-// the same core as the CLI. The API's reference is docs/api.md:
+// ganzoo in the browser: load a .safetensors model and sample it in a Web Worker, through the
+// CLI's core. Reference: docs/api.md:
 //   const m = await (await import('./ganzoo.js')).load('models/dcgan.safetensors');
 //   const r = await m.generate({seed: 7, count: 64});
 
@@ -16,12 +16,11 @@ let nextId = 1;
 const pending = new Map();
 
 function startWorker() {
-  // A worker script must be same-origin with the page: when ganzoo.js is served from
-  // another origin (the widget on someone else's page), start it from a blob: module that
-  // imports the real one (which needs CORS headers on our files).
+  // A worker script must be same-origin with the page: served from another origin (the widget
+  // on someone else's page), start a blob: module importing it (needs CORS headers on our files).
   const sameOrigin = typeof location !== 'undefined' && WORKER_URL.origin === location.origin;
-  // The threaded core needs SharedArrayBuffer (a cross-origin isolated page) and starts its
-  // own Workers from our URL (so same-origin only).
+  // The threaded core needs SharedArrayBuffer (a cross-origin isolated page) and starts
+  // Workers from our URL (same-origin only).
   const threaded = sameOrigin && globalThis.crossOriginIsolated === true;
   const url = sameOrigin
     ? new URL(threaded ? '?threads=1' : '', WORKER_URL)
@@ -82,7 +81,7 @@ export function toRgba(floats, [count, channels, height, width], [lo, hi]) {
 /** The generated images: `count` images of `channels`×`height`×`width` (`shape` [N, C, H, W]
  *  from the core; a ProGAN stage's images are smaller than info.image). `floats` are the core's
  *  output (NCHW, in info.range); `rgba` (ImageData-ready bytes of all images, [N, H, W, 4]) is
- *  made from them the first time it is read. */
+ *  made from them when first read. */
 export class Images {
   constructor(info, { floats, rgba, ms, shape }) {
     const [channels, height, width] = shape && shape[2] > 0 ? shape.slice(1) : info.image;
@@ -101,7 +100,7 @@ export class Images {
     const n = this.width * this.height * 4;
     return this.rgba.subarray(i * n, (i + 1) * n);
   }
-  /** Image i as an ImageData (copied; ImageData needs its own buffer offset 0). */
+  /** Image i as an ImageData (copied: ImageData needs its own buffer). */
   imageData(i) {
     return new ImageData(new Uint8ClampedArray(this.pixels(i)), this.width, this.height);
   }
@@ -138,14 +137,14 @@ export class Model {
     this.threads = threads;  // threads one generate() may use
   }
 
-  // Labels and codes as given: the core refuses a missing one.
+  // Labels and codes as given (the core refuses a missing one).
   _conditions(request, label, codes) {
     if (label !== undefined && label !== null) request.labels = Array.isArray(label) ? label : [label];
     if (codes && Object.keys(codes).length) request.codes = codes;
     return request;
   }
 
-  /** The net names of the file, in name order (the core's order). */
+  /** The net names of the file, in the core's (name) order. */
   get nets() { return this.info.nets.map((n) => n.name); }
   /** A net {name, inputs, output} of the file, or undefined. */
   net(name) { return this.info.nets.find((n) => n.name === name); }
@@ -198,8 +197,8 @@ export class Model {
     return new Images(this.info, await call('interpolate', { type: 'generate', handle: this.handle, request }));
   }
 
-  // A domain's held-out examples (info.domains) as floats [N, C, H, W]: v/127.5 − 1, as the core's
-  // example_images (docs/format.md), and their bytes and count.
+  // A domain's held-out examples (info.domains) as floats [N, C, H, W]: v/127.5 − 1, as the
+  // core's example_images (docs/format.md), their bytes and count.
   _examples(domain, what) {
     if (!this.domains) throw new GanzooError(`${what}: model '${this.info.name}' (${this.info.family}) is not an image-to-image model (no nets G_AB and G_BA on inputs.image.domains)`);
     if (domain !== 'A' && domain !== 'B') throw new GanzooError(`${what}: domain must be 'A' or 'B', got ${JSON.stringify(domain)}`);
@@ -258,13 +257,16 @@ export class Model {
     return { input: part(0), translated: part(1), cycled: part(2), direction, from, to, count, ms: r.ms, msPerImage: r.ms / count };
   }
 
+  /** The projection of an image (docs/api.md): web/ganzoo-project.js, loaded on first use. */
+  async project(o) { return (await import('./ganzoo-project.js')).project(this, o); }
+
   /** Frees the model's memory in the worker. */
   dispose() {
     return call('dispose', { type: 'free', handle: this.handle });
   }
 }
 
-// Far above any model of the zoo, far below the core's heap (2 GiB for all models of a page).
+// Far above any model of the zoo, far below the core's heap (2 GiB for a page's models).
 export const DEFAULT_MAX_BYTES = 256 * 1048576, DEFAULT_TIMEOUT_MS = 30000;
 
 /** Loads a model from a URL (string or URL) or from bytes (ArrayBuffer / typed array):

@@ -367,7 +367,12 @@ ProjectResult project(const Model& generator, const Tensor& target, const Projec
             if (c.has_range)
                 for (float& v : values) v = static_cast<float>(std::clamp<double>(v, c.lo, c.hi));
         }
-        if (progress) progress(step + 1, o.steps);
+        if (progress) {
+            size_t low = 0;
+            for (size_t r = 1; r < losses.size(); ++r)
+                if (losses[r].total < losses[low].total) low = r;
+            progress(step + 1, o.steps, losses[low].total, g.output.data.data() + static_cast<int64_t>(low) * per);
+        }
     }
     {
         const Tensor images = generator.generate(req);

@@ -85,8 +85,9 @@ struct ProjectResult {
     std::vector<Candidate> candidates;
 };
 
-// Called after every step with (steps done, steps).
-using ProjectProgress = std::function<void(int64_t done, int64_t total)>;
+// Called after every step with (steps done, steps, the lowest total loss over the rows at the
+// step just taken, that row's image: C·H·W floats, valid during the call): a live view.
+using ProjectProgress = std::function<void(int64_t done, int64_t total, double loss, const float* image)>;
 
 // Projects `target` ([1, C, H, W] or [C, H, W] in the model's info().range) onto `generator`'s
 // latent. `classifier` (a model with a net "features" on "image", as `ganzoo train-classifier`

@@ -1,0 +1,110 @@
+// Projection in the browser (docs/api.md, m.project; docs/projection.md): the on-demand projection
+// core (web/ganzoo-project-core.wasm, loaded by web/ganzoo-project-worker.js) gives the z that
+// `ganzoo project` gives natively for the same image and options, reports its progress, redraws
+// the projected image, interpolates from it, refuses CycleGAN in one line; the page's "Project an
+// image" panel projects a drawing as the CLI projects the same 28×28 PNG. The sampling download
+// (api_test.mjs) never includes any of it.   node tests/web/project_test.mjs [fixtures.mjs's options]
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fx, ganzoo, greyPng, openPage, waitReady, shipped, MODEL_QS } from './fixtures.mjs';
+
+// Native (x86-64, -O3 Eigen) and wasm (SIMD128) floats part in the last bits of the sums, and
+// 20 Adam steps carry that along: z is compared to this absolute tolerance (docs/api.md says the
+// measured difference).
+const Z_TOLERANCE = 1e-3;
+const OPTIONS = { steps: 20, seed: 5, starts: 2 };
+
+// A known 28×28 target: a bright ring on black (a shape the DCGAN can roughly draw: a bag).
+function ringPixels() {
+  const p = new Uint8Array(28 * 28);
+  for (let y = 0; y < 28; y++)
+    for (let x = 0; x < 28; x++) {
+      const r = Math.hypot(x - 13.5, y - 13.5);
+      p[y * 28 + x] = r > 6 && r < 11 ? 230 : r <= 6 ? 60 : 0;
+    }
+  return p;
+}
+
+// `ganzoo project FILE --target PNG` with OPTIONS: projection.json.
+function nativeProjection(model, png, extra = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'ganzoo-project-'));
+  try {
+    writeFileSync(join(dir, 'target.png'), png);
+    ganzoo('project', model, '--target', join(dir, 'target.png'), '--steps', String(OPTIONS.steps), '--seed', String(OPTIONS.seed),
+           '--starts', String(OPTIONS.starts), ...extra, '-o', join(dir, 'out'));
+    return JSON.parse(readFileSync(join(dir, 'out/projection.json'), 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const maxAbs = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+export function assertSameProjection(web, native, what) {
+  assert.equal(web.z.length, native.z.length, `${what}: z's size`);
+  const dz = maxAbs(web.z, native.z);
+  console.log(`  ${what}: |z_wasm − z_native|max = ${dz.toExponential(2)} (tolerance ${Z_TOLERANCE}), final loss ${web.loss.final.total.toPrecision(6)} vs ${native.loss.final.total.toPrecision(6)}`);
+  assert.ok(dz <= Z_TOLERANCE, `${what}: z differs from the CLI's by ${dz} (> ${Z_TOLERANCE})`);
+  assert.equal(web.start, native.start, `${what}: the winning start`);
+  assert.equal(web.label ?? null, native.label ?? null, `${what}: the label`);
+  assert.ok(Math.abs(web.loss.final.total - native.loss.final.total) <= 1e-3 * Math.max(1, native.loss.final.total), `${what}: the final loss`);
+  // Projection must have moved z: the loss fell from its start.
+  assert.ok(web.loss.final.total < 0.8 * web.loss.initial.total, `${what}: the loss did not fall (${web.loss.initial.total} -> ${web.loss.final.total})`);
+}
+
+test('m.project on the shipped DCGAN gives the CLI\'s z for the same image and options, with progress', async () => {
+  const pixels = ringPixels(), png = greyPng(28, 28, pixels);
+  writeFileSync(join(fx.files, 'ring.png'), png);
+  const native = nativeProjection(shipped('dcgan.safetensors'), png);
+  const { page, problems } = await openPage(`${fx.web.url}embed.html`);
+  const web = await page.evaluate(async (options) => {
+    const g = await import('/ganzoo.js');
+    const m = await g.load('/models/dcgan.safetensors');
+    const img = new Image();
+    img.src = '/test-files/ring.png';
+    await img.decode();
+    const steps = [];
+    const r = await m.project({ image: img, ...options, onProgress: (p) => steps.push([p.step, p.steps, p.loss, p.image.count]) });
+    // The projected z redraws the image through the projection core's interpolation (t = 0).
+    const walk = await r.interpolate({ to: 7, steps: 3 });
+    const floats = Array.from(r.image.floats), first = Array.from(walk.floats.subarray(0, floats.length));
+    const again = await m.project({ image: r.target.floats, ...options, perceptual: false });
+    return { z: r.z, label: r.label, start: r.start, loss: r.loss, losses: r.losses, steps, walkCount: walk.count,
+             redraw: first.reduce((m, v, i) => Math.max(m, Math.abs(v - floats[i])), 0), noPerceptual: again.loss.final.perceptual,
+             targetMax: Math.max(...r.target.floats) };
+  }, OPTIONS);
+  assertSameProjection(web, native, 'dcgan, ring, 20 steps × 2 starts');
+  assert.equal(web.steps.length, OPTIONS.steps, 'one progress report per step');
+  assert.deepEqual(web.steps.map((s) => s[0]), Array.from({ length: OPTIONS.steps }, (_, i) => i + 1));
+  assert.ok(web.steps.every((s) => s[1] === OPTIONS.steps && s[3] === 1 && Number.isFinite(s[2])));
+  assert.equal(web.losses.length, OPTIONS.steps + 1);
+  assert.equal(web.walkCount, 3);
+  assert.ok(web.redraw <= 1e-5, `the interpolation's first frame is the projected image (${web.redraw})`);
+  assert.equal(web.noPerceptual, 0, 'perceptual: false leaves the classifier out');
+  assert.ok(Math.abs(web.targetMax - (230 / 255 * 2 - 1)) < 1e-6, 'the image in the model\'s range');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('m.project on a cGAN with a fixed label matches the CLI; CycleGAN is refused in one line', async (t) => {
+  const png = greyPng(28, 28, ringPixels());
+  const native = nativeProjection(shipped('cgan.safetensors'), png, ['--label', '8']);
+  const { page } = await openPage(`${fx.web.url}embed.html`);
+  const out = await page.evaluate(async (options) => {
+    const g = await import('/ganzoo.js');
+    const m = await g.load('/models/cgan.safetensors');
+    const img = new Image();
+    img.src = '/test-files/ring.png';
+    await img.decode();
+    const r = await m.project({ image: img, ...options, label: 8 });
+    const c = await g.load('/models/cyclegan.safetensors');
+    const refusal = await c.project({ image: new Float32Array(3 * 28 * 28) }).then(() => 'no error', (e) => `${e.name}: ${e.message}`);
+    return { web: { z: r.z, label: r.label, start: r.start, loss: r.loss }, refusal };
+  }, OPTIONS);
+  assertSameProjection(out.web, native, 'cgan, label 8');
+  assert.match(out.refusal, /^GanzooError: project: model '.*' translates images \(nets G_AB, G_BA: CycleGAN-shaped\) and has no latent z to project onto$/);
+  await page.close();
+});
