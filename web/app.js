@@ -163,7 +163,7 @@ async function selectModel(value, { keep = false } = {}) {
   state.view = model.domains ? 'translate' : 'sample';
   document.body.dataset.view = state.view;
   $('translate').hidden = state.view !== 'translate';
-  document.querySelectorAll('.samples, .walk').forEach((e) => { e.hidden = state.view !== 'sample'; });
+  document.querySelectorAll('.samples, .walk, .project').forEach((e) => { e.hidden = state.view !== 'sample'; });
   describeModel(state.model.info);
   if (state.view === 'translate') {
     await setupTranslate(model).catch((e) => showError(e.message));
@@ -591,6 +591,9 @@ async function main() {
   select.replaceChildren(...models.map((m) => new Option(m.name, m.url)));
   select.addEventListener('change', () => selectModel(select.value));
   requestAnimationFrame(animate);
+  import('./project-panel.js').then((p) => p.setupProject({
+    model: () => (state.view === 'sample' ? state.model : null), cellAt: (i) => cell(i), onError: (m) => showError(m, 'Projection:'),
+  })).catch((e) => showError(e.message));
   await selectModel(models[0].url);
   if (urlProblem) showError(urlProblem, 'URL:', 'info');
 }

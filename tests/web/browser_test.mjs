@@ -6,6 +6,7 @@
 //   errors_test.mjs   every bad model file: a visible error in the page and the widget
 //   members_test.mjs  ProGAN's stages and CycleGAN's translations, page and widget
 //   truncation_test.mjs  the truncation trick in the API, the page and the widget: `--trunc`'s pixels
+//   project_test.mjs  m.project and the page's projection panel: the CLI's z (ganzoo project)
 //   baseline_test.mjs the below-baseline notices of the page and the widget, from the manifest
 //   serve_test.mjs    the test server's command line: --help, bad options (no browser)
 //   node tests/web/browser_test.mjs --ganzoo build/native/bin/ganzoo --model web/models/dcgan.safetensors
@@ -19,4 +20,5 @@ import './errors_test.mjs';
 import './members_test.mjs';
 import './truncation_test.mjs';
 import './baseline_test.mjs';
+import './project_test.mjs';
 import './serve_test.mjs';
