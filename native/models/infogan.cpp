@@ -64,7 +64,7 @@ public:
                 {"lambda_cont", 0.1},   {"learn_std", false}, {"lr", 2e-4},       {"lr_g", 1e-3},
                 {"beta1", 0.5},         {"beta2", 0.999},     {"batch", 128},     {"sample_count", 100},
                 {"g_hidden", cuda ? 1024 : 0}, {"d_hidden", cuda ? 1024 : 128},
-                {"z_std", 1.0}};
+                {"z_std", 1.0}, {"ema", 0.999}};  // ema: the average won at both z_std (docs/averaging.md)
     }
 
     void build(const json& config, const ImageShape& shape, int64_t /*num_classes*/, torch::Device device) override {
