@@ -12,7 +12,7 @@
 
 namespace ganzoo::studio {
 
-App::App(Options o) : options(std::move(o)), worker(platform::has_threads()) { store.remember = options.remember; }
+App::App(Options o) : options(std::move(o)), worker(platform::has_threads()), projector(platform::has_threads()) { store.remember = options.remember; }
 
 void App::start() {
     store.location = platform::settings_location(options.ini);
@@ -49,7 +49,10 @@ void App::update() {
 
     if (follow) follow->tick();
     if (!worker.threaded()) worker.pump(8.0);  // the browser's share of generation this frame
+    // A projection is one core call: in the browser it runs to its end within this frame.
+    if (!projector.threaded() && proj.running) projector.pump(8.0);
     collect_results();
+    collect_projection();
     if (walking && loaded && !loaded->stages.empty()) {
         walk_t += settings.walk_speed * std::min(ms, 100.0) / 1000.0;
         if (!worker.busy()) dirty[kGrid] = true;
@@ -209,16 +212,30 @@ void App::submit_interp() {
         return ganzoo::Tensor({1, dim}, std::vector<float>(grid_z.data.begin() + i * dim, grid_z.data.begin() + (i + 1) * dim));
     };
     const int64_t frames = settings.interp_frames;
-    const ganzoo::Tensor z = ganzoo::interpolate(row(a), row(b), frames,
+    // From the projection (the Project panel's z, label and codes) to the focus cell, or between
+    // two cells; endpoint A's label and codes hold along the strip.
+    const bool projected = proj.interp_from && proj.result && proj.result_model == loaded->model;
+    const ganzoo::Tensor from = projected ? *proj.result->request.z : row(a);
+    const ganzoo::Tensor z = ganzoo::interpolate(from, row(projected ? std::min<int>(focus, static_cast<int>(n) - 1) : b), frames,
                                                  settings.slerp ? ganzoo::InterpolationMode::Slerp : ganzoo::InterpolationMode::Lerp);
     std::vector<int64_t> labels;
-    if (!grid_labels.empty()) labels.assign(static_cast<size_t>(frames), grid_labels[static_cast<size_t>(a)]);
     std::map<std::string, std::vector<float>> codes;
     std::map<std::string, int64_t> sizes;
-    for (const auto& [name, all] : grid_codes) {  // endpoint A's codes, the same along the strip
-        const int64_t size = loaded->info().input(name)->size;
-        sizes[name] = size;
-        for (int64_t f = 0; f < frames; ++f) codes[name].insert(codes[name].end(), all.begin() + a * size, all.begin() + (a + 1) * size);
+    if (projected) {
+        const ganzoo::GenerateRequest& r = proj.result->request;
+        if (!r.labels.empty()) labels.assign(static_cast<size_t>(frames), r.labels.front());
+        for (const auto& [name, values] : r.codes) {
+            if (!loaded->info().net(stage)->takes(name)) continue;
+            sizes[name] = static_cast<int64_t>(values.size());
+            for (int64_t f = 0; f < frames; ++f) codes[name].insert(codes[name].end(), values.begin(), values.end());
+        }
+    } else {
+        if (!grid_labels.empty()) labels.assign(static_cast<size_t>(frames), grid_labels[static_cast<size_t>(a)]);
+        for (const auto& [name, all] : grid_codes) {
+            const int64_t size = loaded->info().input(name)->size;
+            sizes[name] = size;
+            for (int64_t f = 0; f < frames; ++f) codes[name].insert(codes[name].end(), all.begin() + a * size, all.begin() + (a + 1) * size);
+        }
     }
     Job job;
     job.model = loaded->model;

@@ -2,11 +2,15 @@
 //   app.cpp      generation requests (the grid, interpolation, CycleGAN) and the per-frame update
 //   models.cpp   the model list and loading a model
 //   panels.cpp   the Dear ImGui windows and the shortcuts
+//   project_panel.cpp  the Project panel: a target image onto the model's latent (ganzoo::project)
 //   script.cpp   the scripted automation (what the tests drive), the state it reports, --bench
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <mutex>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +22,7 @@
 #include "atlas.hpp"
 #include "follow.hpp"
 #include "ganzoo/grid.hpp"
+#include "ganzoo/project.hpp"
 #include "imgui.h"
 #include "imgui_internal.h"  // ImGui::MarkIniSettingsDirty: a setting changed, the .ini is saved
 #include "loaded_model.hpp"
@@ -38,6 +43,48 @@ struct ModelEntry {
 
 struct Tracked {
     ImVec2 min, max;
+};
+
+// A projection while it runs: what its progress callback (on the projector's thread) leaves for
+// the UI, and the flag that stops it (the callback throws; the model changed, or a new run).
+struct ProjectRun {
+    std::mutex mu;
+    int64_t done = 0, total = 0;
+    double loss = 0;
+    std::vector<float> image;   // the best row's image at the last step (C·H·W)
+    std::vector<float> losses;  // that lowest loss, step by step
+    bool fresh = false;         // image changed since the UI last drew it
+    std::optional<ganzoo::ProjectResult> result;
+    std::atomic<bool> cancel{false};
+};
+
+// The Project panel's state (project_panel.cpp).
+struct Projection {
+    // The target as the model reads it: its channels × height × width, 8-bit (0 black); drawn on
+    // by the canvas, replaced by a loaded file (converted as `ganzoo project --target` does).
+    int channels = 0, height = 0, width = 0;
+    std::vector<uint8_t> target;
+    std::string path, note;  // the file typed in (or dropped); what loading it said
+    int steps = 300, starts = 4;
+    uint64_t seed = 0;
+    bool perceptual = true;
+    // The classifier for the perceptual term: <models folder>/classifier.safetensors, read once.
+    enum { kNotAsked, kFetching, kReady, kMissing } classifier_state = kNotAsked;
+    std::shared_ptr<const ganzoo::Model> classifier;
+    std::string classifier_note;
+    std::shared_ptr<ProjectRun> run;  // the run on the projector (or the last one)
+    uint64_t submitted = 0;
+    bool running = false;
+    std::string error;
+    // The last result, for the model it was made with: its request (z, label, codes) and image.
+    std::optional<ganzoo::ProjectResult> result;
+    std::shared_ptr<const ganzoo::Model> result_model;
+    bool used_classifier = false;
+    Images live, done;  // the images shown: live during the run, the result after
+    std::vector<float> losses;
+    double loss = 0;
+    int64_t steps_done = 0, steps_total = 0;
+    bool interp_from = false;  // the interpolation strip runs from the projected z to the focus cell
 };
 
 struct App {
@@ -78,9 +125,11 @@ struct App {
     int domain = 0, example = 0;
 
     Worker worker;
+    Worker projector;  // the projection's own worker (threaded natively, pumped in the browser)
+    Projection proj;
     Atlas atlas[kSlots];
-    bool dirty[kSlots] = {false, false, false};
-    uint64_t submitted[kSlots] = {0, 0, 0};
+    bool dirty[kSlots] = {};
+    uint64_t submitted[kSlots] = {};
     int generations = 0;  // grid results shown
     double gen_ms_per_image = 0, gen_ms_total = 0;
 
@@ -90,7 +139,7 @@ struct App {
     int frame = 0;
 
     // UI
-    bool show_help = false, show_card = true, show_interp = true;
+    bool show_help = false, show_card = true, show_interp = true, show_project = true;
     std::map<std::string, Tracked> tracked;
 
     // Script, bench
@@ -171,6 +220,20 @@ struct App {
     const json& manifest_baseline() const;  // its manifest's baseline, or null
     void ui_help();
     void ui_live(ImVec2 pos, ImVec2 size);
+
+    // ---- project_panel.cpp ---------------------------------------------------------------------
+    void ui_project(ImVec2 pos, ImVec2 size);
+    void fetch_classifier();
+    // The target for the model on screen: a blank canvas of its size unless one of that size is there.
+    void fit_target();
+    // Reads an image file as the target (natively; false with proj.note saying why).
+    bool load_target(const std::string& path);
+    void on_drop(const std::string& path);  // a file dropped on the window
+    // Starts a projection of the target (false with proj.error saying why it cannot).
+    bool start_projection();
+    void stop_projection();  // the model changed: the run stops, its result is dropped
+    void collect_projection();
+    json projection_json() const;  // z, label, codes and losses of the last result (zdump:, state)
 
     // ---- script.cpp ----------------------------------------------------------------------------
     void load_script();  // --script, with --screenshot's shorthand around it

@@ -32,6 +32,11 @@ void on_key(GLFWwindow*, int key, int, int action, int) {
     if (g_app && action == GLFW_PRESS) g_app->taps.push_back(key);
 }
 
+// A file dropped on the window: the Project panel's target (the first one, when several).
+void on_drop(GLFWwindow*, int count, const char** paths) {
+    if (g_app && count > 0) g_app->on_drop(paths[0]);
+}
+
 void frame() {
     App& app = *g_app;
     if (const auto ratio = platform::fit_window(g_window); ratio && app.options.scale == 0 && std::fabs(*ratio - app.scale) > 0.01f)
@@ -91,6 +96,7 @@ bool open_window(App& app) {
     ganzoo::studio::register_settings(app.settings);
     app.start();
     glfwSetKeyCallback(g_window, on_key);
+    glfwSetDropCallback(g_window, on_drop);
     ImGui_ImplGlfw_InitForOpenGL(g_window, true);
     ImGui_ImplOpenGL3_Init(glsl);
     return true;

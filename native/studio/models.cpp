@@ -201,8 +201,11 @@ void App::show_model(int index, LoadedModel m, bool keep_view) {
     if (!keep_view || focus_z.size() != static_cast<size_t>(z_dim())) focus_edited = false;
     for (int s = 0; s < kSlots; ++s) {
         if (!same_kind) atlas[s].images = Images{};
-        dirty[s] = true;
+        dirty[s] = s != kProject;  // a projection is asked for by the user, never redone
     }
+    // A projection belongs to the weights it ran on: any new model (a new snapshot too) stops it.
+    stop_projection();
+    fit_target();
 }
 
 }  // namespace ganzoo::studio

@@ -34,6 +34,7 @@ void App::shortcuts() {
     if (pressed(GLFW_KEY_H, false) || pressed(GLFW_KEY_F1, false)) show_help = !show_help;
     if (pressed(GLFW_KEY_I, false)) show_interp = !show_interp;
     if (pressed(GLFW_KEY_M, false)) show_card = !show_card;
+    if (pressed(GLFW_KEY_P, false)) show_project = !show_project;
     if (pressed(GLFW_KEY_S, false) && atlas[kGrid].ready()) save_cell(atlas[kGrid].images, focus, "cell");
 }
 
@@ -42,6 +43,7 @@ void App::ui_menu() {
     if (ImGui::BeginMenu("View")) {
         ImGui::MenuItem("Model card", "M", &show_card);
         ImGui::MenuItem("Interpolation", "I", &show_interp);
+        ImGui::MenuItem("Project", "P", &show_project);
         ImGui::MenuItem("Help", "H", &show_help);
         ImGui::EndMenu();
     }
@@ -276,7 +278,13 @@ void App::ui_interp(ImVec2 pos, ImVec2 size) {
     ImGui::SetNextWindowPos(pos, ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowSize(size, ImGuiCond_FirstUseEver);
     ImGui::Begin("Interpolation", &show_interp, ImGuiWindowFlags_HorizontalScrollbar);
-    ImGui::Text("from cell %d (A) to cell %d (B): right-click a cell to pick", pick_a, pick_b);
+    if (proj.interp_from && proj.result) {
+        ImGui::Text("from the projection (A) to cell %d (B, the focus cell)", focus);
+        ImGui::SameLine();
+        if (ImGui::SmallButton("cells")) proj.interp_from = false, dirty[kInterp] = true;
+    } else {
+        ImGui::Text("from cell %d (A) to cell %d (B): right-click a cell to pick", pick_a, pick_b);
+    }
     int mode = settings.slerp ? 1 : 0;
     if (ImGui::RadioButton("lerp", &mode, 0)) settings.slerp = false, dirty[kInterp] = true;
     ImGui::SameLine();
@@ -419,6 +427,7 @@ void App::ui_help() {
         {"Space", "start / stop the random walk"}, {"+ / -, Ctrl+wheel", "zoom the grid"},
         {"Page Up / Down", "previous / next model"}, {"S", "save the selected cell as PNG"},
         {"I", "show / hide interpolation"}, {"M", "show / hide the model card"},
+        {"P", "show / hide the Project panel"},
         {"H or F1", "show / hide this help"},
     };
     if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
@@ -515,7 +524,9 @@ void App::build_ui() {
     ui_interp(ImVec2(left_w, top + (d.y - top) * 0.7f), ImVec2(mid_w, (d.y - top) * 0.3f));
     const float right_w = d.x - left_w - mid_w, live_h = follow ? (d.y - top) * 0.35f : 0;
     if (follow) ui_live(ImVec2(left_w + mid_w, top), ImVec2(right_w, live_h));
-    ui_card(ImVec2(left_w + mid_w, top + live_h), ImVec2(right_w, d.y - top - live_h));
+    const float card_h = (d.y - top - live_h) * 0.4f;
+    ui_card(ImVec2(left_w + mid_w, top + live_h), ImVec2(right_w, card_h));
+    ui_project(ImVec2(left_w + mid_w, top + live_h + card_h), ImVec2(right_w, d.y - top - live_h - card_h));
     ui_help();
     shortcuts();
 }

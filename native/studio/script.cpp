@@ -11,6 +11,11 @@
 //   strip:PNG       (native) the interpolation's frames as the core made them, side by side, 1:1
 //   follow:WHAT     (--follow) until the followed run has: snapshots=N loaded, failures=N loads
 //                   failed, state=S in its status (missing, waiting, training, finished, ...)
+//   target:PATH     (native) the Project panel's target: an image file, read as `ganzoo project
+//                   --target` reads it
+//   project:K=V,..  a projection of the target, options steps, seed, starts, perceptual (0/1);
+//                   `wait` waits for its end
+//   zdump:JSON      the last projection's z, label, codes and losses (as projection.json has them)
 //   quit            exit 0
 // Any command that cannot run (unknown widget, model that fails to load) exits with status 1.
 // Also here: the state the tests read (PNG.json, window.studio) and the --bench measurement.
@@ -41,7 +46,7 @@ void App::load_script() {
 }
 
 bool App::settled() const {
-    if (loading >= 0 || worker.busy()) return false;
+    if (loading >= 0 || worker.busy() || projector.busy() || proj.running) return false;
     for (int s = 0; s < kSlots; ++s)
         if (dirty[s]) return false;
     return true;
@@ -126,6 +131,29 @@ void App::run_script() {
                     std::copy_n(imgs.image(i) + static_cast<size_t>(y) * row, row, side.data() + static_cast<size_t>(y) * all + static_cast<size_t>(i) * row);
             if (imgs.count < 1 || !platform::write_png(arg, side.data(), imgs.width * imgs.count, imgs.height))
                 return fail("script: cannot write the interpolation strip to " + arg);
+        } else if (op == "target") {
+            proj.path = arg;
+            if (!load_target(arg)) return fail("script: target '" + arg + "': " + proj.note);
+        } else if (op == "project") {
+            std::stringstream kvs(arg);
+            for (std::string kv; std::getline(kvs, kv, ',');) {
+                const auto eq = kv.find('=');
+                const std::string k = kv.substr(0, eq);
+                const long long v = eq == std::string::npos ? -1 : std::atoll(kv.c_str() + eq + 1);
+                if (k == "steps" && v >= 1) proj.steps = int(v);
+                else if (k == "seed" && v >= 0) proj.seed = static_cast<uint64_t>(v);
+                else if (k == "starts" && v >= 1 && v <= 64) proj.starts = int(v);
+                else if (k == "perceptual" && (v == 0 || v == 1)) proj.perceptual = v == 1;
+                else if (!kv.empty()) return fail("script: project: cannot set '" + kv + "'");
+            }
+            if (!start_projection()) return fail("script: project: " + proj.error);
+        } else if (op == "zdump") {
+            const json j = projection_json();
+            std::FILE* f = j.contains("z") ? std::fopen(arg.c_str(), "wb") : nullptr;
+            if (!f) return fail("script: cannot dump the projection to " + arg + (j.contains("z") ? "" : " (none yet)"));
+            const std::string text = j.dump(1) + "\n";
+            std::fwrite(text.data(), 1, text.size(), f);
+            std::fclose(f);
         } else if (op == "quit") {
             quit = true;
             return;
@@ -199,6 +227,10 @@ json App::widgets_json() const {
     for (const ModelEntry& e : entries) models.push_back(e.title);
     for (const auto& [path, why] : left_out) unlisted.push_back({{"path", path}, {"why", why}});
     state["models"] = models;
+    json p = projection_json();
+    p.erase("z");  // dumped by zdump:, not in every state
+    p.erase("losses");
+    state["projection"] = p;
     if (loaded) {  // the model card's text, as the window shows it
         const Card card = model_card(*loaded, manifest_entry(), manifest_baseline());
         const auto rows = [](const std::vector<CardRow>& rs) {

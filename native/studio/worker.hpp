@@ -41,7 +41,9 @@ struct Result {
     std::string error;
 };
 
-enum Slot { kGrid = 0, kInterp = 1, kCycle = 2, kSlots = 3 };
+// kProject: the projection (project_panel.cpp), on a Worker of its own so that the grid keeps
+// generating while it runs.
+enum Slot { kGrid = 0, kInterp = 1, kCycle = 2, kProject = 3, kSlots = 4 };
 
 // Threaded: a thread of its own runs the steps. Not threaded (the browser): pump() runs them on
 // the caller's thread within a time budget. A slot's new job replaces its pending or running one
@@ -83,7 +85,7 @@ private:
     mutable std::mutex mu_;
     std::optional<Job> pending_[kSlots];
     std::optional<Result> done_[kSlots];
-    uint64_t latest_[kSlots] = {0, 0, 0};
+    uint64_t latest_[kSlots] = {};
     uint64_t next_id_ = 0;
     std::optional<Active> active_;
     bool running_ = false;

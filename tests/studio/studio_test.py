@@ -30,6 +30,11 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
   - the model list holds only what the studio draws: the classifier, or a file that does not
     load, in the folder is not listed but named with why (the shipped folder, and one without
     a manifest);
+  - the Project panel (with --ganzoo): a 28x28 PNG (`ganzoo sample --seed 3`) loaded as the target
+    and projected with seed 1, 40 steps, 2 starts gives the z of `ganzoo project` with the same
+    options and classifier, bit for bit; the loss fell and the panel reports every step; the
+    interpolation strip then runs from the projected image (`ganzoo sample --z projection.json`)
+    to the focus cell (cell 0); the panel with its images is on screen;
 Exit 0: all pass; 77: skipped (no xvfb-run).
 """
 import argparse
@@ -419,6 +424,54 @@ def truncation_test(args, tmp):
               f'{said}` ({frames} frames, max diff {diff}/255)')
 
 
+def project_test(args, tmp):
+    """The Project panel against `ganzoo project`: the same core, so the same z bit for bit."""
+    if not args.ganzoo:
+        print('skip  the Project panel against ganzoo project (no --ganzoo: built without LibTorch)')
+        return
+    shot = lambda n: os.path.join(tmp, n)
+    model = os.path.join(args.models, 'dcgan.safetensors')
+    target, out = shot('proj-target.png'), shot('proj-cli')
+    subprocess.run([args.ganzoo, 'sample', model, '--seed', '3', '-n', '1', '-o', target], check=True, capture_output=True)
+    subprocess.run([args.ganzoo, 'project', model, '--target', target, '--steps', '40', '--seed', '1', '--starts', '2',
+                    '--classifier', os.path.join(args.models, 'classifier.safetensors'), '-o', out], check=True,
+                   capture_output=True)
+    cli = json.load(open(os.path.join(out, 'projection.json')))
+    script = ';'.join(['wait', f'target:{target}', 'project:steps=40,seed=1,starts=2', 'wait', f'zdump:{shot("proj-z.json")}',
+                       'click:Interpolate from projection', 'wait', f'dump:{shot("proj-cell0.png")}',
+                       f'strip:{shot("proj-strip.png")}', f'shot:{shot("proj.png")}', 'quit'])
+    run_studio(args, args.studio, script, shot('proj.ini'), '--models', args.models, '--model', 'dcgan.safetensors',
+               '--seed', '7', '--no-remember')
+    z = json.load(open(shot('proj-z.json')))
+    state = json.load(open(shot('proj.png.json')))
+    same = z['z'] == cli['z']
+    diff = max(abs(a - b) for a, b in zip(z['z'], cli['z'])) if len(z['z']) == len(cli['z']) else float('inf')
+    check(same and z['perceptual'] and z['start'] == cli['start'],
+          f'the studio\'s projected z = `ganzoo project --steps 40 --seed 1 --starts 2` ({len(z["z"])} values, '
+          f'max |diff| {diff:g}, start {z["start"]} vs {cli["start"]}, perceptual {z["perceptual"]})')
+    check(z['losses'] == cli['losses'] and z['loss']['final'] < 0.5 * z['loss']['initial'],
+          f'its loss fell as the CLI\'s did ({z["loss"]["initial"]:.4g} -> {z["loss"]["final"]:.4g}, '
+          f'CLI {cli["loss"]["initial"]["total"]:.4g} -> {cli["loss"]["final"]["total"]:.4g})')
+    p = state['projection']
+    check(p['steps_done'] == 40 and not p['running'] and p['interpolating'] and p['classifier'] and p['note'].startswith('loaded'),
+          f'the panel reports the run ({p})')
+    w = state['widgets']
+    check(all(k in w for k in ('canvas', 'projection', 'Project', 'loss')), f'the panel is on screen ({sorted(w)})')
+    # The strip: from the projection (what `sample --z projection.json` draws) to cell 0.
+    ref = shot('proj-ref.png')
+    subprocess.run([args.ganzoo, 'sample', model, '--z', os.path.join(out, 'projection.json'), '-o', ref], check=True,
+                   capture_output=True)
+    (sw, sh, srows), (rw, rh, rrows), (cw, chh, crows) = read_png(shot('proj-strip.png')), read_png(ref), read_png(shot('proj-cell0.png'))
+    first = max(abs(srows[y][x][i] - rrows[y][x][i]) for y in range(sh) for x in range(sh) for i in range(3)) \
+        if (rw, rh) == (sh, sh) else 255
+    last = max(abs(srows[y][sw - sh + x][i] - crows[y][x][i]) for y in range(sh) for x in range(sh) for i in range(3)) \
+        if (cw, chh) == (sh, sh) else 255
+    check(first == 0 and last == 0, f'the interpolation runs from the projection to the focus cell (first frame vs '
+          f'`sample --z`: max diff {first}/255, last vs cell 0: {last}/255)')
+    pixels = region(read_png(shot('proj.png'))[2], w['projection'])
+    check(spread(pixels) > 20, f'the projected image is on screen (spread {spread(pixels):.1f})')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--studio', required=True)
@@ -521,6 +574,7 @@ def main():
         truncation_test(args, tmp)
         switch_test(args, tmp)
         follow_test(args, tmp)
+        project_test(args, tmp)
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
             for n in os.listdir(tmp):

@@ -1,0 +1,381 @@
+// The Project panel (docs/studio.md, "Project"): a target image, loaded from a file (natively),
+// dropped on the window or drawn on an enlarged canvas, projected onto the model's latent by the
+// core's ganzoo::project (ganzoo/project.hpp: the code `ganzoo project` and the web page run, so
+// a seed gives the CLI's z bit for bit), on a worker of its own: the image and the loss converge
+// live while the grid stays responsive. The projected z then feeds the interpolation strip (from
+// it to the focus cell).
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "app.hpp"
+#include "ganzoo/image.hpp"
+#include "platform.hpp"
+#ifdef GANZOO_STUDIO_DECODE
+#include "data/dataset.hpp"  // PNG/JPEG/BMP, as `ganzoo project --target` decodes them
+#endif
+
+namespace ganzoo::studio {
+
+namespace {
+
+// The net projected onto and its image shape [C, H, W]: the model's default net (ProGAN's final G).
+const ganzoo::NetInfo* projected_net(const LoadedModel& m) {
+    const ganzoo::NetInfo* net = m.info().net(m.info().default_net());
+    return net && net->takes("z") && net->output_shape.size() == 3 ? net : nullptr;
+}
+
+// Draws C×H×W 8-bit pixels (or RGBA when rgba) as rects of `px` pixels at the cursor: no texture.
+void draw_pixels(ImDrawList* dl, ImVec2 at, float px, int channels, int height, int width, const uint8_t* data, bool rgba) {
+    const size_t plane = static_cast<size_t>(height) * width;
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+            const size_t i = static_cast<size_t>(y) * width + x;
+            int r, g, b;
+            if (rgba) r = data[i * 4], g = data[i * 4 + 1], b = data[i * 4 + 2];
+            else if (channels == 3) r = data[i], g = data[plane + i], b = data[2 * plane + i];
+            else r = g = b = data[i];
+            const ImVec2 a(at.x + x * px, at.y + y * px);
+            dl->AddRectFilled(a, ImVec2(a.x + px, a.y + px), IM_COL32(r, g, b, 255));
+        }
+}
+
+}  // namespace
+
+void App::fetch_classifier() {
+    if (proj.classifier_state != Projection::kNotAsked) return;
+    proj.classifier_state = Projection::kFetching;
+    const std::string where = platform::models_folder(options.models_dir) + "/classifier.safetensors";
+    platform::fetch(where, [this, where](const std::string* bytes, const std::string& why) {
+        if (bytes) {
+            try {
+                proj.classifier = std::make_shared<const ganzoo::Model>(
+                    ganzoo::Model::load(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+                proj.classifier_state = Projection::kReady;
+                return;
+            } catch (const std::exception& e) {
+                proj.classifier_note = where + ": " + e.what();
+            }
+        } else {
+            proj.classifier_note = "no classifier at " + where + (why.empty() ? "" : " (" + why + ")");
+        }
+        proj.classifier_state = Projection::kMissing;
+        proj.classifier_note += ": the loss is pixel MSE + prior only";
+    });
+}
+
+void App::fit_target() {
+    if (!loaded) return;
+    const ganzoo::NetInfo* net = projected_net(*loaded);
+    if (!net) return;
+    fetch_classifier();
+    const int c = static_cast<int>(net->output_shape[0]), h = static_cast<int>(net->output_shape[1]),
+              w = static_cast<int>(net->output_shape[2]);
+    if (c == proj.channels && h == proj.height && w == proj.width && !proj.target.empty()) return;
+    proj.channels = c, proj.height = h, proj.width = w;
+    proj.target.assign(static_cast<size_t>(c) * h * w, 0);
+    proj.note.clear();
+}
+
+bool App::load_target(const std::string& path) {
+    fit_target();
+    if (proj.target.empty()) return proj.note = "pick a model with a latent first", false;
+#ifdef GANZOO_STUDIO_DECODE
+    bool ok = false;
+    platform::fetch(path, [&](const std::string* bytes, const std::string& why) {
+        if (!bytes) return void(proj.note = "cannot read " + path + (why.empty() ? "" : ": " + why));
+        try {
+            if (proj.channels != 1 && proj.channels != 3) throw std::runtime_error("the model's images are neither grey nor RGB");
+            // As `ganzoo project --target` reads it: decoded to the model's channels, centre-cropped
+            // to its aspect ratio and area-averaged to its size when that differs.
+            const auto image = data::decode_image(std::vector<uint8_t>(bytes->begin(), bytes->end()), path, proj.channels);
+            proj.target = ganzoo::area_resize(image.pixels, proj.channels, image.height, image.width, proj.height, proj.width);
+            char line[160];
+            std::snprintf(line, sizeof line, "%lldx%lld%s", static_cast<long long>(image.width), static_cast<long long>(image.height),
+                          image.height != proj.height || image.width != proj.width ? ", cropped and resized" : "");
+            const auto slash = path.find_last_of('/');
+            proj.note = "loaded " + (slash == std::string::npos ? path : path.substr(slash + 1)) + " (" + line + ")";
+            ok = true;
+        } catch (const std::exception& e) {
+            proj.note = e.what();
+        }
+    });
+    return ok;
+#else
+    proj.note = "reading " + path + ": image files are read by the native studio; draw the target here";
+    return false;
+#endif
+}
+
+void App::on_drop(const std::string& path) {
+    proj.path = path;
+    show_project = true;
+    load_target(path);
+}
+
+bool App::start_projection() {
+    proj.error.clear();
+    if (!loaded || loaded->stages.empty() || !projected_net(*loaded))
+        return proj.error = "this model has no latent to project onto", false;
+    fit_target();
+    if (proj.classifier_state == Projection::kFetching) return proj.error = "the classifier is still loading", false;
+    stop_projection();
+    const ganzoo::ModelInfo& info = loaded->info();
+    const float lo = info.range_lo, hi = info.range_hi;
+    ganzoo::Tensor target = ganzoo::Tensor::zeros({1, proj.channels, proj.height, proj.width});
+    for (size_t i = 0; i < proj.target.size(); ++i)  // as `ganzoo project` scales its target
+        target.data[i] = lo + (hi - lo) * static_cast<float>(proj.target[i]) / 255.0f;
+    ganzoo::ProjectOptions po;
+    po.seed = proj.seed;
+    po.steps = std::clamp(proj.steps, 1, 100000);
+    po.starts = std::clamp(proj.starts, 1, 64);
+    std::shared_ptr<const ganzoo::Model> classifier = proj.perceptual ? proj.classifier : nullptr;
+    if (!classifier) po.weights.perceptual = 0;
+    proj.used_classifier = classifier != nullptr;
+    auto run = std::make_shared<ProjectRun>();
+    const size_t per = proj.target.size();
+    Job job;
+    job.model = loaded->model;
+    job.lo = lo;
+    job.hi = hi;
+    job.steps.push_back([po, target, classifier, run, per](const ganzoo::Model& m) {
+        const ganzoo::ProjectProgress progress = [run, per](int64_t done, int64_t total, double loss, const float* image) {
+            if (run->cancel) throw std::runtime_error("projection cancelled");
+            std::lock_guard<std::mutex> lock(run->mu);
+            run->done = done, run->total = total, run->loss = loss;
+            run->image.assign(image, image + per);
+            run->losses.push_back(static_cast<float>(loss));
+            run->fresh = true;
+        };
+        ganzoo::ProjectResult r = ganzoo::project(m, target, po, classifier.get(), progress);
+        ganzoo::Tensor image = r.image;
+        std::lock_guard<std::mutex> lock(run->mu);
+        run->result = std::move(r);
+        return image;
+    });
+    proj.run = run;
+    proj.running = true;
+    proj.live = Images{};
+    proj.done = Images{};
+    proj.losses.clear();
+    proj.steps_done = 0;
+    proj.steps_total = po.steps;
+    proj.submitted = projector.submit(kProject, std::move(job));
+    return true;
+}
+
+void App::stop_projection() {
+    if (proj.run) proj.run->cancel = true;
+    projector.cancel();
+    proj.run.reset();
+    proj.running = false;
+    proj.result.reset();
+    proj.result_model.reset();
+    proj.live = proj.done = Images{};
+    proj.losses.clear();
+    proj.steps_done = 0;
+    if (proj.interp_from) dirty[kInterp] = true;
+    proj.interp_from = false;
+}
+
+void App::collect_projection() {
+    if (!proj.running || !proj.run || !loaded) return;
+    {
+        std::lock_guard<std::mutex> lock(proj.run->mu);
+        if (proj.run->fresh) {
+            proj.run->fresh = false;
+            const ganzoo::Tensor image({1, proj.channels, proj.height, proj.width}, proj.run->image);
+            proj.live.width = proj.width, proj.live.height = proj.height, proj.live.count = 1;
+            proj.live.rgba = ganzoo::to_rgba8(image, loaded->info().range_lo, loaded->info().range_hi);
+            proj.losses = proj.run->losses;
+            proj.loss = proj.run->loss;
+            proj.steps_done = proj.run->done;
+        }
+    }
+    std::optional<Result> r = projector.take(kProject);
+    if (!r || r->id != proj.submitted) return;
+    proj.running = false;
+    if (!r->error.empty()) {
+        proj.error = r->error;
+        if (!script.empty()) fail("projection failed: " + r->error);
+        return;
+    }
+    std::lock_guard<std::mutex> lock(proj.run->mu);
+    proj.result = std::move(proj.run->result);
+    proj.result_model = loaded->model;
+    proj.done = std::move(r->images);
+    proj.losses = proj.run->losses;
+    proj.steps_done = proj.run->done;
+    if (proj.interp_from) dirty[kInterp] = true;
+}
+
+json App::projection_json() const {
+    json j = {{"running", proj.running}, {"steps_done", proj.steps_done}, {"steps", proj.steps_total},
+              {"classifier", proj.classifier_state == Projection::kReady}, {"classifier_note", proj.classifier_note},
+              {"note", proj.note}, {"error", proj.error}, {"interpolating", proj.interp_from}};
+    if (!proj.result) return j;
+    const ganzoo::ProjectResult& r = *proj.result;
+    json codes = json::object();
+    for (const auto& [name, values] : r.request.codes) codes[name] = values;
+    j["z"] = r.request.z->data;
+    j["codes"] = codes;
+    if (!r.request.labels.empty()) j["label"] = r.request.labels.front();
+    j["net"] = r.request.net;
+    j["start"] = r.start;
+    j["perceptual"] = proj.used_classifier;
+    j["loss"] = {{"initial", r.initial.total}, {"final", r.final.total}, {"pixel", r.final.pixel}};
+    j["losses"] = r.losses;
+    return j;
+}
+
+void App::ui_project(ImVec2 pos, ImVec2 size) {
+    if (!show_project) return;
+    ImGui::SetNextWindowPos(pos, ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(size, ImGuiCond_FirstUseEver);
+    ImGui::Begin("Project", &show_project);
+    if (!loaded || loaded->stages.empty() || !projected_net(*loaded)) {
+        ImGui::TextWrapped(loaded ? "This model has no latent z to project onto." : "pick a model");
+        ImGui::End();
+        return;
+    }
+    fit_target();
+    const ImGuiStyle& style = ImGui::GetStyle();
+    // Two images side by side: the target (a canvas) and the projection, as wide as the window allows.
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const float side = std::clamp(std::floor((avail - style.ItemSpacing.x) / 2), 56 * scale, 168 * scale);
+    const float px = std::max(1.0f, std::floor(side / static_cast<float>(std::max(proj.width, proj.height))));
+    const ImVec2 box(px * proj.width, px * proj.height);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImU32 frame = ImGui::GetColorU32(ImGuiCol_Border);
+
+    ImGui::BeginGroup();
+    ImGui::TextDisabled("target (draw)");
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    ImGui::InvisibleButton("canvas", box, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+    track("canvas");
+    const bool paint = ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Left);
+    const bool erase = ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Right);
+    if (paint || erase) {  // a soft round brush of radius ~1.5 target pixels; right button erases
+        const ImVec2 m = ImGui::GetIO().MousePos;
+        const float cx = (m.x - at.x) / px, cy = (m.y - at.y) / px;
+        const size_t plane = static_cast<size_t>(proj.height) * proj.width;
+        for (int y = std::max(0, int(cy) - 2); y <= std::min(proj.height - 1, int(cy) + 2); ++y)
+            for (int x = std::max(0, int(cx) - 2); x <= std::min(proj.width - 1, int(cx) + 2); ++x) {
+                const float d = std::hypot(x + 0.5f - cx, y + 0.5f - cy);
+                const float v = std::clamp(1.8f - d, 0.0f, 1.0f);
+                if (v <= 0) continue;
+                for (int c = 0; c < proj.channels; ++c) {
+                    uint8_t& p = proj.target[c * plane + static_cast<size_t>(y) * proj.width + x];
+                    p = paint ? std::max<uint8_t>(p, static_cast<uint8_t>(255 * v)) : std::min<uint8_t>(p, static_cast<uint8_t>(255 * (1 - v)));
+                }
+            }
+    }
+    draw_pixels(dl, at, px, proj.channels, proj.height, proj.width, proj.target.data(), false);
+    dl->AddRect(ImVec2(at.x - 1, at.y - 1), ImVec2(at.x + box.x + 1, at.y + box.y + 1), frame);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("left: draw, right: erase");
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    const Images& shown = proj.running || proj.done.count == 0 ? proj.live : proj.done;
+    ImGui::TextDisabled(proj.running ? "projecting ..." : proj.result ? "projection" : "projection (none yet)");
+    const ImVec2 at2 = ImGui::GetCursorScreenPos();
+    ImGui::Dummy(box);
+    track("projection");
+    if (shown.count > 0) draw_pixels(dl, at2, px, 4, shown.height, shown.width, shown.rgba.data(), true);
+    dl->AddRect(ImVec2(at2.x - 1, at2.y - 1), ImVec2(at2.x + box.x + 1, at2.y + box.y + 1), frame);
+    ImGui::EndGroup();
+
+    if (ImGui::Button("Clear")) {
+        std::fill(proj.target.begin(), proj.target.end(), 0);
+        proj.note.clear();
+    }
+    track("Clear");
+    if (platform::has_folders()) {  // natively: a file typed in (or dropped on the window)
+        ImGui::SameLine();
+        char buf[512];
+        std::snprintf(buf, sizeof buf, "%s", proj.path.c_str());
+        ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Load").x - style.FramePadding.x * 2 - style.ItemSpacing.x);
+        const bool enter = ImGui::InputTextWithHint("##target", "an image file, or drop one here", buf, sizeof buf,
+                                                    ImGuiInputTextFlags_EnterReturnsTrue);
+        proj.path = buf;
+        ImGui::SameLine();
+        if ((ImGui::Button("Load") || enter) && !proj.path.empty()) load_target(proj.path);
+        track("Load");
+    }
+    if (!proj.note.empty()) ImGui::TextDisabled("%s", proj.note.c_str());
+
+    ImGui::Separator();
+    const float field = 90 * scale;
+    ImGui::SetNextItemWidth(field);
+    ImGui::InputInt("steps", &proj.steps, 50, 100);
+    proj.steps = std::clamp(proj.steps, 1, 100000);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(field);
+    ImGui::InputInt("starts", &proj.starts, 1, 4);
+    proj.starts = std::clamp(proj.starts, 1, 64);
+    const uint64_t one = 1;
+    ImGui::SetNextItemWidth(field);
+    ImGui::InputScalar("seed##project", ImGuiDataType_U64, &proj.seed, &one);
+    ImGui::SameLine();
+    if (proj.classifier_state == Projection::kReady) {
+        ImGui::Checkbox("perceptual", &proj.perceptual);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("the classifier's features in the loss (weight 0.05), as `ganzoo project`");
+    } else {
+        ImGui::TextDisabled(proj.classifier_state == Projection::kFetching ? "(classifier loading)" : "(no perceptual term)");
+    }
+    if (proj.classifier_state == Projection::kMissing) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.3f, 1));
+        ImGui::TextWrapped("%s", proj.classifier_note.c_str());
+        ImGui::PopStyleColor();
+    }
+    if (proj.running) {
+        if (ImGui::Button("Cancel")) stop_projection();
+        track("Cancel");
+        ImGui::SameLine();
+        char over[48];
+        std::snprintf(over, sizeof over, "%lld / %lld", static_cast<long long>(proj.steps_done), static_cast<long long>(proj.steps_total));
+        ImGui::ProgressBar(proj.steps_total ? float(proj.steps_done) / float(proj.steps_total) : 0.0f, ImVec2(-1, 0), over);
+    } else {
+        if (ImGui::Button("Project")) start_projection();
+        track("Project");
+        if (loaded->info().num_classes > 0) {
+            ImGui::SameLine();
+            ImGui::TextDisabled("every class tried, the best kept");
+        }
+    }
+    if (!proj.error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", proj.error.c_str());
+    if (!proj.losses.empty()) {
+        char text[96];
+        std::snprintf(text, sizeof text, "loss %.4g (step %lld)", proj.losses.back(), static_cast<long long>(proj.steps_done));
+        ImGui::PlotLines("##loss", proj.losses.data(), static_cast<int>(proj.losses.size()), 0, text, 0.0f, FLT_MAX,
+                         ImVec2(ImGui::GetContentRegionAvail().x, 56 * scale));
+        track("loss");
+    }
+    if (proj.result) {
+        const ganzoo::ProjectResult& r = *proj.result;
+        std::string found = "start " + std::to_string(r.start);
+        if (!r.request.labels.empty()) {
+            const int64_t k = r.request.labels.front();
+            const auto& names = loaded->info().class_names;
+            found += ", class " + (k < static_cast<int64_t>(names.size()) ? names[static_cast<size_t>(k)] : std::to_string(k));
+        }
+        for (const auto& [name, v] : r.request.codes)
+            if (const ganzoo::InputInfo* c = loaded->info().input(name); c && c->kind == ganzoo::InputKind::Categorical && !v.empty())
+                found += ", " + name + " " + std::to_string(static_cast<long long>(v.front()));
+        ImGui::TextWrapped("loss %.4g -> %.4g; %s", r.initial.total, r.final.total, found.c_str());
+        if (ImGui::Button(proj.interp_from ? "Interpolating to the focus cell" : "Interpolate to the focus cell")) {
+            proj.interp_from = true;
+            show_interp = true;
+            dirty[kInterp] = true;
+        }
+        track("Interpolate from projection");
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("the interpolation strip from the projected z to cell %d (the yellow one)", focus);
+        ImGui::SameLine();
+        if (ImGui::Button("Save")) save_cell(proj.done, 0, "projection");
+    }
+    ImGui::End();
+}
+
+}  // namespace ganzoo::studio
