@@ -67,6 +67,21 @@ double report(const char* what, double error) {
 
 constexpr double kFdTolerance = 5e-3;  // max |analytic - FD| / max |FD|: float nets, a loss summed in double
 
+// The InfoGAN-shaped test model, the classifier-shaped one, and a target the model draws (category
+// 2, given continuous codes): the set-up of the determinism and the gradient tests.
+struct InfoganCase {
+    Model model, classifier;
+    Tensor target;
+};
+InfoganCase infogan_case() {
+    InfoganCase c{infogan_test_model().load(), classifier_test_model().load(), {}};
+    GenerateRequest gen;
+    gen.z = normal_latents(5, 0, 1, 16);
+    gen.codes = {{"c_cat", {2.0f}}, {"c_cont", {0.3f, -0.5f}}};
+    c.target = c.model.generate(gen);
+    return c;
+}
+
 }  // namespace
 
 TEST_CASE("projection finds a generated image again from other starting latents") {
@@ -107,12 +122,9 @@ TEST_CASE("projection finds a generated image again from other starting latents"
 }
 
 TEST_CASE("projection is deterministic: the same inputs give a bit-identical result") {
-    const Model model = infogan_test_model().load();
-    const Model classifier = classifier_test_model().load();
-    GenerateRequest gen;
-    gen.z = normal_latents(5, 0, 1, 16);
-    gen.codes = {{"c_cat", {2.0f}}, {"c_cont", {0.3f, -0.5f}}};
-    const Tensor target = model.generate(gen);
+    const InfoganCase c = infogan_case();
+    const Model &model = c.model, &classifier = c.classifier;
+    const Tensor& target = c.target;
     ProjectOptions o;
     o.seed = 9;
     o.steps = 40;
@@ -129,12 +141,9 @@ TEST_CASE("projection is deterministic: the same inputs give a bit-identical res
 }
 
 TEST_CASE("the projection loss's gradient: pixel, perceptual and prior terms against finite differences of the total") {
-    const Model model = infogan_test_model().load();
-    const Model classifier = classifier_test_model().load();
-    GenerateRequest gen;
-    gen.z = normal_latents(5, 0, 1, 16);
-    gen.codes = {{"c_cat", {2.0f}}, {"c_cont", {0.3f, -0.5f}}};
-    const Tensor target = model.generate(gen);
+    const InfoganCase c = infogan_case();
+    const Model &model = c.model, &classifier = c.classifier;
+    const Tensor& target = c.target;
 
     GenerateRequest req;
     req.count = 2;
