@@ -50,9 +50,6 @@
 #include <string>
 #include <vector>
 #ifdef __EMSCRIPTEN_PTHREADS__
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <emscripten/threading.h>
 #endif
 
@@ -63,6 +60,9 @@
 #include "ganzoo/grid.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include "ganzoo/thread_pool.hpp"
+#endif
 
 namespace {
 
@@ -97,83 +97,22 @@ int next_handle = 1;
 std::string last_error;
 
 // The -pthread build (web/ganzoo-core-mt.*) splits a batch into one contiguous slice of samples
-// per thread: samples are independent in every op, and latents are drawn per sample index, so
-// the images are the same as in one call. Threads come from emscripten's pre-started pool
-// (-sPTHREAD_POOL_SIZE); this file's caller is itself a Web Worker, so blocking here is allowed.
+// per thread (ganzoo::ThreadPool): samples are independent in every op, and latents are drawn per
+// sample index, so the images are the same as in one call. Threads come from emscripten's
+// pre-started pool (-sPTHREAD_POOL_SIZE); this file's caller is itself a Web Worker, so blocking
+// here is allowed.
 #ifdef __EMSCRIPTEN_PTHREADS__
 #ifndef GANZOO_MAX_THREADS
 #define GANZOO_MAX_THREADS 8  // keep in step with -sPTHREAD_POOL_SIZE (wasm/CMakeLists.txt)
 #endif
-class BatchPool {
-public:
-    explicit BatchPool(int threads) {
-        for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
-    }
-    int size() const { return static_cast<int>(workers_.size()) + 1; }
-
-    // job(i) for i in [0, size()); part 0 runs on the calling thread. Rethrows the first error.
-    void run(const std::function<void(int)>& job) {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            job_ = &job;
-            pending_ = size() - 1;
-            ++generation_;
-            error_ = nullptr;
-        }
-        wake_.notify_all();
-        std::exception_ptr mine;
-        try {
-            job(0);
-        } catch (...) {
-            mine = std::current_exception();
-        }
-        std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [this] { return pending_ == 0; });
-        job_ = nullptr;
-        if (mine) std::rethrow_exception(mine);
-        if (error_) std::rethrow_exception(error_);
-    }
-
-private:
-    void work(int part) {
-        uint64_t seen = 0;
-        for (;;) {
-            const std::function<void(int)>* job;
-            {
-                std::unique_lock<std::mutex> lock(mutex_);
-                wake_.wait(lock, [&] { return generation_ != seen; });
-                seen = generation_;
-                job = job_;
-            }
-            std::exception_ptr error;
-            try {
-                (*job)(part);
-            } catch (...) {
-                error = std::current_exception();
-            }
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (error && !error_) error_ = error;
-            if (--pending_ == 0) done_.notify_one();
-        }
-    }
-
-    std::vector<std::thread> workers_;  // never joined: they live as long as the page's worker
-    std::mutex mutex_;
-    std::condition_variable wake_, done_;
-    const std::function<void(int)>* job_ = nullptr;
-    int pending_ = 0;
-    uint64_t generation_ = 0;
-    std::exception_ptr error_;
-};
-
 int thread_count() {
     // navigator.hardwareConcurrency, capped by the pool the runtime pre-started.
     static const int n = std::clamp(emscripten_num_logical_cores(), 1, GANZOO_MAX_THREADS);
     return n;
 }
 
-BatchPool& pool() {
-    static BatchPool p(thread_count());
+ganzoo::ThreadPool& pool() {
+    static ganzoo::ThreadPool p(thread_count());  // never joined: it lives as long as the page's worker
     return p;
 }
 #else

@@ -10,13 +10,17 @@
 //                               image as `ganzoo project --target` reads a file (area_resize), in
 //                               its range; gp_output() holds the floats [1, C, H, W]
 //   gp_project(h, classifier (0: none), target floats, request) -> 0 ok, -1 error; request JSON:
-//                               {"seed", "steps", "starts", "label", "codes", "weights"}; gp_result()
-//                               is the result (JSON: z, label, codes, loss, losses, ...), gp_output()
-//                               its image; every step calls Module.onStep(done, total, loss, image)
+//                               {"seed", "steps", "starts", "label", "codes", "weights", "threads"};
+//                               gp_result() is the result (JSON: z, label, codes, loss, losses,
+//                               threads, ...), gp_output() its image; every step calls
+//                               Module.onStep(done, total, loss, image)
+//   gp_threads()                -> threads a projection may use (1 unless built with -pthread:
+//                               web/ganzoo-project-core-mt.*, whose pool is started with the module)
 //   gp_interpolate(h, request)  -> 0 ok, -1 error: {"from": {"z": [...]} | {"seed", "index"}, "to": ...,
 //                               "steps", "mode", "labels", "codes"}: ganzoo::interpolate, then generate
 //   gp_output() / gp_output_size()   the last floats
 //   gp_free(h)
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -27,6 +31,9 @@
 
 #include <emscripten/emscripten.h>
 #include <nlohmann/json.hpp>
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include <emscripten/threading.h>
+#endif
 
 #include "ganzoo/error.hpp"
 #include "ganzoo/image.hpp"
@@ -46,6 +53,27 @@ std::map<int, std::unique_ptr<ganzoo::Model>> models;
 int next_handle = 1;
 std::string last_error, result_json;
 std::vector<float> output;
+
+// The -pthread build evaluates a projection's rows (starts x candidates) in slices on a pool of
+// threads started with the module (-sPTHREAD_POOL_SIZE; this file's caller is a Web Worker, so
+// blocking is allowed), kept for the worker's life: threads started and joined per projection
+// would return to emscripten's pool only through this worker's event loop.
+#ifdef __EMSCRIPTEN_PTHREADS__
+#ifndef GANZOO_MAX_THREADS
+#define GANZOO_MAX_THREADS 8  // keep in step with -sPTHREAD_POOL_SIZE (wasm/CMakeLists.txt)
+#endif
+int thread_count() {
+    static const int n = std::clamp(emscripten_num_logical_cores(), 1, GANZOO_MAX_THREADS);
+    return n;
+}
+ganzoo::ThreadPool* pool() {
+    static ganzoo::ThreadPool p(thread_count());
+    return &p;
+}
+#else
+int thread_count() { return 1; }
+ganzoo::ThreadPool* pool() { return nullptr; }
+#endif
 
 ganzoo::Model& lookup(int handle) {
     auto it = models.find(handle);
@@ -94,6 +122,7 @@ EMSCRIPTEN_KEEPALIVE const char* gp_result() { return result_json.c_str(); }
 EMSCRIPTEN_KEEPALIVE const float* gp_output() { return output.data(); }
 EMSCRIPTEN_KEEPALIVE int gp_output_size() { return static_cast<int>(output.size()); }
 EMSCRIPTEN_KEEPALIVE void gp_free(int handle) { models.erase(handle); }
+EMSCRIPTEN_KEEPALIVE int gp_threads() { return thread_count(); }
 
 EMSCRIPTEN_KEEPALIVE int gp_load(const uint8_t* bytes, int size) {
     int handle = 0;
@@ -129,6 +158,8 @@ EMSCRIPTEN_KEEPALIVE int gp_project(int handle, int classifier, const float* tar
         o.seed = req.contains("seed") ? parse_seed(req["seed"]) : 0;
         o.steps = req.value("steps", int64_t{300});
         o.starts = req.value("starts", int64_t{4});
+        o.threads = std::clamp<int64_t>(req.value("threads", int64_t{thread_count()}), 1, thread_count());
+        o.pool = pool();
         if (req.contains("label") && !req["label"].is_null()) o.label = req["label"].get<int64_t>();
         if (req.contains("codes")) o.codes = req["codes"].get<std::map<std::string, std::vector<float>>>();
         const json w = req.value("weights", json::object());
@@ -157,6 +188,7 @@ EMSCRIPTEN_KEEPALIVE int gp_project(int handle, int classifier, const float* tar
         }
         json doc = {{"net", r.request.net}, {"z", r.request.z->data}, {"codes", codes}, {"seed", std::to_string(o.seed)},
                     {"steps", o.steps}, {"starts", o.starts}, {"start", r.start}, {"learning_rate", o.learning_rate},
+                    {"threads", std::min<int64_t>(o.threads, static_cast<int64_t>(r.candidates.size()) * o.starts)},
                     {"weights", {{"pixel", o.weights.pixel}, {"perceptual", o.weights.perceptual}, {"prior", o.weights.prior}}},
                     {"loss", {{"initial", loss_json(r.initial)}, {"final", loss_json(r.final)},
                               {"pixel_mse", r.final.pixel / o.weights.pixel}}},

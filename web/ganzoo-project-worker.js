@@ -1,16 +1,31 @@
 // The Web Worker behind web/ganzoo-project.js (m.project()): started the first time a page
 // projects, it loads the projection core (web/ganzoo-project-core.{js,wasm}: the sampling core
 // plus ganzoo::project and the reverse pass), so sampling never downloads it.
+// ?threads=1 (ganzoo-project.js sets it on cross-origin isolated pages): the -pthread core
+// (web/ganzoo-project-core-mt.*), whose projection runs its rows in slices on a pool of threads,
+// with the same result; the single-threaded core if it cannot start.
 // Protocol: {id, type: 'project' | 'interpolate', ...} -> {id, step: {done, total, loss, image}}
 // while projecting, then {id, ok, result | error}. Models (by URL) and the classifier are kept
 // loaded here under handles.
-import createCore from './ganzoo-project-core.js';
-
 let corePromise = null;
 const handles = new Map();  // model URL -> handle
 
+async function instantiate() {
+  const options = { locateFile: (path) => new URL(path, import.meta.url).href };
+  if (new URL(import.meta.url).searchParams.get('threads') === '1' && self.crossOriginIsolated) {
+    try {
+      const { default: createCore } = await import('./ganzoo-project-core-mt.js');
+      return await createCore(options);
+    } catch (e) {
+      console.warn(`ganzoo: the threaded projection core did not start (${e && e.message ? e.message : e}); using one thread`);
+    }
+  }
+  const { default: createCore } = await import('./ganzoo-project-core.js');
+  return createCore(options);
+}
+
 function core() {
-  corePromise ??= createCore({ locateFile: (path) => new URL(path, import.meta.url).href }).then((M) => ({
+  corePromise ??= instantiate().then((M) => ({
     M,
     load: M.cwrap('gp_load', 'number', ['number', 'number']),
     target: M.cwrap('gp_target', 'number', ['number', 'number', 'number', 'number', 'number']),

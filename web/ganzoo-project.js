@@ -10,7 +10,12 @@ const pending = new Map();
 
 function call(what, message, onStep, transfer = []) {
   if (!worker) {
-    worker = new Worker(new URL('./ganzoo-project-worker.js', import.meta.url), { type: 'module', name: 'ganzoo-project' });
+    // On a cross-origin isolated page, the threaded projection core (as ganzoo.js's sampling: it
+    // needs SharedArrayBuffer, and starts Workers from our URL, same-origin only).
+    const url = new URL('./ganzoo-project-worker.js', import.meta.url);
+    if (typeof location !== 'undefined' && url.origin === location.origin && globalThis.crossOriginIsolated === true)
+      url.searchParams.set('threads', '1');
+    worker = new Worker(url, { type: 'module', name: 'ganzoo-project' });
     worker.onmessage = ({ data }) => {
       const p = pending.get(data.id);
       if (!p) return;
@@ -101,17 +106,20 @@ export async function interpolate(m, { from, to, steps = 10, mode = 'slerp', lab
 }
 
 /** m.project(): {image, steps = 300, seed = 0, starts = 4, label, codes, perceptual = true (or a weight),
- *  classifier (URL), file, onProgress({step, steps, loss, image})} -> {z, label, codes, image, losses,
- *  loss, candidates, start, request, target, ms, interpolate({to, steps, mode})}. */
-export async function project(m, { image, steps = 300, seed = 0, starts = 4, label, codes, perceptual = true, classifier = CLASSIFIER, file, onProgress } = {}) {
+ *  classifier (URL), file, threads (default: every thread the page may use), onProgress({step, steps,
+ *  loss, image})} -> {z, label, codes, image, losses, loss, candidates, start, threads, request,
+ *  target, ms, interpolate({to, steps, mode})}. */
+export async function project(m, { image, steps = 300, seed = 0, starts = 4, label, codes, perceptual = true, classifier = CLASSIFIER, file, threads, onProgress } = {}) {
   const what = 'project';
   if (m.domains)
     throw new GanzooError(`${what}: model '${m.info.name}' translates images (nets G_AB, G_BA: CycleGAN-shaped) and has no latent z to project onto`);
   if (!Number.isInteger(steps) || steps < 1) throw new GanzooError(`${what}: steps must be an integer >= 1, got ${steps}`);
   if (!Number.isInteger(starts) || starts < 1 || starts > 64) throw new GanzooError(`${what}: starts must be an integer 1..64, got ${starts}`);
   if (!/^\d+$/.test(String(seed)) || BigInt(seed) >= 1n << 64n) throw new GanzooError(`${what}: seed must be an integer in [0, 2^64), got ${seed}`);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new GanzooError(`${what}: threads must be an integer >= 1, got ${threads}`);
   const img = target(m, image, what);
   const request = { seed: String(seed), steps, starts, label: label ?? null, weights: {} };
+  if (threads !== undefined) request.threads = threads;
   if (codes) request.codes = codes;
   if (typeof perceptual === 'number') request.weights.perceptual = perceptual;
   const src = modelSource(m, file, what);

@@ -126,26 +126,6 @@ Eigen::MatrixXd confusion_matrix(const std::vector<int>& rows, const std::vector
     return m;
 }
 
-// The model's images are centre-cropped to the classifier's size (ProGAN draws 32×32: 28×28 with
-// 2 px of padding each side). The margin per side, or -1 when the model's side is smaller or
-// exceeds the classifier's by an odd number of pixels (no centre to crop around).
-int64_t crop_margin(int64_t model_side, int64_t classifier_side) {
-    const int64_t extra = model_side - classifier_side;
-    return extra >= 0 && extra % 2 == 0 ? extra / 2 : -1;
-}
-
-// images [n, C, H, W] → [n, C, H − 2·my, W − 2·mx], the centre.
-Tensor centre_crop(const Tensor& images, int64_t my, int64_t mx) {
-    if (my == 0 && mx == 0) return images;
-    const int64_t n = images.dim(0), c = images.dim(1), h = images.dim(2), w = images.dim(3);
-    const int64_t oh = h - 2 * my, ow = w - 2 * mx;
-    Tensor out = Tensor::zeros({n, c, oh, ow});
-    for (int64_t p = 0; p < n * c; ++p)
-        for (int64_t y = 0; y < oh; ++y)
-            std::copy_n(&images.data[(p * h + y + my) * w + mx], ow, &out.data[(p * oh + y) * ow]);
-    return out;
-}
-
 // `n` images of a set from image `first` on.
 Tensor first_images(const Tensor& images, int64_t n, int64_t first = 0) {
     const int64_t per = images.numel() / images.dim(0);

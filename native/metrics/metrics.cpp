@@ -167,4 +167,20 @@ double continuous_mi_bound(const std::vector<double>& means, const std::vector<d
     return std::log(hi - lo) - 0.5 * std::log(2 * M_PI * mse) - 0.5;
 }
 
+int64_t crop_margin(int64_t model_side, int64_t classifier_side) {
+    const int64_t extra = model_side - classifier_side;
+    return extra >= 0 && extra % 2 == 0 ? extra / 2 : -1;
+}
+
+Tensor centre_crop(const Tensor& images, int64_t my, int64_t mx) {
+    if (my == 0 && mx == 0) return images;
+    const int64_t n = images.dim(0), c = images.dim(1), h = images.dim(2), w = images.dim(3);
+    const int64_t oh = h - 2 * my, ow = w - 2 * mx;
+    Tensor out = Tensor::zeros({n, c, oh, ow});
+    for (int64_t p = 0; p < n * c; ++p)
+        for (int64_t y = 0; y < oh; ++y)
+            std::copy_n(&images.data[(p * h + y + my) * w + mx], ow, &out.data[(p * oh + y) * ow]);
+    return out;
+}
+
 }  // namespace ganzoo::metrics

@@ -50,6 +50,13 @@ double best_mapping_accuracy(const Eigen::MatrixXd& confusion, std::vector<int>*
 double categorical_mi_bound(const std::vector<float>& logits, const std::vector<int>& codes, int64_t k);
 double continuous_mi_bound(const std::vector<double>& means, const std::vector<double>& codes, double lo, double hi);
 
+// The model's images are centre-cropped to the classifier's size (ProGAN draws 32×32: 28×28 with
+// 2 px of padding each side). The margin per side, or -1 when the model's side is smaller or
+// exceeds the classifier's by an odd number of pixels (no centre to crop around).
+int64_t crop_margin(int64_t model_side, int64_t classifier_side);
+// images [n, C, H, W] → [n, C, H − 2·my, W − 2·mx], the centre.
+Tensor centre_crop(const Tensor& images, int64_t my, int64_t mx);
+
 // The project's classifier through the core.
 class Classifier {
 public:

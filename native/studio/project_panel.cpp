@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
 
 #include "app.hpp"
 #include "ganzoo/image.hpp"
@@ -131,6 +132,7 @@ bool App::start_projection() {
     po.seed = proj.seed;
     po.steps = std::clamp(proj.steps, 1, 100000);
     po.starts = std::clamp(proj.starts, 1, 64);
+    po.threads = std::max(1u, std::thread::hardware_concurrency());  // the same z on any count
     std::shared_ptr<const ganzoo::Model> classifier = proj.perceptual ? proj.classifier : nullptr;
     if (!classifier) po.weights.perceptual = 0;
     proj.used_classifier = classifier != nullptr;

@@ -95,8 +95,14 @@ Tensor conv_transpose2d(const Tensor& x, const PackedWeight& weight_t, const std
     if (cols == 0 || m == 0) return y;
 
     const float* a_packed = weight_t.data.data();  // packed at load
-    // A panel is input rows [row0, row0 + panel_rows) over all samples, row r = (b, iy).
-    const int64_t panel_rows = std::max<int64_t>(1, kPanelCols / wd);
+    // A panel is input rows [row0, row0 + rows) over all samples, row r = (b, iy): whole samples
+    // when one fits, else runs of panel_rows within a sample. Every sample is cut at the same rows
+    // whatever its place in the batch: col2im adds an output value's taps panel by panel, so a cut
+    // that moved with the batch would change the order of the sum, and a batch run in slices
+    // (ganzoo::ThreadPool) would not give the same floats.
+    const int64_t fit = std::max<int64_t>(1, kPanelCols / wd), all_rows = n * h;
+    const int64_t panel_rows = fit >= h ? fit - fit % h : fit;
+    const int64_t span = fit >= h ? all_rows : h;  // a panel ends at the batch's end, or the sample's
     const int64_t max_panel_cols = panel_rows * wd;
     const int64_t max_tiles = (max_panel_cols + kNr - 1) / kNr;
     const int64_t ldc = max_tiles * kNr;
@@ -110,9 +116,8 @@ Tensor conv_transpose2d(const Tensor& x, const PackedWeight& weight_t, const std
     // Per panel row: its sample and input row.
     std::vector<int64_t> row_sample(static_cast<size_t>(panel_rows)), row_iy(static_cast<size_t>(panel_rows));
 
-    const int64_t all_rows = n * h;
-    for (int64_t row0 = 0; row0 < all_rows; row0 += panel_rows) {
-        const int64_t rows = std::min(panel_rows, all_rows - row0);
+    for (int64_t row0 = 0, rows = 0; row0 < all_rows; row0 += rows) {
+        rows = std::min(panel_rows, span - row0 % span);
         const int64_t panel_cols = rows * wd, tiles = (panel_cols + kNr - 1) / kNr;
         const int64_t col0 = row0 * wd;  // first column (n, iy, ix) flattened
 

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "ganzoo/error.hpp"
 #include "ganzoo/latent.hpp"
+#include "ganzoo/thread_pool.hpp"
 
 namespace ganzoo {
 namespace {
@@ -15,7 +17,7 @@ namespace {
 // The schedule's constants (StyleGAN2's projector.py; docs/projection.md).
 constexpr double kRampUp = 0.05, kRampDown = 0.25;
 constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEpsilon = 1e-8;
-constexpr int64_t kMaxStarts = 64, kMaxRows = 1024;
+constexpr int64_t kMaxStarts = 64, kMaxRows = 1024, kMaxThreads = 256;
 
 std::string shape_text(const std::vector<int64_t>& shape) {
     std::string s;
@@ -52,12 +54,17 @@ public:
 
     // Losses of each sample of `req` (and, with `gradients`, dL_total/d(inputs) with the prior's
     // part in z).
-    std::vector<ProjectLoss> evaluate(const GenerateRequest& req, GenerateGradients* gradients) const {
+    // With `images`, the images too (with gradients, they are gradients->output).
+    std::vector<ProjectLoss> evaluate(const GenerateRequest& req, GenerateGradients* gradients,
+                                      Tensor* images = nullptr) const {
         std::vector<ProjectLoss> losses;
         if (gradients) {
             *gradients = g_.generate_backward(req, [&](const Tensor& y) { return image_terms(y, losses, true); });
+            if (images) *images = gradients->output;
         } else {
-            image_terms(g_.generate(req), losses, false);
+            Tensor y = g_.generate(req);
+            image_terms(y, losses, false);
+            if (images) *images = std::move(y);
         }
         add_prior(req, losses, gradients);
         return losses;
@@ -200,6 +207,67 @@ std::string checked_net(const ModelInfo& info, const std::string& requested) {
     return net;
 }
 
+// Rows [first, first + n) of a batch request whose z and labels are per row or one for all,
+// and whose codes are per row or one row's values for all (sizes from the model's inputs).
+GenerateRequest slice_rows(const ModelInfo& info, const GenerateRequest& req, int64_t first, int64_t n) {
+    GenerateRequest s = req;
+    s.count = n;
+    if (req.z) {
+        const int64_t d = req.z->dim(1);
+        s.z = Tensor({n, d}, std::vector<float>(req.z->data.begin() + first * d, req.z->data.begin() + (first + n) * d));
+    }
+    if (req.labels.size() > 1) s.labels.assign(req.labels.begin() + first, req.labels.begin() + first + n);
+    for (auto& [name, values] : s.codes) {
+        const InputInfo* in = info.input(name);
+        const int64_t size = in ? in->size : 1;
+        if (static_cast<int64_t>(values.size()) == req.count * size && req.count > 1)
+            values.assign(req.codes.at(name).begin() + first * size, req.codes.at(name).begin() + (first + n) * size);
+    }
+    return s;
+}
+
+// `part`'s rows appended to `all` along the batch (the first part moved in whole).
+void append_rows(Tensor& all, Tensor&& part) {
+    if (all.shape.empty()) {
+        all = std::move(part);
+        return;
+    }
+    all.shape[0] += part.shape.empty() ? 0 : part.shape[0];
+    all.data.insert(all.data.end(), part.data.begin(), part.data.end());
+}
+
+// Objective::evaluate over the request's rows in up to `threads` slices on `pool`, gathered
+// in row order. Rows are independent in every op of the core (each value summed in the same
+// order whatever the batch), so the losses, images and gradients are those of one call, bit for bit.
+std::vector<ProjectLoss> evaluate_rows(const Objective& objective, const ModelInfo& info, const GenerateRequest& req,
+                                       ThreadPool& pool, int64_t threads, GenerateGradients* gradients, Tensor* images) {
+    const int64_t rows = req.count, parts = std::min({static_cast<int64_t>(pool.size()), threads, rows});
+    if (parts <= 1) return objective.evaluate(req, gradients, images);
+    std::vector<std::vector<ProjectLoss>> losses(static_cast<size_t>(parts));
+    std::vector<GenerateGradients> grads(static_cast<size_t>(parts));
+    std::vector<Tensor> outs(static_cast<size_t>(parts));
+    pool.run([&](int part) {
+        if (part >= parts) return;
+        const int64_t first = rows * part / parts, last = rows * (part + 1) / parts;
+        const auto p = static_cast<size_t>(part);
+        losses[p] = objective.evaluate(slice_rows(info, req, first, last - first), gradients ? &grads[p] : nullptr,
+                                       images ? &outs[p] : nullptr);
+    });
+    std::vector<ProjectLoss> all;
+    if (gradients) *gradients = GenerateGradients{};
+    if (images) *images = Tensor{};
+    for (size_t p = 0; p < static_cast<size_t>(parts); ++p) {
+        all.insert(all.end(), losses[p].begin(), losses[p].end());
+        if (images) append_rows(*images, std::move(outs[p]));
+        if (!gradients) continue;
+        append_rows(gradients->output, std::move(grads[p].output));
+        append_rows(gradients->z, std::move(grads[p].z));
+        append_rows(gradients->label_weights, std::move(grads[p].label_weights));
+        for (auto& [name, t] : grads[p].codes) append_rows(gradients->codes[name], std::move(t));
+    }
+    return all;
+}
+
 double learning_rate(double peak, int64_t step, int64_t steps) {
     const double t = (static_cast<double>(step) + 0.5) / static_cast<double>(steps);
     const double pi = 3.14159265358979323846;
@@ -241,6 +309,8 @@ ProjectResult project(const Model& generator, const Tensor& target, const Projec
     if (o.starts < 1 || o.starts > kMaxStarts)
         throw Error("project: starts must be 1.." + std::to_string(kMaxStarts) + ", got " + std::to_string(o.starts));
     if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) throw Error("project: the learning rate must be > 0");
+    if (o.threads < 1 || o.threads > kMaxThreads)
+        throw Error("project: threads must be 1.." + std::to_string(kMaxThreads) + ", got " + std::to_string(o.threads));
     const Objective objective(generator, net, target, o.weights, classifier);
 
     // The net's other inputs: discrete ones searched (or fixed), continuous codes optimised (or fixed).
@@ -350,12 +420,14 @@ ProjectResult project(const Model& generator, const Tensor& target, const Projec
         if (at != snap_steps.end() && images) snaps[static_cast<size_t>(at - snap_steps.begin())] = images->data;
     };
 
+    std::optional<ThreadPool> own;
+    ThreadPool& pool = o.pool ? *o.pool : own.emplace(static_cast<int>(std::min<int64_t>(o.threads, rows)));
     AdamBlock adam_z(req.z->data.size());
     std::vector<AdamBlock> adam_c;
     for (const InputInfo* c : continuous) adam_c.emplace_back(req.codes[c->name].size());
     for (int64_t step = 0; step < o.steps; ++step) {
         GenerateGradients g;
-        const std::vector<ProjectLoss> losses = objective.evaluate(req, &g);
+        const std::vector<ProjectLoss> losses = evaluate_rows(objective, info, req, pool, o.threads, &g, nullptr);
         if (step == 0) first = losses;
         record(step, losses, &g.output);
         const double lr = learning_rate(o.learning_rate, step, o.steps);
@@ -375,10 +447,8 @@ ProjectResult project(const Model& generator, const Tensor& target, const Projec
         }
     }
     {
-        const Tensor images = generator.generate(req);
-        std::vector<ProjectLoss> losses;
-        GenerateRequest again = req;
-        losses = objective.evaluate(again, nullptr);
+        Tensor images;
+        const std::vector<ProjectLoss> losses = evaluate_rows(objective, info, req, pool, o.threads, nullptr, &images);
         record(o.steps, losses, &images);
     }
 

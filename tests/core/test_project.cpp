@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "ganzoo/error.hpp"
@@ -140,6 +141,62 @@ TEST_CASE("projection is deterministic: the same inputs give a bit-identical res
     CHECK(project(model, target, o, &classifier).request.z->data != a.request.z->data);
 }
 
+TEST_CASE("projection on several threads gives the result of one, bit for bit") {
+    // The rows (starts x candidates) are evaluated in slices side by side: InfoGAN's 10 categories
+    // x 3 starts = 30 rows, split evenly and unevenly, its c_cont per row; then the categorical
+    // code fixed (one value for all rows); and a cGAN whose label is searched or given.
+    const InfoganCase c = infogan_case();
+    ProjectOptions o;
+    o.seed = 9;
+    o.steps = 12;
+    o.starts = 3;
+    o.weights.perceptual = 0.5;
+    auto same = [](const ProjectResult& a, const ProjectResult& b) {
+        CHECK(a.request.z->data == b.request.z->data);
+        CHECK(a.request.labels == b.request.labels);
+        CHECK(a.request.codes == b.request.codes);
+        CHECK(a.losses == b.losses);
+        CHECK(a.image.data == b.image.data);
+        CHECK(a.snapshots.data == b.snapshots.data);
+        REQUIRE(a.candidates.size() == b.candidates.size());
+        for (size_t i = 0; i < a.candidates.size(); ++i) CHECK(a.candidates[i].loss == b.candidates[i].loss);
+    };
+    const ProjectResult one = project(c.model, c.target, o, &c.classifier);
+    for (const int64_t threads : {2, 3, 7, 64}) {
+        INFO("threads " << threads);
+        o.threads = threads;
+        same(one, project(c.model, c.target, o, &c.classifier));
+    }
+    ThreadPool pool(3);  // a caller's pool, used by two projections in turn
+    o.pool = &pool;
+    o.threads = 8;
+    same(one, project(c.model, c.target, o, &c.classifier));
+    same(one, project(c.model, c.target, o, &c.classifier));
+    o.pool = nullptr;
+    o.codes = {{"c_cat", {4.0f}}};
+    o.threads = 1;
+    const ProjectResult fixed = project(c.model, c.target, o, &c.classifier);
+    o.threads = 2;
+    same(fixed, project(c.model, c.target, o, &c.classifier));
+
+    const Model cgan = cgan_test_model().load();
+    GenerateRequest gen;
+    gen.z = normal_latents(31, 0, 1, 16);
+    gen.labels = {7};
+    const Tensor target = cgan.generate(gen);
+    ProjectOptions g;
+    g.seed = 4;
+    g.steps = 10;
+    g.starts = 2;
+    for (const std::optional<int64_t> label : {std::optional<int64_t>{}, std::optional<int64_t>{3}}) {
+        g.label = label;
+        g.threads = 1;
+        const ProjectResult a = project(cgan, target, g);
+        g.threads = 4;
+        same(a, project(cgan, target, g));
+    }
+}
+
 TEST_CASE("the projection loss's gradient: pixel, perceptual and prior terms against finite differences of the total") {
     const InfoganCase c = infogan_case();
     const Model &model = c.model, &classifier = c.classifier;
@@ -260,6 +317,9 @@ TEST_CASE("projection refuses a model without a latent, and bad options, in one 
     o.starts = 0;
     CHECK_THROWS_WITH(project(dcgan, target, o), Contains("project: starts must be 1..64"));
     o.starts = 1;
+    o.threads = 0;
+    CHECK_THROWS_WITH(project(dcgan, target, o), Contains("project: threads must be 1..256, got 0"));
+    o.threads = 1;
     o.label = 2;
     CHECK_THROWS_WITH(project(dcgan, target, o), Contains("project: net 'G' takes no label"));
     o.label.reset();

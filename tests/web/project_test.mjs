@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fx, ganzoo, greyPng, openPage, waitReady, shipped, modelFile, MODEL_QS } from './fixtures.mjs';
+import { fx, ganzoo, greyPng, openPage, waitReady, shipped, modelFile, webRoot, MODEL_QS } from './fixtures.mjs';
+import { serve } from './serve.mjs';
 
 // Native (x86-64, -O3 Eigen) and wasm (SIMD128) floats part in the last bits of the sums, and
 // 20 Adam steps carry that along: z is compared to this absolute tolerance (docs/api.md says the
@@ -107,6 +108,43 @@ test('m.project on a cGAN with a fixed label matches the CLI; CycleGAN is refuse
   assertSameProjection(out.web, native, 'cgan, label 8');
   assert.match(out.refusal, /^GanzooError: project: model '.*' translates images \(nets G_AB, G_BA: CycleGAN-shaped\) and has no latent z to project onto$/);
   await page.close();
+});
+
+// A cross-origin isolated page gets the threaded projection core (web/ganzoo-project-core-mt.*),
+// which runs a projection's rows (10 labels × 2 starts) in slices on its pool: the result is the
+// one thread's bit for bit (threads: 1 on the same page), and the CLI's.
+test('on a cross-origin isolated page the threaded core splits the rows over its threads and gives the same z', async () => {
+  const png = greyPng(28, 28, ringPixels());
+  const native = nativeProjection(shipped('cgan.safetensors'), png);
+  const isolated = await serve({ root: webRoot, isolate: true, mounts: { '/test-files/': fx.files } });
+  try {
+    const { page, problems } = await openPage(`${isolated.url}embed.html`);
+    const out = await page.evaluate(async (options) => {
+      const g = await import('/ganzoo.js');
+      const m = await g.load('/models/cgan.safetensors');
+      const img = new Image();
+      img.src = '/test-files/ring.png';
+      await img.decode();
+      const all = await m.project({ image: img, ...options });
+      const one = await m.project({ image: img, ...options, threads: 1 });
+      const bad = await m.project({ image: img, threads: 0 }).then(() => 'no error', (e) => `${e.name}: ${e.message}`);
+      const pick = (r) => ({ z: r.z, label: r.label, start: r.start, loss: r.loss, losses: r.losses, threads: r.threads });
+      return { isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, all: pick(all), one: pick(one), bad };
+    }, OPTIONS);
+    assert.equal(out.isolated, true, 'the page is cross-origin isolated');
+    const expected = Math.min(out.cores, 8, 10 * OPTIONS.starts);
+    console.log(`  isolated page, ${out.cores} cores: ${out.all.threads} threads; z as one thread's: ${JSON.stringify(out.all.z) === JSON.stringify(out.one.z)}`);
+    assert.equal(out.all.threads, expected, 'the projection used every thread of the pool');
+    assert.equal(out.one.threads, 1);
+    assert.deepEqual(out.all.z, out.one.z, 'threads do not change z');
+    assert.deepEqual(out.all.losses, out.one.losses, 'nor the loss at any step');
+    assertSameProjection(out.all, native, 'cgan, label searched, threaded core');
+    assert.match(out.bad, /^GanzooError: project: threads must be an integer >= 1, got 0$/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await isolated.close();
+  }
 });
 
 // The page: a drawing made with the mouse on the panel's 28×28 canvas, projected by the Project

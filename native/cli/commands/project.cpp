@@ -1,10 +1,11 @@
 // `ganzoo project`: the latent whose image matches a target image (StyleGAN2's projector, on z),
 // through the core's ganzoo::project (ganzoo/project.hpp), the code the WebAssembly build runs.
-//   project FILE --target img.png [--steps N] [--seed S] [--starts K] [--label K] [--no-perceptual] -o DIR
+//   project FILE --target img.png [--steps N] [--seed S] [--starts K] [--label K] [--no-perceptual] [--threads N] -o DIR
 // writes DIR/projection.json (what `sample FILE --z DIR/projection.json` draws again), DIR/result.png
 // (the projected image, as `sample --z` writes it), DIR/compare.png (the target beside the result)
 // and DIR/progress.png (the image along the optimisation). Files there are overwritten, as
 // `sample -o` overwrites its grid. docs/projection.md.
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -14,12 +15,14 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <cstring>
+#include <thread>
 
 #include "cli/commands/commands.hpp"
 #include "data/dataset.hpp"
 #include "ganzoo/error.hpp"
 #include "ganzoo/image.hpp"
 #include "ganzoo/project.hpp"
+#include "metrics/metrics.hpp"
 #include "train/files.hpp"
 
 namespace ganzoo::cli {
@@ -32,7 +35,7 @@ constexpr const char* kFormat = "ganzoo-projection";
 
 struct ProjectCliOptions {
     std::string file, target, out, classifier;
-    int64_t steps = 300, starts = 4, label = -1, scale = 4;
+    int64_t steps = 300, starts = 4, label = -1, scale = 4, threads = 0;
     uint64_t seed = 0;
     double perceptual = ProjectWeights{}.perceptual;
     bool no_perceptual = false;
@@ -116,6 +119,7 @@ void run_project(const ProjectCliOptions& o) {
     po.seed = o.seed;
     po.steps = o.steps;
     po.starts = o.starts;
+    po.threads = o.threads > 0 ? o.threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
     if (o.label >= 0) po.label = o.label;
     po.codes = parse_codes(info, po.net, o.codes);
     po.weights.perceptual = o.no_perceptual ? 0.0 : o.perceptual;
@@ -144,6 +148,29 @@ void run_project(const ProjectCliOptions& o) {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+    // The classifier's verdict on the target and the result (cropped as `eval` crops): whether the
+    // projection kept the class, and their feature distance (the perceptual term, unweighted).
+    json classes = nullptr;
+    double feature_mse = -1;
+    if (classifier) {
+        const metrics::Classifier judge(load_model_file(classifier_file));
+        const ModelInfo& ci = judge.model().info();
+        const int64_t my = metrics::crop_margin(target.dim(2), ci.height), mx = metrics::crop_margin(target.dim(3), ci.width);
+        if (my >= 0 && mx >= 0) {
+            Tensor both = Tensor::zeros({2, target.dim(1), target.dim(2), target.dim(3)});
+            std::copy(target.data.begin(), target.data.end(), both.data.begin());
+            std::copy(r.image.data.begin(), r.image.data.end(), both.data.begin() + static_cast<int64_t>(target.data.size()));
+            const metrics::Classifier::Output out = judge.classify(metrics::centre_crop(both, my, mx));
+            feature_mse = (out.features.row(1) - out.features.row(0)).squaredNorm() / static_cast<double>(out.features.cols());
+            auto verdict = [&](int i) {
+                const int k = out.predicted[static_cast<size_t>(i)];
+                return json{{"class", k}, {"name", k < static_cast<int>(ci.class_names.size()) ? ci.class_names[k] : ""},
+                            {"probability", out.probabilities(i, k)}};
+            };
+            classes = {{"target", verdict(0)}, {"result", verdict(1)}};
+        }
+    }
+
     json codes = json::object();
     for (const auto& [name, values] : r.request.codes) codes[name] = values;
     json candidates = json::array();
@@ -167,7 +194,9 @@ void run_project(const ProjectCliOptions& o) {
                 {"weights", {{"pixel", po.weights.pixel}, {"perceptual", po.weights.perceptual}, {"prior", po.weights.prior}}},
                 {"classifier", classifier ? json{{"file", classifier_file}, {"id", file_id(classifier_file)}} : json(nullptr)},
                 {"target", target_record},
-                {"loss", {{"initial", loss_json(r.initial)}, {"final", loss_json(r.final)}, {"pixel_mse", r.final.pixel / po.weights.pixel}}},
+                {"loss", {{"initial", loss_json(r.initial)}, {"final", loss_json(r.final)}, {"pixel_mse", r.final.pixel / po.weights.pixel},
+                          {"feature_mse", feature_mse >= 0 ? json(feature_mse) : json(nullptr)}}},
+                {"classes", classes},
                 {"candidates", candidates},
                 {"snapshot_steps", r.snapshot_steps},
                 {"losses", r.losses}};  // no timing: two runs write the same file
@@ -188,8 +217,11 @@ void run_project(const ProjectCliOptions& o) {
         if (c->kind == InputKind::Categorical && !po.codes.count(c->name))
             chosen += ", " + c->name + " " + std::to_string(static_cast<long long>(r.request.codes.at(c->name).front())) + " (best of " +
                       std::to_string(c->categories) + ")";
-    std::printf("projected %s onto %s in %.1f s: loss %.4g -> %.4g (pixel MSE %.4g%s), start %lld of %lld%s; wrote %s/{projection.json,result.png,compare.png,progress.png}\n",
-                printable(o.target).c_str(), printable(info.name).c_str(), seconds, r.initial.total, r.final.total,
+    if (!classes.is_null())
+        chosen += "; classified " + classes["target"]["name"].get<std::string>() + " -> " + classes["result"]["name"].get<std::string>();
+    std::printf("projected %s onto %s in %.1f s (%lld threads): loss %.4g -> %.4g (pixel MSE %.4g%s), start %lld of %lld%s; wrote %s/{projection.json,result.png,compare.png,progress.png}\n",
+                printable(o.target).c_str(), printable(info.name).c_str(), seconds,
+                static_cast<long long>(std::min<int64_t>(po.threads, static_cast<int64_t>(r.candidates.size()) * o.starts)), r.initial.total, r.final.total,
                 r.final.pixel / po.weights.pixel,
                 classifier ? (", perceptual " + std::to_string(r.final.perceptual).substr(0, 8)).c_str() : ", no perceptual term",
                 static_cast<long long>(r.start), static_cast<long long>(o.starts), chosen.c_str(), printable(o.out).c_str());
@@ -257,6 +289,9 @@ void add_project(CLI::App& app) {
     cmd->add_option("--classifier", o->classifier, "the classifier for the perceptual term (default web/models/classifier.safetensors)")
         ->check(CLI::ExistingFile)
         ->excludes(np);
+    cmd->add_option("--threads", o->threads, "evaluate the starts and candidates in slices on N threads (default 0: every core); "
+                                             "the projection is the same for any N")
+        ->check(CLI::Range(int64_t{0}, int64_t{256}));
     cmd->add_option("--scale", o->scale, "enlarge compare.png and progress.png N times (default 4)")->check(CLI::Range(1, 16));
     cmd->add_option("-o,--output", o->out, "the output directory: projection.json, result.png, compare.png, progress.png "
                                            "(overwritten when there)")

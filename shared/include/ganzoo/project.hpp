@@ -37,6 +37,7 @@
 
 #include "ganzoo/model.hpp"
 #include "ganzoo/tensor.hpp"
+#include "ganzoo/thread_pool.hpp"
 
 namespace ganzoo {
 
@@ -58,6 +59,13 @@ struct ProjectOptions {
                                                       // continuous one optimised
     ProjectWeights weights;
     int64_t snapshots = 8;      // images of the winning start kept along the way (>= 2: first, last)
+    // The rows (starts × candidates) are evaluated in up to this many slices side by side
+    // (ganzoo::ThreadPool), 1..256; the result is bit-identical for any count. One where the build
+    // has no threads (WebAssembly without -pthread).
+    int64_t threads = 1;
+    // A pool to run the slices on (at most its size), kept by the caller across projections (the
+    // threaded WebAssembly build, whose threads are pre-started); null: project() starts its own.
+    ThreadPool* pool = nullptr;
 };
 
 // The loss of each sample of a request's images, by term (weighted as in the total).
@@ -92,7 +100,7 @@ using ProjectProgress = std::function<void(int64_t done, int64_t total, double l
 // Projects `target` ([1, C, H, W] or [C, H, W] in the model's info().range) onto `generator`'s
 // latent. `classifier` (a model with a net "features" on "image", as `ganzoo train-classifier`
 // writes) gives the perceptual term; null or weights.perceptual == 0 leaves it out. Deterministic:
-// the same inputs give a bit-identical result. Throws ganzoo::Error (one line, "project: ...") for
+// the same inputs give a bit-identical result, whatever options.threads. Throws ganzoo::Error (one line, "project: ...") for
 // a model with no latent z (an image-to-image model: CycleGAN), a label out of range, steps < 1,
 // a target of another shape, a classifier that cannot read the model's images.
 ProjectResult project(const Model& generator, const Tensor& target, const ProjectOptions& options,
