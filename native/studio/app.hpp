@@ -64,6 +64,7 @@ struct Projection {
     // by the canvas, replaced by a loaded file (converted as `ganzoo project --target` does).
     int channels = 0, height = 0, width = 0;
     std::vector<uint8_t> target;
+    std::vector<uint8_t> projected_target;  // the target of the last projection started
     std::string path, note;  // the file typed in (or dropped); what loading it said
     int steps = 300, starts = 4;
     uint64_t seed = 0;
@@ -237,6 +238,7 @@ struct App {
 
     // ---- script.cpp ----------------------------------------------------------------------------
     void load_script();  // --script, with --screenshot's shorthand around it
+    void queue_commands(const std::string& text);  // ';'-separated script commands, after the rest
     bool settled() const;
     void run_script();
     bool apply_setting(const std::string& kv);

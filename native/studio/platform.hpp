@@ -78,12 +78,17 @@ bool save_image(const std::string& name, const uint8_t* rgba, int width, int hei
 // The script's outputs (shot:, dump:): PNG files natively. The browser has no files (its test
 // reads the canvas and window.studio instead): nothing is written there, and they succeed.
 bool write_png(const std::string& path, const uint8_t* rgba, int width, int height);
+// The script's text outputs (zdump:): natively the file PATH; in the browser window.studioText[PATH].
+bool write_text(const std::string& path, const std::string& text);
 // The framebuffer just drawn as a PNG, and `state` (JSON text) in PATH.json beside it.
 bool screenshot(const std::string& path, int width, int height, const std::string& state);
 
 // ---- the page's view of the app (the browser test reads it) ----------------------------------
 bool publishes_state();  // natively nobody listens, and the state is not built
 void publish_state(const std::string& json);
+// Script commands the page sends while the app runs (window.studioCommands, a ';'-separated
+// string, taken once: the browser tests draw with the mouse, then script the rest); natively none.
+std::string take_commands();
 // Grid cell 0's pixels as the core made them, when the page asks for them.
 bool wants_cell();
 void put_cell(const uint8_t* rgba, int width, int height, int generation);

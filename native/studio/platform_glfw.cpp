@@ -175,6 +175,13 @@ bool screenshot(const std::string& path, int width, int height, const std::strin
     return bool(f);
 }
 
+bool write_text(const std::string& path, const std::string& text) {
+    std::ofstream f(path, std::ios::binary);
+    f << text;
+    return bool(f);
+}
+std::string take_commands() { return {}; }
+
 bool publishes_state() { return false; }
 void publish_state(const std::string&) {}
 bool wants_cell() { return false; }

@@ -64,6 +64,16 @@ EM_JS(void, js_put_cell, (const unsigned char* rgba, int w, int h, int generatio
     window.studioWantCell = false;
     window.studioCell = {width: w, height: h, generation: generation, rgba: Array.from(HEAPU8.subarray(rgba, rgba + w * h * 4))};
 });
+EM_JS(char*, js_take_commands, (), {
+    const s = window.studioCommands || "";
+    window.studioCommands = "";
+    const n = lengthBytesUTF8(s) + 1, p = _malloc(n);
+    stringToUTF8(s, p, n);
+    return p;
+});
+EM_JS(void, js_put_text, (const char* path, const char* text), {
+    (window.studioText = window.studioText || {})[UTF8ToString(path)] = UTF8ToString(text);
+});
 EM_JS(void, js_report_error, (const char* text), {
     console.error(UTF8ToString(text));
     document.body.dataset.error = UTF8ToString(text);
@@ -195,6 +205,16 @@ bool save_image(const std::string& name, const uint8_t* rgba, int width, int hei
 }
 
 bool write_png(const std::string&, const uint8_t*, int, int) { return true; }
+bool write_text(const std::string& path, const std::string& text) {
+    js_put_text(path.c_str(), text.c_str());
+    return true;
+}
+std::string take_commands() {
+    char* text = js_take_commands();
+    std::string out(text);
+    std::free(text);
+    return out;
+}
 bool screenshot(const std::string&, int, int, const std::string&) { return true; }
 
 bool publishes_state() { return true; }

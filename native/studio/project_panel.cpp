@@ -8,6 +8,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -125,6 +126,7 @@ bool App::start_projection() {
     stop_projection();
     const ganzoo::ModelInfo& info = loaded->info();
     const float lo = info.range_lo, hi = info.range_hi;
+    proj.projected_target = proj.target;
     ganzoo::Tensor target = ganzoo::Tensor::zeros({1, proj.channels, proj.height, proj.width});
     for (size_t i = 0; i < proj.target.size(); ++i)  // as `ganzoo project` scales its target
         target.data[i] = lo + (hi - lo) * static_cast<float>(proj.target[i]) / 255.0f;
@@ -142,16 +144,34 @@ bool App::start_projection() {
     job.model = loaded->model;
     job.lo = lo;
     job.hi = hi;
-    job.steps.push_back([po, target, classifier, run, per](const ganzoo::Model& m) {
-        const ganzoo::ProjectProgress progress = [run, per](int64_t done, int64_t total, double loss, const float* image) {
-            if (run->cancel) throw std::runtime_error("projection cancelled");
-            std::lock_guard<std::mutex> lock(run->mu);
-            run->done = done, run->total = total, run->loss = loss;
-            run->image.assign(image, image + per);
-            run->losses.push_back(static_cast<float>(loss));
-            run->fresh = true;
-        };
-        ganzoo::ProjectResult r = ganzoo::project(m, target, po, classifier.get(), progress);
+    // One job step per Adam step (ganzoo::Projector), then one for the result: in the browser,
+    // where the worker is pumped between frames, the studio keeps drawing while it projects.
+    // The same steps as project()'s, so the z is the CLI's.
+    struct Run {
+        ganzoo::ProjectOptions options;
+        ganzoo::Tensor target;
+        std::shared_ptr<const ganzoo::Model> classifier;
+        std::optional<ganzoo::Projector> projector;
+        ganzoo::ProjectProgress progress;
+    };
+    auto state = std::make_shared<Run>(Run{po, target, classifier, std::nullopt, {}});
+    state->progress = [run, per](int64_t done, int64_t total, double loss, const float* image) {
+        if (run->cancel) throw std::runtime_error("projection cancelled");
+        std::lock_guard<std::mutex> lock(run->mu);
+        run->done = done, run->total = total, run->loss = loss;
+        run->image.assign(image, image + per);
+        run->losses.push_back(static_cast<float>(loss));
+        run->fresh = true;
+    };
+    const std::vector<int64_t> none{0, proj.channels, proj.height, proj.width};
+    for (int64_t i = 0; i < po.steps; ++i)
+        job.steps.push_back([state, none](const ganzoo::Model& m) {
+            if (!state->projector) state->projector.emplace(m, state->target, state->options, state->classifier.get());
+            state->projector->step(state->progress);
+            return ganzoo::Tensor::zeros(none);  // no image yet: the live view reads run->image
+        });
+    job.steps.push_back([state, run](const ganzoo::Model&) {
+        ganzoo::ProjectResult r = state->projector->result();
         ganzoo::Tensor image = r.image;
         std::lock_guard<std::mutex> lock(run->mu);
         run->result = std::move(r);

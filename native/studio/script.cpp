@@ -16,6 +16,7 @@
 //   project:K=V,..  a projection of the target, options steps, seed, starts, perceptual (0/1);
 //                   `wait` waits for its end
 //   zdump:JSON      the last projection's z, label, codes and losses (as projection.json has them)
+//                   and the target's pixels (in the browser: window.studioText[JSON])
 //   quit            exit 0
 // Any command that cannot run (unknown widget, model that fails to load) exits with status 1.
 // Also here: the state the tests read (PNG.json, window.studio) and the --bench measurement.
@@ -40,6 +41,10 @@ void App::load_script() {
     if (!options.screenshot.empty())
         text = "frames:" + std::to_string(std::max(1, options.frames)) + ";wait" + (text.empty() ? "" : ";" + text) +
                ";wait;shot:" + options.screenshot + ";quit";
+    queue_commands(text);
+}
+
+void App::queue_commands(const std::string& text) {
     std::stringstream ss(text);
     for (std::string cmd; std::getline(ss, cmd, ';');)
         if (!cmd.empty()) script.push_back(cmd);
@@ -55,6 +60,7 @@ bool App::settled() const {
 // Runs before ImGui::NewFrame (after the backend's input), so injected input goes through
 // ImGui's normal path.
 void App::run_script() {
+    if (const std::string sent = platform::take_commands(); !sent.empty()) queue_commands(sent);
     ImGuiIO& io = ImGui::GetIO();
     if (script.empty() && pending_click_release < 0 && pending_key_release < 0) return;
     // A scripted run ignores the real pointer (under Xvfb it rests mid-screen: tooltips).
@@ -148,12 +154,10 @@ void App::run_script() {
             }
             if (!start_projection()) return fail("script: project: " + proj.error);
         } else if (op == "zdump") {
-            const json j = projection_json();
-            std::FILE* f = j.contains("z") ? std::fopen(arg.c_str(), "wb") : nullptr;
-            if (!f) return fail("script: cannot dump the projection to " + arg + (j.contains("z") ? "" : " (none yet)"));
-            const std::string text = j.dump(1) + "\n";
-            std::fwrite(text.data(), 1, text.size(), f);
-            std::fclose(f);
+            json j = projection_json();
+            if (!j.contains("z")) return fail("script: cannot dump the projection to " + arg + " (none yet)");
+            j["target"] = proj.projected_target;  // the 8-bit pixels it was projected from
+            if (!platform::write_text(arg, j.dump(1) + "\n")) return fail("script: cannot dump the projection to " + arg);
         } else if (op == "quit") {
             quit = true;
             return;

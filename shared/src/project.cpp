@@ -301,137 +301,158 @@ std::vector<ProjectLoss> projection_loss(const Model& generator, const GenerateR
     return Objective(generator, net, target, weights, classifier).evaluate(req, gradients);
 }
 
-ProjectResult project(const Model& generator, const Tensor& target, const ProjectOptions& o, const Model* classifier,
-                      const ProjectProgress& progress) {
-    const ModelInfo& info = generator.info();
-    const std::string net = checked_net(info, o.net);
-    if (o.steps < 1) throw Error("project: steps must be 1 or more, got " + std::to_string(o.steps));
-    if (o.starts < 1 || o.starts > kMaxStarts)
-        throw Error("project: starts must be 1.." + std::to_string(kMaxStarts) + ", got " + std::to_string(o.starts));
-    if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) throw Error("project: the learning rate must be > 0");
-    if (o.threads < 1 || o.threads > kMaxThreads)
-        throw Error("project: threads must be 1.." + std::to_string(kMaxThreads) + ", got " + std::to_string(o.threads));
-    const Objective objective(generator, net, target, o.weights, classifier);
-
-    // The net's other inputs: discrete ones searched (or fixed), continuous codes optimised (or fixed).
+// The state of one projection between steps (ganzoo/project.hpp: Projector).
+struct Projector::State {
     struct Discrete {
         const InputInfo* input;
         std::vector<int64_t> values;
     };
-    std::vector<Discrete> discrete;
-    std::vector<const InputInfo*> continuous;
-    std::map<std::string, std::vector<float>> fixed;
-    bool takes_label = false;
-    for (const InputInfo* c : info.conditions(net)) {
-        const auto given = o.codes.find(c->name);
-        if (c->kind == InputKind::Label) {
-            takes_label = true;
-            if (o.label && (*o.label < 0 || *o.label >= c->categories))
-                throw Error("project: label " + std::to_string(*o.label) + " is outside 0.." + std::to_string(c->categories - 1) +
-                            " (" + describe_values(*c, info) + ")");
-            Discrete d{c, {}};
-            if (o.label) d.values = {*o.label};
-            else
-                for (int64_t k = 0; k < c->categories; ++k) d.values.push_back(k);
-            discrete.push_back(d);
-        } else if (given != o.codes.end()) {
-            if (static_cast<int64_t>(given->second.size()) != c->size)
-                throw Error("project: code '" + c->name + "' takes " + describe_values(*c, info) + ", got " +
-                            std::to_string(given->second.size()) + " values");
-            for (const float v : given->second)
-                if (!std::isfinite(v) || (c->kind == InputKind::Categorical && (v != std::floor(v) || v < 0 || v >= c->categories)))
-                    throw Error("project: code '" + c->name + "' takes " + describe_values(*c, info));
-            fixed[c->name] = given->second;
-        } else if (c->kind == InputKind::Categorical) {
-            if (c->size != 1) throw Error("project: categorical code '" + c->name + "' of more than one value is not searched; fix it");
-            Discrete d{c, {}};
-            for (int64_t k = 0; k < c->categories; ++k) d.values.push_back(k);
-            discrete.push_back(d);
-        } else {
-            continuous.push_back(c);
-        }
-    }
-    if (o.label && !takes_label) throw Error("project: net '" + net + "' takes no label");
-    for (const auto& [name, values] : o.codes)
-        if (!info.net(net)->takes(name) || name == "z" || name == "label")
-            throw Error("project: net '" + net + "' takes no code '" + name + "'");
 
-    // Candidates: every combination of the discrete values, the first input varying slowest.
-    int64_t candidates = 1;
-    for (const Discrete& d : discrete) candidates *= static_cast<int64_t>(d.values.size());
-    if (candidates * o.starts > kMaxRows)
-        throw Error("project: " + std::to_string(candidates) + " label/code combinations x " + std::to_string(o.starts) +
-                    " starts are over " + std::to_string(kMaxRows) + " rows; fix the label or a code, or use fewer starts");
-    const int64_t rows = candidates * o.starts, dz = info.z_dim;
-    auto candidate_value = [&](int64_t candidate, size_t which) {
+    const Model& generator;
+    const ModelInfo& info;
+    const ProjectOptions o;
+    std::string net;
+    std::optional<Objective> objective;
+    std::vector<Discrete> discrete;                    // searched: the label, categorical codes
+    std::vector<const InputInfo*> continuous;          // optimised with z
+    std::map<std::string, std::vector<float>> fixed;   // held as given
+    int64_t candidates = 1, rows = 0, dz = 0, per = 0;
+    GenerateRequest req;  // the batch: row r = candidate r / starts, start r % starts
+    std::vector<int64_t> snap_steps;
+    std::vector<std::vector<float>> snaps;
+    std::vector<std::vector<double>> history;  // [row][step] total loss
+    std::vector<ProjectLoss> first;
+    std::optional<ThreadPool> own;
+    ThreadPool* pool = nullptr;
+    std::optional<AdamBlock> adam_z;
+    std::vector<AdamBlock> adam_c;
+    int64_t step_ = 0;
+
+    State(const Model& generator, const Tensor& target, const ProjectOptions& options, const Model* classifier)
+        : generator(generator), info(generator.info()), o(options) {
+        net = checked_net(info, o.net);
+        if (o.steps < 1) throw Error("project: steps must be 1 or more, got " + std::to_string(o.steps));
+        if (o.starts < 1 || o.starts > kMaxStarts)
+            throw Error("project: starts must be 1.." + std::to_string(kMaxStarts) + ", got " + std::to_string(o.starts));
+        if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) throw Error("project: the learning rate must be > 0");
+        if (o.threads < 1 || o.threads > kMaxThreads)
+            throw Error("project: threads must be 1.." + std::to_string(kMaxThreads) + ", got " + std::to_string(o.threads));
+        objective.emplace(generator, net, target, o.weights, classifier);
+
+        // The net's other inputs: discrete ones searched (or fixed), continuous codes optimised (or fixed).
+        bool takes_label = false;
+        for (const InputInfo* c : info.conditions(net)) {
+            const auto given = o.codes.find(c->name);
+            if (c->kind == InputKind::Label) {
+                takes_label = true;
+                if (o.label && (*o.label < 0 || *o.label >= c->categories))
+                    throw Error("project: label " + std::to_string(*o.label) + " is outside 0.." + std::to_string(c->categories - 1) +
+                                " (" + describe_values(*c, info) + ")");
+                Discrete d{c, {}};
+                if (o.label) d.values = {*o.label};
+                else
+                    for (int64_t k = 0; k < c->categories; ++k) d.values.push_back(k);
+                discrete.push_back(d);
+            } else if (given != o.codes.end()) {
+                if (static_cast<int64_t>(given->second.size()) != c->size)
+                    throw Error("project: code '" + c->name + "' takes " + describe_values(*c, info) + ", got " +
+                                std::to_string(given->second.size()) + " values");
+                for (const float v : given->second)
+                    if (!std::isfinite(v) || (c->kind == InputKind::Categorical && (v != std::floor(v) || v < 0 || v >= c->categories)))
+                        throw Error("project: code '" + c->name + "' takes " + describe_values(*c, info));
+                fixed[c->name] = given->second;
+            } else if (c->kind == InputKind::Categorical) {
+                if (c->size != 1) throw Error("project: categorical code '" + c->name + "' of more than one value is not searched; fix it");
+                Discrete d{c, {}};
+                for (int64_t k = 0; k < c->categories; ++k) d.values.push_back(k);
+                discrete.push_back(d);
+            } else {
+                continuous.push_back(c);
+            }
+        }
+        if (o.label && !takes_label) throw Error("project: net '" + net + "' takes no label");
+        for (const auto& [name, values] : o.codes)
+            if (!info.net(net)->takes(name) || name == "z" || name == "label")
+                throw Error("project: net '" + net + "' takes no code '" + name + "'");
+
+        // Candidates: every combination of the discrete values, the first input varying slowest.
+        candidates = 1;
+        for (const Discrete& d : discrete) candidates *= static_cast<int64_t>(d.values.size());
+        if (candidates * o.starts > kMaxRows)
+            throw Error("project: " + std::to_string(candidates) + " label/code combinations x " + std::to_string(o.starts) +
+                        " starts are over " + std::to_string(kMaxRows) + " rows; fix the label or a code, or use fewer starts");
+        rows = candidates * o.starts;
+        dz = info.z_dim;
+
+        // The batch: row r = candidate r / starts, start r % starts (sample `start` of the seed).
+        req.net = net;
+        req.count = rows;
+        const Tensor starts_z = normal_latents(o.seed, 0, o.starts, dz);
+        req.z = Tensor::zeros({rows, dz});
+        for (int64_t r = 0; r < rows; ++r)
+            std::copy_n(starts_z.data.begin() + (r % o.starts) * dz, dz, req.z->data.begin() + r * dz);
+        for (size_t j = 0; j < discrete.size(); ++j) {
+            std::vector<float> values;
+            std::vector<int64_t> labels;
+            for (int64_t r = 0; r < rows; ++r) {
+                const int64_t v = candidate_value(r / o.starts, j);
+                labels.push_back(v);
+                values.push_back(static_cast<float>(v));
+            }
+            if (discrete[j].input->kind == InputKind::Label) req.labels = labels;
+            else req.codes[discrete[j].input->name] = values;
+        }
+        for (const auto& [name, values] : fixed) req.codes[name] = values;
+        for (size_t k = 0; k < continuous.size(); ++k) {
+            const InputInfo& c = *continuous[k];
+            std::vector<float> values(static_cast<size_t>(rows * c.size));
+            // Start s: a uniform draw over the declared range (a stream of its own per code); a code
+            // without a range starts at its default.
+            const Tensor u = uniform_latents(splitmix64(o.seed + k + 1), 0, o.starts, c.size);
+            for (int64_t r = 0; r < rows; ++r)
+                for (int64_t i = 0; i < c.size; ++i)
+                    values[static_cast<size_t>(r * c.size + i)] =
+                        c.has_range ? static_cast<float>(c.lo + (c.hi - c.lo) * u.data[(r % o.starts) * c.size + i])
+                                    : (c.default_values.empty() ? 0.0f : c.default_values[static_cast<size_t>(i)]);
+            req.codes[c.name] = values;
+        }
+
+        // Snapshot steps: k evenly spaced from 0 to steps.
+        const int64_t k = std::max<int64_t>(2, o.snapshots);
+        for (int64_t j = 0; j < k; ++j) {
+            const int64_t s = static_cast<int64_t>(std::llround(static_cast<double>(j) * o.steps / static_cast<double>(k - 1)));
+            if (snap_steps.empty() || s != snap_steps.back()) snap_steps.push_back(s);
+        }
+        per = objective->per_image();
+        snaps.resize(snap_steps.size());
+        history.assign(static_cast<size_t>(rows), std::vector<double>(static_cast<size_t>(o.steps + 1)));
+        pool = o.pool ? o.pool : &own.emplace(static_cast<int>(std::min<int64_t>(o.threads, rows)));
+        adam_z.emplace(req.z->data.size());
+        for (const InputInfo* c : continuous) adam_c.emplace_back(req.codes[c->name].size());
+    }
+
+    // The value of discrete input `which` in candidate `candidate` (the first input varying slowest).
+    int64_t candidate_value(int64_t candidate, size_t which) const {
         int64_t rest = candidate;
         for (size_t j = discrete.size(); j-- > which + 1;) rest /= static_cast<int64_t>(discrete[j].values.size());
         return discrete[which].values[static_cast<size_t>(rest % static_cast<int64_t>(discrete[which].values.size()))];
-    };
-
-    // The batch: row r = candidate r / starts, start r % starts (sample `start` of the seed).
-    GenerateRequest req;
-    req.net = net;
-    req.count = rows;
-    const Tensor starts_z = normal_latents(o.seed, 0, o.starts, dz);
-    req.z = Tensor::zeros({rows, dz});
-    for (int64_t r = 0; r < rows; ++r)
-        std::copy_n(starts_z.data.begin() + (r % o.starts) * dz, dz, req.z->data.begin() + r * dz);
-    for (size_t j = 0; j < discrete.size(); ++j) {
-        std::vector<float> values;
-        std::vector<int64_t> labels;
-        for (int64_t r = 0; r < rows; ++r) {
-            const int64_t v = candidate_value(r / o.starts, j);
-            labels.push_back(v);
-            values.push_back(static_cast<float>(v));
-        }
-        if (discrete[j].input->kind == InputKind::Label) req.labels = labels;
-        else req.codes[discrete[j].input->name] = values;
-    }
-    for (const auto& [name, values] : fixed) req.codes[name] = values;
-    for (size_t k = 0; k < continuous.size(); ++k) {
-        const InputInfo& c = *continuous[k];
-        std::vector<float> values(static_cast<size_t>(rows * c.size));
-        // Start s: a uniform draw over the declared range (a stream of its own per code); a code
-        // without a range starts at its default.
-        const Tensor u = uniform_latents(splitmix64(o.seed + k + 1), 0, o.starts, c.size);
-        for (int64_t r = 0; r < rows; ++r)
-            for (int64_t i = 0; i < c.size; ++i)
-                values[static_cast<size_t>(r * c.size + i)] =
-                    c.has_range ? static_cast<float>(c.lo + (c.hi - c.lo) * u.data[(r % o.starts) * c.size + i])
-                                : (c.default_values.empty() ? 0.0f : c.default_values[static_cast<size_t>(i)]);
-        req.codes[c.name] = values;
     }
 
-    // Snapshot steps: k evenly spaced from 0 to steps.
-    std::vector<int64_t> snap_steps;
-    const int64_t k = std::max<int64_t>(2, o.snapshots);
-    for (int64_t j = 0; j < k; ++j) {
-        const int64_t s = static_cast<int64_t>(std::llround(static_cast<double>(j) * o.steps / static_cast<double>(k - 1)));
-        if (snap_steps.empty() || s != snap_steps.back()) snap_steps.push_back(s);
-    }
-    const int64_t per = objective.per_image();
-    std::vector<std::vector<float>> snaps(snap_steps.size());
-    std::vector<std::vector<double>> history(static_cast<size_t>(rows), std::vector<double>(static_cast<size_t>(o.steps + 1)));
-    std::vector<ProjectLoss> first;
-    auto record = [&](int64_t step, const std::vector<ProjectLoss>& losses, const Tensor* images) {
+    void record(int64_t step, const std::vector<ProjectLoss>& losses, const Tensor* images) {
         for (int64_t r = 0; r < rows; ++r) history[static_cast<size_t>(r)][static_cast<size_t>(step)] = losses[static_cast<size_t>(r)].total;
         const auto at = std::find(snap_steps.begin(), snap_steps.end(), step);
         if (at != snap_steps.end() && images) snaps[static_cast<size_t>(at - snap_steps.begin())] = images->data;
-    };
+    }
 
-    std::optional<ThreadPool> own;
-    ThreadPool& pool = o.pool ? *o.pool : own.emplace(static_cast<int>(std::min<int64_t>(o.threads, rows)));
-    AdamBlock adam_z(req.z->data.size());
-    std::vector<AdamBlock> adam_c;
-    for (const InputInfo* c : continuous) adam_c.emplace_back(req.codes[c->name].size());
-    for (int64_t step = 0; step < o.steps; ++step) {
+    bool step(const ProjectProgress& progress) {
+        if (step_ >= o.steps) return false;
+        const int64_t step = step_++;
         GenerateGradients g;
-        const std::vector<ProjectLoss> losses = evaluate_rows(objective, info, req, pool, o.threads, &g, nullptr);
+        const std::vector<ProjectLoss> losses = evaluate_rows(*objective, info, req, *pool, o.threads, &g, nullptr);
         if (step == 0) first = losses;
         record(step, losses, &g.output);
         const double lr = learning_rate(o.learning_rate, step, o.steps);
-        adam_z.step(req.z->data, g.z.data, lr, step + 1);
+        adam_z->step(req.z->data, g.z.data, lr, step + 1);
         for (size_t j = 0; j < continuous.size(); ++j) {
             const InputInfo& c = *continuous[j];
             std::vector<float>& values = req.codes[c.name];
@@ -445,56 +466,80 @@ ProjectResult project(const Model& generator, const Tensor& target, const Projec
                 if (losses[r].total < losses[low].total) low = r;
             progress(step + 1, o.steps, losses[low].total, g.output.data.data() + static_cast<int64_t>(low) * per);
         }
-    }
-    {
-        Tensor images;
-        const std::vector<ProjectLoss> losses = evaluate_rows(objective, info, req, pool, o.threads, nullptr, &images);
-        record(o.steps, losses, &images);
+        return step_ < o.steps;
     }
 
-    // The winner: the lowest final loss (the first of equals).
-    int64_t best = 0;
-    for (int64_t r = 1; r < rows; ++r)
-        if (history[static_cast<size_t>(r)].back() < history[static_cast<size_t>(best)].back()) best = r;
+    ProjectResult result() {
+        if (step_ < o.steps) throw Error("project: the result is asked for after " + std::to_string(step_) + " of " +
+                                         std::to_string(o.steps) + " steps");
+        {
+            Tensor images;
+            const std::vector<ProjectLoss> losses = evaluate_rows(*objective, info, req, *pool, o.threads, nullptr, &images);
+            record(o.steps, losses, &images);
+        }
 
-    ProjectResult result;
-    GenerateRequest& out = result.request;
-    out.net = net;
-    out.count = 1;
-    out.z = Tensor({1, dz}, std::vector<float>(req.z->data.begin() + best * dz, req.z->data.begin() + (best + 1) * dz));
-    if (!req.labels.empty()) out.labels = {req.labels[static_cast<size_t>(best)]};
-    for (const auto& [name, values] : req.codes) {
-        if (fixed.count(name)) {
-            out.codes[name] = values;
-            continue;
+        // The winner: the lowest final loss (the first of equals).
+        int64_t best = 0;
+        for (int64_t r = 1; r < rows; ++r)
+            if (history[static_cast<size_t>(r)].back() < history[static_cast<size_t>(best)].back()) best = r;
+
+        ProjectResult result;
+        GenerateRequest& out = result.request;
+        out.net = net;
+        out.count = 1;
+        out.z = Tensor({1, dz}, std::vector<float>(req.z->data.begin() + best * dz, req.z->data.begin() + (best + 1) * dz));
+        if (!req.labels.empty()) out.labels = {req.labels[static_cast<size_t>(best)]};
+        for (const auto& [name, values] : req.codes) {
+            if (fixed.count(name)) {
+                out.codes[name] = values;
+                continue;
+            }
+            const int64_t size = static_cast<int64_t>(values.size()) / rows;
+            out.codes[name].assign(values.begin() + best * size, values.begin() + (best + 1) * size);
         }
-        const int64_t size = static_cast<int64_t>(values.size()) / rows;
-        out.codes[name].assign(values.begin() + best * size, values.begin() + (best + 1) * size);
-    }
-    result.image = generator.generate(out);
-    result.final = objective.evaluate(out, nullptr).front();
-    result.initial = first[static_cast<size_t>(best)];
-    result.losses = history[static_cast<size_t>(best)];
-    result.losses.back() = result.final.total;
-    result.start = best % o.starts;
-    result.snapshot_steps = snap_steps;
-    const std::vector<int64_t>& shape = objective.image_shape();
-    result.snapshots = Tensor::zeros({static_cast<int64_t>(snap_steps.size()), shape[0], shape[1], shape[2]});
-    for (size_t j = 0; j < snap_steps.size(); ++j)
-        std::copy_n(snaps[j].begin() + best * per, per, result.snapshots.data.begin() + static_cast<int64_t>(j) * per);
-    std::copy(result.image.data.begin(), result.image.data.end(), result.snapshots.data.end() - per);  // the last: the image
-    for (int64_t c = 0; c < candidates; ++c) {
-        ProjectResult::Candidate cand;
-        for (size_t j = 0; j < discrete.size(); ++j) {
-            const int64_t v = candidate_value(c, j);
-            if (discrete[j].input->kind == InputKind::Label) cand.label = v;
-            else cand.categories[discrete[j].input->name] = v;
+        result.image = generator.generate(out);
+        result.final = objective->evaluate(out, nullptr).front();
+        result.initial = first[static_cast<size_t>(best)];
+        result.losses = history[static_cast<size_t>(best)];
+        result.losses.back() = result.final.total;
+        result.start = best % o.starts;
+        result.snapshot_steps = snap_steps;
+        const std::vector<int64_t>& shape = objective->image_shape();
+        result.snapshots = Tensor::zeros({static_cast<int64_t>(snap_steps.size()), shape[0], shape[1], shape[2]});
+        for (size_t j = 0; j < snap_steps.size(); ++j)
+            std::copy_n(snaps[j].begin() + best * per, per, result.snapshots.data.begin() + static_cast<int64_t>(j) * per);
+        std::copy(result.image.data.begin(), result.image.data.end(), result.snapshots.data.end() - per);  // the last: the image
+        for (int64_t c = 0; c < candidates; ++c) {
+            ProjectResult::Candidate cand;
+            for (size_t j = 0; j < discrete.size(); ++j) {
+                const int64_t v = candidate_value(c, j);
+                if (discrete[j].input->kind == InputKind::Label) cand.label = v;
+                else cand.categories[discrete[j].input->name] = v;
+            }
+            cand.loss = history[static_cast<size_t>(c * o.starts)].back();
+            for (int64_t s = 1; s < o.starts; ++s) cand.loss = std::min(cand.loss, history[static_cast<size_t>(c * o.starts + s)].back());
+            result.candidates.push_back(cand);
         }
-        cand.loss = history[static_cast<size_t>(c * o.starts)].back();
-        for (int64_t s = 1; s < o.starts; ++s) cand.loss = std::min(cand.loss, history[static_cast<size_t>(c * o.starts + s)].back());
-        result.candidates.push_back(cand);
+        return result;
     }
-    return result;
+};
+
+Projector::Projector(const Model& generator, const Tensor& target, const ProjectOptions& options, const Model* classifier)
+    : s_(std::make_unique<State>(generator, target, options, classifier)) {}
+Projector::~Projector() = default;
+Projector::Projector(Projector&&) noexcept = default;
+Projector& Projector::operator=(Projector&&) noexcept = default;
+bool Projector::step(const ProjectProgress& progress) { return s_->step(progress); }
+int64_t Projector::done() const { return s_->step_; }
+int64_t Projector::steps() const { return s_->o.steps; }
+ProjectResult Projector::result() { return s_->result(); }
+
+ProjectResult project(const Model& generator, const Tensor& target, const ProjectOptions& o, const Model* classifier,
+                      const ProjectProgress& progress) {
+    Projector p(generator, target, o, classifier);
+    while (p.step(progress)) {
+    }
+    return p.result();
 }
 
 }  // namespace ganzoo

@@ -197,6 +197,34 @@ TEST_CASE("projection on several threads gives the result of one, bit for bit") 
     }
 }
 
+TEST_CASE("a Projector run a step at a time gives project()'s result, bit for bit") {
+    const InfoganCase c = infogan_case();
+    ProjectOptions o;
+    o.seed = 9;
+    o.steps = 15;
+    o.starts = 2;
+    o.weights.perceptual = 0.5;
+    const ProjectResult whole = project(c.model, c.target, o, &c.classifier);
+    Projector p(c.model, c.target, o, &c.classifier);
+    CHECK(p.steps() == 15);
+    CHECK_THROWS_WITH(p.result(), Contains("project: the result is asked for after 0 of 15 steps"));
+    std::vector<int64_t> reported;
+    int64_t calls = 0;
+    while (p.step([&](int64_t done, int64_t, double, const float*) { reported.push_back(done); })) ++calls;
+    CHECK(calls == 14);  // the 15th step returns false: none remain
+    CHECK(p.done() == 15);
+    CHECK_FALSE(p.step());  // past the end: nothing
+    CHECK(reported.size() == 15);
+    const ProjectResult stepped = p.result();
+    CHECK(stepped.request.z->data == whole.request.z->data);
+    CHECK(stepped.request.codes == whole.request.codes);
+    CHECK(stepped.losses == whole.losses);
+    CHECK(stepped.image.data == whole.image.data);
+    CHECK(stepped.snapshots.data == whole.snapshots.data);
+    o.steps = 0;
+    CHECK_THROWS_WITH(Projector(c.model, c.target, o), Contains("project: steps must be 1 or more"));
+}
+
 TEST_CASE("the projection loss's gradient: pixel, perceptual and prior terms against finite differences of the total") {
     const InfoganCase c = infogan_case();
     const Model &model = c.model, &classifier = c.classifier;

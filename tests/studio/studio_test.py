@@ -333,11 +333,12 @@ def card_test(args, tmp):
     # The rows expected, rounded here from the manifest's full numbers (a re-shipped member
     # changes them; the rounding is what is tested).
     shipped = {e['family']: e.get('metrics', {}) for e in json.load(open(os.path.join(args.models, 'manifest.json')))['models']}
-    d, c = shipped['dcgan'], shipped['cgan']
+    d, c, y = shipped['dcgan'], shipped['cgan'], shipped['cyclegan']
     expect = {'dcgan': [['FD-FMNIST', f"{d['fd_fmnist']:.2f}"], ['SWD', f"{d['swd_average']:.1f}"],
                         ['IS', f"{d['inception_score']:.2f}"], ['classifier test accuracy', f"{100 * d['classifier_test_accuracy']:.1f} %"]],
               'cgan': [['FD-FMNIST', f"{c['fd_fmnist']:.2f}"], ['class accuracy', f"{100 * c['class_accuracy']:.1f} %"]],
-              'cyclegan': [['FD, G_AB(A) to B', '8.40'], ['cycle L1, A', '0.0704'], ['G_AB(A) classed as B', '84.7 %']]}
+              'cyclegan': [['FD, G_AB(A) to B', f"{y['fd_ab']:.2f}"], ['cycle L1, A', f"{y['cycle_l1_a']:.4f}"],
+                           ['G_AB(A) classed as B', f"{100 * y['target_fraction_ab']:.1f} %"]]}
     for m, rows in expect.items():
         table = cards[m].get('manifest_metrics', [])
         check(all(r in table for r in rows), f'{m}: the card\'s metrics table has {rows} ({table})')

@@ -7,7 +7,8 @@
 // `ganzoo serve`, studio.html?follow=ID follows a run's live/ files: a new snapshot redraws the
 // grid in place (cell 0 is what the new file draws), a truncated one keeps the model shown; a
 // click on the truncation slider redraws the grid as `ganzoo sample --trunc` draws it; BEGAN's
-// model card says it is below the project's baseline, DCGAN's does not.
+// model card says it is below the project's baseline, DCGAN's does not; the Project panel projects a
+// drawing while the page keeps drawing frames, to the z `ganzoo project` gives for the same pixels.
 // Frame times are a benchmark, not a test: tests/bench/studio_web_bench.mjs (docs/studio.md).
 // --keep DIR: keeps the screenshots. Exit 0 = all pass.
 import { test, after, before } from 'node:test';
@@ -18,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStudio as open, startStudioBrowser } from './studio_page.mjs';
+import { writeGreyPng } from '../../scripts/png.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -293,6 +295,60 @@ test('a click on the truncation slider redraws cell 0 as `ganzoo sample --trunc`
   console.log(`# web studio: the slider set psi ${psi}; cell 0 vs ganzoo sample --trunc ${psi}: max diff ${d}/255, vs psi 1: ${maxDiff(after, before)}/255`);
   assert.ok(maxDiff(after, before) > 0, 'the slider did not change cell 0');
   assert.equal(d, 0, `cell 0 differs from ganzoo sample --trunc ${psi} by up to ${d}/255`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// The Project panel in the browser: a target drawn with the real mouse on its canvas, then (sent
+// as script commands) a projection, which runs a few steps per frame: the studio keeps drawing
+// frames while it runs, and the z is what `ganzoo project` gives for the same pixels.
+test('the Project panel projects a drawing without freezing the page, to the z of `ganzoo project`', { skip: !ganzooBin && 'no --ganzoo' }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=${SEED}&no-remember=1`);
+  await settled(page, 1);
+  await page.mouse.move(5, 790);
+  // P opens the panel (held over a few frames, and pressed again until the panel shows).
+  for (let i = 0; i < 5 && !(await page.evaluate(() => Boolean(window.studio.widgets.canvas))); i++) {
+    await page.keyboard.down('p');
+    await page.waitForTimeout(100);
+    await page.keyboard.up('p');
+    await page.waitForTimeout(500);
+  }
+  await page.waitForFunction(() => window.studio.widgets && window.studio.widgets.canvas, null, { timeout: 10000 });
+  const r = await page.evaluate(() => window.studio.widgets.canvas);
+  const at = (x, y) => [r[0] + (x / 28) * r[2], r[1] + (y / 28) * r[3]];
+  for (const path of [[[6, 6], [22, 6]], [[14, 6], [14, 23]]]) {  // a "T"
+    await page.mouse.move(...at(...path[0]));
+    await page.mouse.down();
+    for (const q of path.slice(1)) await page.mouse.move(...at(...q), { steps: 8 });
+    await page.mouse.up();
+  }
+  await page.evaluate(() => { window.studioCommands = 'project:steps=300,seed=1,starts=2;wait;zdump:proj.json'; });
+  // Watched every 100 ms: a page that kept drawing shows the run's progress step by step (a
+  // projection run in one go would block the page until its end: nothing in between is seen).
+  const seen = [];
+  const t0 = Date.now();
+  while (Date.now() - t0 < 180000) {
+    const now = await page.evaluate(() => ({ frame: window.studio.frame, running: window.studio.projection.running,
+                                             steps: window.studio.projection.steps_done, done: Boolean(window.studioText && window.studioText['proj.json']) }));
+    seen.push(now);
+    if (now.done) break;
+    await page.waitForTimeout(100);
+  }
+  const during = seen.filter((x) => x.running && x.steps > 0 && x.steps < 300);
+  const web = JSON.parse(await page.evaluate(() => window.studioText['proj.json']));
+  const frames = during.length ? during[during.length - 1].frame - during[0].frame : 0;
+  console.log(`# web studio: ${new Set(during.map((x) => x.steps)).size} distinct steps seen while projecting, ${frames} frames drawn meanwhile`);
+  assert.ok(new Set(during.map((x) => x.steps)).size >= 5 && frames >= 5, `the page froze while projecting (${JSON.stringify(seen.slice(0, 5))} ...)`);
+  assert.ok(web.target.filter((v) => v > 128).length > 20, 'the mouse drew on the canvas');
+  const png = join(files, 'studio-target.png'), out = join(files, 'studio-proj');
+  writeGreyPng(png, 28, 28, Buffer.from(web.target));
+  execFileSync(ganzooBin, ['project', join(webRoot, 'models', MODEL), '--target', png, '--steps', '300', '--seed', '1', '--starts', '2', '-o', out]);
+  const cli = JSON.parse(readFileSync(join(out, 'projection.json'), 'utf8'));
+  const dz = Math.max(...cli.z.map((v, i) => Math.abs(v - web.z[i])));
+  console.log(`# web studio: projected z vs ganzoo project: max |diff| ${dz} (start ${web.start} vs ${cli.start}, loss ${web.loss.final} vs ${cli.loss.final.total})`);
+  assert.ok(dz <= 1e-3, `the studio's z differs from the CLI's by ${dz}`);
+  assert.equal(web.start, cli.start);
   assert.deepEqual(problems, []);
   await context.close();
 });

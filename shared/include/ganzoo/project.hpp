@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -105,6 +106,33 @@ using ProjectProgress = std::function<void(int64_t done, int64_t total, double l
 // a target of another shape, a classifier that cannot read the model's images.
 ProjectResult project(const Model& generator, const Tensor& target, const ProjectOptions& options,
                       const Model* classifier = nullptr, const ProjectProgress& progress = {});
+
+// project() a step at a time, for a caller that must not block for the whole run (the browser
+// studio runs a few steps per frame): the same steps in the same order, so the result is
+// project()'s, bit for bit. The generator and classifier must outlive it.
+//
+//   Projector p(generator, target, options, &classifier);   // refuses what project() refuses
+//   while (p.step(progress)) draw_frame();                    // one Adam step over every row
+//   const ProjectResult r = p.result();
+class Projector {
+public:
+    Projector(const Model& generator, const Tensor& target, const ProjectOptions& options, const Model* classifier = nullptr);
+    ~Projector();
+    Projector(Projector&&) noexcept;
+    Projector& operator=(Projector&&) noexcept;
+
+    // Runs the next step (progress as project()'s); returns whether steps remain. After the last
+    // step it does nothing and returns false.
+    bool step(const ProjectProgress& progress = {});
+    int64_t done() const;   // steps run
+    int64_t steps() const;  // options.steps
+    // The result, once every step has run (throws ganzoo::Error before); called once.
+    ProjectResult result();
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
 
 // The loss of each sample of `request` against `target` (one image, for every sample) and its
 // gradient with respect to z and the continuous codes: what each step of project() computes, for
