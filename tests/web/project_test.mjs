@@ -1,9 +1,11 @@
 // Projection in the browser (docs/api.md, m.project; docs/projection.md): the on-demand projection
 // core (web/ganzoo-project-core.wasm, loaded by web/ganzoo-project-worker.js) gives the z that
 // `ganzoo project` gives natively for the same image and options, reports its progress, redraws
-// the projected image, interpolates from it, refuses CycleGAN in one line; the page's "Project an
-// image" panel projects a drawing as the CLI projects the same 28×28 PNG. The sampling download
-// (api_test.mjs) never includes any of it.   node tests/web/project_test.mjs [fixtures.mjs's options]
+// the projected image, interpolates from it, refuses CycleGAN in one line; searches cGAN's label and
+// InfoGAN's c_cat as the CLI does; on a cross-origin isolated page runs the threaded core with the
+// one thread's result; the page's "Project an image" panel takes a dropped or chosen image file
+// pixel for pixel, and projects a drawing as the CLI projects the same 28×28 PNG. The sampling
+// download (api_test.mjs) never includes any of it.   node tests/web/project_test.mjs [fixtures.mjs's options]
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -110,11 +112,66 @@ test('m.project on a cGAN with a fixed label matches the CLI; CycleGAN is refuse
   await page.close();
 });
 
+// InfoGAN: the categorical code searched (10 values × 2 starts) and the continuous codes optimised
+// with z, as the CLI does.
+test('m.project on InfoGAN searches c_cat and optimises c_cont as `ganzoo project` does', async () => {
+  const png = greyPng(28, 28, ringPixels());
+  writeFileSync(join(fx.files, 'ring.png'), png);
+  const native = nativeProjection(shipped('infogan.safetensors'), png);
+  const { page, problems } = await openPage(`${fx.web.url}embed.html`);
+  const web = await page.evaluate(async (options) => {
+    const g = await import('/ganzoo.js');
+    const m = await g.load('/models/infogan.safetensors');
+    const img = new Image();
+    img.src = '/test-files/ring.png';
+    await img.decode();
+    const r = await m.project({ image: img, ...options });
+    return { z: r.z, label: r.label, start: r.start, loss: r.loss, codes: r.codes, candidates: r.candidates.length };
+  }, OPTIONS);
+  assertSameProjection(web, native, 'infogan, c_cat searched');
+  assert.equal(web.candidates, 10, 'every value of c_cat tried');
+  assert.deepEqual(web.codes.c_cat, native.codes.c_cat, 'the categorical code found');
+  const dc = Math.max(...web.codes.c_cont.map((v, i) => Math.abs(v - native.codes.c_cont[i])));
+  assert.ok(dc <= 1e-3, `c_cont differs from the CLI's by ${dc}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+// The page's panel takes a dropped image file (and a chosen one) onto its 28×28 pad, pixel for pixel.
+test('an image file dropped on (or chosen for) the panel\'s pad becomes the target, pixel for pixel', async () => {
+  const pixels = ringPixels();
+  writeFileSync(join(fx.files, 'ring.png'), greyPng(28, 28, pixels));
+  const { page, problems } = await openPage(`${fx.web.url}index.html?${MODEL_QS}&seed=7`);
+  await waitReady(page);
+  await page.waitForFunction(() => window.ganzooPage.project, null, { timeout: 30000 });
+  const pad = () => page.evaluate(() => Array.from(document.getElementById('project-draw').getContext('2d').getImageData(0, 0, 28, 28).data).filter((_, i) => i % 4 === 0));
+  await page.click('#project-clear');
+  await page.evaluate(async () => {
+    const bytes = await (await fetch('/test-files/ring.png')).arrayBuffer();
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'ring.png', { type: 'image/png' }));
+    const pad = document.getElementById('project-draw');
+    pad.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    pad.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction(() => document.getElementById('project-draw').getContext('2d').getImageData(14, 4, 1, 1).data[0] > 100, null, { timeout: 10000 });
+  const dropped = await pad();
+  assert.equal(Math.max(...dropped.map((v, i) => Math.abs(v - pixels[i]))), 0, 'the dropped PNG is on the pad as it is');
+  await page.click('#project-clear');
+  assert.equal(Math.max(...(await pad())), 0, 'Clear empties the pad');
+  await page.setInputFiles('#project-file', join(fx.files, 'ring.png'));
+  await page.waitForFunction(() => document.getElementById('project-draw').getContext('2d').getImageData(14, 4, 1, 1).data[0] > 100, null, { timeout: 10000 });
+  assert.equal(Math.max(...(await pad()).map((v, i) => Math.abs(v - pixels[i]))), 0, 'the chosen PNG is on the pad as it is');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 // A cross-origin isolated page gets the threaded projection core (web/ganzoo-project-core-mt.*),
 // which runs a projection's rows (10 labels × 2 starts) in slices on its pool: the result is the
 // one thread's bit for bit (threads: 1 on the same page), and the CLI's.
 test('on a cross-origin isolated page the threaded core splits the rows over its threads and gives the same z', async () => {
   const png = greyPng(28, 28, ringPixels());
+  writeFileSync(join(fx.files, 'ring.png'), png);
   const native = nativeProjection(shipped('cgan.safetensors'), png);
   const isolated = await serve({ root: webRoot, isolate: true, mounts: { '/test-files/': fx.files } });
   try {
