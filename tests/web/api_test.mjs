@@ -222,3 +222,43 @@ test('the API: a label left out is refused by the core, naming it; a code is at 
   assert.deepEqual([r.info.label.kind, r.info.label.categories], ['label', 10]);
   await page.close();
 });
+
+// The threaded core (a cross-origin isolated page) splits a batch into slices of samples on its
+// threads; every op computes a sample in an order that does not depend on the batch around it
+// (conv_transpose2d's panels included), so its floats are the single-threaded core's, bit for bit,
+// for an unconditional and a conditional model and a batch that does not divide evenly.
+test('the threaded core (an isolated page) draws the single-threaded core\'s floats, bit for bit', async () => {
+  const { serve } = await import('./serve.mjs');
+  const isolated = await serve({ root: webRoot, isolate: true });
+  try {
+    const draw = async (url) => {
+      const { page, problems } = await openPage(`${url}embed.html`);
+      const out = await page.evaluate(async () => {
+        const g = await import('/ganzoo.js');
+        const runs = {};
+        for (const [name, request] of [['dcgan', { seed: 7, count: 61 }], ['cgan', { seed: 3, count: 37, label: 4 }]]) {
+          const m = await g.load(`/models/${name}.safetensors`);
+          const r = await m.generate(request);
+          runs[name] = { floats: Array.from(r.floats), threads: m.threads };
+        }
+        return { runs, isolated: crossOriginIsolated };
+      });
+      await page.close();
+      return { ...out, problems };
+    };
+    const one = await draw(fx.web.url), many = await draw(isolated.url);
+    assert.equal(one.isolated, false);
+    assert.equal(many.isolated, true);
+    for (const name of ['dcgan', 'cgan']) {
+      const a = one.runs[name], b = many.runs[name];
+      const diff = Math.max(...a.floats.map((v, i) => Math.abs(v - b.floats[i])));
+      console.log(`  ${name}: ${a.threads} thread vs ${b.threads} threads: max |diff| ${diff}`);
+      assert.equal(a.threads, 1);
+      assert.ok(b.threads >= Math.min(2, (await import('node:os')).cpus().length), `the isolated page ran ${b.threads} threads`);
+      assert.equal(diff, 0, `${name}: the threaded core's floats differ by ${diff}`);
+    }
+    assert.deepEqual([...one.problems, ...many.problems], []);
+  } finally {
+    await isolated.close();
+  }
+});
