@@ -49,9 +49,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-#ifdef __EMSCRIPTEN_PTHREADS__
-#include <emscripten/threading.h>
-#endif
 
 #include <emscripten/emscripten.h>
 #include <nlohmann/json.hpp>
@@ -60,9 +57,7 @@
 #include "ganzoo/grid.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
-#ifdef __EMSCRIPTEN_PTHREADS__
-#include "ganzoo/thread_pool.hpp"
-#endif
+#include "threads.hpp"
 
 namespace {
 
@@ -97,27 +92,8 @@ int next_handle = 1;
 std::string last_error;
 
 // The -pthread build (web/ganzoo-core-mt.*) splits a batch into one contiguous slice of samples
-// per thread (ganzoo::ThreadPool): samples are independent in every op, and latents are drawn per
-// sample index, so the images are the same as in one call. Threads come from emscripten's
-// pre-started pool (-sPTHREAD_POOL_SIZE); this file's caller is itself a Web Worker, so blocking
-// here is allowed.
-#ifdef __EMSCRIPTEN_PTHREADS__
-#ifndef GANZOO_MAX_THREADS
-#define GANZOO_MAX_THREADS 8  // keep in step with -sPTHREAD_POOL_SIZE (wasm/CMakeLists.txt)
-#endif
-int thread_count() {
-    // navigator.hardwareConcurrency, capped by the pool the runtime pre-started.
-    static const int n = std::clamp(emscripten_num_logical_cores(), 1, GANZOO_MAX_THREADS);
-    return n;
-}
-
-ganzoo::ThreadPool& pool() {
-    static ganzoo::ThreadPool p(thread_count());  // never joined: it lives as long as the page's worker
-    return p;
-}
-#else
-int thread_count() { return 1; }
-#endif
+// per thread of the pool (threads.hpp): samples are independent in every op, and latents are
+// drawn per sample index, so the images are the same as in one call.
 
 // run(first, n) for slices of [0, count) in parallel, outputs concatenated along the batch.
 // A template, not a std::function: each std::function target brings a type-erasure class, its

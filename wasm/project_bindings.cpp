@@ -31,15 +31,13 @@
 
 #include <emscripten/emscripten.h>
 #include <nlohmann/json.hpp>
-#ifdef __EMSCRIPTEN_PTHREADS__
-#include <emscripten/threading.h>
-#endif
 
 #include "ganzoo/error.hpp"
 #include "ganzoo/image.hpp"
 #include "ganzoo/latent.hpp"
 #include "ganzoo/model.hpp"
 #include "ganzoo/project.hpp"
+#include "threads.hpp"
 
 EM_JS(void, gp_report, (int done, int total, double loss, const float* image, int n), {
   if (Module.onStep) Module.onStep(done, total, loss, HEAPF32.subarray(image >> 2, (image >> 2) + n));
@@ -54,26 +52,8 @@ int next_handle = 1;
 std::string last_error, result_json;
 std::vector<float> output;
 
-// The -pthread build evaluates a projection's rows (starts x candidates) in slices on a pool of
-// threads started with the module (-sPTHREAD_POOL_SIZE; this file's caller is a Web Worker, so
-// blocking is allowed), kept for the worker's life: threads started and joined per projection
-// would return to emscripten's pool only through this worker's event loop.
-#ifdef __EMSCRIPTEN_PTHREADS__
-#ifndef GANZOO_MAX_THREADS
-#define GANZOO_MAX_THREADS 8  // keep in step with -sPTHREAD_POOL_SIZE (wasm/CMakeLists.txt)
-#endif
-int thread_count() {
-    static const int n = std::clamp(emscripten_num_logical_cores(), 1, GANZOO_MAX_THREADS);
-    return n;
-}
-ganzoo::ThreadPool* pool() {
-    static ganzoo::ThreadPool p(thread_count());
-    return &p;
-}
-#else
-int thread_count() { return 1; }
-ganzoo::ThreadPool* pool() { return nullptr; }
-#endif
+// The -pthread build evaluates a projection's rows (starts x candidates) in slices on the pool
+// of threads.hpp.
 
 ganzoo::Model& lookup(int handle) {
     auto it = models.find(handle);
@@ -159,7 +139,9 @@ EMSCRIPTEN_KEEPALIVE int gp_project(int handle, int classifier, const float* tar
         o.steps = req.value("steps", int64_t{300});
         o.starts = req.value("starts", int64_t{4});
         o.threads = std::clamp<int64_t>(req.value("threads", int64_t{thread_count()}), 1, thread_count());
-        o.pool = pool();
+#ifdef __EMSCRIPTEN_PTHREADS__
+        o.pool = &pool();
+#endif
         if (req.contains("label") && !req["label"].is_null()) o.label = req["label"].get<int64_t>();
         if (req.contains("codes")) o.codes = req["codes"].get<std::map<std::string, std::vector<float>>>();
         const json w = req.value("weights", json::object());
