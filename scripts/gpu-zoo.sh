@@ -14,6 +14,13 @@
 #   6. packs what comes back into at most 8 files (the lend's limit): zoo.json and a tar.gz in
 #      15 MiB parts (no checkpoints). Unpack here: cat OUT/zoo.tar.gz.part* | tar -xz
 #   usage: scripts/gpu-zoo.sh [DEPS] [OUT] [SECONDS]      (defaults .deps, gpu-zoo-out, 420)
+# GANZOO_ZOO_DEADLINE=S: everything must be packed S seconds after the start (a lend's command
+#   limit): the runs get min(SECONDS, what is left after the build and the bench, less 150 s for
+#   the exports, eval and packing), and eval is left for here when under 100 s remain.
+# GANZOO_ZOO_EVAL=0: no eval there (a lend's minutes are dearer than this machine's: ten exports
+#   take ~100 s on 16 cores); evaluate the unpacked files here with `ganzoo eval FILE --json`.
+# On CUDA the runs share the card through MPS (nvidia-cuda-mps-control) when it starts and a
+#   CUDA op passes under it within 30 s; else by time-slicing, as before. GANZOO_ZOO_MPS=0: never.
 # Back here: cd runs/gpu-zoo && cat OUT/zoo.tar.gz.part* | tar -xz, then ship a member with
 #   node scripts/ship.mjs runs/gpu-zoo/runs/NAME --file runs/gpu-zoo/runs/NAME.safetensors
 # Rehearsal on a CPU machine, tiny lengths, the same steps end to end:
@@ -28,10 +35,12 @@ out=$(mkdir -p "${2:-gpu-zoo-out}" && realpath "${2:-gpu-zoo-out}")
 # run's recorded command (--data, --out) is the one `make train-MEMBER` can re-run from its root.
 work=${GANZOO_ZOO_WORK:-runs/gpu-zoo}
 seconds=${3:-420}
+deadline=${GANZOO_ZOO_DEADLINE:-0}
 device=${GANZOO_ZOO_DEVICE:-cuda}
 python=${PYTHON:-python3}
 die() { echo "gpu-zoo: $*" >&2; exit 2; }
 [[ $seconds =~ ^[0-9]+$ ]] || die "SECONDS must be a whole number, not '$seconds'"
+[[ $deadline =~ ^[0-9]+$ ]] || die "GANZOO_ZOO_DEADLINE must be a whole number, not '$deadline'"
 [[ $device == cuda || $device == cpu ]] || die "GANZOO_ZOO_DEVICE must be cuda or cpu, not '$device'"
 [ -f "$deps/include/Eigen/Core" ] || die "no headers in $deps: run scripts/prepare-gpu-deps.sh first"
 [ -f "$deps/fashion-mnist/train-images-idx3-ubyte.gz" ] || die "no Fashion-MNIST in $deps/fashion-mnist"
@@ -50,10 +59,14 @@ recipes=(
   "improved-dcgan-ssl100=improved-dcgan --labels 100 --epochs 30 --set minibatch_kernels=0"
   "wgan=wgan --epochs 200 --set ema=0.999"
   "wgan-gp=wgan-gp --epochs 100 --set ema=0.999"
-  "began=began --epochs 27 --set ema=0.999"  # 100,000 steps of 16
+  # The paper's γ = 0.5 and λ_k = 0.001 at its width n = 64, with EBGAN's pulling-away term, the
+  # untried combination of docs/members/began.md ("Next, to meet the issue's bar").
+  "began=began --epochs 27 --set ema=0.999 --set pull_away=0.1"  # 100,000 steps of 16
   "cgan=cgan --epochs 30 --set ema=0.999"
   "infogan=infogan --epochs 30 --set ema=0.999 --set g_hidden=0 --set d_hidden=128"
-  "progan=progan --width 64 --epochs 60"
+  # Phases of 38,400 images (the CUDA default's 102,400 would not finish growing in a lend's
+  # minutes with ten runs sharing the card): 32×32 after 268,800 images, 4,200 steps of 64.
+  "progan=progan --width 64 --epochs 60 --set fade_images=38400 --set stabilize_images=38400"
   "cyclegan=cyclegan --epochs 50 --set ema=0.999"
 )
 bench=(--steps 300 --batch 128 --width 128 --repeat 2)
@@ -84,6 +97,30 @@ GANZOO_PYTHON=$(command -v "$python") tests/bench/train_throughput --bin "$ganzo
   --threads 4 --data "$deps/fashion-mnist" "${bench[@]}" 2>"$work/bench.log" | tee "$work/bench.txt" \
   || echo "gpu-zoo: the benchmark failed (see $work/bench.log); training goes on"
 
+mps=none
+if [ "$device" = cuda ] && [ "${GANZOO_ZOO_MPS:-1}" = 1 ] && command -v nvidia-cuda-mps-control >/dev/null; then
+  export CUDA_MPS_PIPE_DIRECTORY=/tmp/ganzoo-mps CUDA_MPS_LOG_DIRECTORY=/tmp/ganzoo-mps-log
+  mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+  if nvidia-cuda-mps-control -d 2>"$work/mps.log" &&
+     timeout 30 "$python" -c 'import torch; print(float((torch.ones(4, device="cuda") * 2).sum()))' >>"$work/mps.log" 2>&1; then
+    mps=on
+  else
+    echo quit | timeout 10 nvidia-cuda-mps-control >/dev/null 2>&1
+    unset CUDA_MPS_PIPE_DIRECTORY CUDA_MPS_LOG_DIRECTORY
+    mps="failed to start (see mps.log); time-slicing"
+  fi
+fi
+echo "MPS: $mps" | tee -a "$work/machine.txt"
+
+evaluate=${GANZOO_ZOO_EVAL:-1}
+reserve=150; [ "$evaluate" = 1 ] || reserve=80
+if [ "$deadline" -gt 0 ]; then
+  left=$(( deadline - ($(date +%s) - start) - reserve ))
+  if [ "$left" -lt "$seconds" ]; then
+    [ "$left" -ge 30 ] || die "GANZOO_ZOO_DEADLINE leaves $left s for the runs"
+    seconds=$left
+  fi
+fi
 echo "== the zoo: ${#recipes[@]} runs side by side, at most $seconds s each"
 specs=()
 for recipe in "${recipes[@]}"; do
@@ -97,14 +134,22 @@ for recipe in "${recipes[@]}"; do
   name=${recipe%%=*}
   run=$work/runs/$name
   grep -Eq '"ema": (0\.[0-9]*[1-9]|1)' "$run/config.json" 2>/dev/null || continue
-  "$ganzoo" export "$run" --raw -o "$work/runs/$name-raw.safetensors" >>"$work/runs/$name.log" 2>&1 \
-    && echo "$name: $name-raw.safetensors" || echo "$name: export --raw failed (see runs/$name.log)"
+  { "$ganzoo" export "$run" --raw -o "$work/runs/$name-raw.safetensors" >>"$work/runs/$name.log" 2>&1 \
+      && echo "$name: $name-raw.safetensors" || echo "$name: export --raw failed (see runs/$name.log)"; } &
 done
+wait  # side by side: each export spends seconds loading LibTorch's CUDA libraries
 
-echo "== eval (FD-FMNIST, SWD, the member's own metrics), every export, $(nproc) at a time"
-ls "$work"/runs/*.safetensors | xargs -P "$(nproc)" -I{} sh -c \
-  '"$1" eval "$2" --json --data "$3" ${4:+-n $4} >"${2%.safetensors}.eval.json" 2>/dev/null || echo "eval failed: $2"' \
-  _ "$ganzoo" {} "$data" "${GANZOO_ZOO_EVAL_N:-}"
+[ "$mps" = on ] && { echo quit | timeout 10 nvidia-cuda-mps-control >/dev/null 2>&1; }
+if [ "$evaluate" != 1 ]; then
+  echo "== eval left for later (GANZOO_ZOO_EVAL=0): ganzoo eval FILE --json, here"
+elif [ "$deadline" -gt 0 ] && [ $(( deadline - ($(date +%s) - start) )) -lt 100 ]; then
+  echo "== eval left for later: under 100 s to the deadline (ganzoo eval FILE --json, here)"
+else
+  echo "== eval (FD-FMNIST, SWD, the member's own metrics), every export, $(nproc) at a time"
+  ls "$work"/runs/*.safetensors | xargs -P "$(nproc)" -I{} sh -c \
+    '"$1" eval "$2" --json --data "$3" ${4:+-n $4} >"${2%.safetensors}.eval.json" 2>/dev/null || echo "eval failed: $2"' \
+    _ "$ganzoo" {} "$data" "${GANZOO_ZOO_EVAL_N:-}"
+fi
 
 "$python" - "$work" "$device" "$seconds" "$(( $(date +%s) - start ))" "${recipes[@]}" <<'PY'
 import json, os, sys
@@ -142,7 +187,7 @@ PY
 # What comes back must fit the lend's rules: at most 8 files of 16 MiB, 64 MiB in all. So: no
 # checkpoints (large; the run can be redone from its command), everything else in one tar.gz
 # split into 15 MiB parts, beside zoo.json. Over 60 MiB, the live exports that eval found worse
-# than the averaged ones stay behind first.
+# than the averaged ones stay behind first; without eval, the largest live exports, until it fits.
 rm -rf "$work"/runs/*/checkpoints
 cp "$work/zoo.json" "$out/zoo.json"
 rm -f "$out"/zoo.tar.gz*
@@ -152,11 +197,20 @@ if [ "$(stat -c %s "$out/zoo.tar.gz")" -gt $((60 << 20)) ]; then
   "$python" - "$work" <<'PY'
 import json, os, sys
 work = sys.argv[1]
-for r in json.load(open(os.path.join(work, "zoo.json")))["runs"]:
+raw = lambda name: os.path.join(work, "runs", name + "-raw.safetensors")
+runs = json.load(open(os.path.join(work, "zoo.json")))["runs"]
+for r in runs:
     a, l = r.get("eval_averaged", {}).get("fd_fmnist"), r.get("eval_live", {}).get("fd_fmnist")
-    if a is not None and l is not None and l >= a:
-        os.remove(os.path.join(work, "runs", r["name"] + "-raw.safetensors"))
+    if a is not None and l is not None and l >= a and os.path.exists(raw(r["name"])):
+        os.remove(raw(r["name"]))
         print(f"gpu-zoo: left {r['name']}-raw.safetensors behind (FD {l:.2f} >= {a:.2f} averaged)")
+def total():
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(work) for f in fs)
+for size, name in sorted(((os.path.getsize(raw(r["name"])), r["name"]) for r in runs if os.path.exists(raw(r["name"]))), reverse=True):
+    if total() <= 58 << 20:
+        break
+    os.remove(raw(name))
+    print(f"gpu-zoo: left {name}-raw.safetensors behind ({size / 2**20:.1f} MiB; over 58 MiB in all)")
 PY
   pack
 fi
