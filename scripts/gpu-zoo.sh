@@ -139,7 +139,7 @@ for recipe in "${recipes[@]}"; do
 done
 wait  # side by side: each export spends seconds loading LibTorch's CUDA libraries
 
-[ "$mps" = on ] && { echo quit | timeout 10 nvidia-cuda-mps-control >/dev/null 2>&1; }
+[ "$mps" = on ] && { echo quit | timeout 10 nvidia-cuda-mps-control >/dev/null 2>&1; unset CUDA_MPS_PIPE_DIRECTORY CUDA_MPS_LOG_DIRECTORY; }
 if [ "$evaluate" != 1 ]; then
   echo "== eval left for later (GANZOO_ZOO_EVAL=0): ganzoo eval FILE --json, here"
 elif [ "$deadline" -gt 0 ] && [ $(( deadline - ($(date +%s) - start) )) -lt 100 ]; then
