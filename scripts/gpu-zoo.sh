@@ -50,9 +50,10 @@ start=$(date +%s)
 
 # The recipes: NAME=MODEL options. Lengths are the papers' or more; SECONDS stops what has not
 # finished. Widths are each member's CUDA default (the paper's) where the export stays within the
-# repository's 8 MB per file: ProGAN at width 64 (256, 256, 128, 64 maps; 128 exports 13.7 MB),
-# InfoGAN without the two FC-1024 layers (27 MB with them; docs/members/infogan.md). `ema` is on wherever averaging is an option, so one run gives both the
-# averaged and the live generator (the ablation of docs/averaging.md).
+# repository's 8 MB per file: ProGAN at its CUDA default, width 32 (128, 128, 64, 32 maps; width 64
+# exported 17.2 MiB with its stage copies on 2026-12-04), InfoGAN without the two FC-1024 layers
+# (27 MB with them; docs/members/infogan.md). `ema` is on wherever averaging is an option, so one
+# run gives both the averaged and the live generator (the ablation of docs/averaging.md).
 recipes=(
   "dcgan=dcgan --epochs 30 --set ema=0.999"
   "improved-dcgan=improved-dcgan --epochs 30 --set ema=0.999"
@@ -66,7 +67,7 @@ recipes=(
   "infogan=infogan --epochs 30 --set ema=0.999 --set g_hidden=0 --set d_hidden=128"
   # Phases of 38,400 images (the CUDA default's 102,400 would not finish growing in a lend's
   # minutes with ten runs sharing the card): 32×32 after 268,800 images, 4,200 steps of 64.
-  "progan=progan --width 64 --epochs 60 --set fade_images=38400 --set stabilize_images=38400"
+  "progan=progan --epochs 60 --set fade_images=38400 --set stabilize_images=38400"
   "cyclegan=cyclegan --epochs 50 --set ema=0.999"
 )
 bench=(--steps 300 --batch 128 --width 128 --repeat 2)
@@ -184,19 +185,37 @@ for r in runs:
     print(f"{r['name']:22} steps {r['steps']}  FD avg {f(a, 'fd_fmnist')} live {f(l, 'fd_fmnist')}  SWD avg {f(a, 'swd_average')} live {f(l, 'swd_average')}")
 PY
 
-# What comes back must fit the lend's rules: at most 8 files of 16 MiB, 64 MiB in all. So: no
-# checkpoints (large; the run can be redone from its command), everything else in one tar.gz
-# split into 15 MiB parts, beside zoo.json. Over 60 MiB, the live exports that eval found worse
-# than the averaged ones stay behind first; without eval, the largest live exports, until it fits.
+# What comes back must fit the lend's rules: at most 8 files of 16 MiB, 64 MiB in all, of which
+# the caller's own log takes some. So: no checkpoints (large; the run can be redone from its
+# command); of each run's per-epoch grids, the five the timeline of docs/RESULTS.md shows
+# (scripts/results.mjs, pickEpochs); everything else in one tar.gz, the exports first (a part
+# lost at the end costs logs, not models), split into 15 MiB parts beside zoo.json. Over 56 MiB,
+# the live exports that eval found worse than the averaged ones stay behind first; then the
+# largest live exports, until it fits. (2026-12-04: 30 epochs of grids per run took 20 MB, and a
+# 64 MiB pack lost its last part and the export in it.)
 rm -rf "$work"/runs/*/checkpoints
+"$python" - "$work" <<'PY'
+import os, sys
+for run in sorted(os.listdir(os.path.join(sys.argv[1], "runs"))):
+    samples = os.path.join(sys.argv[1], "runs", run, "samples")
+    if not os.path.isdir(samples):
+        continue
+    grids = sorted(f for f in os.listdir(samples) if f.startswith("epoch_") and f.endswith(".png"))
+    keep = set(grids) if len(grids) <= 5 else {grids[round(i * (len(grids) - 1) / 4)] for i in range(5)}
+    for f in set(grids) - keep:
+        os.remove(os.path.join(samples, f))
+PY
 cp "$work/zoo.json" "$out/zoo.json"
 rm -f "$out"/zoo.tar.gz*
-pack() { tar -C "$work" -czf "$out/zoo.tar.gz" --exclude '*.safetensors.tmp' .; }
+pack() {
+  (cd "$work" && { ls runs/*.safetensors 2>/dev/null; find . -type f ! -name '*.safetensors' ! -name '*.safetensors.tmp' | sed 's|^\./||'; } \
+     | tar -czf "$out/zoo.tar.gz" -T -)
+}
 pack
-if [ "$(stat -c %s "$out/zoo.tar.gz")" -gt $((60 << 20)) ]; then
-  "$python" - "$work" <<'PY'
+if [ "$(stat -c %s "$out/zoo.tar.gz")" -gt $((56 << 20)) ]; then
+  "$python" - "$work" "$out/zoo.tar.gz" <<'PY'
 import json, os, sys
-work = sys.argv[1]
+work, packed = sys.argv[1], sys.argv[2]
 raw = lambda name: os.path.join(work, "runs", name + "-raw.safetensors")
 runs = json.load(open(os.path.join(work, "zoo.json")))["runs"]
 for r in runs:
@@ -204,15 +223,18 @@ for r in runs:
     if a is not None and l is not None and l >= a and os.path.exists(raw(r["name"])):
         os.remove(raw(r["name"]))
         print(f"gpu-zoo: left {r['name']}-raw.safetensors behind (FD {l:.2f} >= {a:.2f} averaged)")
-def total():
-    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(work) for f in fs)
+# Exports hardly compress: the pack is about the files' total less what the logs and grids save.
+over = os.path.getsize(packed) - (56 << 20)
 for size, name in sorted(((os.path.getsize(raw(r["name"])), r["name"]) for r in runs if os.path.exists(raw(r["name"]))), reverse=True):
-    if total() <= 58 << 20:
+    if over <= 0:
         break
     os.remove(raw(name))
-    print(f"gpu-zoo: left {name}-raw.safetensors behind ({size / 2**20:.1f} MiB; over 58 MiB in all)")
+    over -= size
+    print(f"gpu-zoo: left {name}-raw.safetensors behind ({size / 2**20:.1f} MiB; the pack was over 56 MiB)")
 PY
   pack
+  [ "$(stat -c %s "$out/zoo.tar.gz")" -le $((60 << 20)) ] \
+    || echo "gpu-zoo: the pack is still $(( $(stat -c %s "$out/zoo.tar.gz") >> 20 )) MiB: its last part may not come back" >&2
 fi
 split -b 15M -d -a 1 "$out/zoo.tar.gz" "$out/zoo.tar.gz.part"
 rm -f "$out/zoo.tar.gz"
