@@ -153,17 +153,23 @@ function collect(members, manifest) {
       continue;
     }
     // Only the finished run the shipped file came from: a run stopped part-way (summary
-    // "interrupted") or trained with another recipe than the manifest's is not that file's.
+    // "interrupted") or trained with another recipe than the manifest's is not that file's. A run
+    // a time limit stopped and that shipped as it was (ship.mjs --stopped) is, at the step its
+    // recipe's stop_step names.
+    const shippedTraining = manifest.models.find((e) => e.family === m.family)?.training;
+    const shippedCommand = shippedTraining?.command;
+    const stopStep = Number(shippedCommand?.match(/ --set stop_step=(\d+)(?= |$)/)?.[1] ?? 0);
     const summaryPath = join(run, 'summary.json');
-    if (!existsSync(summaryPath) || readJson(summaryPath).interrupted) {
+    const finished = existsSync(summaryPath) && (!readJson(summaryPath).interrupted || readJson(summaryPath).steps === stopStep);
+    if (!finished) {
       process.stderr.write(`results: ${run}: not finished (still training?), ${m.family} keeps what docs/results/ has\n`);
       continue;
     }
     const config = existsSync(join(run, 'config.json')) ? readJson(join(run, 'config.json')) : {};
-    const shippedTraining = manifest.models.find((e) => e.family === m.family)?.training;
-    const shippedCommand = shippedTraining?.command;
-    // A run continued with --resume: the manifest keeps every command it ran (ship.mjs).
-    const ranBy = shippedTraining?.commands ? shippedTraining.commands[0] : shippedCommand;
+    // A run continued with --resume: the manifest keeps every command it ran (ship.mjs); a stopped
+    // one ran its recipe without the stop_step that ship.mjs added.
+    const ranBy = (shippedTraining?.commands ? shippedTraining.commands[0] : shippedCommand)
+      ?.replace(/ --set stop_step=\d+(?= |$)/, '');
     if (shippedCommand && config.command !== ranBy) {
       process.stderr.write(`results: ${run} was trained by '${config.command}', not the shipped recipe; ${m.family} keeps what docs/results/ has\n`);
       continue;

@@ -110,6 +110,7 @@ const std::vector<RecipeKeyDoc>& loop_key_docs() {
     static const std::vector<RecipeKeyDoc> keys = {
         {"epochs", "passes over the data (ignored when steps is set)", "≥ 0"},
         {"steps", "training steps, instead of epochs; 0 = use epochs", "≥ 0"},
+        {"stop_step", "end the run after this step, keeping the schedule epochs or steps set (a run a time limit stopped, re-run); 0 = off", "≥ 0"},
         {"batch", "images per step (per process when data-parallel)", "1..dataset size"},
         {"seed", "seed of initialisation, data order and latents: a run is reproducible from it", "whole number"},
         {"device", "where to train", "auto | cpu | cuda | cuda:N"},

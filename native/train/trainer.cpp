@@ -129,8 +129,9 @@ json resolve_config(const TrainRequest& request, models::GanFamily& family, cons
         for (const auto& [key, value] : request.overrides.items()) {
             // Repeating the original command with --resume is fine: only a different value is refused.
             const bool same = config["options"].contains(key) && config["options"][key] == value;
-            if (!same && key != "epochs" && key != "steps" && key != "threads" && key != "log_every")
-                throw std::runtime_error("--" + key + " cannot change when resuming (only --epochs, --steps, --threads)");
+            if (!same && key != "epochs" && key != "steps" && key != "stop_step" && key != "threads" && key != "log_every")
+                throw std::runtime_error("--" + key +
+                                         " cannot change when resuming (only --epochs, --steps, stop_step, --threads)");
             config["options"][key] = value;
         }
         return config;
@@ -166,7 +167,7 @@ json loop_defaults() {
     return {{"epochs", 10},      {"steps", 0},        {"batch", 128},        {"seed", 1},
             {"device", "auto"},  {"threads", 0},      {"data", "fashion-mnist"}, {"limit", 0},
             {"checkpoint_every", 500}, {"log_every", 50}, {"sample_count", 64}, {"sample_seed", 0},
-            {"ema", 0.0},        {"ema_start", 0}};
+            {"ema", 0.0},        {"ema_start", 0},      {"stop_step", 0}};
 }
 
 uint64_t average_refresh_seed(const json& options) { return step_seed(models::config_value<uint64_t>(options, "seed"), -2); }
@@ -249,7 +250,8 @@ namespace {
 // Loop options outside their range would divide by zero or run forever: refuse them by flag name.
 void check_loop_options(const json& options) {
     struct Range { const char* key; int64_t lo, hi; };
-    const Range ranges[] = {{"epochs", 0, 1000000},     {"steps", 0, int64_t(1) << 40}, {"batch", 1, 1 << 20},
+    const Range ranges[] = {{"epochs", 0, 1000000},     {"steps", 0, int64_t(1) << 40}, {"stop_step", 0, int64_t(1) << 40},
+                            {"batch", 1, 1 << 20},
                             {"threads", 0, 4096},       {"limit", 0, int64_t(1) << 40}, {"checkpoint_every", 1, int64_t(1) << 40},
                             {"log_every", 1, int64_t(1) << 40}, {"sample_count", 1, 4096}};
     for (const auto& r : ranges) {
@@ -414,8 +416,13 @@ Schedule make_schedule(const json& options, int64_t images, const dist::Options&
     s.steps_per_epoch = images / s.global_batch;
     const auto step_limit = models::config_value<int64_t>(options, "steps");
     s.total_steps = step_limit > 0 ? step_limit : models::config_value<int64_t>(options, "epochs") * s.steps_per_epoch;
-    s.total_epochs = (s.total_steps + s.steps_per_epoch - 1) / s.steps_per_epoch;
     if (s.total_steps < 1) throw std::runtime_error("nothing to train: --epochs and --steps are both 0");
+    // stop_step ends the loop early and changes nothing else: a member's own schedule (CycleGAN's
+    // learning-rate decay over epochs × steps per epoch) still reads epochs and steps. It is how a
+    // run stopped by a time limit (a GPU lend) is re-run as it was: its command + stop_step.
+    const auto stop = models::config_value<int64_t>(options, "stop_step");
+    if (stop > 0 && stop < s.total_steps) s.total_steps = stop;
+    s.total_epochs = (s.total_steps + s.steps_per_epoch - 1) / s.steps_per_epoch;
     s.checkpoint_every = models::config_value<int64_t>(options, "checkpoint_every");
     s.seed = models::config_value<uint64_t>(options, "seed");
     return s;

@@ -1,8 +1,10 @@
 // The shared training loop on the CPU: a smoke run on 1,000 real images, the run directory
 // it leaves, --resume continuing exactly where an uninterrupted run would be, and generator
 // averaging (models/average.hpp): its rule, its batch-norm statistics, its checkpoint and export.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "exporter/exporter.hpp"
 #include "ganzoo/latent.hpp"
@@ -102,6 +104,72 @@ TEST_CASE("--resume continues exactly: 10 + 10 steps equal 20 uninterrupted step
     CHECK(lines_of(split + "/log.csv").size() == 21);
     fs::remove_all(whole);
     fs::remove_all(split);
+}
+
+namespace {
+
+// One column of a run's log.csv, by its header name.
+std::vector<std::string> log_column(const std::string& dir, const std::string& name) {
+    const auto rows = lines_of(dir + "/log.csv");
+    REQUIRE(!rows.empty());
+    auto split = [](const std::string& line) {
+        std::vector<std::string> cells;
+        std::stringstream in(line);
+        for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+        return cells;
+    };
+    const auto header = split(rows[0]);
+    const auto at = std::find(header.begin(), header.end(), name);
+    REQUIRE(at != header.end());
+    std::vector<std::string> column;
+    for (size_t i = 1; i < rows.size(); ++i) column.push_back(split(rows[i]).at(static_cast<size_t>(at - header.begin())));
+    return column;
+}
+
+TrainRequest tiny_cyclegan(const std::string& out, int64_t steps, int64_t stop_step) {
+    TrainRequest r;
+    r.family = "cyclegan";
+    r.out = out;
+    r.command = "test";
+    r.overrides = {{"limit", 600}, {"steps", steps}, {"width", 4}, {"d_width", 4}, {"blocks", 1},
+                   {"threads", 1}, {"device", "cpu"}, {"seed", 5}, {"checkpoint_every", 100}};
+    if (stop_step > 0) r.overrides["stop_step"] = stop_step;
+    return r;
+}
+
+}  // namespace
+
+// How a run stopped by a time limit (a GPU lend, scripts/gpu-zoo.sh) is re-run as it was: its
+// command with stop_step. CycleGAN decays its learning rate over the second half of the run's
+// length, so a run of 20 steps stopped at 15 is at half the rate there, not at the end of a decay.
+TEST_CASE("stop_step ends a run early, finished, on the schedule of its full length") {
+    const auto full = fresh_dir("stop-full"), stopped = fresh_dir("stop-15"), shorter = fresh_dir("stop-short");
+    run_training(tiny_cyclegan(full, 20, 0));
+    CHECK(run_training(tiny_cyclegan(stopped, 20, 15)).steps == 15);
+    run_training(tiny_cyclegan(shorter, 15, 0));
+
+    std::ifstream summary_file(stopped + "/summary.json");
+    const auto summary = nlohmann::json::parse(summary_file);
+    CHECK(summary.at("steps") == 15);
+    CHECK(summary.at("interrupted") == false);
+    // Step for step the same run as the full one, learning rate and losses alike (one thread).
+    const auto lr_full = log_column(full, "lr"), lr_stopped = log_column(stopped, "lr");
+    REQUIRE(lr_full.size() == 20);
+    REQUIRE(lr_stopped.size() == 15);
+    for (size_t i = 0; i < 15; ++i) CHECK(lr_stopped[i] == lr_full[i]);
+    const auto cycle_full = log_column(full, "cycle");
+    CHECK(log_column(stopped, "cycle") == std::vector<std::string>(cycle_full.begin(), cycle_full.begin() + 15));
+    // … and not a 15-step run, whose rate has decayed to its end by then.
+    const double at_stop = std::stod(lr_stopped.back()), short_end = std::stod(log_column(shorter, "lr").back());
+    std::printf("lr at step 15: stopped at 15 of 20 %.3g, a run of 15 %.3g\n", at_stop, short_end);
+    CHECK(at_stop > 2 * short_end);
+    // A stopped run continues to its full length with --resume and stop_step 0.
+    auto resumed = tiny_cyclegan(stopped, 20, 0);
+    resumed.resume = true;
+    resumed.overrides = {{"stop_step", 0}};
+    CHECK(run_training(resumed).steps == 20);
+    CHECK(log_column(stopped, "lr") == lr_full);
+    for (const auto& d : {full, stopped, shorter}) fs::remove_all(d);
 }
 
 TEST_CASE("a run directory is never overwritten, and bad options fail with one clear line") {
