@@ -148,15 +148,29 @@ std::string image_format(const std::string& path) {
     throw std::runtime_error(path + ": write a .png or a .jpg (.jpeg) image, not " + ext);
 }
 
-void write_grid_image(const std::string& path, const Grid& grid, int scale) {
-    const std::string format = image_format(path);
+namespace {
+
+void check_image_size(int64_t width, int64_t height) {
     constexpr int64_t kMaxPngPixels = int64_t{1} << 26;
-    const int64_t width = int64_t{grid.width} * scale, height = int64_t{grid.height} * scale;
     if (width * height > kMaxPngPixels)
         throw std::runtime_error("the PNG would be " + std::to_string(width) + "x" + std::to_string(height) + " pixels (" +
                                  std::to_string(width * height * 4 >> 20) + " MiB of RGBA), over the limit of " +
                                  std::to_string(kMaxPngPixels) + " pixels (" + std::to_string(kMaxPngPixels * 4 >> 20) +
                                  " MiB); lower --count or --scale");
+}
+
+}  // namespace
+
+void check_grid_image(int64_t count, int64_t columns, const std::vector<int64_t>& image_shape, int scale) {
+    if (count < 1 || columns < 1 || image_shape.size() != 3) return;
+    // tile_grid's layout (ganzoo/image.hpp): min(columns, count) columns, 2-pixel gaps.
+    const int64_t cols = std::min(columns, count), rows = (count + cols - 1) / cols, gap = 2;
+    check_image_size((cols * image_shape[2] + (cols - 1) * gap) * scale, (rows * image_shape[1] + (rows - 1) * gap) * scale);
+}
+
+void write_grid_image(const std::string& path, const Grid& grid, int scale) {
+    const std::string format = image_format(path);
+    check_image_size(int64_t{grid.width} * scale, int64_t{grid.height} * scale);
     if (format == "png") train::write_png(output_path(path), enlarge_grid(grid, scale));
     else train::write_jpeg(output_path(path), enlarge_grid(grid, scale));
 }

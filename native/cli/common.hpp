@@ -64,6 +64,9 @@ std::string image_format(const std::string& path);
 // A grid as a PNG or a JPEG (by the path's extension), enlarged `scale` times (nearest neighbour).
 // The size is checked first: at most 64 Mi pixels, 256 MiB of RGBA (stb needs about as much again
 // to encode it); -n 4096 --scale 16 would be 30718x30718, 3.5 GiB, and ended in "PNG encoding failed".
+// Refuses, before anything is generated, a grid of `count` images of `image_shape` ([C, H, W]) in
+// `columns` columns whose PNG at `scale` would be over write_grid_image's limit.
+void check_grid_image(int64_t count, int64_t columns, const std::vector<int64_t>& image_shape, int scale);
 void write_grid_image(const std::string& path, const Grid& grid, int scale);
 
 }  // namespace ganzoo::cli

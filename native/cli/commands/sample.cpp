@@ -190,6 +190,8 @@ void run_sample(const SampleOptions& o) {
     if (!o.seeds.empty() || !o.outdir.empty()) return run_seeds(model, o, g);
     const GridPlan plan = plan_grid(info, g);
     check_inputs(info, plan.request);
+    if (const NetInfo* net = info.net(plan.request.net.empty() ? info.default_net() : plan.request.net))
+        check_grid_image(plan.request.count, plan.columns, net->output_shape, static_cast<int>(o.scale));
     const Tensor images = model.generate(plan.request);
     write_grid_image(o.out, tile_grid(images, info.range_lo, info.range_hi, static_cast<int>(plan.columns)),
                      static_cast<int>(o.scale));
