@@ -160,7 +160,8 @@ function collect(members, manifest) {
     const shippedCommand = shippedTraining?.command;
     const stopStep = Number(shippedCommand?.match(/ --set stop_step=(\d+)(?= |$)/)?.[1] ?? 0);
     const summaryPath = join(run, 'summary.json');
-    const finished = existsSync(summaryPath) && (!readJson(summaryPath).interrupted || readJson(summaryPath).steps === stopStep);
+    const runSummary = existsSync(summaryPath) ? readJson(summaryPath) : null;
+    const finished = runSummary && (!runSummary.interrupted || runSummary.steps === stopStep);
     if (!finished) {
       process.stderr.write(`results: ${run}: not finished (still training?), ${m.family} keeps what docs/results/ has\n`);
       continue;
