@@ -4,9 +4,9 @@
 // ?threads=1 (ganzoo-project.js sets it on cross-origin isolated pages): the -pthread core
 // (web/ganzoo-project-core-mt.*), whose projection runs its rows in slices on a pool of threads,
 // with the same result; the single-threaded core if it cannot start.
-// Protocol: {id, type: 'project' | 'interpolate', ...} -> {id, step: {done, total, loss, image}}
-// while projecting, then {id, ok, result | error}. Models (by URL) and the classifier are kept
-// loaded here under handles.
+// Protocol: {id, type: 'project' | 'interpolate' | 'release', ...} -> {id, step: {done, total, loss,
+// image}} while projecting, then {id, ok, result | error}. Models (by URL, or by a key their bytes
+// came with) and the classifier are kept loaded here under handles until released.
 let corePromise = null;
 const handles = new Map();  // model URL -> handle
 
@@ -33,6 +33,7 @@ function core() {
     interpolate: M.cwrap('gp_interpolate', 'number', ['number', 'string']),
     output: () => new Float32Array(M.HEAPF32.buffer, M.cwrap('gp_output', 'number', [])(), M.cwrap('gp_output_size', 'number', [])()).slice(),
     result: M.cwrap('gp_result', 'string', []),
+    free: M.cwrap('gp_free', null, ['number']),
     error: M.cwrap('gp_error', 'string', []),
   }));
   return corePromise;
@@ -91,6 +92,13 @@ const handlers = {
     const h = await handle(c, model, bytes);
     if (c.interpolate(h, JSON.stringify(request)) !== 0) throw new Error(c.error());
     return { floats: c.output() };
+  },
+  // {model}: the handle is freed (the studio releases the models it no longer shows).
+  async release({ model }) {
+    const c = await core();
+    if (handles.has(model)) c.free(handles.get(model));
+    handles.delete(model);
+    return {};
   },
 };
 

@@ -12,7 +12,12 @@
 
 namespace ganzoo::studio {
 
-App::App(Options o) : options(std::move(o)), worker(platform::has_threads()), projector(platform::has_threads()) { store.remember = options.remember; }
+App::App(Options o) : options(std::move(o)), worker(platform::has_threads()), projector(platform::has_threads()) {
+    store.remember = options.remember;
+    platform::on_image_file([this](const std::string& name, const uint8_t* rgba, int width, int height, const std::string& error) {
+        on_image(name, rgba, width, height, error);
+    });
+}
 
 void App::start() {
     store.location = platform::settings_location(options.ini);
@@ -49,8 +54,6 @@ void App::update() {
 
     if (follow) follow->tick();
     if (!worker.threaded()) worker.pump(8.0);  // the browser's share of generation this frame
-    // A projection is one core call: in the browser it runs to its end within this frame.
-    if (!projector.threaded() && proj.running) projector.pump(8.0);
     collect_results();
     collect_projection();
     if (walking && loaded && !loaded->stages.empty()) {

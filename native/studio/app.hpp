@@ -56,6 +56,9 @@ struct ProjectRun {
     bool fresh = false;         // image changed since the UI last drew it
     std::optional<ganzoo::ProjectResult> result;
     std::atomic<bool> cancel{false};
+    // On the browser's Web Worker (platform::project_in_worker): its end, with the result or why not.
+    bool in_worker = false, finished = false;
+    std::string error;
 };
 
 // The Project panel's state (project_panel.cpp).
@@ -66,6 +69,7 @@ struct Projection {
     std::vector<uint8_t> target;
     std::vector<uint8_t> projected_target;  // the target of the last projection started
     std::string path, note;  // the file typed in (or dropped); what loading it said
+    bool target_loading = false;  // the browser is fetching and decoding a file (script target:)
     int steps = 300, starts = 4;
     uint64_t seed = 0;
     bool perceptual = true;
@@ -86,6 +90,10 @@ struct Projection {
     double loss = 0;
     int64_t steps_done = 0, steps_total = 0;
     bool interp_from = false;  // the interpolation strip runs from the projected z to the focus cell
+    // The model the browser's projection worker holds, and its key there.
+    std::shared_ptr<const ganzoo::Model> worker_model;
+    std::string worker_key;
+    uint64_t worker_serial = 0;
 };
 
 struct App {
@@ -126,7 +134,7 @@ struct App {
     int domain = 0, example = 0;
 
     Worker worker;
-    Worker projector;  // the projection's own worker (threaded natively, pumped in the browser)
+    Worker projector;  // natively the projection's own thread (the browser's is a Web Worker: platform.hpp)
     Projection proj;
     Atlas atlas[kSlots];
     bool dirty[kSlots] = {};
@@ -227,9 +235,15 @@ struct App {
     void fetch_classifier();
     // The target for the model on screen: a blank canvas of its size unless one of that size is there.
     void fit_target();
-    // Reads an image file as the target (natively; false with proj.note saying why).
+    // Reads an image file as the target: natively decoded here (false with proj.note saying why);
+    // in the browser fetched and decoded by the page, arriving later through on_image.
     bool load_target(const std::string& path);
-    void on_drop(const std::string& path);  // a file dropped on the window
+    void on_drop(const std::string& path);  // a file dropped on the window (natively)
+    // An image the browser decoded (dropped on the page, picked, or fetched): RGBA, or the error.
+    void on_image(const std::string& name, const uint8_t* rgba, int width, int height, const std::string& error);
+    // The target from CHW pixels in the model's channels, as `ganzoo project --target` reads a file.
+    void set_target(const std::string& name, const std::vector<uint8_t>& pixels, int64_t height, int64_t width);
+    bool start_worker_projection(const ganzoo::Tensor& target, bool perceptual);
     // Starts a projection of the target (false with proj.error saying why it cannot).
     bool start_projection();
     void stop_projection();  // the model changed: the run stops, its result is dropped

@@ -53,6 +53,7 @@ void Follow::on_snapshot_bytes(const std::string& identity, const std::string* b
         auto model = std::make_shared<const ganzoo::Model>(
             ganzoo::Model::load(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
         newest = describe(std::move(model), title, location);
+        if (platform::projects_in_worker()) newest->bytes = std::make_shared<const std::string>(*bytes);
     } catch (const std::exception& e) {
         ++failures;
         problem = std::string("the newest snapshot did not load (") + e.what() + "): the model shown stays; trying again";

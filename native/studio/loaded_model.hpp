@@ -15,6 +15,9 @@ struct LoadedModel {
     std::vector<std::string> stages;  // nets fed by z, smallest output first (ProGAN: several)
     bool cycle = false;               // an image-to-image model (CycleGAN): G_AB and G_BA on "image"
     std::string verify;               // the golden check's line, once run
+    // The file's bytes, kept only where projections run on a Web Worker (the browser), which is
+    // sent them: platform::projects_in_worker().
+    std::shared_ptr<const std::string> bytes;
     const ganzoo::ModelInfo& info() const { return model->info(); }
 };
 

@@ -32,10 +32,12 @@ void on_key(GLFWwindow*, int key, int, int action, int) {
     if (g_app && action == GLFW_PRESS) g_app->taps.push_back(key);
 }
 
+#ifndef __EMSCRIPTEN__
 // A file dropped on the window: the Project panel's target (the first one, when several).
 void on_drop(GLFWwindow*, int count, const char** paths) {
     if (g_app && count > 0) g_app->on_drop(paths[0]);
 }
+#endif
 
 void frame() {
     App& app = *g_app;
@@ -96,7 +98,11 @@ bool open_window(App& app) {
     ganzoo::studio::register_settings(app.settings);
     app.start();
     glfwSetKeyCallback(g_window, on_key);
+#ifndef __EMSCRIPTEN__
+    // Natively GLFW gives dropped files' paths. In the browser the page decodes a dropped image
+    // itself (platform::on_image_file): Emscripten's GLFW, without this callback, leaves drops alone.
     glfwSetDropCallback(g_window, on_drop);
+#endif
     ImGui_ImplGlfw_InitForOpenGL(g_window, true);
     ImGui_ImplOpenGL3_Init(glsl);
     return true;

@@ -142,7 +142,9 @@ void App::on_model_bytes(int index, const std::string& bytes) {
     try {
         auto model = std::make_shared<const ganzoo::Model>(
             ganzoo::Model::load(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-        show_model(index, describe(std::move(model), entries[index].title, entries[index].path), false);
+        LoadedModel m = describe(std::move(model), entries[index].title, entries[index].path);
+        if (platform::projects_in_worker()) m.bytes = std::make_shared<const std::string>(bytes);
+        show_model(index, std::move(m), false);
     } catch (const std::exception& e) {
         return on_model_error(index, entries[index].title + ": " + e.what());
     }

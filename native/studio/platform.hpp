@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,47 @@ void fetch_run_status(const std::string& run, Fetched done);
 // the browser cannot stat a URL, so there it is the `snapshot` entry of the status the server
 // sent (`status_text`: step, bytes, the seconds it took).
 std::string snapshot_identity(const std::string& run, const std::string& status_text);
+
+// ---- the Project panel in the browser: image files, and a Web Worker for the projection ------
+// Natively both are the studio's own: a path decoded by stb (`ganzoo project --target`'s reader)
+// and ganzoo::Projector on a thread. In the browser (no threads in this build, no file paths):
+// the browser decodes an image file the user picks or drops on the page (or the script fetches)
+// into RGBA, and a Web Worker runs the projection: web/ganzoo-project-worker.js, the worker and
+// projection core that the page's m.project() runs, so the page never blocks and the z is the
+// CLI's.
+//
+// Decoded image files arrive here: name, RGBA pixels (width × height × 4), or an error.
+using ImageFile = std::function<void(const std::string& name, const uint8_t* rgba, int width, int height, const std::string& error)>;
+// Browser: `handler` gets every image file dropped on the page or picked (natively GLFW's drop
+// callback gives paths instead, and nothing is called).
+void on_image_file(ImageFile handler);
+// Browser: opens the browser's file picker for an image (true); natively false.
+bool pick_image();
+// Browser: fetches the URL and decodes it, then calls `done` (as on_image_file's handler) later.
+// Natively false, and `done` is not called (the studio decodes paths itself).
+bool fetch_image(const std::string& url, ImageFile done);
+
+// True where projections run on the Web Worker below (the browser).
+bool projects_in_worker();
+struct WorkerProjection {
+    std::string model_key;   // names the model in the worker: its bytes are sent with the first job
+    std::shared_ptr<const std::string> model_bytes;
+    std::string classifier;  // the classifier's location, "" for none (no perceptual term)
+    std::vector<float> target;  // [C, H, W] in the model's range
+    std::string request;     // JSON as m.project() sends it: seed, steps, starts, label, weights
+};
+// After each step: steps done, all steps, the lowest loss, that row's image (C·H·W floats).
+using WorkerStep = std::function<void(int64_t done, int64_t total, double loss, const float* image, size_t size)>;
+// At the end: the result as JSON (wasm/project_bindings.cpp's gp_result) with its image, or the
+// error (result empty).
+using WorkerDone = std::function<void(const std::string& result, const float* image, size_t size, const std::string& error)>;
+// Starts a projection on the worker (starting the worker first if needed). One at a time: a
+// running one is stopped first, and its callbacks never run.
+void project_in_worker(WorkerProjection job, WorkerStep step, WorkerDone done);
+// Stops the running projection: the worker is terminated mid-step (the next job starts a new one).
+void cancel_worker_projection();
+// The worker forgets a model sent under this key (a model no longer shown).
+void release_in_worker(const std::string& model_key);
 
 // ---- images out ------------------------------------------------------------------------------
 // Saves one image as `name`: natively a PNG in the current folder, in the browser a download.

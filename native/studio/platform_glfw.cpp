@@ -182,6 +182,17 @@ bool write_text(const std::string& path, const std::string& text) {
 }
 std::string take_commands() { return {}; }
 
+// Natively the studio reads image files itself (paths, stb) and projects on a thread of its own.
+void on_image_file(ImageFile) {}
+bool pick_image() { return false; }
+bool fetch_image(const std::string&, ImageFile) { return false; }
+bool projects_in_worker() { return false; }
+void project_in_worker(WorkerProjection, WorkerStep, WorkerDone done) {
+    done("", nullptr, 0, "projections run on the studio's own thread natively");
+}
+void cancel_worker_projection() {}
+void release_in_worker(const std::string&) {}
+
 bool publishes_state() { return false; }
 void publish_state(const std::string&) {}
 bool wants_cell() { return false; }

@@ -1,16 +1,20 @@
-// The Project panel (docs/studio.md, "Project"): a target image, loaded from a file (natively),
-// dropped on the window or drawn on an enlarged canvas, projected onto the model's latent by the
-// core's ganzoo::project (ganzoo/project.hpp: the code `ganzoo project` and the web page run, so
-// a seed gives the CLI's z bit for bit), on a worker of its own: the image and the loss converge
-// live while the grid stays responsive. The projected z then feeds the interpolation strip (from
+// The Project panel (docs/studio.md, "Project"): a target image, loaded from a file (natively typed
+// in; in the browser picked), dropped on the window or drawn on an enlarged canvas, projected onto
+// the model's latent by the core's ganzoo::project (ganzoo/project.hpp: the code `ganzoo project`
+// and the web page run, so a seed gives the CLI's z bit for bit), on a worker of its own (natively
+// a thread; in the browser the page's projection Web Worker): the image and the loss converge live
+// while the grid stays responsive. The projected z then feeds the interpolation strip (from
 // it to the focus cell).
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "app.hpp"
 #include "ganzoo/image.hpp"
@@ -42,6 +46,43 @@ void draw_pixels(ImDrawList* dl, ImVec2 at, float px, int channels, int height, 
             const ImVec2 a(at.x + x * px, at.y + y * px);
             dl->AddRectFilled(a, ImVec2(a.x + px, a.y + px), IM_COL32(r, g, b, 255));
         }
+}
+
+// The result the projection worker sends (wasm/project_bindings.cpp's gp_result JSON, and the
+// image's floats) as project() returns it natively.
+ganzoo::ProjectResult result_from_worker(const json& j, const float* image, size_t size, const std::vector<int64_t>& shape) {
+    ganzoo::ProjectResult r;
+    r.request.net = j.at("net").get<std::string>();
+    std::vector<float> z = j.at("z").get<std::vector<float>>();
+    const int64_t dim = static_cast<int64_t>(z.size());
+    r.request.z = ganzoo::Tensor({1, dim}, std::move(z));
+    if (!j.at("label").is_null()) r.request.labels = {j["label"].get<int64_t>()};
+    r.request.codes = j.at("codes").get<std::map<std::string, std::vector<float>>>();
+    r.image = ganzoo::Tensor::zeros(shape);
+    if (!image || size != r.image.data.size())
+        throw std::runtime_error("an image of " + std::to_string(size) + " values, not " + std::to_string(r.image.data.size()));
+    std::copy(image, image + size, r.image.data.begin());
+    const auto loss = [](const json& l) {
+        ganzoo::ProjectLoss x;
+        x.total = l.at("total").get<double>(), x.pixel = l.at("pixel").get<double>();
+        x.perceptual = l.at("perceptual").get<double>(), x.prior = l.at("prior").get<double>();
+        return x;
+    };
+    r.initial = loss(j.at("loss").at("initial"));
+    r.final = loss(j.at("loss").at("final"));
+    r.losses = j.at("losses").get<std::vector<double>>();
+    r.snapshot_steps = j.value("snapshot_steps", std::vector<int64_t>{});
+    r.start = j.at("start").get<int64_t>();
+    for (const json& c : j.at("candidates")) {
+        ganzoo::ProjectResult::Candidate k;
+        for (const auto& [key, v] : c.items()) {
+            if (key == "loss") k.loss = v.get<double>();
+            else if (key == "label") k.label = v.get<int64_t>();
+            else k.categories[key] = v.get<int64_t>();
+        }
+        r.candidates.push_back(std::move(k));
+    }
+    return r;
 }
 
 }  // namespace
@@ -81,6 +122,17 @@ void App::fit_target() {
     proj.note.clear();
 }
 
+void App::set_target(const std::string& name, const std::vector<uint8_t>& pixels, int64_t height, int64_t width) {
+    // As `ganzoo project --target` reads it: centre-cropped to the model's aspect ratio and
+    // area-averaged to its size when that differs.
+    proj.target = ganzoo::area_resize(pixels, proj.channels, height, width, proj.height, proj.width);
+    char line[160];
+    std::snprintf(line, sizeof line, "%lldx%lld%s", static_cast<long long>(width), static_cast<long long>(height),
+                  height != proj.height || width != proj.width ? ", cropped and resized" : "");
+    const auto slash = name.find_last_of('/');
+    proj.note = "loaded " + (slash == std::string::npos ? name : name.substr(slash + 1)) + " (" + line + ")";
+}
+
 bool App::load_target(const std::string& path) {
     fit_target();
     if (proj.target.empty()) return proj.note = "pick a model with a latent first", false;
@@ -90,15 +142,8 @@ bool App::load_target(const std::string& path) {
         if (!bytes) return void(proj.note = "cannot read " + path + (why.empty() ? "" : ": " + why));
         try {
             if (proj.channels != 1 && proj.channels != 3) throw std::runtime_error("the model's images are neither grey nor RGB");
-            // As `ganzoo project --target` reads it: decoded to the model's channels, centre-cropped
-            // to its aspect ratio and area-averaged to its size when that differs.
             const auto image = data::decode_image(std::vector<uint8_t>(bytes->begin(), bytes->end()), path, proj.channels);
-            proj.target = ganzoo::area_resize(image.pixels, proj.channels, image.height, image.width, proj.height, proj.width);
-            char line[160];
-            std::snprintf(line, sizeof line, "%lldx%lld%s", static_cast<long long>(image.width), static_cast<long long>(image.height),
-                          image.height != proj.height || image.width != proj.width ? ", cropped and resized" : "");
-            const auto slash = path.find_last_of('/');
-            proj.note = "loaded " + (slash == std::string::npos ? path : path.substr(slash + 1)) + " (" + line + ")";
+            set_target(path, image.pixels, image.height, image.width);
             ok = true;
         } catch (const std::exception& e) {
             proj.note = e.what();
@@ -106,9 +151,40 @@ bool App::load_target(const std::string& path) {
     });
     return ok;
 #else
-    proj.note = "reading " + path + ": image files are read by the native studio; draw the target here";
-    return false;
+    // The browser: the page fetches and decodes it; on_image takes it from there.
+    if (!platform::fetch_image(path, [this](const std::string& name, const uint8_t* rgba, int width, int height, const std::string& error) {
+            on_image(name, rgba, width, height, error);
+        }))
+        return proj.note = "reading " + path + ": this build reads no image files", false;
+    proj.target_loading = true;
+    proj.note = "loading " + path + " ...";
+    return true;
 #endif
+}
+
+void App::on_image(const std::string& name, const uint8_t* rgba, int width, int height, const std::string& error) {
+    proj.target_loading = false;
+    show_project = true;
+    fit_target();
+    std::string why = error;
+    if (why.empty() && proj.target.empty()) why = "pick a model with a latent first";
+    if (why.empty() && proj.channels != 1 && proj.channels != 3) why = "the model's images are neither grey nor RGB";
+    if (why.empty() && (!rgba || width < 1 || height < 1)) why = "an empty image";
+    if (!why.empty()) {
+        proj.note = name + ": " + why;
+        if (!script.empty()) fail("target " + proj.note);
+        return;
+    }
+    // The model's channels as stb_image converts (what `ganzoo project --target` decodes with):
+    // grey = (77 R + 150 G + 29 B) >> 8, alpha dropped.
+    const size_t plane = static_cast<size_t>(width) * static_cast<size_t>(height);
+    std::vector<uint8_t> pixels(plane * static_cast<size_t>(proj.channels));
+    for (size_t i = 0; i < plane; ++i) {
+        const uint8_t* p = rgba + 4 * i;
+        if (proj.channels == 1) pixels[i] = static_cast<uint8_t>((p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8);
+        else for (int c = 0; c < 3; ++c) pixels[c * plane + i] = p[c];
+    }
+    set_target(name, pixels, height, width);
 }
 
 void App::on_drop(const std::string& path) {
@@ -138,15 +214,16 @@ bool App::start_projection() {
     std::shared_ptr<const ganzoo::Model> classifier = proj.perceptual ? proj.classifier : nullptr;
     if (!classifier) po.weights.perceptual = 0;
     proj.used_classifier = classifier != nullptr;
+    if (platform::projects_in_worker()) return start_worker_projection(target, classifier != nullptr);
     auto run = std::make_shared<ProjectRun>();
     const size_t per = proj.target.size();
     Job job;
     job.model = loaded->model;
     job.lo = lo;
     job.hi = hi;
-    // One job step per Adam step (ganzoo::Projector), then one for the result: in the browser,
-    // where the worker is pumped between frames, the studio keeps drawing while it projects.
-    // The same steps as project()'s, so the z is the CLI's.
+    // Natively on the projector's thread: one job step per Adam step (ganzoo::Projector), then one
+    // for the result, so a new job or Cancel takes effect between steps. The same steps as
+    // project()'s, so the z is the CLI's.
     struct Run {
         ganzoo::ProjectOptions options;
         ganzoo::Tensor target;
@@ -188,7 +265,60 @@ bool App::start_projection() {
     return true;
 }
 
+// The browser: the projection runs on a Web Worker (platform::project_in_worker: the worker and
+// core of the page's m.project()), with the same request as m.project() sends, so the z is the
+// CLI's; its steps and result come back as messages, which update the run as the thread natively.
+bool App::start_worker_projection(const ganzoo::Tensor& target, bool perceptual) {
+    if (!loaded->bytes) return proj.error = "the model's file was not kept for the projection worker", false;
+    if (proj.worker_model != loaded->model) {  // the worker holds one model of the studio at a time
+        if (!proj.worker_key.empty()) platform::release_in_worker(proj.worker_key);
+        proj.worker_model = loaded->model;
+        proj.worker_key = "studio-model-" + std::to_string(++proj.worker_serial);
+    }
+    const int64_t steps = std::clamp(proj.steps, 1, 100000), starts = std::clamp(proj.starts, 1, 64);
+    json request = {{"seed", std::to_string(proj.seed)}, {"steps", steps}, {"starts", starts}, {"label", nullptr},
+                    {"weights", json::object()}};
+    if (!perceptual) request["weights"]["perceptual"] = 0.0;
+    auto run = std::make_shared<ProjectRun>();
+    run->in_worker = true;
+    platform::WorkerProjection job;
+    job.model_key = proj.worker_key;
+    job.model_bytes = loaded->bytes;
+    if (perceptual) job.classifier = platform::models_folder(options.models_dir) + "/classifier.safetensors";
+    job.target = target.data;
+    job.request = request.dump();
+    const std::vector<int64_t> shape = target.shape;
+    platform::project_in_worker(
+        std::move(job),
+        [run](int64_t done, int64_t total, double loss, const float* image, size_t size) {
+            std::lock_guard<std::mutex> lock(run->mu);
+            run->done = done, run->total = total, run->loss = loss;
+            run->image.assign(image, image + size);
+            run->losses.push_back(static_cast<float>(loss));
+            run->fresh = true;
+        },
+        [run, shape](const std::string& result, const float* image, size_t size, const std::string& error) {
+            std::lock_guard<std::mutex> lock(run->mu);
+            run->finished = true;
+            if (!error.empty()) return void(run->error = error);
+            try {
+                run->result = result_from_worker(json::parse(result), image, size, shape);
+            } catch (const std::exception& e) {
+                run->error = std::string("the projection worker's result: ") + e.what();
+            }
+        });
+    proj.run = run;
+    proj.running = true;
+    proj.live = Images{};
+    proj.done = Images{};
+    proj.losses.clear();
+    proj.steps_done = 0;
+    proj.steps_total = steps;
+    return true;
+}
+
 void App::stop_projection() {
+    if (proj.run && proj.run->in_worker && proj.running) platform::cancel_worker_projection();
     if (proj.run) proj.run->cancel = true;
     projector.cancel();
     proj.run.reset();
@@ -215,6 +345,24 @@ void App::collect_projection() {
             proj.loss = proj.run->loss;
             proj.steps_done = proj.run->done;
         }
+    }
+    if (proj.run->in_worker) {
+        std::lock_guard<std::mutex> lock(proj.run->mu);
+        if (!proj.run->finished) return;
+        proj.running = false;
+        if (!proj.run->error.empty()) {
+            proj.error = proj.run->error;
+            if (!script.empty()) fail("projection failed: " + proj.error);
+            return;
+        }
+        proj.result = std::move(proj.run->result);
+        proj.result_model = loaded->model;
+        proj.done.width = proj.width, proj.done.height = proj.height, proj.done.count = 1;
+        proj.done.rgba = ganzoo::to_rgba8(proj.result->image, loaded->info().range_lo, loaded->info().range_hi);
+        proj.losses = proj.run->losses;
+        proj.steps_done = proj.run->done;
+        if (proj.interp_from) dirty[kInterp] = true;
+        return;
     }
     std::optional<Result> r = projector.take(kProject);
     if (!r || r->id != proj.submitted) return;
@@ -325,8 +473,19 @@ void App::ui_project(ImVec2 pos, ImVec2 size) {
         ImGui::SameLine();
         if ((ImGui::Button("Load") || enter) && !proj.path.empty()) load_target(proj.path);
         track("Load");
+    } else {  // the browser: the file picker, or a file dropped on the page
+        ImGui::SameLine();
+        if (ImGui::Button("Open image...")) platform::pick_image();
+        track("Open image");
+        ImGui::SameLine();
+        ImGui::TextDisabled(proj.target_loading ? "loading ..." : "or drop one");
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("an image file dropped anywhere on the page becomes the target");
     }
-    if (!proj.note.empty()) ImGui::TextDisabled("%s", proj.note.c_str());
+    if (!proj.note.empty()) {  // wrapped: a long file name stays readable
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("%s", proj.note.c_str());
+        ImGui::PopStyleColor();
+    }
 
     ImGui::Separator();
     const float field = 90 * scale;

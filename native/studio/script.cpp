@@ -11,8 +11,8 @@
 //   strip:PNG       (native) the interpolation's frames as the core made them, side by side, 1:1
 //   follow:WHAT     (--follow) until the followed run has: snapshots=N loaded, failures=N loads
 //                   failed, state=S in its status (missing, waiting, training, finished, ...)
-//   target:PATH     (native) the Project panel's target: an image file, read as `ganzoo project
-//                   --target` reads it
+//   target:PATH     the Project panel's target: an image file (in the browser a URL, fetched and
+//                   decoded by the page; `wait` waits for it), read as `ganzoo project --target` reads it
 //   project:K=V,..  a projection of the target, options steps, seed, starts, perceptual (0/1);
 //                   `wait` waits for its end
 //   zdump:JSON      the last projection's z, label, codes and losses (as projection.json has them)
@@ -51,7 +51,7 @@ void App::queue_commands(const std::string& text) {
 }
 
 bool App::settled() const {
-    if (loading >= 0 || worker.busy() || projector.busy() || proj.running) return false;
+    if (loading >= 0 || worker.busy() || projector.busy() || proj.running || proj.target_loading) return false;
     for (int s = 0; s < kSlots; ++s)
         if (dirty[s]) return false;
     return true;

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStudio as open, startStudioBrowser } from './studio_page.mjs';
-import { writeGreyPng } from '../../scripts/png.mjs';
+import { readPng, writeGreyPng } from '../../scripts/png.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -299,15 +299,10 @@ test('a click on the truncation slider redraws cell 0 as `ganzoo sample --trunc`
   await context.close();
 });
 
-// The Project panel in the browser: a target drawn with the real mouse on its canvas, then (sent
-// as script commands) a projection, which runs a few steps per frame: the studio keeps drawing
-// frames while it runs, and the z is what `ganzoo project` gives for the same pixels.
-test('the Project panel projects a drawing without freezing the page, to the z of `ganzoo project`', { skip: !ganzooBin && 'no --ganzoo' }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-  const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=${SEED}&no-remember=1`);
-  await settled(page, 1);
+// P opens the Project panel (held over a few frames, and pressed again until the panel shows);
+// returns its canvas's rectangle.
+async function openProjectPanel(page) {
   await page.mouse.move(5, 790);
-  // P opens the panel (held over a few frames, and pressed again until the panel shows).
   for (let i = 0; i < 5 && !(await page.evaluate(() => Boolean(window.studio.widgets.canvas))); i++) {
     await page.keyboard.down('p');
     await page.waitForTimeout(100);
@@ -315,7 +310,29 @@ test('the Project panel projects a drawing without freezing the page, to the z o
     await page.waitForTimeout(500);
   }
   await page.waitForFunction(() => window.studio.widgets && window.studio.widgets.canvas, null, { timeout: 10000 });
-  const r = await page.evaluate(() => window.studio.widgets.canvas);
+  return page.evaluate(() => window.studio.widgets.canvas);
+}
+
+// Runs script commands that end in zdump:NAME; returns that projection (window.studioText[NAME]).
+async function projectionDump(page, commands, name, timeout = 180000) {
+  await page.evaluate((c) => { window.studioCommands = c; }, commands);
+  await page.waitForFunction((n) => (window.studioText && window.studioText[n]) || document.body.dataset.error, name, { timeout });
+  const error = await page.evaluate(() => document.body.dataset.error || '');
+  assert.equal(error, '', `the studio reported: ${error}`);
+  return JSON.parse(await page.evaluate((n) => window.studioText[n], name));
+}
+
+// The projection's Web Worker (web/ganzoo-project-worker.js, the one behind m.project()).
+const projectWorkers = (page) => page.workers().filter((w) => w.url().includes('ganzoo-project-worker.js'));
+
+// The Project panel in the browser: a target drawn with the real mouse on its canvas, then (sent
+// as script commands) a projection, which runs a few steps per frame: the studio keeps drawing
+// frames while it runs, and the z is what `ganzoo project` gives for the same pixels.
+test('the Project panel projects a drawing without freezing the page, to the z of `ganzoo project`', { skip: !ganzooBin && 'no --ganzoo' }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=${SEED}&no-remember=1`);
+  await settled(page, 1);
+  const r = await openProjectPanel(page);
   const at = (x, y) => [r[0] + (x / 28) * r[2], r[1] + (y / 28) * r[3]];
   for (const path of [[[6, 6], [22, 6]], [[14, 6], [14, 23]]]) {  // a "T"
     await page.mouse.move(...at(...path[0]));
@@ -340,6 +357,7 @@ test('the Project panel projects a drawing without freezing the page, to the z o
   const frames = during.length ? during[during.length - 1].frame - during[0].frame : 0;
   console.log(`# web studio: ${new Set(during.map((x) => x.steps)).size} distinct steps seen while projecting, ${frames} frames drawn meanwhile`);
   assert.ok(new Set(during.map((x) => x.steps)).size >= 5 && frames >= 5, `the page froze while projecting (${JSON.stringify(seen.slice(0, 5))} ...)`);
+  assert.equal(projectWorkers(page).length, 1, 'the projection did not run on the projection Web Worker');
   assert.ok(web.target.filter((v) => v > 128).length > 20, 'the mouse drew on the canvas');
   const png = join(files, 'studio-target.png'), out = join(files, 'studio-proj');
   writeGreyPng(png, 28, 28, Buffer.from(web.target));
@@ -349,6 +367,88 @@ test('the Project panel projects a drawing without freezing the page, to the z o
   console.log(`# web studio: projected z vs ganzoo project: max |diff| ${dz} (start ${web.start} vs ${cli.start}, loss ${web.loss.final} vs ${cli.loss.final.total})`);
   assert.ok(dz <= 1e-3, `the studio's z differs from the CLI's by ${dz}`);
   assert.equal(web.start, cli.start);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// Image files in the browser studio: an RGB PNG made by the page's canvas (60×44: centre-cropped
+// and area-resized to 28×28, grey by stb_image's weights, as `ganzoo project --target` reads it)
+// dropped on the page, then the same file chosen through "Open image..." (clicked with the mouse:
+// the browser's file chooser). Each target is projected on the Web Worker, to the z the CLI gives
+// for the file; Cancel terminates the worker mid-run, and the next projection starts a new one.
+test('the Project panel takes an image file dropped or picked, projects it on a Web Worker to the z of `ganzoo project`; Cancel stops the worker',
+     { skip: !ganzooBin && 'no --ganzoo' }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const { page, problems } = await openStudio(context, `?model=${MODEL}&seed=${SEED}&no-remember=1`);
+  await settled(page, 1);
+  await openProjectPanel(page);
+  const b64 = await page.evaluate(async () => {
+    const c = new OffscreenCanvas(60, 44), g = c.getContext('2d');
+    g.fillStyle = 'rgb(10, 20, 30)';
+    g.fillRect(0, 0, 60, 44);
+    const grad = g.createLinearGradient(14, 0, 46, 44);
+    grad.addColorStop(0, 'rgb(240, 0, 50)');
+    grad.addColorStop(1, 'rgb(50, 200, 255)');
+    g.fillStyle = grad;
+    g.fillRect(14, 4, 32, 36);
+    g.fillStyle = 'rgb(250, 240, 40)';
+    g.beginPath();
+    g.arc(30, 22, 9, 0, 7);
+    g.fill();
+    const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 32768) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 32768));
+    return btoa(text);
+  });
+  const file = join(files, 'studio-file.png');
+  writeFileSync(file, Buffer.from(b64, 'base64'));
+  const cli = (steps, seed, out) => {
+    execFileSync(ganzooBin, ['project', join(webRoot, 'models', MODEL), '--target', file, '--steps', String(steps), '--seed', String(seed),
+                             '--starts', '2', '--scale', '1', '-o', join(files, out)]);
+    return JSON.parse(readFileSync(join(files, out, 'projection.json'), 'utf8'));
+  };
+  const note = () => page.evaluate(() => window.studio.projection.note);
+
+  // Dropped on the page: a drop event carrying the file, as the browser fires one.
+  await page.evaluate((data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0))], 'dropped.png', { type: 'image/png' }));
+    const canvas = document.getElementById('canvas');
+    for (const type of ['dragenter', 'dragover', 'drop']) canvas.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, b64);
+  await page.waitForFunction(() => window.studio.projection.note.startsWith('loaded'), null, { timeout: 20000 });
+  assert.equal(await note(), 'loaded dropped.png (60x44, cropped and resized)');
+  const dropped = await projectionDump(page, 'project:steps=40,seed=5,starts=2;wait;zdump:dropped.json', 'dropped.json');
+  assert.equal(projectWorkers(page).length, 1, 'the projection did not run on the projection Web Worker');
+  const ref = cli(40, 5, 'cli-file');
+  const compare = readPng(join(files, 'cli-file', 'compare.png'));  // the target | the result
+  const cliTarget = [];
+  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) cliTarget.push(compare.grey[y * compare.width + x]);
+  const dTarget = Math.max(...cliTarget.map((v, i) => Math.abs(v - dropped.target[i])));
+  console.log(`# web studio: a dropped 60x44 RGB PNG: target vs ganzoo project's max |diff| ${dTarget}/255; z ${JSON.stringify(dropped.z) === JSON.stringify(ref.z) ? 'equal' : 'differs'}`);
+  assert.equal(dTarget, 0, `the dropped file's target differs from the CLI's by up to ${dTarget}/255`);
+  assert.deepEqual(dropped.z, ref.z, 'the z projected from the dropped file is not `ganzoo project`\'s');
+
+  // Picked: "Open image..." clicked with the mouse opens the browser's file chooser.
+  await page.mouse.click(...center(await page.evaluate(() => window.studio.widgets.Clear), 1));
+  await page.waitForFunction(() => window.studio.projection.note === '', null, { timeout: 10000 });
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 20000 }),
+                                       page.mouse.click(...center(await page.evaluate(() => window.studio.widgets['Open image']), 1))]);
+  await chooser.setFiles(file);
+  await page.waitForFunction(() => window.studio.projection.note.startsWith('loaded'), null, { timeout: 20000 });
+  assert.equal(await note(), 'loaded studio-file.png (60x44, cropped and resized)');
+
+  // Cancel: a long run stopped with the mouse terminates the worker; the next run starts a new one.
+  await page.evaluate(() => { window.studioCommands = 'project:steps=100000,seed=2,starts=2'; });
+  await page.waitForFunction(() => window.studio.projection.steps_done >= 2 && window.studio.widgets.Cancel, null, { timeout: 60000 });
+  const worker = projectWorkers(page)[0];
+  const closed = new Promise((resolve) => worker.once('close', resolve));
+  await page.mouse.click(...center(await page.evaluate(() => window.studio.widgets.Cancel), 1));
+  await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('Cancel left the projection worker running')), 20000))]);
+  assert.equal(await page.evaluate(() => window.studio.projection.running), false);
+  const again = await projectionDump(page, 'project:steps=20,seed=5,starts=2;wait;zdump:again.json', 'again.json');
+  assert.deepEqual(again.z, cli(20, 5, 'cli-again').z, 'after Cancel, the z is not `ganzoo project`\'s');
+  assert.equal(projectWorkers(page).length, 1);
   assert.deepEqual(problems, []);
   await context.close();
 });
