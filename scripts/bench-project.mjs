@@ -1,11 +1,12 @@
 // Projection measured (docs/projection.md, "Measured"): every shipped member with a latent projects
 // held-out Fashion-MNIST test images (the first N of each class, never seen in training) with
-// `ganzoo project`'s defaults (300 steps, 4 starts, seed 0, the perceptual term on), and the
-// table reports per member the reconstruction error (pixel MSE and classifier-feature MSE), how
-// often the classifier puts the projection in the target's class, and the time per projection:
-// natively (the CLI, 1 thread and every core) and in Chromium (m.project on a plain page: the
-// single-threaded core; on a cross-origin isolated one: the threaded core), side by side on the
-// same images, the browser's z checked against the CLI's.
+// `ganzoo project`'s defaults (300 steps, 4 starts, seed 0, the perceptual term on, a label or code
+// search cut to its 2 best values after step 60), and the table reports per member the
+// reconstruction error (pixel MSE and classifier-feature MSE), how often the classifier puts the
+// projection in the target's class, and the time per projection: natively (the CLI, 1 thread and
+// every core) and in Chromium (m.project on a plain page: the single-threaded core; on a
+// cross-origin isolated one: the threaded core), side by side on the same images, the browser's
+// z checked against the CLI's.
 //
 //   node scripts/bench-project.mjs [--members dcgan,cgan,...] [--per-class N] [--out DIR]
 //        [--timing K] [--no-browser] [--threads T] [--grids DIR] [--table]
@@ -220,7 +221,7 @@ async function main() {
         appendFileSync(file, JSON.stringify({
           kind: 'sweep', member, index, label: split.label(index), target_class: p.classes?.target.class, result_class: p.classes?.result.class,
           pixel_mse: p.loss.pixel_mse, feature_mse: p.loss.feature_mse, loss: p.loss.final.total, chosen_label: p.label ?? null,
-          codes: p.codes, seconds, ...(pair ? { size: pair.height, target_pixels: cut(0), result_pixels: cut(pair.height + 2) } : {}),
+          codes: p.codes, evaluations: p.evaluations, seconds, ...(pair ? { size: pair.height, target_pixels: cut(0), result_pixels: cut(pair.height + 2) } : {}),
         }) + '\n');
         rmSync(dir, { recursive: true, force: true });
         if ((n + 1) % 10 === 0 || n + 1 === order.length)

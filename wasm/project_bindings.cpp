@@ -10,7 +10,8 @@
 //                               image as `ganzoo project --target` reads a file (area_resize), in
 //                               its range; gp_output() holds the floats [1, C, H, W]
 //   gp_project(h, classifier (0: none), target floats, request) -> 0 ok, -1 error; request JSON:
-//                               {"seed", "steps", "starts", "label", "codes", "weights", "threads"};
+//                               {"seed", "steps", "starts", "label", "codes", "weights", "threads",
+//                               "search_keep", "search_fraction"};
 //                               gp_result() is the result (JSON: z, label, codes, loss, losses,
 //                               threads, ...), gp_output() its image; every step calls
 //                               Module.onStep(done, total, loss, image)
@@ -139,6 +140,8 @@ EMSCRIPTEN_KEEPALIVE int gp_project(int handle, int classifier, const float* tar
         o.steps = req.value("steps", int64_t{300});
         o.starts = req.value("starts", int64_t{4});
         o.threads = std::clamp<int64_t>(req.value("threads", int64_t{thread_count()}), 1, thread_count());
+        o.search_keep = req.value("search_keep", o.search_keep);
+        o.search_fraction = req.value("search_fraction", o.search_fraction);
 #ifdef __EMSCRIPTEN_PTHREADS__
         o.pool = &pool();
 #endif
@@ -163,7 +166,7 @@ EMSCRIPTEN_KEEPALIVE int gp_project(int handle, int classifier, const float* tar
         for (const auto& [name, values] : r.request.codes) codes[name] = values;
         json candidates = json::array();
         for (const auto& c : r.candidates) {
-            json j = {{"loss", c.loss}};
+            json j = {{"loss", c.loss}, {"steps", c.steps}};
             if (c.label) j["label"] = *c.label;
             for (const auto& [name, v] : c.categories) j[name] = v;
             candidates.push_back(j);
@@ -174,6 +177,7 @@ EMSCRIPTEN_KEEPALIVE int gp_project(int handle, int classifier, const float* tar
                     {"weights", {{"pixel", o.weights.pixel}, {"perceptual", o.weights.perceptual}, {"prior", o.weights.prior}}},
                     {"loss", {{"initial", loss_json(r.initial)}, {"final", loss_json(r.final)},
                               {"pixel_mse", r.final.pixel / o.weights.pixel}}},
+                    {"search", {{"keep", o.search_keep}, {"fraction", o.search_fraction}}}, {"evaluations", r.evaluations},
                     {"candidates", candidates}, {"snapshot_steps", r.snapshot_steps}, {"losses", r.losses},
                     {"label", r.request.labels.empty() ? json(nullptr) : json(r.request.labels.front())}};
         result_json = doc.dump();

@@ -106,10 +106,12 @@ export async function interpolate(m, { from, to, steps = 10, mode = 'slerp', lab
 }
 
 /** m.project(): {image, steps = 300, seed = 0, starts = 4, label, codes, perceptual = true (or a weight),
- *  classifier (URL), file, threads (default: every thread the page may use), onProgress({step, steps,
- *  loss, image})} -> {z, label, codes, image, losses, loss, candidates, start, threads, request,
- *  target, ms, interpolate({to, steps, mode})}. */
-export async function project(m, { image, steps = 300, seed = 0, starts = 4, label, codes, perceptual = true, classifier = CLASSIFIER, file, threads, onProgress } = {}) {
+ *  classifier (URL), file, threads (default: every thread the page may use), searchKeep (default 2;
+ *  0: no cut), searchFraction (default 0.2), onProgress({step, steps, loss, image})} -> {z, label,
+ *  codes, image, losses, loss, candidates, evaluations, start, threads, request, target, ms,
+ *  interpolate({to, steps, mode})}. */
+export async function project(m, { image, steps = 300, seed = 0, starts = 4, label, codes, perceptual = true, classifier = CLASSIFIER, file, threads,
+                                   searchKeep, searchFraction, onProgress } = {}) {
   const what = 'project';
   if (m.domains)
     throw new GanzooError(`${what}: model '${m.info.name}' translates images (nets G_AB, G_BA: CycleGAN-shaped) and has no latent z to project onto`);
@@ -117,9 +119,15 @@ export async function project(m, { image, steps = 300, seed = 0, starts = 4, lab
   if (!Number.isInteger(starts) || starts < 1 || starts > 64) throw new GanzooError(`${what}: starts must be an integer 1..64, got ${starts}`);
   if (!/^\d+$/.test(String(seed)) || BigInt(seed) >= 1n << 64n) throw new GanzooError(`${what}: seed must be an integer in [0, 2^64), got ${seed}`);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new GanzooError(`${what}: threads must be an integer >= 1, got ${threads}`);
+  if (searchKeep !== undefined && (!Number.isInteger(searchKeep) || searchKeep < 0))
+    throw new GanzooError(`${what}: searchKeep must be an integer >= 0 (0: every candidate runs every step), got ${searchKeep}`);
+  if (searchFraction !== undefined && !(typeof searchFraction === 'number' && searchFraction > 0 && searchFraction <= 1))
+    throw new GanzooError(`${what}: searchFraction must be a number in (0, 1], got ${searchFraction}`);
   const img = target(m, image, what);
   const request = { seed: String(seed), steps, starts, label: label ?? null, weights: {} };
   if (threads !== undefined) request.threads = threads;
+  if (searchKeep !== undefined) request.search_keep = searchKeep;
+  if (searchFraction !== undefined) request.search_fraction = searchFraction;
   if (codes) request.codes = codes;
   if (typeof perceptual === 'number') request.weights.perceptual = perceptual;
   const src = modelSource(m, file, what);

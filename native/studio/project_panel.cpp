@@ -523,7 +523,10 @@ void App::ui_project(ImVec2 pos, ImVec2 size) {
         track("Project");
         if (loaded->info().num_classes > 0) {
             ImGui::SameLine();
-            ImGui::TextDisabled("every class tried, the best kept");
+            ImGui::TextDisabled("every class tried, the best 2 go on");
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("after 20 %% of the steps the 2 classes with the lowest loss go on and the rest stop, "
+                                  "as `ganzoo project` searches (docs/projection.md)");
         }
     }
     if (!proj.error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", proj.error.c_str());

@@ -1,5 +1,6 @@
 // Projection (ganzoo/project.hpp): Adam on z and the continuous codes through generate_backward,
-// every start and every discrete candidate (label, categorical code) a row of one batch.
+// every start and every discrete candidate (label, categorical code) a row of one batch, the
+// candidates cut to the best few after the first part of the steps.
 #include "ganzoo/project.hpp"
 
 #include <algorithm>
@@ -276,9 +277,22 @@ double learning_rate(double peak, int64_t step, int64_t steps) {
 }
 
 // Adam on one block of parameters (every row's), with its moments.
+// Keeps the rows `kept` (ascending) of a row-major array of `per` values a row, in place.
+template <class T>
+void keep_rows(std::vector<T>& values, const std::vector<int64_t>& kept, int64_t per) {
+    size_t to = 0;
+    for (const int64_t r : kept)
+        for (int64_t i = 0; i < per; ++i) values[to++] = values[static_cast<size_t>(r * per + i)];
+    values.resize(to);
+}
+
 struct AdamBlock {
     std::vector<double> m, v;
     explicit AdamBlock(size_t n) : m(n, 0.0), v(n, 0.0) {}
+    void keep(const std::vector<int64_t>& kept, int64_t per) {
+        keep_rows(m, kept, per);
+        keep_rows(v, kept, per);
+    }
     void step(std::vector<float>& x, const std::vector<float>& grad, double lr, int64_t t) {
         const double c1 = 1 - std::pow(kBeta1, static_cast<double>(t)), c2 = 1 - std::pow(kBeta2, static_cast<double>(t));
         for (size_t i = 0; i < x.size(); ++i) {
@@ -317,10 +331,19 @@ struct Projector::State {
     std::vector<const InputInfo*> continuous;          // optimised with z
     std::map<std::string, std::vector<float>> fixed;   // held as given
     int64_t candidates = 1, rows = 0, dz = 0, per = 0;
-    GenerateRequest req;  // the batch: row r = candidate r / starts, start r % starts
+    // The batch. Before the cut, row r = candidate r / starts, start r % starts (the search's row
+    // r); after it, the kept candidates' rows in that order: row_ids maps the batch's rows to the
+    // search's.
+    GenerateRequest req;
+    std::vector<int64_t> row_ids;
+    int64_t cut = 0;  // the step whose losses cut the search (0: no cut)
+    int64_t keep = 0;
+    int64_t evaluations = 0;
     std::vector<int64_t> snap_steps;
     std::vector<std::vector<float>> snaps;
-    std::vector<std::vector<double>> history;  // [row][step] total loss
+    std::vector<std::vector<int64_t>> snap_rows;  // the search's rows whose images snaps[j] holds
+    std::vector<std::vector<double>> history;  // [search row][step] total loss, up to last_step
+    std::vector<int64_t> last_step;            // [search row] the last step it was evaluated at
     std::vector<ProjectLoss> first;
     std::optional<ThreadPool> own;
     ThreadPool* pool = nullptr;
@@ -337,6 +360,9 @@ struct Projector::State {
         if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) throw Error("project: the learning rate must be > 0");
         if (o.threads < 1 || o.threads > kMaxThreads)
             throw Error("project: threads must be 1.." + std::to_string(kMaxThreads) + ", got " + std::to_string(o.threads));
+        if (o.search_keep < 0) throw Error("project: search_keep must be 0 (no cut) or more, got " + std::to_string(o.search_keep));
+        if (!(o.search_fraction > 0 && o.search_fraction <= 1))
+            throw Error("project: search_fraction must be in (0, 1], got " + std::to_string(o.search_fraction));
         objective.emplace(generator, net, target, o.weights, classifier);
 
         // The net's other inputs: discrete ones searched (or fixed), continuous codes optimised (or fixed).
@@ -383,6 +409,12 @@ struct Projector::State {
                         " starts are over " + std::to_string(kMaxRows) + " rows; fix the label or a code, or use fewer starts");
         rows = candidates * o.starts;
         dz = info.z_dim;
+        row_ids.resize(static_cast<size_t>(rows));
+        for (int64_t r = 0; r < rows; ++r) row_ids[static_cast<size_t>(r)] = r;
+        if (o.search_keep > 0 && o.search_keep < candidates) {
+            const int64_t at = std::max<int64_t>(1, std::llround(o.search_fraction * static_cast<double>(o.steps)));
+            if (at < o.steps) cut = at, keep = o.search_keep;
+        }
 
         // The batch: row r = candidate r / starts, start r % starts (sample `start` of the seed).
         req.net = net;
@@ -425,7 +457,9 @@ struct Projector::State {
         }
         per = objective->per_image();
         snaps.resize(snap_steps.size());
+        snap_rows.resize(snap_steps.size());
         history.assign(static_cast<size_t>(rows), std::vector<double>(static_cast<size_t>(o.steps + 1)));
+        last_step.assign(static_cast<size_t>(rows), 0);
         pool = o.pool ? o.pool : &own.emplace(static_cast<int>(std::min<int64_t>(o.threads, rows)));
         adam_z.emplace(req.z->data.size());
         for (const InputInfo* c : continuous) adam_c.emplace_back(req.codes[c->name].size());
@@ -439,9 +473,53 @@ struct Projector::State {
     }
 
     void record(int64_t step, const std::vector<ProjectLoss>& losses, const Tensor* images) {
-        for (int64_t r = 0; r < rows; ++r) history[static_cast<size_t>(r)][static_cast<size_t>(step)] = losses[static_cast<size_t>(r)].total;
+        evaluations += rows;
+        for (int64_t r = 0; r < rows; ++r) {
+            const auto id = static_cast<size_t>(row_ids[static_cast<size_t>(r)]);
+            history[id][static_cast<size_t>(step)] = losses[static_cast<size_t>(r)].total;
+            last_step[id] = step;
+        }
         const auto at = std::find(snap_steps.begin(), snap_steps.end(), step);
-        if (at != snap_steps.end() && images) snaps[static_cast<size_t>(at - snap_steps.begin())] = images->data;
+        if (at != snap_steps.end() && images) {
+            snaps[static_cast<size_t>(at - snap_steps.begin())] = images->data;
+            snap_rows[static_cast<size_t>(at - snap_steps.begin())] = row_ids;
+        }
+    }
+
+    // The search's cut, on the losses of step `cut` (before its update): the `keep` candidates
+    // whose best start has the lowest loss (the first of equals) go on; the other rows leave the
+    // batch, with their Adam state and this step's gradients.
+    void cut_search(const std::vector<ProjectLoss>& losses, GenerateGradients& g) {
+        std::vector<double> best(static_cast<size_t>(candidates), 0.0);
+        for (int64_t c = 0; c < candidates; ++c) {
+            best[static_cast<size_t>(c)] = losses[static_cast<size_t>(c * o.starts)].total;
+            for (int64_t s = 1; s < o.starts; ++s)
+                best[static_cast<size_t>(c)] = std::min(best[static_cast<size_t>(c)], losses[static_cast<size_t>(c * o.starts + s)].total);
+        }
+        std::vector<int64_t> order(static_cast<size_t>(candidates));
+        for (int64_t c = 0; c < candidates; ++c) order[static_cast<size_t>(c)] = c;
+        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return best[static_cast<size_t>(a)] < best[static_cast<size_t>(b)]; });
+        std::vector<bool> kept_candidate(static_cast<size_t>(candidates), false);
+        for (int64_t i = 0; i < keep; ++i) kept_candidate[static_cast<size_t>(order[static_cast<size_t>(i)])] = true;
+        std::vector<int64_t> kept;  // batch rows, ascending
+        for (int64_t r = 0; r < rows; ++r)
+            if (kept_candidate[static_cast<size_t>(r / o.starts)]) kept.push_back(r);
+
+        keep_rows(req.z->data, kept, dz);
+        keep_rows(g.z.data, kept, dz);
+        adam_z->keep(kept, dz);
+        if (!req.labels.empty()) keep_rows(req.labels, kept, 1);
+        for (auto& [name, values] : req.codes)
+            if (!fixed.count(name)) keep_rows(values, kept, static_cast<int64_t>(values.size()) / rows);
+        for (size_t j = 0; j < continuous.size(); ++j) {
+            const int64_t size = continuous[j]->size;
+            keep_rows(g.codes.at(continuous[j]->name).data, kept, size);
+            adam_c[j].keep(kept, size);
+        }
+        keep_rows(row_ids, kept, 1);
+        rows = static_cast<int64_t>(kept.size());
+        req.count = rows;
+        req.z->shape = {rows, dz};
     }
 
     bool step(const ProjectProgress& progress) {
@@ -451,6 +529,11 @@ struct Projector::State {
         const std::vector<ProjectLoss> losses = evaluate_rows(*objective, info, req, *pool, o.threads, &g, nullptr);
         if (step == 0) first = losses;
         record(step, losses, &g.output);
+        size_t low = 0;  // the best row of this step (for the live view)
+        for (size_t r = 1; r < losses.size(); ++r)
+            if (losses[r].total < losses[low].total) low = r;
+        if (progress) progress(step + 1, o.steps, losses[low].total, g.output.data.data() + static_cast<int64_t>(low) * per);
+        if (step == cut && cut > 0) cut_search(losses, g);
         const double lr = learning_rate(o.learning_rate, step, o.steps);
         adam_z->step(req.z->data, g.z.data, lr, step + 1);
         for (size_t j = 0; j < continuous.size(); ++j) {
@@ -459,12 +542,6 @@ struct Projector::State {
             adam_c[j].step(values, g.codes.at(c.name).data, lr, step + 1);
             if (c.has_range)
                 for (float& v : values) v = static_cast<float>(std::clamp<double>(v, c.lo, c.hi));
-        }
-        if (progress) {
-            size_t low = 0;
-            for (size_t r = 1; r < losses.size(); ++r)
-                if (losses[r].total < losses[low].total) low = r;
-            progress(step + 1, o.steps, losses[low].total, g.output.data.data() + static_cast<int64_t>(low) * per);
         }
         return step_ < o.steps;
     }
@@ -478,10 +555,12 @@ struct Projector::State {
             record(o.steps, losses, &images);
         }
 
-        // The winner: the lowest final loss (the first of equals).
+        // The winner: the lowest final loss (the first of equals), among the rows still in the batch.
         int64_t best = 0;
+        const auto final_loss = [&](int64_t r) { return history[static_cast<size_t>(row_ids[static_cast<size_t>(r)])].back(); };
         for (int64_t r = 1; r < rows; ++r)
-            if (history[static_cast<size_t>(r)].back() < history[static_cast<size_t>(best)].back()) best = r;
+            if (final_loss(r) < final_loss(best)) best = r;
+        const int64_t id = row_ids[static_cast<size_t>(best)];  // its row in the search
 
         ProjectResult result;
         GenerateRequest& out = result.request;
@@ -499,15 +578,17 @@ struct Projector::State {
         }
         result.image = generator.generate(out);
         result.final = objective->evaluate(out, nullptr).front();
-        result.initial = first[static_cast<size_t>(best)];
-        result.losses = history[static_cast<size_t>(best)];
+        result.initial = first[static_cast<size_t>(id)];
+        result.losses = history[static_cast<size_t>(id)];
         result.losses.back() = result.final.total;
-        result.start = best % o.starts;
+        result.start = id % o.starts;
         result.snapshot_steps = snap_steps;
         const std::vector<int64_t>& shape = objective->image_shape();
         result.snapshots = Tensor::zeros({static_cast<int64_t>(snap_steps.size()), shape[0], shape[1], shape[2]});
-        for (size_t j = 0; j < snap_steps.size(); ++j)
-            std::copy_n(snaps[j].begin() + best * per, per, result.snapshots.data.begin() + static_cast<int64_t>(j) * per);
+        for (size_t j = 0; j < snap_steps.size(); ++j) {
+            const auto at = std::find(snap_rows[j].begin(), snap_rows[j].end(), id);  // the winner ran every step
+            std::copy_n(snaps[j].begin() + (at - snap_rows[j].begin()) * per, per, result.snapshots.data.begin() + static_cast<int64_t>(j) * per);
+        }
         std::copy(result.image.data.begin(), result.image.data.end(), result.snapshots.data.end() - per);  // the last: the image
         for (int64_t c = 0; c < candidates; ++c) {
             ProjectResult::Candidate cand;
@@ -516,10 +597,15 @@ struct Projector::State {
                 if (discrete[j].input->kind == InputKind::Label) cand.label = v;
                 else cand.categories[discrete[j].input->name] = v;
             }
-            cand.loss = history[static_cast<size_t>(c * o.starts)].back();
-            for (int64_t s = 1; s < o.starts; ++s) cand.loss = std::min(cand.loss, history[static_cast<size_t>(c * o.starts + s)].back());
+            for (int64_t s = 0; s < o.starts; ++s) {
+                const auto r = static_cast<size_t>(c * o.starts + s);
+                const double loss = history[r][static_cast<size_t>(last_step[r])];
+                if (s == 0 || loss < cand.loss) cand.loss = loss;
+                cand.steps = last_step[r];
+            }
             result.candidates.push_back(cand);
         }
+        result.evaluations = evaluations;
         return result;
     }
 };

@@ -326,6 +326,82 @@ TEST_CASE("projection searches the label of a cGAN and the categorical code of a
     CHECK(project(info, itarget, io).request.codes.at("c_cat") == std::vector<float>{1.0f});
 }
 
+// The search's cut (ProjectOptions::search_keep, search_fraction): the kept candidates' rows run
+// as they do in the full search, bit for bit (a row's path does not depend on the rows beside
+// it), so the result is the full search's when its winner is kept; the others stop at the cut
+// step, and the generator passes fall. The ones kept are those with the lowest loss at the cut:
+// checked across cuts keeping 9, 2 and 1 of the 10 labels, whose reports of a dropped label's
+// loss at the cut agree bit for bit.
+TEST_CASE("projection's search cut keeps the best candidates at the cut, runs them as the full search does, and saves the rest") {
+    const Model cgan = cgan_test_model().load();
+    GenerateRequest gen;
+    gen.z = normal_latents(31, 0, 1, 16);
+    gen.labels = {7};
+    const Tensor target = cgan.generate(gen);
+    ProjectOptions o;
+    o.seed = 4;
+    o.steps = 100;
+    o.starts = 2;
+    o.search_fraction = 0.2;  // the cut at step 20
+    o.search_keep = 0;
+    const ProjectResult full = project(cgan, target, o);
+    const auto run = [&](int64_t keep) {
+        o.search_keep = keep;
+        return project(cgan, target, o);
+    };
+    const ProjectResult two = run(2), one = run(1), nine = run(9);
+    REQUIRE(full.request.labels == std::vector<int64_t>{7});
+    CHECK(full.evaluations == 20 * 101);
+    for (const auto& c : full.candidates) CHECK(c.steps == 100);
+
+    // Keeping 2: the full search's result, bit for bit, for about a third of the generator passes.
+    CHECK(two.request.labels == full.request.labels);
+    CHECK(two.request.z->data == full.request.z->data);
+    CHECK(two.image.data == full.image.data);
+    CHECK(two.losses == full.losses);
+    CHECK(two.snapshots.data == full.snapshots.data);
+    CHECK(two.start == full.start);
+    CHECK(two.evaluations == 20 * 21 + 4 * 79 + 4);  // steps 0..20 on 20 rows, then 4 rows to the end
+    std::printf("search cut: %lld generator passes kept 2 of 10 labels after step 20, %lld without the cut\n",
+                static_cast<long long>(two.evaluations), static_cast<long long>(full.evaluations));
+    int kept = 0;
+    for (size_t k = 0; k < two.candidates.size(); ++k) {
+        const auto& c = two.candidates[k];
+        if (c.steps == 100) {
+            ++kept;
+            CHECK(c.loss == full.candidates[k].loss);  // its final loss, as in the full search
+        } else {
+            CHECK(c.steps == 20);
+        }
+    }
+    CHECK(kept == 2);
+
+    // Which are kept: keeping 1, the 9 dropped report their loss at the cut, and the one kept is
+    // label 7; keeping 2 adds the lowest of those 9, with the same losses; keeping 9 drops the highest.
+    std::vector<double> at_cut(10, -1);
+    for (const auto& c : one.candidates)
+        if (c.steps == 20) at_cut[static_cast<size_t>(*c.label)] = c.loss;
+    CHECK(at_cut[7] == -1);
+    CHECK(one.request.labels == std::vector<int64_t>{7});
+    size_t low = 0, high = 0;
+    for (size_t k = 0; k < 10; ++k) {
+        if (k == 7) continue;
+        if (low == 7 || at_cut[k] < at_cut[low]) low = k;
+        if (high == 7 || at_cut[k] > at_cut[high]) high = k;
+    }
+    for (const auto& c : two.candidates) CHECK((c.steps == 100) == (*c.label == 7 || *c.label == static_cast<int64_t>(low)));
+    for (const auto& c : two.candidates)
+        if (c.steps == 20) CHECK(c.loss == at_cut[static_cast<size_t>(*c.label)]);
+    for (const auto& c : nine.candidates) CHECK((c.steps == 20) == (*c.label == static_cast<int64_t>(high)));
+    CHECK(nine.request.z->data == full.request.z->data);
+
+    // No cut: keep 0, keep 10 (all of them), or a cut at the last step.
+    CHECK(run(10).evaluations == full.evaluations);
+    o.search_keep = 2;
+    o.search_fraction = 1.0;
+    CHECK(project(cgan, target, o).evaluations == full.evaluations);
+}
+
 TEST_CASE("projection refuses a model without a latent, and bad options, in one line") {
     ModelFile t;
     t.doc = base_document({1, 4, 4}, {{"image", {{"shape", {1, 4, 4}}, {"domains", {{"A", "a"}, {"B", "b"}}}}}});
@@ -348,6 +424,14 @@ TEST_CASE("projection refuses a model without a latent, and bad options, in one 
     o.threads = 0;
     CHECK_THROWS_WITH(project(dcgan, target, o), Contains("project: threads must be 1..256, got 0"));
     o.threads = 1;
+    o.search_keep = -1;
+    CHECK_THROWS_WITH(project(dcgan, target, o), Contains("project: search_keep must be 0 (no cut) or more, got -1"));
+    o.search_keep = 2;
+    for (const double f : {0.0, 1.5, std::nan("")}) {
+        o.search_fraction = f;
+        CHECK_THROWS_WITH(project(dcgan, target, o), Contains("project: search_fraction must be in (0, 1]"));
+    }
+    o.search_fraction = 0.2;
     o.label = 2;
     CHECK_THROWS_WITH(project(dcgan, target, o), Contains("project: net 'G' takes no label"));
     o.label.reset();

@@ -100,6 +100,13 @@ check "cGAN: 20 rows on 3 threads write the same projection" cmp -s "$work/c1/pr
 check "cGAN: sample --z draws result.png" cmp -s "$work/cgan-again.png" "$work/c1/result.png"
 ok project-cgan-label "$ganzoo" project "$cgan" --target "$work/cgan5.png" --steps 10 --starts 1 --label 2 -o "$work/c2"
 check "cGAN: --label 2 kept" test "$(field "$work/c2/projection.json" "['label']")" = 2
+# The search's cut (default: 2 labels kept after 20 % of the steps): 8 labels stop at step 12, and
+# the z is the full search's (--search-keep 0) when the winner is kept, for fewer generator passes.
+check "cGAN: 8 labels stopped at step 12" python3 -c "import json; c = json.load(open('$work/c1/projection.json'))['candidates']; assert sorted(x['steps'] for x in c) == [12] * 8 + [60] * 2"
+check "cGAN: 20 rows to step 12, then 4 (evaluations)" test "$(field "$work/c1/projection.json" "['evaluations']")" = $((20 * 13 + 4 * 47 + 4))
+ok project-cgan-full "$ganzoo" project "$cgan" --target "$work/cgan5.png" --steps 60 --starts 2 --search-keep 0 -o "$work/c4"
+check "cGAN: --search-keep 0 runs every label to the end" test "$(field "$work/c4/projection.json" "['evaluations']")" = $((20 * 61))
+check "cGAN: the cut search's z is the full search's" test "$(field "$work/c1/projection.json" "['z']")" = "$(field "$work/c4/projection.json" "['z']")"
 
 # InfoGAN: c_cat searched, c_cont optimised in its range; sample --z draws it again.
 infogan=$models/infogan.safetensors
@@ -121,6 +128,9 @@ refuses label-unconditional 1 "takes no label" "$ganzoo" project "$dcgan" --targ
 refuses steps-0 2 "--steps: Value 0 not in range" "$ganzoo" project "$dcgan" --target "$work/target.png" --steps 0 -o "$work/x"
 refuses steps-negative 2 "--steps" "$ganzoo" project "$dcgan" --target "$work/target.png" --steps -3 -o "$work/x"
 refuses threads-negative 2 "--threads" "$ganzoo" project "$dcgan" --target "$work/target.png" --threads -1 -o "$work/x"
+refuses search-keep-negative 2 "--search-keep" "$ganzoo" project "$cgan" --target "$work/target.png" --search-keep -1 -o "$work/x"
+refuses search-fraction-big 2 "--search-fraction" "$ganzoo" project "$cgan" --target "$work/target.png" --search-fraction 1.5 -o "$work/x"
+refuses search-fraction-0 1 "project: search_fraction must be in (0, 1]" "$ganzoo" project "$cgan" --target "$work/target.png" --search-fraction 0 -o "$work/x"
 refuses out-is-file 1 "cannot make the output directory" "$ganzoo" project "$dcgan" --target "$work/target.png" -o "$work/target.png/sub"
 refuses no-output 2 "-o" "$ganzoo" project "$dcgan" --target "$work/target.png"
 refuses z-seed 2 "--seed excludes --z" "$ganzoo" sample "$dcgan" --z "$work/p1/projection.json" --seed 3

@@ -126,10 +126,27 @@ test('m.project on InfoGAN searches c_cat and optimises c_cont as `ganzoo projec
     img.src = '/test-files/ring.png';
     await img.decode();
     const r = await m.project({ image: img, ...options });
-    return { z: r.z, label: r.label, start: r.start, loss: r.loss, codes: r.codes, candidates: r.candidates.length };
+    const all = await m.project({ image: img, ...options, searchKeep: 0 });
+    let refused = '';
+    try {
+      await m.project({ image: img, ...options, searchFraction: 0 });
+    } catch (e) {
+      refused = e.message;
+    }
+    return { z: r.z, label: r.label, start: r.start, loss: r.loss, codes: r.codes, candidates: r.candidates.length,
+             steps: r.candidates.map((c) => c.steps), evaluations: r.evaluations, all: { z: all.z, evaluations: all.evaluations }, refused };
   }, OPTIONS);
   assertSameProjection(web, native, 'infogan, c_cat searched');
   assert.equal(web.candidates, 10, 'every value of c_cat tried');
+  // The search's cut (2 values kept after step 4 of 20), and without it (searchKeep 0), as the CLI's.
+  assert.deepEqual(web.steps, native.candidates.map((c) => c.steps));
+  assert.deepEqual([...web.steps].sort((a, b) => a - b), [4, 4, 4, 4, 4, 4, 4, 4, 20, 20]);
+  assert.equal(web.evaluations, native.evaluations);
+  const full = nativeProjection(shipped('infogan.safetensors'), png, ['--search-keep', '0']);
+  assert.equal(web.all.evaluations, full.evaluations);
+  assert.ok(web.all.evaluations > web.evaluations, `the cut saved nothing (${web.evaluations} vs ${web.all.evaluations} passes)`);
+  assert.ok(maxAbs(web.all.z, full.z) <= 1e-3, 'searchKeep 0: the z differs from `ganzoo project --search-keep 0`');
+  assert.match(web.refused, /project: searchFraction must be a number in \(0, 1\], got 0/);
   assert.deepEqual(web.codes.c_cat, native.codes.c_cat, 'the categorical code found');
   const dc = Math.max(...web.codes.c_cont.map((v, i) => Math.abs(v - native.codes.c_cont[i])));
   assert.ok(dc <= 1e-3, `c_cont differs from the CLI's by ${dc}`);

@@ -36,6 +36,8 @@ constexpr const char* kFormat = "ganzoo-projection";
 struct ProjectCliOptions {
     std::string file, target, out, classifier;
     int64_t steps = 300, starts = 4, label = -1, scale = 4, threads = 0;
+    int64_t search_keep = ProjectOptions{}.search_keep;
+    double search_fraction = ProjectOptions{}.search_fraction;
     uint64_t seed = 0;
     double perceptual = ProjectWeights{}.perceptual;
     bool no_perceptual = false;
@@ -120,6 +122,8 @@ void run_project(const ProjectCliOptions& o) {
     po.steps = o.steps;
     po.starts = o.starts;
     po.threads = o.threads > 0 ? o.threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
+    po.search_keep = o.search_keep;
+    po.search_fraction = o.search_fraction;
     if (o.label >= 0) po.label = o.label;
     po.codes = parse_codes(info, po.net, o.codes);
     po.weights.perceptual = o.no_perceptual ? 0.0 : o.perceptual;
@@ -175,7 +179,7 @@ void run_project(const ProjectCliOptions& o) {
     for (const auto& [name, values] : r.request.codes) codes[name] = values;
     json candidates = json::array();
     for (const auto& c : r.candidates) {
-        json j = {{"loss", c.loss}};
+        json j = {{"loss", c.loss}, {"steps", c.steps}};
         if (c.label) j["label"] = *c.label;
         for (const auto& [name, v] : c.categories) j[name] = v;
         candidates.push_back(j);
@@ -197,7 +201,9 @@ void run_project(const ProjectCliOptions& o) {
                 {"loss", {{"initial", loss_json(r.initial)}, {"final", loss_json(r.final)}, {"pixel_mse", r.final.pixel / po.weights.pixel},
                           {"feature_mse", feature_mse >= 0 ? json(feature_mse) : json(nullptr)}}},
                 {"classes", classes},
+                {"search", {{"keep", po.search_keep}, {"fraction", po.search_fraction}}},
                 {"candidates", candidates},
+                {"evaluations", r.evaluations},
                 {"snapshot_steps", r.snapshot_steps},
                 {"losses", r.losses}};  // no timing: two runs write the same file
     if (!r.request.labels.empty()) doc["label"] = r.request.labels.front();
@@ -210,13 +216,20 @@ void run_project(const ProjectCliOptions& o) {
     write_row(compare_path, pair, info, o.scale);
     write_row(progress_path, r.snapshots, info, o.scale);
 
+    // How the search went: "best of 10; 2 kept after step 60" when it was cut.
+    int64_t dropped = 0, cut = 0;
+    for (const auto& c : r.candidates)
+        if (c.steps < o.steps) ++dropped, cut = c.steps;
+    const std::string search = dropped ? "; " + std::to_string(r.candidates.size() - static_cast<size_t>(dropped)) + " kept after step " +
+                                             std::to_string(cut) : "";
     std::string chosen;
     if (!r.request.labels.empty())
-        chosen = ", label " + std::to_string(r.request.labels.front()) + (o.label >= 0 ? "" : " (best of " + std::to_string(r.candidates.size()) + ")");
+        chosen = ", label " + std::to_string(r.request.labels.front()) +
+                 (o.label >= 0 ? "" : " (best of " + std::to_string(r.candidates.size()) + search + ")");
     for (const InputInfo* c : info.conditions(r.request.net))
         if (c->kind == InputKind::Categorical && !po.codes.count(c->name))
             chosen += ", " + c->name + " " + std::to_string(static_cast<long long>(r.request.codes.at(c->name).front())) + " (best of " +
-                      std::to_string(c->categories) + ")";
+                      std::to_string(c->categories) + (r.request.labels.empty() ? search : "") + ")";
     if (!classes.is_null())
         chosen += "; classified " + classes["target"]["name"].get<std::string>() + " -> " + classes["result"]["name"].get<std::string>();
     std::printf("projected %s onto %s in %.1f s (%lld threads): loss %.4g -> %.4g (pixel MSE %.4g%s), start %lld of %lld%s; wrote %s/{projection.json,result.png,compare.png,progress.png}\n",
@@ -292,6 +305,12 @@ void add_project(CLI::App& app) {
     cmd->add_option("--threads", o->threads, "evaluate the starts and candidates in slices on N threads (default 0: every core); "
                                              "the projection is the same for any N")
         ->check(CLI::Range(int64_t{0}, int64_t{256}));
+    cmd->add_option("--search-keep", o->search_keep,
+                    "the label/categorical-code search: after the first --search-fraction of the steps only the K candidates with the "
+                    "lowest loss go on (default 2; 0: every candidate runs every step)")
+        ->check(CLI::Range(int64_t{0}, int64_t{1024}));
+    cmd->add_option("--search-fraction", o->search_fraction, "where the search is cut, as a fraction of the steps, in (0, 1] (default 0.2)")
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--scale", o->scale, "enlarge compare.png and progress.png N times (default 4)")->check(CLI::Range(1, 16));
     cmd->add_option("-o,--output", o->out, "the output directory: projection.json, result.png, compare.png, progress.png "
                                            "(overwritten when there)")

@@ -25,7 +25,11 @@
 //
 // Discrete inputs (a cGAN's label, an InfoGAN categorical code) are not optimised by gradient:
 // every value (every combination, with several) is tried with every start, all in one batch, and
-// the lowest final loss wins, unless the options fix the value.
+// the lowest final loss wins, unless the options fix the value. The search is cut once (successive
+// halving's first round): after the first search_fraction of the steps, only the search_keep
+// candidates with the lowest loss go on. A row's path does not depend on the rows beside it (the
+// core computes a sample alike in any batch), so the result is the full search's whenever its
+// winner is among those kept.
 #pragma once
 
 #include <cstdint>
@@ -59,6 +63,12 @@ struct ProjectOptions {
                                                       // categorical code left out is searched, a
                                                       // continuous one optimised
     ProjectWeights weights;
+    // The discrete search's cut: after round(search_fraction · steps) steps, the search_keep
+    // candidates whose best start has the lowest loss go on and the others stop (their rows leave
+    // the batch). search_keep 0, or at least the number of candidates: every candidate runs every
+    // step. docs/projection.md, "The discrete search", measured these defaults.
+    int64_t search_keep = 2;
+    double search_fraction = 0.2;  // in (0, 1]
     int64_t snapshots = 8;      // images of the winning start kept along the way (>= 2: first, last)
     // The rows (starts × candidates) are evaluated in up to this many slices side by side
     // (ganzoo::ThreadPool), 1..256; the result is bit-identical for any count. One where the build
@@ -84,14 +94,19 @@ struct ProjectResult {
     std::vector<int64_t> snapshot_steps;
     Tensor snapshots;              // its image at those steps: [snapshot_steps.size(), C, H, W]
     int64_t start = 0;             // the winning start (sample `start` of the seed)
-    // Every discrete candidate tried (label, categorical codes) with its best final loss over the
-    // starts, in the order tried; one entry when nothing discrete was searched.
+    // Every discrete candidate tried (label, categorical codes), in the order tried, with the loss of
+    // its best start at its last step: the final one, or the cut's for one the search dropped
+    // (`steps` says which). One entry when nothing discrete was searched.
     struct Candidate {
         std::optional<int64_t> label;
         std::map<std::string, int64_t> categories;
         double loss = 0;
+        int64_t steps = 0;  // the Adam steps it ran: all of them, or the cut's when it was dropped
     };
     std::vector<Candidate> candidates;
+    // Images evaluated with the loss (each step and the final evaluation: one per row in the batch
+    // then), summed: the projection's cost in generator passes, which the search's cut lowers.
+    int64_t evaluations = 0;
 };
 
 // Called after every step with (steps done, steps, the lowest total loss over the rows at the
@@ -103,6 +118,7 @@ using ProjectProgress = std::function<void(int64_t done, int64_t total, double l
 // writes) gives the perceptual term; null or weights.perceptual == 0 leaves it out. Deterministic:
 // the same inputs give a bit-identical result, whatever options.threads. Throws ganzoo::Error (one line, "project: ...") for
 // a model with no latent z (an image-to-image model: CycleGAN), a label out of range, steps < 1,
+// search_keep < 0 or search_fraction outside (0, 1],
 // a target of another shape, a classifier that cannot read the model's images.
 ProjectResult project(const Model& generator, const Tensor& target, const ProjectOptions& options,
                       const Model* classifier = nullptr, const ProjectProgress& progress = {});
