@@ -77,8 +77,10 @@ ganzoo::ProjectResult result_from_worker(const json& j, const float* image, size
         ganzoo::ProjectResult::Candidate k;
         for (const auto& [key, v] : c.items()) {
             if (key == "loss") k.loss = v.get<double>();
+            else if (key == "steps") k.steps = v.get<int64_t>();
+            else if (key == "losses") k.losses = v.get<std::vector<double>>();
             else if (key == "label") k.label = v.get<int64_t>();
-            else k.categories[key] = v.get<int64_t>();
+            else k.categories[key] = v.get<int64_t>();  // a categorical code's value, by the code's name
         }
         r.candidates.push_back(std::move(k));
     }

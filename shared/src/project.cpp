@@ -599,10 +599,12 @@ struct Projector::State {
             }
             for (int64_t s = 0; s < o.starts; ++s) {
                 const auto r = static_cast<size_t>(c * o.starts + s);
-                const double loss = history[r][static_cast<size_t>(last_step[r])];
-                if (s == 0 || loss < cand.loss) cand.loss = loss;
                 cand.steps = last_step[r];
+                if (s == 0) cand.losses.assign(history[r].begin(), history[r].begin() + cand.steps + 1);
+                for (int64_t t = 0; t <= cand.steps; ++t)
+                    cand.losses[static_cast<size_t>(t)] = std::min(cand.losses[static_cast<size_t>(t)], history[r][static_cast<size_t>(t)]);
             }
+            cand.loss = cand.losses.back();
             result.candidates.push_back(cand);
         }
         result.evaluations = evaluations;

@@ -375,6 +375,15 @@ TEST_CASE("projection's search cut keeps the best candidates at the cut, runs th
         }
     }
     CHECK(kept == 2);
+    // Each candidate's curve (its best start at each step) is the full search's, to the step it ran.
+    for (size_t k = 0; k < two.candidates.size(); ++k) {
+        const auto& c = two.candidates[k];
+        const auto& f = full.candidates[k].losses;
+        REQUIRE(f.size() == 101);
+        CHECK(f.back() == full.candidates[k].loss);
+        REQUIRE(c.losses.size() == static_cast<size_t>(c.steps + 1));
+        CHECK(c.losses == std::vector<double>(f.begin(), f.begin() + c.steps + 1));
+    }
 
     // Which are kept: keeping 1, the 9 dropped report their loss at the cut, and the one kept is
     // label 7; keeping 2 adds the lowest of those 9, with the same losses; keeping 9 drops the highest.

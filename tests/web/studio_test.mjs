@@ -375,7 +375,8 @@ test('the Project panel projects a drawing without freezing the page, to the z o
 // and area-resized to 28×28, grey by stb_image's weights, as `ganzoo project --target` reads it)
 // dropped on the page, then the same file chosen through "Open image..." (clicked with the mouse:
 // the browser's file chooser). Each target is projected on the Web Worker, to the z the CLI gives
-// for the file; Cancel terminates the worker mid-run, and the next projection starts a new one.
+// for the file; Cancel terminates the worker mid-run, and the next projection starts a new one; a
+// cGAN's label search on the worker gives the CLI's label and z.
 test('the Project panel takes an image file dropped or picked, projects it on a Web Worker to the z of `ganzoo project`; Cancel stops the worker',
      { skip: !ganzooBin && 'no --ganzoo' }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
@@ -402,8 +403,8 @@ test('the Project panel takes an image file dropped or picked, projects it on a 
   });
   const file = join(files, 'studio-file.png');
   writeFileSync(file, Buffer.from(b64, 'base64'));
-  const cli = (steps, seed, out) => {
-    execFileSync(ganzooBin, ['project', join(webRoot, 'models', MODEL), '--target', file, '--steps', String(steps), '--seed', String(seed),
+  const cli = (steps, seed, out, model = MODEL) => {
+    execFileSync(ganzooBin, ['project', join(webRoot, 'models', model), '--target', file, '--steps', String(steps), '--seed', String(seed),
                              '--starts', '2', '--scale', '1', '-o', join(files, out)]);
     return JSON.parse(readFileSync(join(files, out, 'projection.json'), 'utf8'));
   };
@@ -449,6 +450,13 @@ test('the Project panel takes an image file dropped or picked, projects it on a 
   const again = await projectionDump(page, 'project:steps=20,seed=5,starts=2;wait;zdump:again.json', 'again.json');
   assert.deepEqual(again.z, cli(20, 5, 'cli-again').z, 'after Cancel, the z is not `ganzoo project`\'s');
   assert.equal(projectWorkers(page).length, 1);
+
+  // A cGAN on the worker: the label searched (every class, the best 2 on after step 4 of 20) and the
+  // result read back (its candidates carry their loss curves), as `ganzoo project` finds them.
+  const cgan = await projectionDump(page, 'set:model=cgan.safetensors;wait;project:steps=20,seed=5,starts=2;wait;zdump:cgan.json', 'cgan.json');
+  const refCgan = cli(20, 5, 'cli-cgan', 'cgan.safetensors');
+  assert.equal(cgan.label, refCgan.label);
+  assert.deepEqual(cgan.z, refCgan.z, 'the cGAN projection on the worker is not `ganzoo project`\'s');
   assert.deepEqual(problems, []);
   await context.close();
 });

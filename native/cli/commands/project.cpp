@@ -180,6 +180,7 @@ void run_project(const ProjectCliOptions& o) {
     json candidates = json::array();
     for (const auto& c : r.candidates) {
         json j = {{"loss", c.loss}, {"steps", c.steps}};
+        if (r.candidates.size() > 1) j["losses"] = c.losses;  // the search's curves
         if (c.label) j["label"] = *c.label;
         for (const auto& [name, v] : c.categories) j[name] = v;
         candidates.push_back(j);

@@ -102,6 +102,9 @@ struct ProjectResult {
         std::map<std::string, int64_t> categories;
         double loss = 0;
         int64_t steps = 0;  // the Adam steps it ran: all of them, or the cut's when it was dropped
+        // Its best start's loss at steps 0 .. `steps` (the lowest over its starts at each step): how
+        // the search ranked it along the way (docs/projection.md measured the cut on these).
+        std::vector<double> losses;
     };
     std::vector<Candidate> candidates;
     // Images evaluated with the loss (each step and the final evaluation: one per row in the batch
