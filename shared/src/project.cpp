@@ -276,7 +276,6 @@ double learning_rate(double peak, int64_t step, int64_t steps) {
     return peak * std::min(1.0, t / kRampUp) * down;
 }
 
-// Adam on one block of parameters (every row's), with its moments.
 // Keeps the rows `kept` (ascending) of a row-major array of `per` values a row, in place.
 template <class T>
 void keep_rows(std::vector<T>& values, const std::vector<int64_t>& kept, int64_t per) {
@@ -286,6 +285,8 @@ void keep_rows(std::vector<T>& values, const std::vector<int64_t>& kept, int64_t
     values.resize(to);
 }
 
+// Adam on one block of parameters (every row's), with its moments; keep() drops the rows the
+// search's cut leaves out.
 struct AdamBlock {
     std::vector<double> m, v;
     explicit AdamBlock(size_t n) : m(n, 0.0), v(n, 0.0) {}
