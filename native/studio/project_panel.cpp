@@ -87,6 +87,17 @@ ganzoo::ProjectResult result_from_worker(const json& j, const float* image, size
     return r;
 }
 
+// The panel's state as a new run of `steps` starts (on the projector's thread or the worker).
+void begin_run(Projection& proj, std::shared_ptr<ProjectRun> run, int64_t steps) {
+    proj.run = std::move(run);
+    proj.running = true;
+    proj.live = Images{};
+    proj.done = Images{};
+    proj.losses.clear();
+    proj.steps_done = 0;
+    proj.steps_total = steps;
+}
+
 }  // namespace
 
 void App::fetch_classifier() {
@@ -256,13 +267,7 @@ bool App::start_projection() {
         run->result = std::move(r);
         return image;
     });
-    proj.run = run;
-    proj.running = true;
-    proj.live = Images{};
-    proj.done = Images{};
-    proj.losses.clear();
-    proj.steps_done = 0;
-    proj.steps_total = po.steps;
+    begin_run(proj, run, po.steps);
     proj.submitted = projector.submit(kProject, std::move(job));
     return true;
 }
@@ -309,13 +314,7 @@ bool App::start_worker_projection(const ganzoo::Tensor& target, bool perceptual)
                 run->error = std::string("the projection worker's result: ") + e.what();
             }
         });
-    proj.run = run;
-    proj.running = true;
-    proj.live = Images{};
-    proj.done = Images{};
-    proj.losses.clear();
-    proj.steps_done = 0;
-    proj.steps_total = steps;
+    begin_run(proj, run, steps);
     return true;
 }
 

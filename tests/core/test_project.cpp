@@ -279,16 +279,28 @@ TEST_CASE("the projection loss's gradient: pixel, perceptual and prior terms aga
                       Contains("project: the classifier reads 3x4x4 images, net 'G' draws 3x5x6"));
 }
 
-TEST_CASE("projection searches the label of a cGAN and the categorical code of an InfoGAN") {
-    const Model cgan = cgan_test_model().load();
+namespace {
+// The cGAN-shaped test model and an image it draws with label 7: the label search's target.
+Tensor label7_target(const Model& cgan) {
     GenerateRequest gen;
     gen.z = normal_latents(31, 0, 1, 16);
     gen.labels = {7};
-    const Tensor target = cgan.generate(gen);
+    return cgan.generate(gen);
+}
+// Its search's options: seed 4, 100 steps, 2 starts.
+ProjectOptions label7_options() {
     ProjectOptions o;
     o.seed = 4;
     o.steps = 100;
     o.starts = 2;
+    return o;
+}
+}  // namespace
+
+TEST_CASE("projection searches the label of a cGAN and the categorical code of an InfoGAN") {
+    const Model cgan = cgan_test_model().load();
+    const Tensor target = label7_target(cgan);
+    ProjectOptions o = label7_options();
     const ProjectResult r = project(cgan, target, o);
     REQUIRE(r.candidates.size() == 10);
     CHECK(r.request.labels == std::vector<int64_t>{7});
@@ -334,14 +346,8 @@ TEST_CASE("projection searches the label of a cGAN and the categorical code of a
 // loss at the cut agree bit for bit.
 TEST_CASE("projection's search cut keeps the best candidates at the cut, runs them as the full search does, and saves the rest") {
     const Model cgan = cgan_test_model().load();
-    GenerateRequest gen;
-    gen.z = normal_latents(31, 0, 1, 16);
-    gen.labels = {7};
-    const Tensor target = cgan.generate(gen);
-    ProjectOptions o;
-    o.seed = 4;
-    o.steps = 100;
-    o.starts = 2;
+    const Tensor target = label7_target(cgan);
+    ProjectOptions o = label7_options();
     o.search_fraction = 0.2;  // the cut at step 20
     o.search_keep = 0;
     const ProjectResult full = project(cgan, target, o);
