@@ -92,12 +92,13 @@ EM_JS(void, js_install_image_files, (), {
         if (rgba) { p = _malloc(rgba.length); HEAPU8.set(rgba, p); }
         try { _studio_image_file(token, np, p, w, h, ep); } finally { _free(np); if (ep) _free(ep); if (p) _free(p); }
     };
+    Module.studioImageError = (token, name, error) => report(token, name, null, 0, 0, error);
     Module.studioImage = (token, name, blob) => {
         createImageBitmap(blob, {colorSpaceConversion: "none", premultiplyAlpha: "none"}).then((b) => {
             const c = new OffscreenCanvas(b.width, b.height), ctx = c.getContext("2d");
             ctx.drawImage(b, 0, 0);
             report(token, name, ctx.getImageData(0, 0, b.width, b.height).data, b.width, b.height, "");
-        }).catch((e) => report(token, name, null, 0, 0, "not an image the browser can decode (" + (e && e.message ? e.message : e) + ")"));
+        }).catch((e) => Module.studioImageError(token, name, "not an image the browser can decode (" + (e && e.message ? e.message : e) + ")"));
     };
     const canvas = Module.canvas;
     canvas.addEventListener("dragover", (e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; });
@@ -120,13 +121,8 @@ EM_JS(void, js_fetch_image, (int token, const char* where), {
     fetch(url).then((r) => {
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.blob();
-    }).then((b) => Module.studioImage(token, name, b)).catch((e) => {
-        const np = lengthBytesUTF8(name) + 1, p = _malloc(np), m = "could not fetch " + url + " (" + (e && e.message ? e.message : e) + ")";
-        const mp = _malloc(lengthBytesUTF8(m) + 1);
-        stringToUTF8(name, p, np);
-        stringToUTF8(m, mp, lengthBytesUTF8(m) + 1);
-        try { _studio_image_file(token, p, 0, 0, 0, mp); } finally { _free(p); _free(mp); }
-    });
+    }).then((b) => Module.studioImage(token, name, b))
+      .catch((e) => Module.studioImageError(token, name, "could not fetch " + url + " (" + (e && e.message ? e.message : e) + ")"));
 });
 
 // The projection's Web Worker: web/ganzoo-project-worker.js, the worker behind m.project() (its
