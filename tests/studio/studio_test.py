@@ -35,12 +35,17 @@ Checks, on the screenshots' pixels (PNG decoded here, standard library only):
     options and classifier, bit for bit; the loss fell and the panel reports every step; the
     interpolation strip then runs from the projected image (`ganzoo sample --z projection.json`)
     to the focus cell (cell 0); the panel with its images is on screen;
-Exit 0: all pass; 77: skipped (no xvfb-run).
+The studio runs on one Xvfb server that this test starts itself (-displayfd: the server picks a
+free display and reports it; no auth file, no temporary folder). xvfb-run is not used: its
+cleanup, `rm -r` of its temporary folder, once failed after the studio had exited and turned the
+studio's exit status 1 into its own 5 (CI, 2026-12-04).
+Exit 0: all pass; 77: skipped (no Xvfb).
 """
 import argparse
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import struct
@@ -132,10 +137,58 @@ def check(ok, what):
         failures.append(what)
 
 
+class Display:
+    """One Xvfb (1280x800, 24 bits) for the whole test, in its own process group. Xvfb picks a
+    free display number itself and writes it to the -displayfd pipe once it accepts clients."""
+
+    def __init__(self):
+        self.server = None
+        self.env = None
+
+    def start(self, timeout=60):
+        r, w = os.pipe()
+        self.server = subprocess.Popen(['Xvfb', '-displayfd', str(w), '-screen', '0', '1280x800x24',
+                                        '-nolisten', 'tcp', '-noreset'], pass_fds=(w,), stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        os.close(w)
+        number, start = b'', time.time()
+        try:
+            while not number.endswith(b'\n') and time.time() - start < timeout:
+                ready, _, _ = select.select([r], [], [], 0.5)
+                if ready:
+                    chunk = os.read(r, 64)
+                    if not chunk:
+                        break
+                    number += chunk
+        finally:
+            os.close(r)
+        if not number.strip().isdigit():
+            self.stop()
+            err = self.server.stderr.read().decode(errors='replace').strip().splitlines()
+            raise SystemExit(f'FAIL  Xvfb did not start ({err[-1] if err else "no output"})')
+        self.env = dict(os.environ, DISPLAY=':' + number.decode().strip())
+        self.env.pop('XAUTHORITY', None)
+
+    def stop(self):
+        if self.server and self.server.poll() is None:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            try:
+                self.server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.server.pid, signal.SIGKILL)
+                self.server.wait()
+
+
+display = Display()
+
+
+def studio_cmd(studio, *options):
+    return [studio, '--size', '1280x800', '--scale', '1', *options]
+
+
 def run_studio(args, studio, script, ini, *extra):
-    cmd = ['xvfb-run', '-a', '-s', '-screen 0 1280x800x24', studio, '--size', '1280x800', '--scale', '1',
-           '--ini', ini, '--script', script, *extra]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    cmd = studio_cmd(studio, '--ini', ini, '--script', script, *extra)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=display.env)
     if r.returncode != 0:
         print(r.stdout, r.stderr, sep='\n')
         raise SystemExit(f'FAIL  ganzoo-studio exited with {r.returncode}: {" ".join(cmd)}')
@@ -195,10 +248,11 @@ def follow_test(args, tmp):
         'follow:failures=1', 'wait', f'dump:{shot("fc0.png")}', f'shot:{shot("fc.png")}',
         'follow:state=missing', f'dump:{shot("fe0.png")}', f'shot:{shot("fe.png")}',
         'follow:snapshots=3', 'wait', f'dump:{shot("fd0.png")}', f'shot:{shot("fd.png")}', 'quit'])
-    cmd = ['xvfb-run', '-a', '-s', '-screen 0 1280x800x24', args.studio, '--size', '1280x800', '--scale', '1',
-           '--no-remember', '--models', args.models, '--seed', '7', '--follow', run, '--script', script]
-    # Its own process group: xvfb-run, Xvfb and the studio all end if this test gives up on it.
-    studio = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    cmd = studio_cmd(args.studio, '--no-remember', '--models', args.models, '--seed', '7', '--follow', run,
+                     '--script', script)
+    # Its own process group: the studio ends if this test gives up on it.
+    studio = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                              env=display.env)
 
     def state(name, timeout=60):
         """The studio's state beside screenshot `name`, once it has written it (after the dump
@@ -405,9 +459,9 @@ def truncation_test(args, tmp):
           f'the slider moves psi in steps of 0.05, set:truncation sets it ({u["truncation"]} -> {k["truncation"]} -> {t["truncation"]})')
     check(same_pixels(shot('u0.png'), shot('k0.png')) > 0, 'a click on the truncation slider changes cell 0')
     check(same_pixels(shot('us.png'), shot('ks.png')) > 0, 'a click on the truncation slider changes the interpolation')
-    bad = subprocess.run(['xvfb-run', '-a', '-s', '-screen 0 1280x800x24', args.studio, '--size', '1280x800', '--scale', '1',
-                          '--no-remember', '--models', args.models, '--model', 'dcgan.safetensors', '--script',
-                          'wait;set:truncation=1.5;quit'], capture_output=True, text=True, timeout=600)
+    bad = subprocess.run(studio_cmd(args.studio, '--no-remember', '--models', args.models, '--model', 'dcgan.safetensors',
+                                    '--script', 'wait;set:truncation=1.5;quit'),
+                         capture_output=True, text=True, timeout=600, env=display.env)
     check(bad.returncode == 1 and "cannot set 'truncation=1.5'" in bad.stderr,
           f'set:truncation=1.5 is refused ({bad.returncode}, {bad.stderr.strip()!r})')
     if not args.ganzoo:
@@ -486,9 +540,10 @@ def main():
     ap.add_argument('--make-models', help='ganzoo_make_studio_models: ProGAN- and CycleGAN-shaped test files')
     ap.add_argument('--keep', help='copy the screenshots here')
     args = ap.parse_args()
-    if not shutil.which('xvfb-run'):
-        print('skip: no xvfb-run (scripts/install-deps.sh installs xvfb)')
+    if not shutil.which('Xvfb'):
+        print('skip: no Xvfb (scripts/install-deps.sh installs xvfb)')
         return 77
+    display.start()
     model = os.path.join(args.models, 'dcgan.safetensors')
     options_test(args)
     tmp = tempfile.mkdtemp(prefix='ganzoo-studio-')
@@ -588,6 +643,7 @@ def main():
                     shutil.copy(shot(n), os.path.join(args.keep, n))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        display.stop()
     print(f'{len(failures)} failure(s)')
     return 1 if failures else 0
 
