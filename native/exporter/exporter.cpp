@@ -312,6 +312,10 @@ std::vector<uint8_t> export_graphs(const ExportSpec& spec, const ExportOptions& 
         size_t index = 0;
         for (const auto& child : net.net->children()) {
             const std::string where = "net '" + net.name + "' module " + std::to_string(index);
+            if (std::dynamic_pointer_cast<models::TrainingOnly>(child)) {
+                ++index;  // the identity at inference
+                continue;
+            }
             if (auto own = std::dynamic_pointer_cast<ExportsAsOps>(child)) {
                 for (auto& op : module_ops(*own, "m" + std::to_string(index), where)) drafts.push_back(std::move(op));
             } else {

@@ -106,6 +106,13 @@ public:
     virtual std::vector<ExportOp> export_ops() const = 0;
 };
 
+// A module that acts only while training and is the identity at inference (Gaussian noise on a
+// discriminator's activations): the exporter leaves it out.
+class TrainingOnly {
+public:
+    virtual ~TrainingOnly() = default;
+};
+
 struct ExportSpec {
     json inputs;                  // the file's "inputs" document, e.g. {"z": {"dim": 100, ...}}
     std::vector<ExportNet> nets;  // the first one is what Model::generate runs by default

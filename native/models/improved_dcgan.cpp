@@ -11,7 +11,10 @@
 //   - one-sided label smoothing (§3.4, `real_label`): D's real target is 0.9, the fake one 0;
 //   - virtual batch normalization (§3.5, `generator_norm` "virtual" | "batch"): G's norms take
 //     their statistics from a reference batch of `reference_batch` z's, drawn once from
-//     `reference_seed` (the core's portable RNG) and kept in checkpoints, plus the example.
+//     `reference_seed` (the core's portable RNG) and kept in checkpoints, plus the example;
+//   - semi-supervised learning (§5, `labels`): D has K class logits, trained on a few labelled
+//     images, with the paper's code's weight norm (`d_weight_norm`) and Gaussian noise
+//     (`d_input_noise`, `d_noise`) in D as options.
 // Scaled for 28×28 Fashion-MNIST like our DCGAN: G is z → 2W×7×7 → W×14×14 → 1×28×28 with VBN
 // where DCGAN has batch norm; D is DCGAN's without batch norm (its statistics would make the
 // features, and so feature matching, depend on the batch; the paper's D uses weight norm),
@@ -277,17 +280,28 @@ nn::Sequential make_generator(int64_t z_dim, int64_t width, const ImageShape& sh
     return g;
 }
 
-// D: strided convolutions with LeakyReLU and no normalization (weight-normalized layers with
-// weight_norm), flatten (the default feature layer), the minibatch layer (when kernels > 0), a
-// linear logit. Returns D and the index of its flatten module.
-std::pair<nn::Sequential, int64_t> make_discriminator(int64_t width, const ImageShape& shape, int64_t kernels,
-                                                      int64_t kernel_dims, int64_t outputs = 1, bool weight_norm = false) {
+// D's options beyond its width.
+struct DiscriminatorOptions {
+    int64_t kernels = 0, kernel_dims = 1, outputs = 1;
+    bool weight_norm = false;
+    double input_noise = 0, layer_noise = 0;  // σ of the Gaussian noise on the input, after each layer
+};
+
+// D: (Gaussian noise on the input,) strided convolutions with LeakyReLU (each followed by Gaussian
+// noise) and no normalization (weight-normalized layers with weight_norm), flatten (the default
+// feature layer), the minibatch layer (when kernels > 0), a linear logit. Returns D and the index
+// of its flatten module.
+std::pair<nn::Sequential, int64_t> make_discriminator(int64_t width, const ImageShape& shape, const DiscriminatorOptions& o) {
     const LadderShapes s = ladder_shapes(shape, width, "improved-dcgan");
     nn::Sequential d;
+    const int64_t kernels = o.kernels, kernel_dims = o.kernel_dims, outputs = o.outputs;
+    const bool weight_norm = o.weight_norm;
+    if (o.input_noise > 0) d->push_back(GaussianNoise(o.input_noise));
     auto conv = [&](int64_t in, int64_t out) {
         if (weight_norm) d->push_back(WeightNormLayer(in, out, 4, 2, 1));
         else d->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1)));
         d->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)));
+        if (o.layer_noise > 0) d->push_back(GaussianNoise(o.layer_noise));
     };
     conv(shape.channels, width);
     int64_t channels = width;
@@ -305,6 +319,18 @@ std::pair<nn::Sequential, int64_t> make_discriminator(int64_t width, const Image
 }
 
 }  // namespace
+
+// ---- Gaussian noise ----------------------------------------------------------------------------
+
+GaussianNoiseImpl::GaussianNoiseImpl(double sigma_) : sigma(sigma_) {
+    if (!(sigma > 0)) throw std::invalid_argument("GaussianNoise: sigma must be > 0");
+}
+
+void GaussianNoiseImpl::pretty_print(std::ostream& stream) const { stream << "GaussianNoise(sigma=" << sigma << ")"; }
+
+torch::Tensor GaussianNoiseImpl::forward(const torch::Tensor& x) {
+    return is_training() ? x + sigma * torch::randn_like(x) : x;
+}
 
 // ---- the member ------------------------------------------------------------------------------
 
@@ -328,7 +354,9 @@ json ImprovedDcgan::defaults(bool cuda) const {
             {"labels_seed", 100},
             {"labelled_batch", 100},
             {"baseline_steps", 1000},
-            {"d_weight_norm", false}};
+            {"d_weight_norm", false},
+            {"d_input_noise", 0.0},
+            {"d_noise", 0.0}};
 }
 
 torch::Tensor choose_labelled(const torch::Tensor& labels, int64_t classes, int64_t per_class, uint64_t seed) {
@@ -387,8 +415,16 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t n
     }
     G_ = make_generator(z_dim_, width, shape, virtual_batch_norm_, reference_rows);
     // Absent from runs that predate it: plain layers, as they trained.
-    const bool weight_norm = config.value("d_weight_norm", false);
-    auto [D, flatten_index] = make_discriminator(width, shape, kernels, kernel_dims, labels_ > 0 ? num_classes : 1, weight_norm);
+    DiscriminatorOptions d_options;
+    d_options.kernels = kernels;
+    d_options.kernel_dims = kernel_dims;
+    d_options.outputs = labels_ > 0 ? num_classes : 1;
+    d_options.weight_norm = config.value("d_weight_norm", false);
+    d_options.input_noise = config.value("d_input_noise", 0.0);
+    d_options.layer_noise = config.value("d_noise", 0.0);
+    if (!(d_options.input_noise >= 0) || !(d_options.layer_noise >= 0))
+        throw std::invalid_argument("improved-dcgan: d_input_noise and d_noise must be >= 0 (0 = off)");
+    auto [D, flatten_index] = make_discriminator(width, shape, d_options);
     D_ = D;
     const auto layer = config_value<int64_t>(config, "feature_layer");
     const int64_t head = static_cast<int64_t>(D_->size()) - 1 - (kernels > 0 ? 1 : 0);  // first head module
@@ -401,7 +437,10 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t n
     finish_with_adam(config, device);
     baseline_trained_ = 0;
     if (labels_ > 0) {
-        C_ = make_discriminator(width, shape, 0, 1, num_classes, weight_norm).first;
+        DiscriminatorOptions c_options = d_options;  // D's architecture, noise included, without the minibatch layer
+        c_options.kernels = 0;
+        c_options.kernel_dims = 1;
+        C_ = make_discriminator(width, shape, c_options).first;
         init_dcgan_weights(*C_);
         C_->to(device);
     } else {

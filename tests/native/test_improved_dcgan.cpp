@@ -566,3 +566,51 @@ TEST_CASE("weight norm: w = g·v/|v| per output unit, so D ignores v's scale; on
     CHECK(max_abs_diff(ssl->discriminator()->forward(x), model.run("D_classes", {{"image", input}})) < 1e-4);
     CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", input}})) < 1e-4);
 }
+
+TEST_CASE("gaussian noise: sigma·N(0,1) while training, the identity in eval and export; d_input_noise, d_noise in D and the baseline") {
+    // The layer: on zeros, training mode gives N(0, σ²) values, fresh at every forward; eval mode
+    // gives its input back.
+    GaussianNoise layer(0.5);
+    const auto zeros = torch::zeros({200000});
+    torch::manual_seed(5);
+    const auto a = layer->forward(zeros), b = layer->forward(zeros);
+    CHECK(std::abs(a.mean().item<double>()) < 0.01);
+    CHECK(std::abs(a.std().item<double>() - 0.5) < 0.01);
+    CHECK(max_abs(a - b) > 1.0);
+    layer->eval();
+    CHECK(max_abs(layer->forward(zeros)) == 0);
+    CHECK_THROWS_WITH(GaussianNoise(0.0), Catch::Contains("sigma must be > 0"));
+
+    // In the member, as the paper's MNIST discriminator has it: σ_in on the input, σ after each
+    // hidden layer, in D and in the baseline (the same architecture); off by default.
+    auto ssl = ssl_member({{"d_input_noise", 0.3}, {"d_noise", 0.5}});
+    for (auto* net : {&ssl->discriminator(), &ssl->baseline()}) {
+        std::vector<double> sigmas;
+        for (const auto& m : (*net)->children())
+            if (auto n = std::dynamic_pointer_cast<GaussianNoiseImpl>(m)) sigmas.push_back(n->sigma);
+        CHECK(sigmas == std::vector<double>{0.3, 0.5, 0.5});  // the input, after each of the two convolutions
+        CHECK(std::dynamic_pointer_cast<GaussianNoiseImpl>((*net)->children().front()));
+    }
+    auto plain = ssl_member();
+    for (const auto& m : plain->discriminator()->children()) CHECK_FALSE(std::dynamic_pointer_cast<GaussianNoiseImpl>(m));
+    CHECK_THROWS_WITH(ssl_member({{"d_noise", -0.1}}), Catch::Contains("d_input_noise and d_noise must be >= 0"));
+
+    // D draws new noise at every training forward, so its class logits on the same images differ;
+    // the export leaves the noise out and matches D in eval mode; D trains noisy after the export.
+    torch::manual_seed(3);
+    const auto x = torch::rand({5, 1, 28, 28}) * 2 - 1;
+    torch::NoGradGuard no_grad;
+    auto& D = ssl->discriminator();
+    D->train();
+    CHECK(max_abs(D->forward(x) - D->forward(x)) > 1e-3);
+    const auto model = export_ssl(*ssl);
+    CHECK(D->is_training());
+    CHECK(max_abs(D->forward(x) - D->forward(x)) > 1e-3);
+    D->eval();
+    const auto clean = D->forward(x);
+    CHECK(max_abs(clean - D->forward(x)) == 0);
+    CHECK(max_abs_diff(clean, model.run("D_classes", {{"image", core_tensor(x)}})) < 1e-4);
+    ssl->baseline()->eval();
+    CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", core_tensor(x)}})) < 1e-4);
+    D->train();
+}
