@@ -283,15 +283,41 @@ nn::Sequential make_generator(int64_t z_dim, int64_t width, const ImageShape& sh
 // D's options beyond its width.
 struct DiscriminatorOptions {
     int64_t kernels = 0, kernel_dims = 1, outputs = 1;
-    bool weight_norm = false;
+    bool weight_norm = false, mlp = false;
     double input_noise = 0, layer_noise = 0;  // σ of the Gaussian noise on the input, after each layer
 };
+
+// The paper's semi-supervised MNIST discriminator (its code, mnist_feature_matching.py): the
+// flattened image through dense layers of 1000, 500, 250, 250 and 250 ReLU units, then the
+// logits; features for feature matching: the last hidden layer's 250. Returns D and the index
+// of that layer's ReLU.
+std::pair<nn::Sequential, int64_t> make_mlp_discriminator(const ImageShape& shape, const DiscriminatorOptions& o) {
+    nn::Sequential d;
+    d->push_back(nn::Flatten());
+    if (o.input_noise > 0) d->push_back(GaussianNoise(o.input_noise));
+    auto dense = [&](int64_t in, int64_t out) {
+        if (o.weight_norm) d->push_back(WeightNormLayer(in, out));
+        else d->push_back(nn::Linear(in, out));
+    };
+    int64_t in = shape.channels * shape.height * shape.width, features_index = 0;
+    for (const int64_t units : {1000, 500, 250, 250, 250}) {
+        dense(in, units);
+        d->push_back(nn::ReLU());
+        features_index = static_cast<int64_t>(d->size()) - 1;
+        if (o.layer_noise > 0) d->push_back(GaussianNoise(o.layer_noise));
+        in = units;
+    }
+    if (o.kernels > 0) d->push_back(MinibatchDiscrimination(in, o.kernels, o.kernel_dims));
+    dense(in + o.kernels, o.outputs);
+    return {d, features_index};
+}
 
 // D: (Gaussian noise on the input,) strided convolutions with LeakyReLU (each followed by Gaussian
 // noise) and no normalization (weight-normalized layers with weight_norm), flatten (the default
 // feature layer), the minibatch layer (when kernels > 0), a linear logit. Returns D and the index
 // of its flatten module.
 std::pair<nn::Sequential, int64_t> make_discriminator(int64_t width, const ImageShape& shape, const DiscriminatorOptions& o) {
+    if (o.mlp) return make_mlp_discriminator(shape, o);
     const LadderShapes s = ladder_shapes(shape, width, "improved-dcgan");
     nn::Sequential d;
     const int64_t kernels = o.kernels, kernel_dims = o.kernel_dims, outputs = o.outputs;
@@ -355,8 +381,10 @@ json ImprovedDcgan::defaults(bool cuda) const {
             {"labelled_batch", 100},
             {"baseline_steps", 1000},
             {"d_weight_norm", false},
+            {"d_weight_norm_init", "data"},
             {"d_input_noise", 0.0},
-            {"d_noise", 0.0}};
+            {"d_noise", 0.0},
+            {"d_network", "conv"}};
 }
 
 torch::Tensor choose_labelled(const torch::Tensor& labels, int64_t classes, int64_t per_class, uint64_t seed) {
@@ -424,6 +452,15 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t n
     d_options.layer_noise = config.value("d_noise", 0.0);
     if (!(d_options.input_noise >= 0) || !(d_options.layer_noise >= 0))
         throw std::invalid_argument("improved-dcgan: d_input_noise and d_noise must be >= 0 (0 = off)");
+    // Absent from runs that predate them: DCGAN's convolutional D, and g = ‖v‖ at the start.
+    const auto network = config.value("d_network", std::string("conv"));
+    if (network != "conv" && network != "mlp")
+        throw std::invalid_argument("config: 'd_network' must be \"conv\" or \"mlp\", got \"" + network + "\"");
+    d_options.mlp = network == "mlp";
+    const auto wn_init = config.value("d_weight_norm_init", std::string("plain"));
+    if (wn_init != "data" && wn_init != "plain")
+        throw std::invalid_argument("config: 'd_weight_norm_init' must be \"data\" or \"plain\", got \"" + wn_init + "\"");
+    data_init_ = d_options.weight_norm && wn_init == "data";
     auto [D, flatten_index] = make_discriminator(width, shape, d_options);
     D_ = D;
     const auto layer = config_value<int64_t>(config, "feature_layer");
@@ -436,6 +473,7 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t n
     init_dcgan_weights(*D_);
     finish_with_adam(config, device);
     baseline_trained_ = 0;
+    data_initialised_ = 0;
     if (labels_ > 0) {
         DiscriminatorOptions c_options = d_options;  // D's architecture, noise included, without the minibatch layer
         c_options.kernels = 0;
@@ -469,6 +507,32 @@ void ImprovedDcgan::set_training_data(const torch::Tensor& pixels, const torch::
 
 torch::Tensor ImprovedDcgan::gan_logit(const torch::Tensor& d_out) const {
     return labels_ > 0 ? torch::logsumexp(d_out, 1, /*keepdim=*/true) : d_out;
+}
+
+void weight_norm_data_init(nn::Sequential& net, const torch::Tensor& x) {
+    torch::NoGradGuard no_grad;
+    const bool was_training = net->is_training();
+    net->eval();  // no noise: the statistics of the clean forward
+    torch::Tensor h = x;
+    for (auto& module : *net) {
+        if (auto wn = std::dynamic_pointer_cast<WeightNormLayerImpl>(module.ptr())) {
+            wn->g.fill_(1);
+            wn->bias.zero_();
+            const auto t = wn->forward(h);  // (v/‖v‖)·h per unit
+            const std::vector<int64_t> dims = t.dim() == 4 ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0};
+            const auto mean = t.mean(dims), stddev = t.std(dims).clamp_min(1e-6);
+            wn->g.copy_(1 / stddev);
+            wn->bias.copy_(-mean / stddev);
+        }
+        h = module.forward(h);
+    }
+    net->train(was_training);
+}
+
+void ImprovedDcgan::data_init(const torch::Tensor& real) {
+    weight_norm_data_init(D_, real);
+    if (labels_ > 0) weight_norm_data_init(C_, labelled_images_);
+    data_initialised_ = 1;
 }
 
 void ImprovedDcgan::train_baseline() {
@@ -535,8 +599,9 @@ torch::Tensor ImprovedDcgan::discriminator_loss(const torch::Tensor& logits_real
 }
 
 StepStats ImprovedDcgan::train_step(const Batch& batch) {
-    if (labels_ > 0 && baseline_trained_ == 0) train_baseline();
     const auto& real = batch.images;
+    if (data_init_ && data_initialised_ == 0) data_init(real);
+    if (labels_ > 0 && baseline_trained_ == 0) train_baseline();
     const auto fake = generate_for_training(batch_randn(batch, {z_dim_}));
 
     // D: one-sided smoothed cross-entropy (+ λ · historical-average penalty); semi-supervised,
@@ -615,6 +680,7 @@ void ImprovedDcgan::save(torch::serialize::OutputArchive& archive) {
         write_parts<torch::nn::Module>(archive, {{"C_baseline", C_.get()}});
         write_number(archive, "baseline_trained", baseline_trained_);
     }
+    if (data_init_) write_number(archive, "data_initialised", data_initialised_);
     archive.write("reference_z", reference_z_);
     history_G_.save(archive, "history_G");
     history_D_.save(archive, "history_D");
@@ -628,6 +694,7 @@ void ImprovedDcgan::load(torch::serialize::InputArchive& archive) {
         if (baseline_trained_ != 0)
             for (auto& p : C_->parameters()) p.set_requires_grad(false);
     }
+    if (data_init_) data_initialised_ = read_number(archive, "data_initialised");
     torch::Tensor z;
     archive.read("reference_z", z);
     if (!z.sizes().equals(reference_z_.sizes()))

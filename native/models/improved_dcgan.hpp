@@ -100,6 +100,12 @@ public:
 };
 TORCH_MODULE(GaussianNoise);
 
+// Weight normalisation's data-dependent initialisation (Salimans & Kingma 2016, §3; the paper's
+// code): on the batch x, each WeightNormLayer of net in turn gets g = 1/σ and bias = −μ/σ, μ and σ
+// the mean and standard deviation per unit (per channel) of (v/‖v‖)·h over the batch, so that
+// every unit starts at mean 0 and variance 1 on real data. Noise layers are off meanwhile.
+void weight_norm_data_init(torch::nn::Sequential& net, const torch::Tensor& x);
+
 // Historical averaging (§3.3): the penalty ‖θ − (1/t) Σ_{i<t} θ[i]‖², summed over the
 // parameters, where θ[0] is the initial value and θ[i] the value after step i. update() folds
 // the current parameters into the running mean (call it after every optimizer step).
@@ -157,6 +163,9 @@ public:
     // The baseline: D's architecture trained on the labelled images alone (trained once, at the
     // first step; exported as C_baseline beside D_classes).
     void train_baseline();
+    // Weight norm's data-dependent initialisation (`d_weight_norm_init` = "data"): D on a real
+    // batch and the baseline on the labelled images; done once, at the first step.
+    void data_init(const torch::Tensor& real);
     torch::nn::Sequential& baseline() { return C_; }
     const torch::Tensor& labelled_images() const { return labelled_images_; }
     const torch::Tensor& labelled_labels() const { return labelled_labels_; }
@@ -194,6 +203,8 @@ private:
     int64_t labels_ = 0, classes_ = 0, labelled_batch_ = 100, baseline_steps_ = 1000;
     uint64_t labels_seed_ = 0;
     double baseline_trained_ = 0;  // a checkpoint scalar: 1 once C_ is trained
+    bool data_init_ = false;       // weight norm with the data-dependent initialisation
+    double data_initialised_ = 0;  // a checkpoint scalar: 1 once done
     ImageShape shape_;
     torch::Tensor labelled_images_, labelled_labels_;  // [N, C, H, W] in [-1, 1], [N]
     torch::nn::Sequential C_{nullptr};

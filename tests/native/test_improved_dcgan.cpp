@@ -614,3 +614,89 @@ TEST_CASE("gaussian noise: sigma·N(0,1) while training, the identity in eval an
     CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", core_tensor(x)}})) < 1e-4);
     D->train();
 }
+
+namespace {
+
+// Each weight-normalised layer's output on x, D run module by module in eval mode (no noise).
+std::vector<torch::Tensor> weight_norm_outputs(torch::nn::Sequential& net, const torch::Tensor& x) {
+    torch::NoGradGuard no_grad;
+    net->eval();
+    std::vector<torch::Tensor> out;
+    torch::Tensor h = x;
+    for (auto& module : *net) {
+        h = module.forward(h);
+        if (std::dynamic_pointer_cast<WeightNormLayerImpl>(module.ptr())) out.push_back(h);
+    }
+    net->train();
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("weight norm data-dependent init: every unit of D and the baseline starts at mean 0 and variance 1 on real data") {
+    const auto [pixels, labels] = toy_classes(40, 5);
+    const auto all = pixels.to(torch::kFloat).div(127.5).sub(1.0);
+    for (const std::string network : {"conv", "mlp"}) {
+        auto ssl = ssl_member({{"d_weight_norm", true}, {"d_network", network}, {"d_noise", 0.5}, {"baseline_steps", 0}});
+        ssl->set_training_data(pixels, labels);
+        const auto batch = all.index_select(0, torch::randperm(160, torch::kLong).narrow(0, 0, 64));
+        // Before: g = |v|, DCGAN's N(0, 0.02) weights: units far from unit variance.
+        auto before = weight_norm_outputs(ssl->discriminator(), batch);
+        CHECK(before.back().std().item<double>() < 0.3);
+        ssl->data_init(batch);
+        auto after = weight_norm_outputs(ssl->discriminator(), batch);
+        REQUIRE(after.size() == (network == "mlp" ? 6u : 3u));
+        for (size_t k = 0; k < after.size(); ++k) {
+            const auto t = after[k];
+            const std::vector<int64_t> dims = t.dim() == 4 ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0};
+            INFO(network << " layer " << k);
+            CHECK(max_abs(t.mean(dims)) < 1e-4);
+            CHECK(max_abs(t.std(dims) - 1) < 1e-3);
+        }
+        // The baseline: on the labelled images.
+        const auto c = weight_norm_outputs(ssl->baseline(), ssl->labelled_images());
+        CHECK(max_abs(c.front().std(c.front().dim() == 4 ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0}) - 1) < 1e-3);
+    }
+    // In training: done by the first step, on its real batch (then Adam moves g a little).
+    auto ssl = ssl_member({{"d_weight_norm", true}, {"d_network", "mlp"}, {"baseline_steps", 0}, {"lr", 1e-5}});
+    ssl->set_training_data(pixels, labels);
+    Batch batch;
+    batch.images = all.index_select(0, torch::randperm(160, torch::kLong).narrow(0, 0, 32));
+    ssl->train_step(batch);
+    const auto first = weight_norm_outputs(ssl->discriminator(), batch.images).front();
+    CHECK(max_abs(first.std(0) - 1) < 0.05);
+    // "plain" keeps g = |v| (every run before the key).
+    auto plain = ssl_member({{"d_weight_norm", true}, {"d_network", "mlp"}, {"baseline_steps", 0}, {"d_weight_norm_init", "plain"}});
+    plain->set_training_data(pixels, labels);
+    plain->train_step(batch);
+    CHECK(weight_norm_outputs(plain->discriminator(), batch.images).front().std(0).mean().item<double>() < 0.6);
+    CHECK_THROWS_WITH(ssl_member({{"d_weight_norm_init", "lsuv"}}), Catch::Contains("'d_weight_norm_init' must be"));
+}
+
+TEST_CASE("the paper's semi-supervised MNIST discriminator (d_network = mlp): 1000-500-250-250-250 ReLU units, noise after each, exported") {
+    auto ssl = ssl_member({{"d_network", "mlp"}, {"d_weight_norm", true}, {"d_input_noise", 0.6}, {"d_noise", 0.5}});
+    for (auto* net : {&ssl->discriminator(), &ssl->baseline()}) {
+        std::vector<std::pair<int64_t, int64_t>> dense;
+        int relu = 0, noise = 0;
+        for (const auto& m : (*net)->children()) {
+            if (auto wn = std::dynamic_pointer_cast<WeightNormLayerImpl>(m)) dense.emplace_back(wn->in, wn->out);
+            relu += bool(std::dynamic_pointer_cast<torch::nn::ReLUImpl>(m));
+            noise += bool(std::dynamic_pointer_cast<GaussianNoiseImpl>(m));
+        }
+        CHECK(dense == std::vector<std::pair<int64_t, int64_t>>{{784, 1000}, {1000, 500}, {500, 250}, {250, 250}, {250, 250}, {250, 4}});
+        CHECK(relu == 5);
+        CHECK(noise == 6);  // the input and after each hidden layer
+    }
+    // Feature matching reads the last hidden layer: 250 features.
+    torch::manual_seed(4);
+    const auto x = torch::rand({6, 1, 28, 28}) * 2 - 1;
+    CHECK(ssl->features(x).sizes() == torch::IntArrayRef({6, 250}));
+    CHECK_THROWS_WITH(ssl_member({{"d_network", "resnet"}}), Catch::Contains("'d_network' must be"));
+    // Exported without the noise, matching LibTorch in eval mode.
+    const auto model = export_ssl(*ssl);
+    torch::NoGradGuard no_grad;
+    ssl->discriminator()->eval();
+    ssl->baseline()->eval();
+    CHECK(max_abs_diff(ssl->discriminator()->forward(x), model.run("D_classes", {{"image", core_tensor(x)}})) < 1e-4);
+    CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", core_tensor(x)}})) < 1e-4);
+}
