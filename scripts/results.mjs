@@ -299,8 +299,14 @@ const DERIVED = {
   ssl_gain: (x) => (typeof x.ssl_d_accuracy === 'number' && typeof x.ssl_baseline_accuracy === 'number'
     ? x.ssl_d_accuracy - x.ssl_baseline_accuracy : undefined),
 };
+// A claim measured on a run that is not the shipped file (Improved DCGAN's semi-supervised mode)
+// names its record in docs/results/: {"command": ..., "metrics": what `ganzoo eval --json` printed}.
+function claimRecord(m) {
+  const path = m.claim.record ? join(out, m.claim.record) : null;
+  return path && existsSync(path) ? readJson(path) : null;
+}
 function claimValue(v, m, byFamily, log) {
-  const x = byFamily.get(m.family)?.metrics ?? {};
+  const x = (m.claim.record ? claimRecord(m)?.metrics : byFamily.get(m.family)?.metrics) ?? {};
   const show = (n) => (v.percent ? pct(n) : v.points ? `${(100 * n).toFixed(1)} points` : num(n, v.digits ?? 3));
   let value, text;
   if (v.log_first_last) {
@@ -335,9 +341,11 @@ function claimsTable(members, byFamily, logs) {
   const L = ['| member | what the paper claims | how it is measured here | what we measured |', '|---|---|---|---|'];
   for (const m of members) {
     if (!m.claim) continue;
-    const measured = byFamily.get(m.family)
+    const record = m.claim.record ? claimRecord(m) : null;
+    let measured = byFamily.get(m.family) || record
       ? m.claim.values.map((v) => claimValue(v, m, byFamily, logs.get(m.family))).join('; ')
       : 'not yet in the manifest';
+    if (record?.command) measured += `; run: \`${record.command}\` (docs/results/${m.claim.record})`;
     const cell = (t) => t.replace(/\|/g, '\\|');  // a | inside a cell would end it
     L.push(`| [${m.name}](#${m.family}) | ${cell(m.claim.paper)} | ${cell(m.claim.how)} | ${cell(measured)} |`);
   }
