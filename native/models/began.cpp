@@ -18,8 +18,10 @@
 // z_D and z_G are separate draws (eq. 4: D's loss reads G(z_D), G's loss and k's update G(z_G)).
 // The learning rate halves whenever M_global stalls (`lr_stall_window` steps per window, 0 = off;
 // StallDecay in began.hpp says what "stalls" means here).
+// The paper's optional skip connections (§3.5, its architecture): `skip` (off by default), SkipDecoder in G and
+// in D's decoder.
 // Deviations: z ~ N(0, I) rather than U[−1, 1] (the core's latent stream is normal for every
-// member); no skip connections (the paper's optional variant).
+// member).
 // Not in the paper, off by default: `pull_away` > 0 adds EBGAN's pulling-away term on D's
 // encodings of the fakes to G's loss (BEGAN's D is EBGAN's autoencoder; the term counters the
 // mode dropping that the equilibrium alone leaves, docs/members/began.md).
@@ -58,6 +60,73 @@ torch::Tensor pulling_away(const torch::Tensor& s) {
     const auto unit = s.flatten(1) / s.flatten(1).norm(2, 1, /*keepdim=*/true).clamp_min(1e-12);
     const auto off_diagonal = 1 - torch::eye(n, s.options());
     return (unit.matmul(unit.t()).pow(2) * off_diagonal).sum() / static_cast<double>(n * (n - 1));
+}
+
+// ---- the decoder with skip connections ---------------------------------------------------------
+
+SkipDecoderImpl::SkipDecoderImpl(int64_t h_dim_, int64_t n_, int64_t channels_, int64_t base_h_, int64_t base_w_,
+                                 int64_t stages_)
+    : h_dim(h_dim_), n(n_), channels(channels_), base_h(base_h_), base_w(base_w_), stages(stages_) {
+    reset();
+}
+
+void SkipDecoderImpl::reset() {
+    namespace nn = torch::nn;
+    fc = register_module("fc", nn::Linear(h_dim, n * base_h * base_w));
+    convs.clear();
+    for (int64_t stage = 0; stage <= stages; ++stage) {
+        const int64_t in = stage == 0 ? n : 2 * n;  // later blocks: the features and h0, upsampled
+        convs.push_back(register_module("conv" + std::to_string(2 * stage), nn::Conv2d(nn::Conv2dOptions(in, n, 3).padding(1))));
+        convs.push_back(register_module("conv" + std::to_string(2 * stage + 1), nn::Conv2d(nn::Conv2dOptions(n, n, 3).padding(1))));
+    }
+    convs.push_back(register_module("out", nn::Conv2d(nn::Conv2dOptions(n, channels, 3).padding(1))));
+}
+
+void SkipDecoderImpl::pretty_print(std::ostream& stream) const {
+    stream << "SkipDecoder(h=" << h_dim << ", n=" << n << ", " << base_h << "x" << base_w << ", stages=" << stages << ")";
+}
+
+torch::Tensor SkipDecoderImpl::forward(const torch::Tensor& h) {
+    const auto h0 = fc->forward(h).view({-1, n, base_h, base_w});
+    auto x = h0;
+    for (int64_t stage = 0; stage <= stages; ++stage) {
+        if (stage > 0) {
+            const double scale = static_cast<double>(int64_t{1} << stage);
+            namespace F = torch::nn::functional;
+            const auto up = [](const torch::Tensor& t, double f) {
+                return F::interpolate(t, F::InterpolateFuncOptions().scale_factor(std::vector<double>{f, f}).mode(torch::kNearest));
+            };
+            x = torch::cat({up(x, 2.0), up(h0, scale)}, 1);
+        }
+        x = torch::elu(convs[2 * stage]->forward(x));
+        x = torch::elu(convs[2 * stage + 1]->forward(x));
+    }
+    return convs.back()->forward(x);
+}
+
+std::vector<ExportOp> SkipDecoderImpl::export_ops() const {
+    const auto cpu = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kDouble); };
+    const auto conv = [&](const torch::nn::Conv2d& c) {
+        return ExportOp{{{"op", "conv2d"}, {"stride", {1, 1}}, {"padding", {1, 1}}}, {{"weight", cpu(c->weight)}, {"bias", cpu(c->bias)}}};
+    };
+    std::vector<ExportOp> ops;
+    ops.push_back({{{"op", "linear"}}, {{"weight", cpu(fc->weight)}, {"bias", cpu(fc->bias)}}});
+    ops.push_back({{{"op", "reshape"}, {"shape", {n, base_h, base_w}}, {"out", "$h0"}}, {}});
+    for (int64_t stage = 0; stage <= stages; ++stage) {
+        if (stage > 0) {
+            const int64_t scale = int64_t{1} << stage;
+            const std::string x = "$x" + std::to_string(stage), skip = "$h0_" + std::to_string(stage);
+            ops.push_back({{{"op", "upsample_nearest"}, {"scale", {2, 2}}, {"out", x}}, {}});
+            ops.push_back({{{"op", "upsample_nearest"}, {"scale", {scale, scale}}, {"in", {"$h0"}}, {"out", skip}}, {}});
+            ops.push_back({{{"op", "concat"}, {"axis", 1}, {"in", {x, skip}}}, {}});
+        }
+        for (int k = 0; k < 2; ++k) {
+            ops.push_back(conv(convs[static_cast<size_t>(2 * stage + k)]));
+            ops.push_back({{{"op", "elu"}, {"alpha", 1.0}}, {}});
+        }
+    }
+    ops.push_back(conv(convs.back()));
+    return ops;
 }
 
 namespace {
@@ -115,7 +184,7 @@ public:
     json defaults(bool cuda) const override {
         return {{"z_dim", 64}, {"width", cuda ? 64 : 16}, {"batch", 16},     {"lr", 1e-4},     {"beta1", 0.5},
                 {"beta2", 0.999}, {"gamma", 0.5},          {"lambda_k", 1e-3}, {"k0", 0.0},
-                {"pull_away", 0.0}, {"lr_stall_window", 3000}};
+                {"pull_away", 0.0}, {"lr_stall_window", 3000}, {"skip", false}};
     }
 
     void build(const json& config, const ImageShape& shape, int64_t /*num_classes*/,
@@ -137,12 +206,18 @@ public:
         decay_.lr = config_value<double>(config, "lr");
         if (decay_.window < 0) throw std::invalid_argument("began: lr_stall_window must be >= 0 (0: no decay)");
         const LadderShapes s = ladder_shapes(shape, n, "began");
+        // Absent from runs that predate it: the plain decoder, as they trained.
+        const bool skip = config.value("skip", false);
+        const auto decoder = [&](nn::Sequential& net) {
+            if (skip) net->push_back(SkipDecoder(z_dim_, n, shape.channels, s.base_h, s.base_w, s.stages));
+            else append_decoder(net, z_dim_, n, shape, s);
+        };
         G_ = nn::Sequential();
-        append_decoder(G_, z_dim_, n, shape, s);  // G has the decoder's architecture (h = z)
+        decoder(G_);  // G has the decoder's architecture (h = z)
         D_ = nn::Sequential();
         append_encoder(D_, z_dim_, n, shape, s);
         encoder_size_ = D_->size();
-        append_decoder(D_, z_dim_, n, shape, s);
+        decoder(D_);
         finish_with_adam(config, device);
     }
 

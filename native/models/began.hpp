@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include "models/family.hpp"
+
 namespace ganzoo::models {
 
 // k_{t+1} = clip(k_t + λ_k·(γ·L(x) − L(G(z))), 0, 1).
@@ -29,5 +31,26 @@ struct StallDecay {
 // the mean squared cosine similarity over the N(N − 1) ordered pairs i ≠ j. 0 when the
 // encodings are mutually orthogonal, 1 when they all point the same way; 0 for N < 2.
 torch::Tensor pulling_away(const torch::Tensor& s);
+
+// The decoder with the paper's optional skip connections (§3.5, its architecture, `skip`): h → Linear → h0
+// [n, base]; then per resolution a block of two 3×3 conv + ELU; before each later block, the
+// upsampled features are concatenated with h0 upsampled to the same size ([2n, …] into the
+// block), so that h0 reaches every scale directly. Then a 3×3 conv to the image.
+// G and D's decoder both use it when `skip` is on. Exported as its ops (upsample_nearest of h0,
+// concat).
+class SkipDecoderImpl : public torch::nn::Cloneable<SkipDecoderImpl>, public ExportsAsOps {
+public:
+    SkipDecoderImpl(int64_t h_dim, int64_t n, int64_t channels, int64_t base_h, int64_t base_w, int64_t stages);
+
+    void reset() override;
+    void pretty_print(std::ostream& stream) const override;
+    torch::Tensor forward(const torch::Tensor& h);
+    std::vector<ExportOp> export_ops() const override;
+
+    int64_t h_dim, n, channels, base_h, base_w, stages;
+    torch::nn::Linear fc{nullptr};
+    std::vector<torch::nn::Conv2d> convs;  // two per resolution (stages + 1 blocks), then the output conv
+};
+TORCH_MODULE(SkipDecoder);
 
 }  // namespace ganzoo::models

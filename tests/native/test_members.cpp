@@ -5,6 +5,8 @@
 // contract's, test_contract.cpp.
 #include <set>
 
+#include "exporter/exporter.hpp"
+#include "ganzoo/model.hpp"
 #include "models/began.hpp"
 #include "models/conv_nets.hpp"
 #include "models/family.hpp"
@@ -339,4 +341,53 @@ TEST_CASE("WGAN-GP: one epsilon per sample, the interpolates on the segment betw
         points.insert(std::round(t[0].item<double>() * 1e4));
     }
     CHECK(points.size() == 6);
+}
+
+TEST_CASE("BEGAN skip connections (skip): h0 reaches every scale of G and of D's decoder, and the export keeps them") {
+    auto began = small_member("began", {{"skip", true}});
+    for (const std::string net : {"G", "D"}) {
+        auto seq = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(network(*began, net));
+        REQUIRE(seq);
+        auto decoder = std::dynamic_pointer_cast<SkipDecoderImpl>(seq->children().back());
+        REQUIRE(decoder);
+        CHECK(decoder->convs.size() == 7u);                     // 2 per resolution (7, 14, 28), the output conv
+        CHECK(decoder->convs[2]->weight.size(1) == 2 * 8);      // later blocks read [features, h0] (n = 8)
+        CHECK(decoder->convs[4]->weight.size(1) == 2 * 8);
+    }
+    auto plain = small_member("began");
+    for (const auto& m : network(*plain, "G")->modules(false)) CHECK_FALSE(std::dynamic_pointer_cast<SkipDecoderImpl>(m));
+
+    // Exported as its ops (h0 upsampled by 2 and 4, concatenated): the core draws what LibTorch does.
+    randomize_weights(*began);
+    auto G = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(network(*began, "G"));
+    {
+        ganzoo::exporter::ExportOptions o;
+        o.dtype = ganzoo::DType::F32;
+        o.family = "began";
+        o.name = "began-skip";
+        o.dataset = {{"name", "toy"}, {"image", {1, 28, 28}}, {"range", {-1, 1}}};
+        const auto bytes = ganzoo::exporter::export_model(*began, o);
+        const auto model = ganzoo::Model::load(bytes.data(), bytes.size());
+        torch::manual_seed(9);
+        const auto z = torch::randn({3, 16});
+        const auto c = z.contiguous();
+        const ganzoo::Tensor input{c.sizes().vec(), std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel())};
+        torch::NoGradGuard no_grad;
+        CHECK(max_abs_diff(G->forward(z), model.run("G", {{"z", input}})) < 1e-4);
+    }
+
+    // With the first block's output held at 0 (its second conv zeroed), only the skip carries z:
+    // two z's still give two images.
+    auto decoder = std::dynamic_pointer_cast<SkipDecoderImpl>(G->children().back());
+    torch::NoGradGuard no_grad;
+    decoder->convs[1]->weight.zero_();
+    decoder->convs[1]->bias.zero_();
+    torch::manual_seed(8);
+    const auto z = torch::randn({2, 16});
+    const auto images = G->forward(z);
+    CHECK(images.sizes() == torch::IntArrayRef({2, 1, 28, 28}));
+    CHECK((images[0] - images[1]).abs().max().item<double>() > 1e-3);
+    // D still maps an image to an image, and a training step runs.
+    auto D = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(network(*began, "D"));
+    CHECK(D->forward(torch::rand({3, 1, 28, 28})).sizes() == torch::IntArrayRef({3, 1, 28, 28}));
 }
