@@ -42,6 +42,7 @@ studio's exit status 1 into its own 5 (CI, 2026-12-04).
 Exit 0: all pass; 77: skipped (no Xvfb).
 """
 import argparse
+import ctypes
 import json
 import os
 import re
@@ -147,9 +148,14 @@ class Display:
 
     def start(self, timeout=60):
         r, w = os.pipe()
+
+        def die_with_the_test():  # PR_SET_PDEATHSIG: Xvfb ends even when this test is killed (a CTest timeout)
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
         self.server = subprocess.Popen(['Xvfb', '-displayfd', str(w), '-screen', '0', '1280x800x24',
                                         '-nolisten', 'tcp', '-noreset'], pass_fds=(w,), stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                                       preexec_fn=die_with_the_test)
         os.close(w)
         number, start = b'', time.time()
         try:
