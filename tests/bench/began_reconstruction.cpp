@@ -3,6 +3,9 @@
 // L(v) = mean |v − D(v)| (the paper's pixel loss, as the trainer computes it) of the real test
 // images, class by class, and of G's samples. The equilibrium asks E[L(G(z))] = γ·E[L(x)]: a class
 // whose real images D already reconstructs near γ·E[L(x)] meets it as it is, and G can settle there.
+// Then brightness: the mean intensity of the test images and of G's samples, and L of the test
+// images dimmed to G's intensity (an image at lower contrast on the black background is easier
+// for the autoencoder: a way to meet γ without drawing any class).
 //
 //   began_reconstruction RUN [--data fashion-mnist] [--samples 1000] [--seed 1]
 //
@@ -98,6 +101,24 @@ int run(int argc, char** argv) {
     std::printf("| all | %lld | %.4f | 1.00 |\n", static_cast<long long>(test.count), all);
     std::printf("gamma * E[L(x)] = %.4f; E[L(G(z))] over %lld samples = %.4f (%.2f of E[L(x)])\n", gamma * all,
                 static_cast<long long>(samples), g, g / all);
+
+    // Brightness: the mean intensity ((v + 1) / 2, in [0, 1]) and the mean of each image's
+    // brightest pixel, of the test images and of G's samples; then the test images dimmed to G's
+    // mean intensity (v' = −1 + c·(v + 1), the black background kept), and their L: does dimming a
+    // real image alone make it as easy as γ asks?
+    const auto real_images = train::images_to_float(pixels.clone());
+    const auto intensity = [](const torch::Tensor& v) { return ((v + 1) / 2).mean().item<double>(); };
+    const auto brightest = [](const torch::Tensor& v) { return ((v.flatten(1).amax(1) + 1) / 2).mean().item<double>(); };
+    const double real_mean = intensity(real_images), fake_mean = intensity(fakes);
+    std::printf("mean intensity: test images %.3f, G's samples %.3f (%.2f of the test images'); mean brightest pixel: "
+                "%.3f and %.3f\n", real_mean, fake_mean, fake_mean / real_mean, brightest(real_images), brightest(fakes));
+    const double c = fake_mean / real_mean;
+    const std::vector<double> dimmed = reconstruction_errors(*d, (real_images + 1) * c - 1);
+    double l_dimmed = 0;
+    for (const double e : dimmed) l_dimmed += e;
+    l_dimmed /= static_cast<double>(dimmed.size());
+    std::printf("test images dimmed to G's mean intensity (x %.2f): L = %.4f (%.2f of E[L(x)]; gamma asks %.2f)\n", c,
+                l_dimmed, l_dimmed / all, gamma);
     return 0;
 }
 
