@@ -73,7 +73,8 @@ int run(int argc, char** argv) {
     if (!test.labeled()) throw std::runtime_error(data + ": the test split has no labels");
     const auto pixels = torch::from_blob(const_cast<uint8_t*>(test.pixels.data()),
                                          {test.count, test.channels, test.height, test.width}, torch::kUInt8);
-    const std::vector<double> real = reconstruction_errors(*d, train::images_to_float(pixels.clone()));
+    const auto real_images = train::images_to_float(pixels.clone());
+    const std::vector<double> real = reconstruction_errors(*d, real_images);
 
     torch::manual_seed(seed);
     const auto z = torch::randn({samples, loaded.family->z_dim()});
@@ -106,7 +107,6 @@ int run(int argc, char** argv) {
     // brightest pixel, of the test images and of G's samples; then the test images dimmed to G's
     // mean intensity (v' = −1 + c·(v + 1), the black background kept), and their L: does dimming a
     // real image alone make it as easy as γ asks?
-    const auto real_images = train::images_to_float(pixels.clone());
     const auto intensity = [](const torch::Tensor& v) { return ((v + 1) / 2).mean().item<double>(); };
     const auto brightest = [](const torch::Tensor& v) { return ((v.flatten(1).amax(1) + 1) / 2).mean().item<double>(); };
     const double real_mean = intensity(real_images), fake_mean = intensity(fakes);
