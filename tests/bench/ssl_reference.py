@@ -17,8 +17,9 @@ The recipe, as in the paper's code:
     normalisation and a sigmoid; trained by feature matching on D's last hidden layer (before its
     noise).
   - Adam, lr 3e-3, β1 0.5; batches of 100 labelled (the labelled set tiled), 100 unlabelled.
-  - The labelled images: `per-class` of each class, chosen as ganzoo chooses them (a CPU
-    generator seeded with --labels-seed, a permutation of each class's rows), so the same 100.
+  - The labelled images: `per-class` of each class, chosen by ganzoo's rule (a CPU generator
+    seeded with --labels-seed, a permutation of each class's rows; the same rows where this
+    torch's randperm matches the LibTorch that ganzoo links, not checked here).
 The baseline: the same D on the labelled images alone (noise included, as ganzoo's baseline),
 Adam with the same rate, --baseline-steps minibatches of 100, as `ganzoo train` trains it.
 
