@@ -45,20 +45,20 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from dcgan_reference import read_idx_images  # this folder is on sys.path when the script runs
 
-def read_idx(path, images):
+
+def read_idx_labels(path):
+    """u8 labels [n] from an IDX file, gzipped or not (the images: dcgan_reference.read_idx_images)."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
-    if images:
-        magic, n, rows, cols = struct.unpack(">IIII", data[:16])
-        if magic != 0x00000803:
-            sys.exit(f"{path}: magic {magic:#010x}, expected 0x00000803 (images)")
-        return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, rows * cols)
     magic, n = struct.unpack(">II", data[:8])
     if magic != 0x00000801:
         sys.exit(f"{path}: magic {magic:#010x}, expected 0x00000801 (labels)")
+    if len(data) != 8 + n:
+        sys.exit(f"{path}: header says {n} labels but the file holds {len(data) - 8} bytes")
     return np.frombuffer(data, dtype=np.uint8, offset=8)
 
 
@@ -68,8 +68,8 @@ def load(folder, split):
     for p in paths:
         if not os.path.exists(p):
             sys.exit(f"fashion-mnist: cannot open {p}; install dataset-fashion-mnist or pass --data DIR")
-    x = torch.from_numpy(read_idx(paths[0], True).astype(np.float32) / 255.0)
-    y = torch.from_numpy(read_idx(paths[1], False).astype(np.int64))
+    x = torch.from_numpy(read_idx_images(paths[0]).reshape(-1, 784).astype(np.float32) / 255.0)
+    y = torch.from_numpy(read_idx_labels(paths[1]).astype(np.int64))
     return x, y
 
 
@@ -125,21 +125,20 @@ class Discriminator(nn.Module):
 
 
 class Generator(nn.Module):
-    """The paper's MNIST G; activation "relu" swaps its softplus for ReLU."""
+    """The paper's MNIST G."""
 
-    def __init__(self, activation="softplus"):
+    def __init__(self):
         super().__init__()
         self.fc1 = nn.Linear(100, 500, bias=False)
         self.bn1 = nn.BatchNorm1d(500)
         self.fc2 = nn.Linear(500, 500, bias=False)
         self.bn2 = nn.BatchNorm1d(500)
         self.out = WNDense(500, 784, train_scale=True)
-        self.act = F.softplus if activation == "softplus" else F.relu
 
     def forward(self, n):
         z = torch.rand(n, 100)
-        h = self.act(self.bn1(self.fc1(z)))
-        h = self.act(self.bn2(self.fc2(h)))
+        h = F.softplus(self.bn1(self.fc1(z)))
+        h = F.softplus(self.bn2(self.fc2(h)))
         return torch.sigmoid(self.out(h))
 
 
@@ -188,7 +187,7 @@ def main():
                    help="the data-dependent init without D's noise (the paper's code initialises with it)")
     p.add_argument("--ganzoo-batches", action="store_true",
                    help="as ganzoo's step: G's step reuses D's z and unlabelled batch; labelled rows drawn with replacement")
-    p.add_argument("--generator", choices=("mlp", "mlp-relu", "dcgan"), default="mlp")
+    p.add_argument("--generator", choices=("mlp", "dcgan"), default="mlp")
     p.add_argument("--baseline-steps", type=int, default=1000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
@@ -218,7 +217,7 @@ def main():
     baseline = accuracy(c, tx, ty)
 
     d = Discriminator(a.input_noise, a.noise, a.v_std, a.train_hidden_scale)
-    g = DcganGenerator() if a.generator == "dcgan" else Generator("relu" if a.generator == "mlp-relu" else "softplus")
+    g = DcganGenerator() if a.generator == "dcgan" else Generator()
     d.train(not a.clean_init)
     d(x[torch.randperm(len(x))[:batch]])  # data-dependent init on an unlabelled batch
     d.train()
