@@ -35,6 +35,7 @@
 #include <stdexcept>
 
 #include "ganzoo/latent.hpp"
+#include "models/average.hpp"
 #include "models/conv_nets.hpp"
 #include "models/parts.hpp"
 
@@ -141,15 +142,17 @@ void MinibatchDiscriminationImpl::reset() {
     T = register_parameter("T", torch::randn({in_features, kernels * kernel_dims}) * 0.05);
 }
 
-WeightNormLayerImpl::WeightNormLayerImpl(int64_t in_, int64_t out_, int64_t kernel_, int64_t stride_, int64_t padding_)
-    : in(in_), out(out_), kernel(kernel_), stride(stride_), padding(padding_) {
+WeightNormLayerImpl::WeightNormLayerImpl(int64_t in_, int64_t out_, int64_t kernel_, int64_t stride_, int64_t padding_,
+                                         double v_std_)
+    : in(in_), out(out_), kernel(kernel_), stride(stride_), padding(padding_), v_std(v_std_) {
     reset();
 }
 
 void WeightNormLayerImpl::reset() {
     if (in < 1 || out < 1 || kernel < 0 || stride < 1 || padding < 0)
         throw std::invalid_argument("WeightNormLayer: in, out and stride must be >= 1, kernel and padding >= 0");
-    const auto init = kernel > 0 ? torch::randn({out, in, kernel, kernel}) * 0.02 : torch::randn({out, in}) * 0.02;
+    if (!(v_std > 0)) throw std::invalid_argument("WeightNormLayer: v_std must be > 0");
+    const auto init = kernel > 0 ? torch::randn({out, in, kernel, kernel}) * v_std : torch::randn({out, in}) * v_std;
     const auto norm = init.flatten(1).norm(2, 1);  // before v's registration makes init require grad
     v = register_parameter("v", init);
     g = register_parameter("g", norm);
@@ -285,7 +288,18 @@ struct DiscriminatorOptions {
     int64_t kernels = 0, kernel_dims = 1, outputs = 1;
     bool weight_norm = false, mlp = false;
     double input_noise = 0, layer_noise = 0;  // σ of the Gaussian noise on the input, after each layer
+    double v_std = 0.02;                      // σ of the weight-normalised layers' initial v
+    bool hidden_g = true;                     // whether the hidden weight-normalised layers' g train
 };
+
+// A weight-normalised layer of D: v ~ N(0, v_std); a hidden layer's g frozen unless hidden_g
+// (the paper's semi-supervised code trains only the output layer's).
+WeightNormLayer wn_layer(const DiscriminatorOptions& o, bool hidden, int64_t in, int64_t out, int64_t kernel = 0,
+                         int64_t stride = 1, int64_t padding = 0) {
+    WeightNormLayer layer(in, out, kernel, stride, padding, o.v_std);
+    if (hidden && !o.hidden_g) layer->g.set_requires_grad(false);
+    return layer;
+}
 
 // The paper's semi-supervised MNIST discriminator (its code, mnist_feature_matching.py): the
 // flattened image through dense layers of 1000, 500, 250, 250 and 250 ReLU units, then the
@@ -295,20 +309,20 @@ std::pair<nn::Sequential, int64_t> make_mlp_discriminator(const ImageShape& shap
     nn::Sequential d;
     d->push_back(nn::Flatten());
     if (o.input_noise > 0) d->push_back(GaussianNoise(o.input_noise));
-    auto dense = [&](int64_t in, int64_t out) {
-        if (o.weight_norm) d->push_back(WeightNormLayer(in, out));
+    auto dense = [&](int64_t in, int64_t out, bool hidden) {
+        if (o.weight_norm) d->push_back(wn_layer(o, hidden, in, out));
         else d->push_back(nn::Linear(in, out));
     };
     int64_t in = shape.channels * shape.height * shape.width, features_index = 0;
     for (const int64_t units : {1000, 500, 250, 250, 250}) {
-        dense(in, units);
+        dense(in, units, /*hidden=*/true);
         d->push_back(nn::ReLU());
         features_index = static_cast<int64_t>(d->size()) - 1;
         if (o.layer_noise > 0) d->push_back(GaussianNoise(o.layer_noise));
         in = units;
     }
     if (o.kernels > 0) d->push_back(MinibatchDiscrimination(in, o.kernels, o.kernel_dims));
-    dense(in + o.kernels, o.outputs);
+    dense(in + o.kernels, o.outputs, /*hidden=*/false);
     return {d, features_index};
 }
 
@@ -324,7 +338,7 @@ std::pair<nn::Sequential, int64_t> make_discriminator(int64_t width, const Image
     const bool weight_norm = o.weight_norm;
     if (o.input_noise > 0) d->push_back(GaussianNoise(o.input_noise));
     auto conv = [&](int64_t in, int64_t out) {
-        if (weight_norm) d->push_back(WeightNormLayer(in, out, 4, 2, 1));
+        if (weight_norm) d->push_back(wn_layer(o, /*hidden=*/true, in, out, 4, 2, 1));
         else d->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1)));
         d->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)));
         if (o.layer_noise > 0) d->push_back(GaussianNoise(o.layer_noise));
@@ -339,7 +353,7 @@ std::pair<nn::Sequential, int64_t> make_discriminator(int64_t width, const Image
     d->push_back(nn::Flatten());
     const int64_t features = channels * s.base_h * s.base_w;
     if (kernels > 0) d->push_back(MinibatchDiscrimination(features, kernels, kernel_dims));
-    if (weight_norm) d->push_back(WeightNormLayer(features + kernels, outputs));
+    if (weight_norm) d->push_back(wn_layer(o, /*hidden=*/false, features + kernels, outputs));
     else d->push_back(nn::Linear(features + kernels, outputs));
     return {d, flatten_index};
 }
@@ -382,6 +396,10 @@ json ImprovedDcgan::defaults(bool cuda) const {
             {"baseline_steps", 1000},
             {"d_weight_norm", false},
             {"d_weight_norm_init", "data"},
+            {"d_weight_norm_v_std", 0.02},
+            {"d_weight_norm_train_g", "all"},
+            {"unsupervised_weight", 1.0},
+            {"d_average", 0.0},
             {"d_input_noise", 0.0},
             {"d_noise", 0.0},
             {"d_network", "conv"}};
@@ -458,9 +476,25 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t n
         throw std::invalid_argument("config: 'd_network' must be \"conv\" or \"mlp\", got \"" + network + "\"");
     d_options.mlp = network == "mlp";
     const auto wn_init = config.value("d_weight_norm_init", std::string("plain"));
-    if (wn_init != "data" && wn_init != "plain")
-        throw std::invalid_argument("config: 'd_weight_norm_init' must be \"data\" or \"plain\", got \"" + wn_init + "\"");
-    data_init_ = d_options.weight_norm && wn_init == "data";
+    if (wn_init != "data" && wn_init != "data_noise" && wn_init != "plain")
+        throw std::invalid_argument("config: 'd_weight_norm_init' must be \"data\", \"data_noise\" or \"plain\", got \"" +
+                                    wn_init + "\"");
+    data_init_ = d_options.weight_norm && wn_init != "plain";
+    data_init_noise_ = wn_init == "data_noise";
+    // Absent from runs that predate them: v ~ N(0, 0.02), every g trained, the unsupervised terms at 1.
+    d_options.v_std = config.value("d_weight_norm_v_std", 0.02);
+    if (!(d_options.v_std > 0)) throw std::invalid_argument("improved-dcgan: d_weight_norm_v_std must be > 0");
+    const auto train_g = config.value("d_weight_norm_train_g", std::string("all"));
+    if (train_g != "all" && train_g != "output")
+        throw std::invalid_argument("config: 'd_weight_norm_train_g' must be \"all\" or \"output\", got \"" + train_g + "\"");
+    d_options.hidden_g = train_g == "all";
+    unsupervised_weight_ = config.value("unsupervised_weight", 1.0);
+    if (!(unsupervised_weight_ >= 0)) throw std::invalid_argument("improved-dcgan: unsupervised_weight must be >= 0");
+    d_average_decay_ = config.value("d_average", 0.0);
+    if (!(d_average_decay_ >= 0 && d_average_decay_ < 1))
+        throw std::invalid_argument("improved-dcgan: d_average must be in [0, 1) (0 = off)");
+    if (d_average_decay_ > 0 && labels_ == 0)
+        throw std::invalid_argument("improved-dcgan: d_average averages the semi-supervised classifier: it needs --labels");
     auto [D, flatten_index] = make_discriminator(width, shape, d_options);
     D_ = D;
     const auto layer = config_value<int64_t>(config, "feature_layer");
@@ -483,6 +517,13 @@ void ImprovedDcgan::build(const json& config, const ImageShape& shape, int64_t n
         C_->to(device);
     } else {
         C_ = nullptr;
+    }
+    d_average_steps_ = 0;
+    D_average_ = nullptr;
+    if (d_average_decay_ > 0) {
+        D_average_ = torch::nn::Sequential(std::dynamic_pointer_cast<torch::nn::SequentialImpl>(D_->clone()));
+        for (auto& p : D_average_->parameters()) p.set_requires_grad(false);
+        D_average_->eval();
     }
     if (virtual_batch_norm_) {
         const auto seed = config_value<uint64_t>(config, "reference_seed");
@@ -509,10 +550,10 @@ torch::Tensor ImprovedDcgan::gan_logit(const torch::Tensor& d_out) const {
     return labels_ > 0 ? torch::logsumexp(d_out, 1, /*keepdim=*/true) : d_out;
 }
 
-void weight_norm_data_init(nn::Sequential& net, const torch::Tensor& x) {
+void weight_norm_data_init(nn::Sequential& net, const torch::Tensor& x, bool with_noise) {
     torch::NoGradGuard no_grad;
     const bool was_training = net->is_training();
-    net->eval();  // no noise: the statistics of the clean forward
+    net->train(with_noise);  // eval mode: no noise, the statistics of the clean forward
     torch::Tensor h = x;
     for (auto& module : *net) {
         if (auto wn = std::dynamic_pointer_cast<WeightNormLayerImpl>(module.ptr())) {
@@ -530,8 +571,8 @@ void weight_norm_data_init(nn::Sequential& net, const torch::Tensor& x) {
 }
 
 void ImprovedDcgan::data_init(const torch::Tensor& real) {
-    weight_norm_data_init(D_, real);
-    if (labels_ > 0) weight_norm_data_init(C_, labelled_images_);
+    weight_norm_data_init(D_, real, data_init_noise_);
+    if (labels_ > 0) weight_norm_data_init(C_, labelled_images_, data_init_noise_);
     data_initialised_ = 1;
 }
 
@@ -553,6 +594,16 @@ void ImprovedDcgan::train_baseline() {
     }
     for (auto& p : C_->parameters()) p.set_requires_grad(false);
     baseline_trained_ = 1;
+}
+
+void ImprovedDcgan::update_discriminator_average() {
+    if (!D_average_) return;
+    torch::NoGradGuard no_grad;
+    d_average_steps_ += 1;
+    const double decay = average_decay({d_average_decay_, 1}, static_cast<int64_t>(d_average_steps_));
+    const auto live = D_->parameters();
+    auto average = D_average_->parameters();
+    for (size_t i = 0; i < live.size(); ++i) average[i].mul_(decay).add_(live[i], 1 - decay);
 }
 
 torch::Tensor ImprovedDcgan::generate_for_training(const torch::Tensor& z) {
@@ -618,12 +669,13 @@ StepStats ImprovedDcgan::train_step(const Batch& batch) {
         accuracy = class_logits.argmax(1).eq(target).to(torch::kFloat).mean();
     }
     const auto loss_unsupervised = discriminator_loss(logits_real, logits_fake);
-    const auto loss_d = labels_ > 0 ? loss_supervised + loss_unsupervised : loss_unsupervised;
+    const auto loss_d = labels_ > 0 ? loss_supervised + unsupervised_weight_ * loss_unsupervised : loss_unsupervised;
     const auto history_d = history_D_.penalty();
     opt_D_->zero_grad();
     (history_weight_ > 0 ? loss_d + history_weight_ * history_d : loss_d).backward();
     opt_D_->step();
     history_D_.update();
+    update_discriminator_average();
 
     // G: feature matching against the updated D (+ λ · its own historical-average penalty).
     const auto loss_g = generator_loss(real, fake);
@@ -668,7 +720,7 @@ ExportSpec ImprovedDcgan::export_spec() {
         // D's K class logits, and the baseline trained on the same labelled images alone: what
         // `ganzoo eval` scores on the test set.
         spec.inputs["image"] = {{"shape", {shape_.channels, shape_.height, shape_.width}}, {"labelled", labels_}};
-        spec.nets.push_back({"D_classes", {"image"}, D_});
+        spec.nets.push_back({"D_classes", {"image"}, D_average_ ? D_average_ : D_});
         spec.nets.push_back({"C_baseline", {"image"}, C_});
     }
     return spec;
@@ -681,6 +733,10 @@ void ImprovedDcgan::save(torch::serialize::OutputArchive& archive) {
         write_number(archive, "baseline_trained", baseline_trained_);
     }
     if (data_init_) write_number(archive, "data_initialised", data_initialised_);
+    if (D_average_) {
+        write_parts<torch::nn::Module>(archive, {{"D_average", D_average_.get()}});
+        write_number(archive, "d_average_steps", d_average_steps_);
+    }
     archive.write("reference_z", reference_z_);
     history_G_.save(archive, "history_G");
     history_D_.save(archive, "history_D");
@@ -695,6 +751,10 @@ void ImprovedDcgan::load(torch::serialize::InputArchive& archive) {
             for (auto& p : C_->parameters()) p.set_requires_grad(false);
     }
     if (data_init_) data_initialised_ = read_number(archive, "data_initialised");
+    if (D_average_) {
+        read_parts<torch::nn::Module>(archive, {{"D_average", D_average_.get()}});
+        d_average_steps_ = read_number(archive, "d_average_steps");
+    }
     torch::Tensor z;
     archive.read("reference_z", z);
     if (!z.sizes().equals(reference_z_.sizes()))

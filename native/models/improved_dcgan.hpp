@@ -65,12 +65,14 @@ TORCH_MODULE(MinibatchDiscrimination);
 
 // Weight normalization (Salimans & Kingma 2016), the layers of the paper's semi-supervised
 // discriminators (its code: `nn.weight_norm` on every layer of D): w = g · v / ‖v‖, per output
-// unit, with v and g trained; v ~ N(0, 0.02) (DCGAN's init) and g = ‖v‖, so that w starts as
-// DCGAN's. A convolution (kernel, stride, padding) or, with kernel 0, a linear layer [out, in].
-// Exported as the plain layer with the weight it computes.
+// unit, with v and g trained (D may freeze a layer's g: `d_weight_norm_train_g`); v ~ N(0, 0.02)
+// (DCGAN's init; `v_std` sets another σ, the paper's semi-supervised MNIST code draws θ ~ N(0, 0.1))
+// and g = ‖v‖, so that w starts as DCGAN's. A convolution (kernel, stride, padding) or, with
+// kernel 0, a linear layer [out, in]. Exported as the plain layer with the weight it computes.
 class WeightNormLayerImpl : public torch::nn::Cloneable<WeightNormLayerImpl>, public ExportsAsOps {
 public:
-    WeightNormLayerImpl(int64_t in, int64_t out, int64_t kernel = 0, int64_t stride = 1, int64_t padding = 0);
+    WeightNormLayerImpl(int64_t in, int64_t out, int64_t kernel = 0, int64_t stride = 1, int64_t padding = 0,
+                        double v_std = 0.02);
 
     void reset() override;
     void pretty_print(std::ostream& stream) const override;
@@ -80,6 +82,7 @@ public:
     std::vector<ExportOp> export_ops() const override;
 
     int64_t in, out, kernel, stride, padding;
+    double v_std;
     torch::Tensor v, g, bias;  // v [out, in(, k, k)], g [out], bias [out]
 };
 TORCH_MODULE(WeightNormLayer);
@@ -103,8 +106,9 @@ TORCH_MODULE(GaussianNoise);
 // Weight normalisation's data-dependent initialisation (Salimans & Kingma 2016, §3; the paper's
 // code): on the batch x, each WeightNormLayer of net in turn gets g = 1/σ and bias = −μ/σ, μ and σ
 // the mean and standard deviation per unit (per channel) of (v/‖v‖)·h over the batch, so that
-// every unit starts at mean 0 and variance 1 on real data. Noise layers are off meanwhile.
-void weight_norm_data_init(torch::nn::Sequential& net, const torch::Tensor& x);
+// every unit starts at mean 0 and variance 1 on real data. Noise layers are off meanwhile, unless
+// `with_noise` (the paper's code initialises through its noise layers).
+void weight_norm_data_init(torch::nn::Sequential& net, const torch::Tensor& x, bool with_noise = false);
 
 // Historical averaging (§3.3): the penalty ‖θ − (1/t) Σ_{i<t} θ[i]‖², summed over the
 // parameters, where θ[0] is the initial value and θ[i] the value after step i. update() folds
@@ -163,10 +167,17 @@ public:
     // The baseline: D's architecture trained on the labelled images alone (trained once, at the
     // first step; exported as C_baseline beside D_classes).
     void train_baseline();
-    // Weight norm's data-dependent initialisation (`d_weight_norm_init` = "data"): D on a real
-    // batch and the baseline on the labelled images; done once, at the first step.
+    // Weight norm's data-dependent initialisation (`d_weight_norm_init` = "data", or "data_noise"
+    // through D's noise layers): D on a real batch and the baseline on the labelled images; done
+    // once, at the first step.
     void data_init(const torch::Tensor& real);
     torch::nn::Sequential& baseline() { return C_; }
+    // The average of D's weights (null when `d_average` is 0), what D_classes exports.
+    torch::nn::Sequential& discriminator_average() { return D_average_; }
+    // Folds D's current weights into the average (after each D step): the first step copies them,
+    // later ones use the decay min(d_average, (1 + t) / (10 + t)), t the steps after the first (the
+    // warm-up of the generator average, models/average.hpp).
+    void update_discriminator_average();
     const torch::Tensor& labelled_images() const { return labelled_images_; }
     const torch::Tensor& labelled_labels() const { return labelled_labels_; }
 
@@ -204,6 +215,13 @@ private:
     uint64_t labels_seed_ = 0;
     double baseline_trained_ = 0;  // a checkpoint scalar: 1 once C_ is trained
     bool data_init_ = false;       // weight norm with the data-dependent initialisation
+    bool data_init_noise_ = false; // ... through D's noise layers ("data_noise")
+    double unsupervised_weight_ = 1;  // the weight of D's unsupervised (GAN) terms
+    // An average of D's weights (`d_average`, the decay; 0 = off): the classifier that is exported
+    // and tested, as the paper's semi-supervised code tests only its average of D.
+    double d_average_decay_ = 0;
+    double d_average_steps_ = 0;  // a checkpoint scalar: D steps folded into the average
+    torch::nn::Sequential D_average_{nullptr};
     double data_initialised_ = 0;  // a checkpoint scalar: 1 once done
     ImageShape shape_;
     torch::Tensor labelled_images_, labelled_labels_;  // [N, C, H, W] in [-1, 1], [N]

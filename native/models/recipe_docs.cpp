@@ -40,8 +40,16 @@ const std::vector<MemberDoc>& docs() {
           {"labelled_batch", "labelled images per step when semi-supervised", "≥ 1"},
           {"baseline_steps", "steps of the plain classifier trained on the same labels, for the comparison", "≥ 0"},
           {"d_weight_norm", "weight normalisation in D, as the paper's semi-supervised D", "true | false"},
-          {"d_weight_norm_init", "weight norm's start: data-dependent (each unit at mean 0, variance 1 on the first batch) or g = |v|",
-           "data | plain"},
+          {"d_weight_norm_init", "weight norm's start: data-dependent (each unit at mean 0, variance 1 on the first batch; "
+           "data_noise: through D's noise layers, as the paper's code) or g = |v|",
+           "data | data_noise | plain"},
+          {"d_weight_norm_v_std", "σ of the weight-normalised layers' initial v (the paper's semi-supervised MNIST code: 0.1)", "> 0"},
+          {"d_weight_norm_train_g", "which weight-normalised layers' g train: all, or the output layer's only (the paper's code)",
+           "all | output"},
+          {"unsupervised_weight", "semi-supervised: the weight of D's two unsupervised terms beside the labelled cross-entropy "
+           "(the paper's code: 0.5)", "≥ 0"},
+          {"d_average", "semi-supervised: the decay of an average of D's weights, which is the classifier exported and "
+           "tested (the paper's code tests only its average, 0.9999); 0 = off", "[0, 1)"},
           {"d_input_noise", "σ of the Gaussian noise on D's input while training (the paper's semi-supervised code); 0 = off", "≥ 0"},
           {"d_noise", "σ of the Gaussian noise after each of D's hidden layers while training; 0 = off", "≥ 0"},
           {"d_network", "D: DCGAN's convolutions, or the paper's semi-supervised MNIST D (dense 1000-500-250-250-250)",

@@ -700,3 +700,155 @@ TEST_CASE("the paper's semi-supervised MNIST discriminator (d_network = mlp): 10
     CHECK(max_abs_diff(ssl->discriminator()->forward(x), model.run("D_classes", {{"image", core_tensor(x)}})) < 1e-4);
     CHECK(max_abs_diff(ssl->baseline()->forward(x), model.run("C_baseline", {{"image", core_tensor(x)}})) < 1e-4);
 }
+
+TEST_CASE("the paper's semi-supervised code's weight norm: v ~ N(0, d_weight_norm_v_std), hidden g frozen with train_g = output") {
+    const json paper = {{"d_network", "mlp"}, {"d_weight_norm", true}, {"d_weight_norm_v_std", 0.1},
+                        {"d_weight_norm_train_g", "output"}, {"baseline_steps", 0}};
+    auto ssl = ssl_member(paper);
+    std::vector<std::shared_ptr<WeightNormLayerImpl>> layers;
+    for (const auto& m : ssl->discriminator()->children())
+        if (auto wn = std::dynamic_pointer_cast<WeightNormLayerImpl>(m)) layers.push_back(wn);
+    REQUIRE(layers.size() == 6);
+    // The same in the baseline, which keeps D's architecture (before its training, which freezes it all).
+    int frozen = 0;
+    for (const auto& m : ssl->baseline()->children())
+        if (auto wn = std::dynamic_pointer_cast<WeightNormLayerImpl>(m)) frozen += !wn->g.requires_grad();
+    CHECK(frozen == 5);
+    // v's spread is the key's: 784,000 draws of the first layer.
+    CHECK(layers[0]->v.std().item<double>() == Approx(0.1).epsilon(0.01));
+    CHECK(ssl_member({{"d_network", "mlp"}, {"d_weight_norm", true}})->discriminator()->children()[1]
+              ->as<WeightNormLayerImpl>()->v.std().item<double>() == Approx(0.02).epsilon(0.01));
+    // Only the output layer's g trains; v and the biases of every layer do.
+    std::vector<torch::Tensor> g_before, v_before;
+    for (const auto& l : layers) {
+        g_before.push_back(l->g.detach().clone());
+        v_before.push_back(l->v.detach().clone());
+    }
+    const auto [pixels, labels] = toy_classes(10, 2);
+    ssl->set_training_data(pixels, labels);
+    Batch b;
+    b.images = pixels.to(torch::kFloat).div(127.5).sub(1.0);
+    ssl->train_step(b);  // the data init sets every g, then one step
+    std::vector<torch::Tensor> g_init;
+    for (const auto& l : layers) g_init.push_back(l->g.detach().clone());
+    ssl->train_step(b);
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const bool output = i + 1 == layers.size();
+        INFO("layer " << i);
+        CHECK(layers[i]->g.requires_grad() == output);
+        CHECK(torch::equal(layers[i]->g, g_init[i]) == !output);
+        CHECK_FALSE(torch::equal(layers[i]->v, v_before[i]));
+    }
+    // With "all" (the default), the hidden layers' g train too.
+    auto all = ssl_member({{"d_network", "mlp"}, {"d_weight_norm", true}, {"baseline_steps", 0}});
+    all->set_training_data(pixels, labels);
+    all->train_step(b);
+    const auto hidden = all->discriminator()->children()[1]->as<WeightNormLayerImpl>();
+    const auto g1 = hidden->g.detach().clone();
+    all->train_step(b);
+    CHECK_FALSE(torch::equal(hidden->g, g1));
+    CHECK_THROWS_WITH(ssl_member({{"d_weight_norm_train_g", "hidden"}}), Catch::Contains("'d_weight_norm_train_g' must be"));
+    CHECK_THROWS_WITH(ssl_member({{"d_weight_norm_v_std", 0}}), Catch::Contains("d_weight_norm_v_std must be > 0"));
+}
+
+TEST_CASE("semi-supervised: D's loss is the labelled cross-entropy plus unsupervised_weight times the GAN terms") {
+    const auto [pixels, labels] = toy_classes(10, 2);
+    Batch b;
+    b.images = pixels.to(torch::kFloat).div(127.5).sub(1.0);
+    for (const double w : {1.0, 0.5, 0.0}) {
+        auto ssl = ssl_member({{"unsupervised_weight", w}, {"baseline_steps", 0}});
+        ssl->set_training_data(pixels, labels);
+        const auto stats = ssl->train_step(b);
+        INFO("weight " << w);
+        CHECK(stat(stats, "loss_unsupervised") > 0.1);
+        CHECK(stat(stats, "loss_d") == Approx(stat(stats, "loss_supervised") + w * stat(stats, "loss_unsupervised")).epsilon(1e-6));
+    }
+    // The weight reaches D's update: at 0, D's step is the supervised step alone.
+    auto step_d = [&](double w) {
+        auto ssl = ssl_member({{"unsupervised_weight", w}, {"baseline_steps", 0}});
+        ssl->set_training_data(pixels, labels);
+        ssl->train_step(b);
+        return flat_parameters(*ssl->discriminator());
+    };
+    CHECK_FALSE(torch::allclose(step_d(1.0), step_d(0.5)));
+    CHECK_THROWS_WITH(ssl_member({{"unsupervised_weight", -1}}), Catch::Contains("unsupervised_weight must be >= 0"));
+}
+
+TEST_CASE("weight norm's data init through D's noise (d_weight_norm_init = data_noise), as the paper's code") {
+    const json noisy = {{"d_network", "mlp"}, {"d_weight_norm", true}, {"d_input_noise", 0.6}, {"d_noise", 0.5}};
+    auto a = ssl_member(noisy), b = ssl_member(noisy);
+    torch::manual_seed(3);
+    const auto x = torch::rand({32, 1, 28, 28}) * 2 - 1;
+    weight_norm_data_init(a->discriminator(), x, /*with_noise=*/false);
+    weight_norm_data_init(b->discriminator(), x, /*with_noise=*/true);
+    const auto first = [](ImprovedDcgan& m) { return m.discriminator()->children()[2]->as<WeightNormLayerImpl>(); };
+    // The first layer sees the noisy input: its per-unit σ is larger, so g = 1/σ is smaller.
+    CHECK(first(*b)->g.mean().item<double>() < 0.9 * first(*a)->g.mean().item<double>());
+    CHECK(b->discriminator()->is_training());  // the mode is restored
+    // Without noise layers the two inits agree.
+    const json clean = {{"d_network", "mlp"}, {"d_weight_norm", true}};
+    auto c = ssl_member(clean), d = ssl_member(clean);
+    weight_norm_data_init(c->discriminator(), x, false);
+    weight_norm_data_init(d->discriminator(), x, true);
+    CHECK(torch::equal(flat_parameters(*c->discriminator()), flat_parameters(*d->discriminator())));
+    CHECK_THROWS_WITH(ssl_member({{"d_weight_norm_init", "noisy"}}), Catch::Contains("'d_weight_norm_init' must be"));
+}
+
+TEST_CASE("semi-supervised: an average of D (d_average) is what D_classes exports, updated as the generator average, checkpointed") {
+    const auto [pixels, labels] = toy_classes(10, 2);
+    Batch b;
+    b.images = pixels.to(torch::kFloat).div(127.5).sub(1.0);
+    const json recipe = {{"d_average", 0.9}, {"baseline_steps", 0}};
+    auto ssl = ssl_member(recipe);
+    ssl->set_training_data(pixels, labels);
+    REQUIRE(ssl->discriminator_average());
+    // The hand computation: a copy after the first step, then a ← d·a + (1 − d)·θ with
+    // d = min(0.9, (1 + t)/(10 + t)), t the steps after the first.
+    torch::Tensor expected;
+    for (int64_t step = 1; step <= 6; ++step) {
+        ssl->train_step(b);
+        const auto live = flat_parameters(*ssl->discriminator());
+        const int64_t t = step - 1;
+        const double d = step == 1 ? 0.0 : std::min(0.9, (1.0 + t) / (10.0 + t));
+        expected = step == 1 ? live : d * expected + (1 - d) * live;
+        INFO("step " << step);
+        CHECK(torch::allclose(flat_parameters(*ssl->discriminator_average()), expected, 1e-5, 1e-6));
+    }
+    CHECK_FALSE(torch::allclose(flat_parameters(*ssl->discriminator_average()), flat_parameters(*ssl->discriminator())));
+    // The export's D_classes is the average, not the live D.
+    torch::manual_seed(5);
+    const auto x = torch::rand({4, 1, 28, 28}) * 2 - 1;
+    const auto model = export_ssl(*ssl);
+    {
+        torch::NoGradGuard no_grad;
+        const auto exported = model.run("D_classes", {{"image", core_tensor(x)}});
+        CHECK(max_abs_diff(ssl->discriminator_average()->forward(x), exported) < 1e-4);
+        ssl->discriminator()->eval();
+        CHECK(max_abs_diff(ssl->discriminator()->forward(x), exported) > 1e-3);
+        ssl->discriminator()->train();
+    }
+    // A checkpoint holds the average and its step count: a resumed run goes on bit-identically.
+    std::stringstream checkpoint;
+    {
+        torch::serialize::OutputArchive archive;
+        ssl->save(archive);
+        archive.save_to(checkpoint);
+    }
+    auto resumed = ssl_member(recipe, 9);
+    resumed->set_training_data(pixels, labels);
+    {
+        torch::serialize::InputArchive archive;
+        archive.load_from(checkpoint);
+        resumed->load(archive);
+    }
+    CHECK(torch::equal(flat_parameters(*resumed->discriminator_average()), flat_parameters(*ssl->discriminator_average())));
+    torch::manual_seed(11);
+    ssl->train_step(b);
+    torch::manual_seed(11);
+    resumed->train_step(b);
+    CHECK(torch::equal(flat_parameters(*resumed->discriminator_average()), flat_parameters(*ssl->discriminator_average())));
+    // Off by default; refused without labels or out of range.
+    CHECK_FALSE(ssl_member()->discriminator_average());
+    CHECK_THROWS_WITH(ssl_member({{"d_average", 1.0}}), Catch::Contains("d_average must be in [0, 1)"));
+    CHECK_THROWS_WITH(ssl_member({{"d_average", 0.9}, {"labels", 0}}), Catch::Contains("it needs --labels"));
+}
