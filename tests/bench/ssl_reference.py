@@ -17,6 +17,10 @@ The recipe, as in the paper's code:
     normalisation and a sigmoid; trained by feature matching on D's last hidden layer (before its
     noise).
   - Adam, lr 3e-3, β1 0.5; batches of 100 labelled (the labelled set tiled), 100 unlabelled.
+Where this script is not the code: v ~ N(0, 0.05) (its MNIST DenseLayer draws θ ~ N(0, 0.1));
+the init on a batch of 100 (its 500); G's output layer data-initialised (its is not); PyTorch's
+Adam, ε outside the square root (its ε = 1e-8 inside); and D tested live, where the code tests
+an average of D's weights (β = 0.9999, from zero): --d-average adds that figure.
   - The labelled images: `per-class` of each class, chosen by ganzoo's rule (a CPU generator
     seeded with --labels-seed, a permutation of each class's rows; the same rows where this
     torch's randperm matches the LibTorch that ganzoo links, not checked here).
@@ -181,17 +185,23 @@ def main():
     p.add_argument("--noise", type=float, default=0.5)
     p.add_argument("--unsupervised-weight", type=float, default=0.5,
                    help="weight of each of the two unsupervised terms (the paper's code: 0.5)")
-    p.add_argument("--v-std", type=float, default=0.05, help="σ of the weight-normalised layers' initial v (the paper's code: 0.05)")
+    p.add_argument("--v-std", type=float, default=0.05, help="σ of the weight-normalised layers' initial v (0.05 as the paper's "
+                   "later WeightNormLayer; its MNIST code's DenseLayer draws θ ~ N(0, 0.1))")
     p.add_argument("--train-hidden-scale", action="store_true", help="train g in D's hidden layers too (the paper's code: the output layer's only)")
     p.add_argument("--clean-init", action="store_true",
                    help="the data-dependent init without D's noise (the paper's code initialises with it)")
     p.add_argument("--ganzoo-batches", action="store_true",
                    help="as ganzoo's step: G's step reuses D's z and unlabelled batch; labelled rows drawn with replacement")
     p.add_argument("--generator", choices=("mlp", "dcgan"), default="mlp")
+    p.add_argument("--d-average", type=float, default=0.0,
+                   help="also test an average of D's weights, a ← a + (1 − β)(θ − a) after every D step, bias-corrected "
+                        "(the paper's code tests only such an average, β = 0.9999, from zero, uncorrected); 0: off")
     p.add_argument("--baseline-steps", type=int, default=1000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
+    if not 0 <= a.d_average < 1:
+        sys.exit("ssl_reference: --d-average must be in [0, 1)")
     if a.per_class < 1 or a.epochs < 1 or a.eval_every < 1:
         sys.exit("ssl_reference: --per-class, --epochs and --eval-every must be >= 1")
     torch.set_num_threads(a.threads)
@@ -224,9 +234,10 @@ def main():
     g(batch)
     opt_d = torch.optim.Adam(d.parameters(), lr=a.lr, betas=(0.5, 0.999))
     opt_g = torch.optim.Adam(g.parameters(), lr=a.lr, betas=(0.5, 0.999))
+    average = [torch.zeros_like(t) for t in d.parameters()] if a.d_average else None
     steps_per_epoch = len(x) // batch
     tiled = torch.arange(len(lx)).repeat((len(x) + len(lx) - 1) // len(lx))
-    step, start, history = 0, time.time(), []
+    step, start, history, averaged_history = 0, time.time(), [], []
     for epoch in range(a.epochs):
         order1, order2 = torch.randperm(len(x)), torch.randperm(len(x))
         lab = tiled[torch.randperm(len(tiled))]
@@ -243,6 +254,10 @@ def main():
             opt_d.zero_grad()
             (loss_sup + loss_unsup).backward()
             opt_d.step()
+            if average is not None:
+                with torch.no_grad():
+                    for avg, t in zip(average, d.parameters()):
+                        avg.add_(t - avg, alpha=1 - a.d_average)
 
             xu2 = xu if a.ganzoo_batches else x[order2[s * batch:(s + 1) * batch]]
             _, f_fake = d(fake if a.ganzoo_batches else g(batch))
@@ -256,14 +271,26 @@ def main():
             if step % a.eval_every == 0:
                 acc = accuracy(d, tx, ty)
                 history.append(acc)
-                print(json.dumps({"step": step, "epoch": epoch + 1, "d_accuracy": acc, "baseline_accuracy": baseline,
+                averaged = {}
+                if average is not None:
+                    live = [t.detach().clone() for t in d.parameters()]
+                    with torch.no_grad():
+                        for avg, t in zip(average, d.parameters()):
+                            t.copy_(avg / (1 - a.d_average ** step))
+                    averaged = {"d_average_accuracy": accuracy(d, tx, ty)}
+                    averaged_history.append(averaged["d_average_accuracy"])
+                    with torch.no_grad():
+                        for keep, t in zip(live, d.parameters()):
+                            t.copy_(keep)
+                print(json.dumps({"step": step, "epoch": epoch + 1, "d_accuracy": acc, **averaged, "baseline_accuracy": baseline,
                                   "loss_supervised": round(float(loss_sup), 4), "loss_unsupervised": round(float(loss_unsup), 4),
                                   "loss_g": round(float(loss_g), 4), "seconds": round(time.time() - start, 1)}), flush=True)
     final = history[-1] if history else accuracy(d, tx, ty)
     print(json.dumps({"summary": True, "generator": a.generator, "unsupervised_weight": a.unsupervised_weight, "v_std": a.v_std,
                       "train_hidden_scale": a.train_hidden_scale, "clean_init": a.clean_init, "ganzoo_batches": a.ganzoo_batches, "labels": len(lx), "epochs": a.epochs, "steps": step, "d_accuracy": final,
                       "d_mean": sum(history) / len(history) if history else final, "baseline_accuracy": baseline,
-                      "gain_points": round(100 * (final - baseline), 2), "seconds": round(time.time() - start, 1),
+                      "gain_points": round(100 * (final - baseline), 2),
+                      **({"d_average": a.d_average, "d_average_accuracy": averaged_history[-1]} if averaged_history else {}), "seconds": round(time.time() - start, 1),
                       "torch": torch.__version__}), flush=True)
 
 
