@@ -59,10 +59,11 @@ recipes=(
   # Feature matching off, as the shipped CPU recipe (docs/members/improved-dcgan.md): with it on
   # (the paper's default, for semi-supervised learning) the 2026-12-04 lend's run drew FD 26.4.
   "improved-dcgan=improved-dcgan --epochs 30 --set ema=0.999 --set feature_matching=false"
-  # Semi-supervised, as the paper's MNIST code: its D (dense 1000-500-250-250-250, weight norm,
-  # Gaussian noise), its loss and rate, and its length of 300 epochs, which only a GPU reaches
-  # (the CPU runs of 2026-12-05 stopped at 2,000-6,000 steps, docs/members/improved-dcgan.md).
-  "improved-dcgan-ssl100=improved-dcgan --labels 100 --epochs 300 --set minibatch_kernels=0 --set d_network=mlp --set d_weight_norm=true --set d_input_noise=0.6 --set d_noise=0.5 --set real_label=1 --set history_weight=0 --set lr=0.003"
+  # Semi-supervised, as the paper's MNIST code: its D (dense 1000-500-250-250-250, weight norm
+  # with θ ~ N(0, 0.1), only the output layer's scale trained, the init through the noise,
+  # Gaussian noise), its loss weights and rate, the average of D it tests, and its length of 300
+  # epochs, which only a GPU reaches (docs/members/improved-dcgan.md: 15 epochs on the CPU).
+  "improved-dcgan-ssl100=improved-dcgan --labels 100 --epochs 300 --set minibatch_kernels=0 --set d_network=mlp --set d_weight_norm=true --set d_weight_norm_init=data_noise --set d_weight_norm_v_std=0.1 --set d_weight_norm_train_g=output --set unsupervised_weight=0.5 --set d_average=0.9999 --set d_input_noise=0.6 --set d_noise=0.5 --set real_label=1 --set history_weight=0 --set lr=0.003 --set generator_norm=batch"
   "wgan=wgan --epochs 200 --set ema=0.999"
   "wgan-gp=wgan-gp --epochs 100 --set ema=0.999"
   # The paper's γ = 0.5 and λ_k = 0.001 at its width n = 64, with EBGAN's pulling-away term, the
