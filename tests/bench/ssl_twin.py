@@ -127,6 +127,8 @@ def main():
     p.add_argument("--init", choices=("data", "data_noise"), default="data", help="the recipe's d_weight_norm_init")
     p.add_argument("--train-g", choices=("all", "output"), default="all", help="the recipe's d_weight_norm_train_g")
     p.add_argument("--unsupervised-weight", type=float, default=1.0, help="the recipe's unsupervised_weight")
+    p.add_argument("--max-relative", type=float, default=None,
+                   help="exit 1 when any step's worst relative difference exceeds this (the CTest: 1e-5)")
     a = p.parse_args()
     torch.set_num_threads(1)
     rec = torch.load(a.record)
@@ -202,11 +204,16 @@ def main():
         for rel, name, diff in rows[:3]:
             print(f"    {name:24s} max |twin − ganzoo| {diff:.3e}  relative {rel:.3e}")
         worst_rel = max(worst_rel, rows[0][0])
+        for k, v in ours.items():
+            theirs = float(rec[s + 'stat.' + k])
+            worst_rel = max(worst_rel, abs(v - theirs) / max(abs(theirs), 1e-12))
         # The twin goes on from ganzoo's state, so each step is compared on its own.
         with torch.no_grad():
             for name, tensor in names(d, g, d_indices):
                 tensor.copy_(rec[s + name])
     print(f"worst relative difference over {len(steps)} steps: {worst_rel:.3e}")
+    if a.max_relative is not None and not worst_rel <= a.max_relative:
+        sys.exit(f"ssl_twin: ganzoo's step and the twin's part: {worst_rel:.3e} > {a.max_relative:g}")
 
 
 if __name__ == "__main__":
