@@ -79,6 +79,8 @@ int run(int argc, char** argv) {
     json options = train::loop_defaults();
     options.update(family->defaults(false));
     options.update({{"labels", 100}, {"minibatch_kernels", 0}});
+    for (const auto& [key, value] : overrides.items())
+        if (!options.contains(key)) throw std::runtime_error("--set " + key + ": not a key of improved-dcgan's recipe");
     options.update(overrides);
     torch::manual_seed(seed);
     const models::ImageShape shape{train_set.channels, train_set.height, train_set.width};

@@ -131,8 +131,13 @@ def main():
                    help="exit 1 when any step's worst relative difference exceeds this (the CTest: 1e-5)")
     a = p.parse_args()
     torch.set_num_threads(1)
-    rec = torch.load(a.record)
-    steps = sorted(int(k.split("/")[0][4:]) for k in rec if k.endswith("/z"))
+    try:
+        rec = torch.load(a.record)
+    except Exception as e:  # torch.load raises OSError, RuntimeError or a pickle error on what is not its file
+        sys.exit(f"ssl_twin: cannot read {a.record}: {e}".splitlines()[0])
+    steps = sorted(int(k.split("/")[0][4:]) for k in rec if k.endswith("/z")) if isinstance(rec, dict) else []
+    if not steps:
+        sys.exit(f"ssl_twin: {a.record} holds no recorded steps (write it with build/native/bin/ssl_twin)")
     d_indices = sorted({int(k.split(".")[1]) for k in rec if k.startswith("init/D.") and k.endswith(".v")})
 
     x = torch.from_numpy(read_idx_images(os.path.join(a.data, "train-images-idx3-ubyte.gz")).astype(np.float32))
