@@ -14,7 +14,8 @@
 //
 //   ssl_twin OUT [--steps 5] [--seed 1] [--set KEY=JSON ...]
 //
-// Built with the native tree (tests/native/CMakeLists.txt: not part of `make test`).
+// Built with the native tree (tests/native/CMakeLists.txt); the CTest native.ssl_twin runs it
+// with ssl_twin.py for three steps.
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/torch.h>
 

@@ -6,15 +6,19 @@ semi-supervised steps and records its weights before the first step and after ea
 step's inputs (the image rows, z, the labelled rows). This script starts a PyTorch twin from the
 recorded initial weights, runs the same steps on the same inputs the way the reference
 (ssl_reference.py with --ganzoo-batches) writes them, and prints, step by step, how far the twin's
-weights and losses are from ganzoo's. Agreement to float rounding (a relative difference of 1e-4
-or less that does not run away) says ganzoo's step is the reference's; the first tensor that
-parts names the difference.
+weights and losses are from ganzoo's. Agreement to float rounding (measured: exactly; the CTest
+native.ssl_twin allows 1e-5) says ganzoo's step is the reference's; the first tensor that parts
+names the difference. Each step is compared on its own: the twin then takes ganzoo's weights.
 
-The twin's recipe is the member's with the noise off (ssl_twin can replay the draws only then):
-D the MLP 1000-500-250-250-250 with weight normalisation on every layer (v and g trained,
-data-dependent init on the first batch), G the DCGAN-style G with batch norm, images in [-1, 1],
-D's loss the K-class cross-entropy plus BCE(logsumexp l(x), 1) + BCE(logsumexp l(G(z)), 0), G's
-the squared distance of the mean features of the last hidden layer (summed), Adam for both.
+The twin's recipe is the member's: D the MLP 1000-500-250-250-250 with weight normalisation on
+every layer (the options say which g train and whether the data-dependent init on the first batch
+runs through the noise), G the DCGAN-style G with batch norm, images in [-1, 1], D's loss the
+K-class cross-entropy plus w·(BCE(logsumexp l(x), 1) + BCE(logsumexp l(G(z)), 0)), G's the
+squared distance of the mean features of the last hidden layer (summed), Adam for both. With D's
+noise on, the twin draws z, the noise and the labelled rows itself from ganzoo's per-step seeds,
+in ganzoo's order (ssl_twin's recorded labelled rows hold only with the noise off), and checks its
+z against the recorded one. ssl_twin must then run with baseline_steps=0: the baseline's training
+draws noise too.
 
   build/native/bin/ssl_twin /tmp/twin.pt --steps 20 --set width=32 --set 'd_network="mlp"' \\
       --set d_weight_norm=true --set real_label=1 --set history_weight=0 --set lr=0.003 \\
