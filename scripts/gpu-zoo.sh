@@ -23,8 +23,11 @@
 #   CUDA op passes under it within 30 s; else by time-slicing, as before. GANZOO_ZOO_MPS=0: never.
 # Back here: cd runs/gpu-zoo && cat OUT/zoo.tar.gz.part* | tar -xz, then ship a member with
 #   node scripts/ship.mjs runs/gpu-zoo/runs/NAME --file runs/gpu-zoo/runs/NAME.safetensors
-# Rehearsal on a CPU machine, tiny lengths, the same steps end to end:
+# Rehearsal on a CPU machine, tiny lengths, the same steps end to end (in runs/gpu-zoo-rehearsal,
+#   so that a lend's runs unpacked in runs/gpu-zoo stay):
 #   GANZOO_ZOO_DEVICE=cpu scripts/gpu-zoo.sh .deps /tmp/zoo 120
+# GANZOO_ZOO_ONLY=NAME[,NAME...]: only these recipes (e.g. wgan,progan: the members still below
+#   their target get the card to themselves; alone, a run gets ~8× the images/s it gets among ten).
 # GANZOO_BIN=PATH skips the build (a ganzoo built already); PYTHON names the python with torch.
 [[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 set -uo pipefail
@@ -33,10 +36,12 @@ deps=$(realpath "${1:-.deps}")
 out=$(mkdir -p "${2:-gpu-zoo-out}" && realpath "${2:-gpu-zoo-out}")
 # Everything but what comes back (OUT holds 8 files at most), inside the repository so that each
 # run's recorded command (--data, --out) is the one `make train-MEMBER` can re-run from its root.
-work=${GANZOO_ZOO_WORK:-runs/gpu-zoo}
 seconds=${3:-420}
 deadline=${GANZOO_ZOO_DEADLINE:-0}
 device=${GANZOO_ZOO_DEVICE:-cuda}
+# It starts empty. A rehearsal works apart, so that it never wipes a lend's runs unpacked here.
+work=${GANZOO_ZOO_WORK:-runs/gpu-zoo}
+[ "$device" = cpu ] && work=${GANZOO_ZOO_WORK:-runs/gpu-zoo-rehearsal}
 python=${PYTHON:-python3}
 die() { echo "gpu-zoo: $*" >&2; exit 2; }
 [[ $seconds =~ ^[0-9]+$ ]] || die "SECONDS must be a whole number, not '$seconds'"
@@ -45,7 +50,6 @@ die() { echo "gpu-zoo: $*" >&2; exit 2; }
 [ -f "$deps/include/Eigen/Core" ] || die "no headers in $deps: run scripts/prepare-gpu-deps.sh first"
 [ -f "$deps/fashion-mnist/train-images-idx3-ubyte.gz" ] || die "no Fashion-MNIST in $deps/fashion-mnist"
 data="fashion-mnist:$(realpath --relative-base="$PWD" "$deps/fashion-mnist")"
-rm -rf "$work" && mkdir -p "$work" || die "cannot make $work"
 start=$(date +%s)
 
 # The recipes: NAME=MODEL options. Lengths are the papers' or more; SECONDS stops what has not
@@ -76,6 +80,18 @@ recipes=(
   "progan=progan --epochs 60 --set fade_images=38400 --set stabilize_images=38400"
   "cyclegan=cyclegan --epochs 50 --set ema=0.999"
 )
+if [ -n "${GANZOO_ZOO_ONLY:-}" ]; then
+  kept=()
+  IFS=, read -ra only <<<"$GANZOO_ZOO_ONLY"
+  for name in "${only[@]}"; do
+    found=0
+    for recipe in "${recipes[@]}"; do [ "${recipe%%=*}" = "$name" ] && { kept+=("$recipe"); found=1; }; done
+    [ $found = 1 ] || die "GANZOO_ZOO_ONLY: no recipe '$name' (have: $(for r in "${recipes[@]}"; do printf '%s ' "${r%%=*}"; done))"
+  done
+  recipes=("${kept[@]}")
+fi
+# Every check is made: only now is the work folder emptied.
+rm -rf "$work" && mkdir -p "$work" || die "cannot make $work"
 bench=(--steps 300 --batch 128 --width 128 --repeat 2)
 tiny=()
 if [ "$device" = cpu ]; then  # the rehearsal: the same steps, tiny lengths
