@@ -27,7 +27,7 @@
 #   so that a lend's runs unpacked in runs/gpu-zoo stay):
 #   GANZOO_ZOO_DEVICE=cpu scripts/gpu-zoo.sh .deps /tmp/zoo 120
 # GANZOO_ZOO_ONLY=NAME[,NAME...]: only these recipes (e.g. wgan,progan: the members still below
-#   their target get the card to themselves; alone, a run gets ~8× the images/s it gets among ten).
+#   their target get the card to themselves; DCGAN drew twice the images/s alone as among ten).
 # GANZOO_BIN=PATH skips the build (a ganzoo built already); PYTHON names the python with torch.
 [[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 set -uo pipefail
